@@ -1,0 +1,426 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"trawl/event"
+	"trawl/importers"
+)
+
+// ImportOptions configure an import.
+type ImportOptions struct {
+	Format  string            // force a format by name; empty means detect from content
+	Options map[string]string // format options (CSV column mapping, ...)
+	Source  string            // source label; empty means the format name
+	Workers int               // files imported at once; 0 means GOMAXPROCS
+	// Progress, when set, is called from import goroutines as input is consumed.
+	Progress func(p Progress)
+}
+
+// Progress reports how far one file's import has come.
+type Progress struct {
+	File      string
+	BytesRead int64 // of the file as stored (compressed bytes for compressed files)
+	Size      int64
+	Events    int64
+	Rejects   int64
+	Done      bool
+}
+
+// FileResult is the outcome of importing one file.
+type FileResult struct {
+	File        string `json:"file"`
+	Format      string `json:"format,omitempty"`
+	Source      string `json:"source,omitempty"`
+	Events      int64  `json:"events"`
+	Rejects     int64  `json:"rejects"`
+	Skipped     bool   `json:"skipped,omitempty"` // already imported (same fingerprint)
+	Err         error  `json:"-"`
+	Error       string `json:"error,omitempty"`
+	DurationMS  int64  `json:"duration_ms"`
+	Bytes       int64  `json:"bytes"`
+	Compression string `json:"compression,omitempty"`
+}
+
+// ImportFiles imports each file, several at a time. Each file is one transaction: it lands
+// whole or not at all, so a killed import leaves the store consistent and the file is simply
+// imported again next time. A file already imported (same fingerprint) is skipped. Results
+// come back in the order of files; a file that cannot be read has Err set, and the others go on.
+func (s *Store) ImportFiles(ctx context.Context, files []string, opt ImportOptions) []FileResult {
+	results := make([]FileResult, len(files))
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(files))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var seen sync.Map // fingerprints claimed within this run
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				r := s.importFile(ctx, files[i], opt, &seen)
+				if r.Err != nil {
+					r.Error = r.Err.Error()
+				}
+				results[i] = r
+			}
+		}()
+	}
+	for i := range files {
+		if ctx.Err() != nil {
+			results[i] = FileResult{File: files[i], Err: ctx.Err(), Error: ctx.Err().Error()}
+			continue
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return results
+}
+
+// fingerprint identifies a file's content cheaply: its size and the SHA-256 of its first and
+// last MiB. Renamed or copied files are recognised; appended-to files are new.
+func fingerprint(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", 0, err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\n", st.Size())
+	const part = 1 << 20
+	if _, err := io.CopyN(h, f, part); err != nil && err != io.EOF {
+		return "", 0, err
+	}
+	if st.Size() > 2*part {
+		if _, err := f.Seek(-part, io.SeekEnd); err != nil {
+			return "", 0, err
+		}
+		if _, err := io.Copy(h, f); err != nil {
+			return "", 0, err
+		}
+	} else if st.Size() > part {
+		if _, err := io.Copy(h, f); err != nil {
+			return "", 0, err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), st.Size(), nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (s *Store) importFile(ctx context.Context, path string, opt ImportOptions, seen *sync.Map) (res FileResult) {
+	start := time.Now()
+	res.File = path
+	defer func() { res.DurationMS = time.Since(start).Milliseconds() }()
+	fp, size, err := fingerprint(path)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	res.Bytes = size
+	if _, dup := seen.LoadOrStore(fp, path); dup {
+		res.Skipped = true
+		return res
+	}
+	var existing int64
+	err = s.db.QueryRowContext(ctx, `SELECT id FROM files WHERE fingerprint = ?`, fp).Scan(&existing)
+	if err == nil {
+		res.Skipped = true
+		return res
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		res.Err = err
+		return res
+	}
+
+	f, err := os.Open(path)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	defer f.Close()
+	cr := &countingReader{r: f}
+	in, err := importers.OpenReader(path, cr, size)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	defer in.Close()
+	res.Compression = in.Compression
+
+	var format importers.Format
+	if opt.Format != "" {
+		var ok bool
+		if format, ok = importers.Lookup(opt.Format); !ok {
+			res.Err = fmt.Errorf("%s: unknown format %q", path, opt.Format)
+			return res
+		}
+	} else if format, err = importers.Detect(in.Head); err != nil {
+		res.Err = fmt.Errorf("%s: %w", path, err)
+		return res
+	}
+	if len(opt.Options) > 0 {
+		c, ok := format.(importers.Configurable)
+		if !ok {
+			res.Err = fmt.Errorf("%s: format %s takes no options", path, format.Name())
+			return res
+		}
+		if format, err = c.WithOptions(opt.Options); err != nil {
+			res.Err = fmt.Errorf("%s: %w", path, err)
+			return res
+		}
+	}
+	res.Format = format.Name()
+	res.Source = opt.Source
+	if res.Source == "" {
+		res.Source = format.Name()
+	}
+
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	defer conn.Close()
+	fileID := s.nextFile.Add(1) - 1
+	err = conn.Raw(func(dc any) error {
+		ex := dc.(driver.ExecerContext)
+		if _, err := ex.ExecContext(ctx, "BEGIN TRANSACTION", nil); err != nil {
+			return err
+		}
+		committed := false
+		defer func() {
+			if !committed {
+				ex.ExecContext(context.WithoutCancel(ctx), "ROLLBACK", nil)
+			}
+		}()
+		evApp, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "events")
+		if err != nil {
+			return err
+		}
+		rjApp, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "rejects")
+		if err != nil {
+			evApp.Close()
+			return err
+		}
+		sink := &appendSink{store: s, events: evApp, rejects: rjApp, fileID: fileID, source: res.Source, format: format.Name()}
+		if opt.Progress != nil {
+			sink.progress = func() {
+				opt.Progress(Progress{File: path, BytesRead: cr.n.Load(), Size: size, Events: sink.nEvents, Rejects: sink.nRejects})
+			}
+		}
+		readErr := format.Read(ctx, in.Input, sink)
+		closeErr := errors.Join(evApp.Close(), rjApp.Close())
+		if readErr != nil {
+			return fmt.Errorf("%s: %w", path, readErr)
+		}
+		if closeErr != nil {
+			return fmt.Errorf("%s: storing: %w", path, closeErr)
+		}
+		res.Events, res.Rejects = sink.nEvents, sink.nRejects
+		var first, last any
+		if !sink.first.IsZero() {
+			first, last = sink.first, sink.last
+		}
+		if _, err := ex.ExecContext(ctx, `INSERT INTO files (id, path, fingerprint, size, format, source, compression, events, rejects, first, last, imported_at, duration_ms)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, namedValues(fileID, path, fp, size, format.Name(), res.Source, in.Compression,
+			res.Events, res.Rejects, first, last, time.Now().UTC(), time.Since(start).Milliseconds())); err != nil {
+			return err
+		}
+		if _, err := ex.ExecContext(ctx, "COMMIT", nil); err != nil {
+			return err
+		}
+		committed = true
+		return nil
+	})
+	if err != nil {
+		res.Err = err
+		res.Events, res.Rejects = 0, 0
+	}
+	if opt.Progress != nil {
+		opt.Progress(Progress{File: path, BytesRead: size, Size: size, Events: res.Events, Rejects: res.Rejects, Done: true})
+	}
+	return res
+}
+
+func namedValues(vals ...any) []driver.NamedValue {
+	out := make([]driver.NamedValue, len(vals))
+	for i, v := range vals {
+		out[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+	}
+	return out
+}
+
+// appendSink writes events and rejects of one file through DuckDB appenders.
+type appendSink struct {
+	store             *Store
+	events, rejects   *duckdb.Appender
+	fileID            int64
+	source, format    string
+	nEvents, nRejects int64
+	first, last       time.Time
+	row               []driver.Value
+	buf               bytes.Buffer
+	progress          func()
+}
+
+const fixedCols = 5 // id, file_id, line, byte_offset, source
+
+func (a *appendSink) Event(rec importers.Record, ev *event.Event) error {
+	if a.row == nil {
+		a.row = make([]driver.Value, fixedCols+len(event.Columns)+3)
+	}
+	if ev.SourceType == "" {
+		ev.SourceType = a.format
+	}
+	row := a.row
+	row[0] = a.store.nextID.Add(1) - 1
+	row[1] = a.fileID
+	row[2] = nullInt(rec.Line)
+	row[3] = rec.Offset
+	row[4] = a.source
+	for i := range event.Columns {
+		row[fixedCols+i] = a.value(i, ev)
+	}
+	n := fixedCols + len(event.Columns)
+	row[n] = nullStr(event.UserKey(ev.User))
+	row[n+1] = nullStr(event.UserKey(ev.TargetUser))
+	row[n+2] = nullStr(event.HostKey(ev.Host))
+	if err := a.events.AppendRow(row...); err != nil {
+		return err
+	}
+	if t := ev.Time; !t.IsZero() {
+		if a.first.IsZero() || t.Before(a.first) {
+			a.first = t
+		}
+		if t.After(a.last) {
+			a.last = t
+		}
+	}
+	a.nEvents++
+	if a.progress != nil && a.nEvents%4096 == 0 {
+		a.progress()
+	}
+	return nil
+}
+
+func (a *appendSink) value(i int, ev *event.Event) driver.Value {
+	c := &event.Columns[i]
+	switch c.Type {
+	case event.TypeTime:
+		if ev.Time.IsZero() {
+			return nil
+		}
+		return ev.Time.UTC()
+	case event.TypeInt:
+		return c.Get(ev)
+	case event.TypeJSON:
+		if len(ev.Fields) == 0 {
+			return nil
+		}
+		a.buf.Reset()
+		enc := json.NewEncoder(&a.buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(ev.Fields); err != nil {
+			return nil
+		}
+		return string(bytes.TrimSuffix(a.buf.Bytes(), []byte("\n")))
+	default:
+		s, _ := c.Get(ev).(string)
+		if c.Name == "raw" {
+			return nullStr(EscapeText(s))
+		}
+		return nullStr(validText(s))
+	}
+}
+
+func (a *appendSink) Reject(r importers.Reject) error {
+	a.nRejects++
+	raw := append([]byte(nil), r.Raw...)
+	return a.rejects.AppendRow(a.fileID, nullInt(r.Line), r.Offset, nullStr(r.Field), validText(r.Reason), raw)
+}
+
+func nullStr(s string) driver.Value {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullInt(n int64) driver.Value {
+	if n <= 0 {
+		return nil
+	}
+	return n
+}
+
+// validText makes s storable as VARCHAR: invalid UTF-8 becomes U+FFFD, NUL is dropped.
+func validText(s string) string {
+	if utf8.ValidString(s) && !bytesContainsNUL(s) {
+		return s
+	}
+	b := []byte(bytes.ToValidUTF8([]byte(s), []byte("\uFFFD")))
+	return string(bytes.ReplaceAll(b, []byte{0}, nil))
+}
+
+func bytesContainsNUL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// EscapeText makes raw record text storable without losing bytes: valid UTF-8 stays as it is,
+// each invalid byte and NUL becomes the four characters \xNN.
+func EscapeText(s string) string {
+	if utf8.ValidString(s) && !bytesContainsNUL(s) {
+		return s
+	}
+	var b bytes.Buffer
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || r == 0 {
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+			i++
+			continue
+		}
+		b.WriteString(s[i : i+size])
+		i += size
+	}
+	return b.String()
+}

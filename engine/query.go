@@ -1,0 +1,247 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"trawl/event"
+)
+
+// Table is a query result: column names and rows of Go values (string, int64, float64, bool,
+// time.Time, nil, ...).
+type Table struct {
+	Columns []string
+	Rows    [][]any
+}
+
+// Query runs sql with bound args and collects the result. Keep results small (use LIMIT):
+// everything is held in memory.
+func (s *Store) Query(ctx context.Context, query string, args ...any) (*Table, error) {
+	t := &Table{}
+	err := s.QueryFunc(ctx, query, args, func(cols []string, row []any) error {
+		if t.Columns == nil {
+			t.Columns = cols
+		}
+		t.Rows = append(t.Rows, append([]any(nil), row...))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// QueryFunc streams a query's rows to fn. The row slice is reused between calls.
+func (s *Store) QueryFunc(ctx context.Context, query string, args []any, fn func(cols []string, row []any) error) error {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		if err := fn(cols, vals); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Columns lists the columns of the events table, for checking and completion.
+func (s *Store) Columns(ctx context.Context) ([]string, error) {
+	t, err := s.Query(ctx, `SELECT column_name FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position`)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(t.Rows))
+	for i, r := range t.Rows {
+		out[i] = r[0].(string)
+	}
+	return out, nil
+}
+
+// ReadOnlySQL runs an analyst's ad hoc statement. Only reading statements are accepted; the
+// CLI also opens the database read-only for it, so this check is a clear message, not the guard.
+func (s *Store) ReadOnlySQL(ctx context.Context, query string, fn func(cols []string, row []any) error) error {
+	q := strings.TrimSpace(query)
+	first := strings.ToUpper(strings.SplitN(strings.TrimLeft(q, "( \t\n"), " ", 2)[0])
+	switch strings.TrimRight(first, "\n\t(") {
+	case "SELECT", "WITH", "FROM", "DESCRIBE", "SHOW", "SUMMARIZE", "EXPLAIN", "VALUES", "PIVOT", "UNPIVOT", "TABLE":
+	default:
+		return fmt.Errorf("trawl sql runs reading statements only (SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN); got %q", first)
+	}
+	return s.QueryFunc(ctx, q, nil, fn)
+}
+
+// SourceStats is one row of `trawl stats`.
+type SourceStats struct {
+	Source  string     `json:"source"`
+	Format  string     `json:"format"`
+	Files   int64      `json:"files"`
+	Events  int64      `json:"events"`
+	Rejects int64      `json:"rejects"`
+	First   *time.Time `json:"first"`
+	Last    *time.Time `json:"last"`
+}
+
+// Stats summarises the store per source (label), from the files table.
+func (s *Store) Stats(ctx context.Context) ([]SourceStats, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT source, string_agg(DISTINCT format, ',' ORDER BY format), count(*), sum(events), sum(rejects), min(first), max(last)
+		FROM files GROUP BY source ORDER BY source`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []SourceStats
+	for rows.Next() {
+		var st SourceStats
+		var first, last sql.NullTime
+		if err := rows.Scan(&st.Source, &st.Format, &st.Files, &st.Events, &st.Rejects, &first, &last); err != nil {
+			return nil, err
+		}
+		st.First, st.Last = timePtr(first), timePtr(last)
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+// FileStats is one row of `trawl stats --by file`.
+type FileStats struct {
+	File       string     `json:"file"`
+	Source     string     `json:"source"`
+	Format     string     `json:"format"`
+	Events     int64      `json:"events"`
+	Rejects    int64      `json:"rejects"`
+	First      *time.Time `json:"first"`
+	Last       *time.Time `json:"last"`
+	Size       int64      `json:"size"`
+	ImportedAt time.Time  `json:"imported_at"`
+}
+
+// StatsByFile lists every imported file.
+func (s *Store) StatsByFile(ctx context.Context) ([]FileStats, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT path, source, format, events, rejects, first, last, size, imported_at FROM files ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []FileStats
+	for rows.Next() {
+		var st FileStats
+		var first, last sql.NullTime
+		if err := rows.Scan(&st.File, &st.Source, &st.Format, &st.Events, &st.Rejects, &first, &last, &st.Size, &st.ImportedAt); err != nil {
+			return nil, err
+		}
+		st.First, st.Last = timePtr(first), timePtr(last)
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+func timePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+// EventFilter selects events for `trawl events`.
+type EventFilter struct {
+	Entity event.Entity
+	Value  string
+	From   time.Time
+	To     time.Time
+	Limit  int
+}
+
+// EventColumns is what `trawl events` shows by default.
+var EventColumns = []string{"id", "time", "source_type", "category", "event_code", "action", "outcome", "host", "user", "src_ip", "dst_ip", "dst_port", "process_name", "command_line", "domain", "url", "message"}
+
+// Events lists events in time order, matching an entity by its resolution key.
+func (s *Store) Events(ctx context.Context, f EventFilter, fn func(cols []string, row []any) error) error {
+	var where []string
+	var args []any
+	if f.Entity != event.EntityNone {
+		cond, a, err := EntityCondition(f.Entity, f.Value)
+		if err != nil {
+			return err
+		}
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	if !f.From.IsZero() {
+		where = append(where, "time >= ?")
+		args = append(args, f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		where = append(where, "time < ?")
+		args = append(args, f.To.UTC())
+	}
+	cols := make([]string, len(EventColumns))
+	for i, c := range EventColumns {
+		cols[i] = QuoteIdent(c)
+	}
+	q := "SELECT " + strings.Join(cols, ", ") + " FROM events"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY time NULLS LAST, id"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	return s.QueryFunc(ctx, q, args, fn)
+}
+
+// EntityCondition is the SQL condition (with bound args) that selects events about an entity,
+// resolving the value the same way import did.
+func EntityCondition(kind event.Entity, value string) (string, []any, error) {
+	switch kind {
+	case event.EntityUser:
+		k := event.UserKey(value)
+		return "(user_key = ? OR target_user_key = ?)", []any{k, k}, nil
+	case event.EntityHost:
+		return "host_key = ?", []any{event.HostKey(value)}, nil
+	case event.EntityIP:
+		ip := event.NormalizeIP(value)
+		if ip == "" {
+			return "", nil, fmt.Errorf("%q is not an IP address", value)
+		}
+		return "(src_ip = ? OR dst_ip = ?)", []any{ip, ip}, nil
+	case event.EntityProcess:
+		v := strings.ToLower(event.BaseName(value))
+		return "(lower(process_name) = ? OR lower(parent_name) = ?)", []any{v, v}, nil
+	case event.EntityDomain:
+		v := strings.TrimSuffix(strings.ToLower(value), ".")
+		return "(domain = ? OR domain LIKE ? ESCAPE '\\')", []any{v, "%." + likeEscape(v)}, nil
+	case event.EntityHash:
+		return "hash = ?", []any{strings.ToLower(value)}, nil
+	case event.EntityFile:
+		return "lower(file_path) = ?", []any{strings.ToLower(value)}, nil
+	}
+	return "", nil, fmt.Errorf("unknown entity kind %v", kind)
+}
+
+func likeEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// QuoteIdent quotes an SQL identifier.
+func QuoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}

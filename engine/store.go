@@ -1,0 +1,173 @@
+// Package engine is trawl's store: the only package that talks to DuckDB. It owns the schema
+// (numbered, embedded migrations), imports files through the importers, and answers queries.
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Store is an open trawl database.
+type Store struct {
+	db       *sql.DB
+	path     string
+	readOnly bool
+	nextID   atomic.Int64 // next event id
+	nextFile atomic.Int64 // next file id
+}
+
+// Options configure Open.
+type Options struct {
+	ReadOnly bool // open without write access: for sql, events and stats
+	Threads  int  // DuckDB worker threads; 0 means DuckDB's default (all cores)
+	MemoryMB int  // DuckDB memory limit; 0 means DuckDB's default
+}
+
+// Open opens (creating if needed) the database at path and brings its schema up to date.
+// An empty path or ":memory:" opens a private in-memory store.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	dsn := path
+	if path == ":memory:" {
+		dsn = ""
+	}
+	var params []string
+	if opt.ReadOnly && dsn != "" {
+		params = append(params, "access_mode=READ_ONLY")
+	}
+	if opt.Threads > 0 {
+		params = append(params, "threads="+strconv.Itoa(opt.Threads))
+	}
+	if opt.MemoryMB > 0 {
+		params = append(params, fmt.Sprintf("memory_limit=%dMB", opt.MemoryMB))
+	}
+	if len(params) > 0 {
+		dsn += "?" + strings.Join(params, "&")
+	}
+	conn, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening store %q: %w", path, err)
+	}
+	s := &Store{db: sql.OpenDB(conn), path: path, readOnly: opt.ReadOnly}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("opening store %q: %w", path, err)
+	}
+	if err := s.loadCounters(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("opening store %q: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the database path the store was opened with.
+func (s *Store) Path() string { return s.path }
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number and _", e.Name())
+		}
+		b, err := migrationFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{v, e.Name(), string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
+}
+
+// SchemaVersion is the newest migration this binary knows.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	var current int
+	err = s.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current)
+	if err != nil {
+		if s.readOnly {
+			return errors.New("not a trawl database (no schema_migrations table); import something first")
+		}
+		if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)`); err != nil {
+			return fmt.Errorf("creating schema_migrations: %w", err)
+		}
+	}
+	if latest := SchemaVersion(); current > latest {
+		return fmt.Errorf("database schema version %d is newer than this trawl (%d): upgrade trawl", current, latest)
+	}
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
+		if s.readOnly {
+			return fmt.Errorf("database needs migration %s; open it once for writing (trawl import)", m.name)
+		}
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, m.version, m.name); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) loadCounters(ctx context.Context) error {
+	var ev, f int64
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&ev); err != nil {
+		return err
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM files`).Scan(&f); err != nil {
+		return err
+	}
+	s.nextID.Store(ev + 1)
+	s.nextFile.Store(f + 1)
+	return nil
+}

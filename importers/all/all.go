@@ -1,0 +1,8 @@
+// Package all links every importer format into the binary: importing it for its side effect
+// registers them all with the importers registry. main imports it; tests that need the full
+// registry import it too.
+package all
+
+import (
+	_ "trawl/importers/windows"
+)

@@ -1,0 +1,108 @@
+// Package importertest runs a format over a file or bytes and collects what it emits, for
+// golden tests of importers.
+package importertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"trawl/event"
+	"trawl/importers"
+)
+
+// Result is everything a format emitted.
+type Result struct {
+	Events  []event.Event
+	Records []importers.Record
+	Rejects []importers.Reject
+	Err     error
+}
+
+type sink struct{ r *Result }
+
+func (s sink) Event(rec importers.Record, ev *event.Event) error {
+	cp := *ev
+	s.r.Events = append(s.r.Events, cp)
+	s.r.Records = append(s.r.Records, rec)
+	return nil
+}
+
+func (s sink) Reject(r importers.Reject) error {
+	r.Raw = append([]byte(nil), r.Raw...)
+	s.r.Rejects = append(s.r.Rejects, r)
+	return nil
+}
+
+// ReadBytes runs f over data (decompressing as Open would) with a time limit.
+func ReadBytes(t testing.TB, f importers.Format, name string, data []byte) Result {
+	t.Helper()
+	var res Result
+	o, err := importers.OpenReader(name, bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	defer o.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res.Err = f.Read(ctx, o.Input, sink{&res})
+	return res
+}
+
+// ReadFile runs f over a file.
+func ReadFile(t testing.TB, f importers.Format, path string) Result {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ReadBytes(t, f, path, data)
+}
+
+// JSONL renders events as golden JSON lines: one object per event with every non-empty
+// column (by catalogue name), the record locator, and raw/fields included.
+func JSONL(res Result) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	for i := range res.Events {
+		ev := &res.Events[i]
+		obj := map[string]any{}
+		if i < len(res.Records) {
+			if res.Records[i].Line > 0 {
+				obj["_line"] = res.Records[i].Line
+			}
+			obj["_offset"] = res.Records[i].Offset
+		}
+		for _, c := range event.Columns {
+			v := c.Get(ev)
+			switch x := v.(type) {
+			case nil:
+				continue
+			case string:
+				if x == "" {
+					continue
+				}
+			case time.Time:
+				if x.IsZero() {
+					continue
+				}
+				v = x.UTC().Format(time.RFC3339Nano)
+			case map[string]any:
+				if len(x) == 0 {
+					continue
+				}
+			}
+			obj[c.Name] = v
+		}
+		enc.Encode(obj)
+	}
+	for _, r := range res.Rejects {
+		enc.Encode(map[string]any{"_reject": r.Error(), "_offset": r.Offset, "_raw_bytes": len(r.Raw)})
+	}
+	return b.Bytes()
+}

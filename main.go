@@ -1,0 +1,132 @@
+// Command trawl is a terminal workbench that turns raw security logs into triaged, explained
+// incidents. This file is the command line: the only place that touches os.Exit, os.Args and
+// the process's standard streams.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+
+	"trawl/engine"
+	_ "trawl/importers/all"
+	"trawl/render"
+)
+
+// Globals are the flags every command shares, and the streams it writes to.
+type Globals struct {
+	DB     string          `help:"Database file." env:"TRAWL_DB" default:"trawl.duckdb" type:"path"`
+	Stdout io.Writer       `kong:"-"`
+	Stderr io.Writer       `kong:"-"`
+	Ctx    context.Context `kong:"-"`
+}
+
+// CLI is the whole command line.
+type CLI struct {
+	Globals
+
+	Import   ImportCmd   `cmd:"" help:"Import log files, folders or globs (.gz, .zst, .bz2 too) into the store."`
+	Sources  SourcesCmd  `cmd:"" help:"List the sources in the store with their files and event counts."`
+	Stats    StatsCmd    `cmd:"" help:"Event and reject counts per source or per file."`
+	Events   EventsCmd   `cmd:"" help:"List events in time order, optionally for one entity."`
+	Entities EntitiesCmd `cmd:"" help:"List entities (users, hosts, IPs, processes, domains, hashes) with first/last seen."`
+	Rejects  RejectsCmd  `cmd:"" help:"List input records that could not be imported, with file, line and reason."`
+	SQL      SQLCmd      `cmd:"" name:"sql" help:"Run a read-only SQL statement against the store."`
+	Formats  FormatsCmd  `cmd:"" help:"List the log formats trawl can import."`
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run parses args and runs the command; it returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var cli CLI
+	exitCode := -1
+	parser, err := kong.New(&cli,
+		kong.Name("trawl"),
+		kong.Description("Turn raw security logs into triaged, explained incidents."),
+		kong.UsageOnError(),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { exitCode = code; panic(exitPanic{}) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+	)
+	if err != nil {
+		fmt.Fprintln(stderr, "trawl:", err)
+		return 2
+	}
+	code, err := parseAndRun(parser, args, &cli, ctx, stdout, stderr, &exitCode)
+	if err != nil {
+		fmt.Fprintln(stderr, "trawl:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+type exitPanic struct{}
+
+func parseAndRun(parser *kong.Kong, args []string, cli *CLI, ctx context.Context, stdout, stderr io.Writer, exitCode *int) (code int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(exitPanic); ok {
+				code, err = *exitCode, nil
+				return
+			}
+			panic(r)
+		}
+	}()
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		var pe *kong.ParseError
+		if errors.As(err, &pe) {
+			return 2, err
+		}
+		return 2, err
+	}
+	cli.Globals.Stdout, cli.Globals.Stderr, cli.Globals.Ctx = stdout, stderr, ctx
+	if err := kctx.Run(&cli.Globals); err != nil {
+		var ee exitError
+		if errors.As(err, &ee) {
+			return ee.code, ee.err
+		}
+		return 1, err
+	}
+	return 0, nil
+}
+
+// exitError carries a specific exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+// OutputFlags is --format for listing commands.
+type OutputFlags struct {
+	Format string `help:"Output format: table, json (one object per line) or csv." enum:"table,json,csv" default:"table" short:"f"`
+}
+
+func (o OutputFlags) writer(w io.Writer, cols []string) *render.Writer {
+	return render.New(w, render.Format(o.Format), cols)
+}
+
+func openStore(g *Globals, readOnly bool) (*engine.Store, error) {
+	if readOnly {
+		if _, err := os.Stat(g.DB); err != nil {
+			return nil, fmt.Errorf("no trawl database at %s (import something first, or pass --db / TRAWL_DB)", g.DB)
+		}
+	}
+	return engine.Open(g.Ctx, g.DB, engine.Options{ReadOnly: readOnly})
+}
