@@ -134,7 +134,7 @@ type FileStats struct {
 
 // StatsByFile lists every imported file.
 func (s *Store) StatsByFile(ctx context.Context) ([]FileStats, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT path, source, format, events, rejects, first, last, size, imported_at FROM files ORDER BY id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT path, source, format, events, rejects, first, last, size, imported_at FROM files ORDER BY path, id`)
 	if err != nil {
 		return nil, err
 	}

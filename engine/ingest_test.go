@@ -1,0 +1,258 @@
+package engine
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"trawl/event"
+	"trawl/importers"
+)
+
+// pipeFormat is a tiny line format for store tests: "TIME|USER|HOST|IP|MESSAGE". A line that
+// starts with "BAD" or has a malformed field becomes a reject; a line "SLOW" blocks until the
+// context ends, so that tests can kill an import half-way.
+type pipeFormat struct{}
+
+func (pipeFormat) Name() string        { return "pipetest" }
+func (pipeFormat) Description() string { return "test format" }
+func (pipeFormat) Sniff(head []byte) int {
+	if bytes.HasPrefix(head, []byte("20")) && bytes.Contains(head, []byte("|")) {
+		return 100
+	}
+	return 0
+}
+
+var pipeMap = importers.FieldMap{{Src: "0", Col: "time"}, {Src: "1", Col: "user"}, {Src: "2", Col: "host"}, {Src: "3", Col: "src_ip"}, {Src: "4", Col: "message"}}
+
+func (pipeFormat) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
+	return importers.ReadLines(ctx, in.R, sink, func(l importers.Line) error {
+		text := string(l.Text)
+		if text == "SLOW" {
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		if strings.HasPrefix(text, "BAD") {
+			return sink.Reject(importers.Reject{Line: l.Num, Offset: l.Offset, Reason: "bad line", Raw: l.Text})
+		}
+		parts := strings.Split(text, "|")
+		ev := event.Event{Category: "logon", Raw: text}
+		err := pipeMap.Apply(&ev, func(src string) (string, bool) {
+			var i int
+			fmt.Sscan(src, &i)
+			if i < len(parts) {
+				return parts[i], true
+			}
+			return "", false
+		})
+		if err != nil {
+			return sink.Reject(importers.RejectOf(l, err))
+		}
+		return sink.Event(importers.Record{Line: l.Num, Offset: l.Offset}, &ev)
+	})
+}
+
+func init() { importers.Register(pipeFormat{}) }
+
+func openTemp(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "t.duckdb")
+	st, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, path
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func count(t *testing.T, st *Store, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := st.db.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestImportEventsRejectsAndIdempotence(t *testing.T) {
+	st, _ := openTemp(t)
+	dir := t.TempDir()
+	a := writeFile(t, dir, "a.log", "2024-01-02T03:04:05Z|CORP\\Alice|WS01.corp.local|10.0.0.1|hello\nBAD line\n2024-01-02T03:05:00Z|alice@corp.local|ws01|::ffff:10.0.0.2|again\n2024-01-02T03:06:00Z|bob|ws02|not-an-ip|x\n")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("2024-01-03T00:00:00Z|ALICE|WS01|010.000.000.001|gz\n"))
+	zw.Close()
+	b := writeFile(t, dir, "b.log.gz", gz.String())
+
+	ctx := context.Background()
+	res := st.ImportFiles(ctx, []string{a, b}, ImportOptions{})
+	for _, r := range res {
+		if r.Err != nil {
+			t.Fatalf("%s: %v", r.File, r.Err)
+		}
+	}
+	if res[0].Events != 2 || res[0].Rejects != 2 || res[1].Events != 1 || res[1].Compression != "gzip" {
+		t.Fatalf("results = %+v", res)
+	}
+	if n := count(t, st, `SELECT count(*) FROM events`); n != 3 {
+		t.Errorf("events = %d, want 3", n)
+	}
+	// The reject keeps line, field, reason and the raw bytes.
+	var line int64
+	var field, reason string
+	var raw []byte
+	if err := st.db.QueryRow(`SELECT line, field, reason, raw FROM rejects WHERE field IS NOT NULL`).Scan(&line, &field, &reason, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if line != 4 || field != "3" || !strings.Contains(reason, "not an IP") || !strings.HasPrefix(string(raw), "2024-01-02T03:06:00Z|bob") {
+		t.Errorf("reject = %d %q %q %q", line, field, reason, raw)
+	}
+	// One user, one host and IPs collapsed across spellings.
+	tab, err := st.Query(ctx, `SELECT kind, value, events FROM entities ORDER BY kind, value`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]any{{"host", "ws01", int64(3)}, {"ip", "10.0.0.1", int64(2)}, {"ip", "10.0.0.2", int64(1)}, {"user", "alice", int64(3)}}
+	if diff := cmp.Diff(want, tab.Rows); diff != "" {
+		t.Errorf("entities (-want +got):\n%s", diff)
+	}
+	// Importing again (even under another name) adds nothing.
+	c := writeFile(t, dir, "copy-of-a.log", mustRead(t, a))
+	res = st.ImportFiles(ctx, []string{a, c}, ImportOptions{})
+	if !res[0].Skipped || !res[1].Skipped {
+		t.Errorf("re-import not skipped: %+v", res)
+	}
+	if n := count(t, st, `SELECT count(*) FROM events`); n != 3 {
+		t.Errorf("events after re-import = %d, want 3", n)
+	}
+	// Stats agree with the tables.
+	stats, err := st.StatsByFile(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stats) != 2 || stats[0].File != a || stats[0].Events != 2 || stats[0].Rejects != 2 || stats[0].Source != "pipetest" {
+		t.Errorf("stats by file = %+v", stats)
+	}
+	if got := stats[0].First.Format(time.RFC3339); got != "2024-01-02T03:04:05Z" {
+		t.Errorf("first = %s", got)
+	}
+}
+
+func mustRead(t *testing.T, p string) string {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestKilledImportLeavesStoreConsistent(t *testing.T) {
+	st, path := openTemp(t)
+	dir := t.TempDir()
+	f := writeFile(t, dir, "slow.log", "2024-01-02T03:04:05Z|alice|ws01|10.0.0.1|one\nSLOW\n2024-01-02T03:04:06Z|alice|ws01|10.0.0.1|two\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	res := st.ImportFiles(ctx, []string{f}, ImportOptions{})
+	if res[0].Err == nil || !errors.Is(res[0].Err, context.DeadlineExceeded) {
+		t.Fatalf("want a deadline error, got %+v", res[0])
+	}
+	for _, q := range []string{`SELECT count(*) FROM events`, `SELECT count(*) FROM files`, `SELECT count(*) FROM rejects`} {
+		if n := count(t, st, q); n != 0 {
+			t.Errorf("%s = %d after a killed import, want 0", q, n)
+		}
+	}
+	// The store reopens and the file imports in full once the obstacle is gone.
+	st.Close()
+	if err := os.WriteFile(f, []byte("2024-01-02T03:04:05Z|alice|ws01|10.0.0.1|one\n2024-01-02T03:04:06Z|alice|ws01|10.0.0.1|two\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st2, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	res = st2.ImportFiles(context.Background(), []string{f}, ImportOptions{})
+	if res[0].Err != nil || res[0].Events != 2 {
+		t.Fatalf("re-import: %+v", res[0])
+	}
+	// Ids continue after a reopen rather than restarting.
+	if n := count(t, st2, `SELECT count(DISTINCT id) FROM events`); n != 2 {
+		t.Errorf("distinct ids = %d", n)
+	}
+}
+
+func TestImportErrors(t *testing.T) {
+	st, _ := openTemp(t)
+	dir := t.TempDir()
+	notGzip := writeFile(t, dir, "fake.gz", "\x1f\x8bthis is not gzip at all")
+	unknown := writeFile(t, dir, "unknown.bin", "\x00\x01\x02garbage")
+	res := st.ImportFiles(context.Background(), []string{notGzip, unknown, filepath.Join(dir, "missing")}, ImportOptions{})
+	for i, want := range []string{"not valid gzip", "unrecognised log format", "no such file"} {
+		if res[i].Err == nil || !strings.Contains(res[i].Err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", res[i].File, res[i].Err, want)
+		}
+		if !strings.Contains(res[i].Error, res[i].File) && i < 2 {
+			t.Errorf("error %q does not name the file", res[i].Error)
+		}
+	}
+}
+
+func TestReadOnlySQL(t *testing.T) {
+	st, _ := openTemp(t)
+	ctx := context.Background()
+	for _, q := range []string{"DROP TABLE events", "INSERT INTO files VALUES (1)", "ATTACH 'x.db'", "COPY events TO 'x.csv'"} {
+		if err := st.ReadOnlySQL(ctx, q, func([]string, []any) error { return nil }); err == nil {
+			t.Errorf("%q was accepted", q)
+		}
+	}
+	var got []any
+	if err := st.ReadOnlySQL(ctx, "SELECT 1 + 1", func(_ []string, row []any) error { got = append(got, row[0]); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != int32(2) {
+		t.Errorf("got %v", got)
+	}
+}
+
+func TestEntityCondition(t *testing.T) {
+	tests := []struct {
+		kind  event.Entity
+		value string
+		args  []any
+	}{
+		{event.EntityUser, `CORP\Alice`, []any{"alice", "alice"}},
+		{event.EntityHost, "WS01.corp.local", []any{"ws01"}},
+		{event.EntityIP, "::ffff:10.1.2.3", []any{"10.1.2.3", "10.1.2.3"}},
+		{event.EntityDomain, "Evil_.com.", []any{"evil_.com", `%.evil\_.com`}},
+	}
+	for _, tt := range tests {
+		_, args, err := EntityCondition(tt.kind, tt.value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.args, args); diff != "" {
+			t.Errorf("%v %q: %s", tt.kind, tt.value, diff)
+		}
+	}
+	if _, _, err := EntityCondition(event.EntityIP, "nope"); err == nil {
+		t.Error("bad IP accepted")
+	}
+}

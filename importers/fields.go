@@ -1,0 +1,220 @@
+package importers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"trawl/event"
+)
+
+// Field is one row of a format's mapping table: a source field and the event column it fills.
+type Field struct {
+	Src string // source field name (a dotted path for nested JSON)
+	Col string // event column name (see event.Columns)
+}
+
+// FieldMap is a format's mapping table, kept as one readable table per format. Rows are applied
+// in order; a later row for the same column overwrites an earlier one only when its source field
+// is present and not empty, so alternatives can be listed from weakest to strongest.
+type FieldMap []Field
+
+// Validate checks that every column of the table exists. Formats call it from tests.
+func (m FieldMap) Validate() error {
+	var errs []error
+	for _, f := range m {
+		if !event.Settable(f.Col) {
+			errs = append(errs, fmt.Errorf("mapping %s -> %s: no such column", f.Src, f.Col))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// FieldError is a source field whose value does not fit its column.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("field %s: %v", e.Field, e.Err) }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Apply fills ev from the table, reading source fields through get. The first value that does
+// not parse for its column stops it with a *FieldError naming the source field.
+func (m FieldMap) Apply(ev *event.Event, get func(src string) (string, bool)) error {
+	for _, f := range m {
+		v, ok := get(f.Src)
+		if !ok || strings.TrimSpace(v) == "" {
+			continue
+		}
+		if err := ev.Set(f.Col, v); err != nil {
+			return &FieldError{Field: f.Src, Err: errors.Unwrap(err)}
+		}
+	}
+	return nil
+}
+
+// RejectOf turns an error about one record into a Reject, naming the field when err is (or
+// wraps) a *FieldError. raw is copied by the sink, not here.
+func RejectOf(l Line, err error) Reject {
+	r := Reject{Line: l.Num, Offset: l.Offset, Reason: err.Error(), Raw: l.Text}
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		r.Field, r.Reason = fe.Field, fe.Err.Error()
+	}
+	return r
+}
+
+// DecodeObject parses one JSON object, keeping numbers as json.Number so that large integers
+// and their spelling survive. Anything but an object is an error.
+func DecodeObject(b []byte) (map[string]any, error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("invalid JSON: %v", err)
+	}
+	if dec.More() {
+		return nil, errors.New("invalid JSON: data after the object")
+	}
+	return m, nil
+}
+
+// Get finds a value in a decoded JSON object: the literal key first (flattened exports use
+// dotted names such as "id.orig_h"), then a dotted path through nested objects.
+func Get(m map[string]any, key string) (any, bool) {
+	if v, ok := m[key]; ok {
+		return v, true
+	}
+	cur := m
+	for {
+		i := strings.IndexByte(key, '.')
+		if i < 0 {
+			v, ok := cur[key]
+			return v, ok
+		}
+		next, ok := cur[key[:i]].(map[string]any)
+		if !ok {
+			// a literal key containing dots further down ("a.b" inside "x")
+			for k, v := range cur {
+				if strings.HasPrefix(key, k+".") {
+					if n, ok := v.(map[string]any); ok {
+						return Get(n, key[len(k)+1:])
+					}
+				}
+			}
+			return nil, false
+		}
+		cur, key = next, key[i+1:]
+	}
+}
+
+// Text renders a decoded JSON value as the text a mapping table sets: strings as they are,
+// numbers as written, booleans as true/false, null as "", objects and arrays as compact JSON.
+func Text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	case float64:
+		return fmt.Sprint(x)
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return fmt.Sprint(x)
+		}
+		return string(b)
+	}
+}
+
+// GetText is Get then Text; absent and null values give ("", false).
+func GetText(m map[string]any, key string) (string, bool) {
+	v, ok := Get(m, key)
+	if !ok || v == nil {
+		return "", false
+	}
+	return Text(v), true
+}
+
+// ReadJSONLines calls fn with every JSON object of a JSON-lines input. Blank lines are
+// skipped; a line that is not a JSON object becomes a reject, as does any error fn returns for
+// its record (a *FieldError names the field). Only a read error or the sink's error stops it.
+func ReadJSONLines(ctx context.Context, in Input, sink Sink, fn func(l Line, obj map[string]any) error) error {
+	return ReadLines(ctx, in.R, sink, func(l Line) error {
+		if len(bytes.TrimSpace(l.Text)) == 0 {
+			return nil
+		}
+		obj, err := DecodeObject(l.Text)
+		if err == nil {
+			err = fn(l, obj)
+		}
+		if err != nil {
+			var se sinkError
+			if errors.As(err, &se) {
+				return se.err
+			}
+			return sink.Reject(RejectOf(l, err))
+		}
+		return nil
+	})
+}
+
+// sinkError marks an error that came from the sink and must stop the read rather than become
+// a reject.
+type sinkError struct{ err error }
+
+func (e sinkError) Error() string { return e.err.Error() }
+func (e sinkError) Unwrap() error { return e.err }
+
+// Emit hands an event to the sink from inside a ReadJSONLines callback, marking a sink failure
+// so that it stops the read instead of becoming a reject.
+func Emit(sink Sink, l Line, ev *event.Event) error {
+	if err := sink.Event(Record{Line: l.Num, Offset: l.Offset}, ev); err != nil {
+		return sinkError{err}
+	}
+	return nil
+}
+
+// SniffJSONLines returns the decoded JSON objects in the complete lines of head (at most max),
+// for formats that sniff by field names. A head that does not start with a JSON object gives
+// nil.
+func SniffJSONLines(head []byte, max int) []map[string]any {
+	var out []map[string]any
+	for len(head) > 0 && len(out) < max {
+		i := bytes.IndexByte(head, '\n')
+		if i < 0 {
+			break // incomplete last line
+		}
+		line := bytes.TrimSpace(head[:i])
+		head = head[i+1:]
+		if len(line) == 0 {
+			continue
+		}
+		obj, err := DecodeObject(line)
+		if err != nil {
+			return out
+		}
+		out = append(out, obj)
+	}
+	if len(out) == 0 && len(head) > 0 && len(head) < SniffSize {
+		if obj, err := DecodeObject(head); err == nil { // a whole small file without final newline
+			out = append(out, obj)
+		}
+	}
+	return out
+}
