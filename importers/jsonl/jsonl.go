@@ -1,0 +1,135 @@
+// Package jsonl reads generic JSON lines: one JSON object per line, of any schema. It is the
+// fallback for JSON that no specific format claims, so it sniffs low. Columns are filled from
+// field names by the shared guess table (importers/guess), or by map.<column>=<json path>
+// options; every field is kept in Event.Fields whatever was mapped.
+package jsonl
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+
+	"trawl/event"
+	"trawl/importers"
+	"trawl/importers/guess"
+)
+
+// SniffScore is what Sniff answers for JSON lines: low, so that every specific JSON format
+// (Zeek, Suricata, CloudTrail, Windows exports) wins over it.
+const SniffScore = 10
+
+// maxDepth bounds how deep Read looks for mappable fields; deeper values stay in Fields.
+const maxDepth = 32
+
+// Format is the generic JSON-lines format.
+type Format struct {
+	explicit guess.Explicit
+}
+
+func init() { importers.Register(Format{}) }
+
+func (Format) Name() string { return "jsonl" }
+func (Format) Description() string {
+	return "generic JSON lines (one object per line), columns guessed from field names or set with map.<column>=<path>"
+}
+
+// Sniff answers SniffScore when the input starts with JSON objects, one per line.
+func (Format) Sniff(head []byte) int {
+	if len(importers.SniffJSONLines(head, 8)) > 0 {
+		return SniffScore
+	}
+	return 0
+}
+
+// WithOptions takes map.<column>=<json path> settings; a path is a literal key or a dotted
+// path through nested objects ("source.ip").
+func (f Format) WithOptions(opts map[string]string) (importers.Format, error) {
+	ex, err := guess.ParseOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	f.explicit = ex
+	return f, nil
+}
+
+// Read imports every line; a line that is not a JSON object, or whose explicitly mapped field
+// does not fit its column, is a reject.
+func (f Format) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
+	plans := planCache{explicit: f.explicit}
+	return importers.ReadJSONLines(ctx, in, sink, func(l importers.Line, obj map[string]any) error {
+		leaves := map[string]any{}
+		flatten(leaves, "", obj, 0)
+		ev := &event.Event{SourceType: "jsonl", Raw: string(l.Text), Fields: obj}
+		get := func(field string) (string, bool) {
+			if v, ok := leaves[field]; ok {
+				if v == nil {
+					return "", false
+				}
+				return importers.Text(v), true
+			}
+			return importers.GetText(obj, field) // an explicit path to an object or array
+		}
+		if err := plans.get(leaves).Apply(ev, get); err != nil {
+			var fe *guess.FieldError
+			if errors.As(err, &fe) {
+				return &importers.FieldError{Field: fe.Field, Err: fe.Err}
+			}
+			return err
+		}
+		return importers.Emit(sink, l, ev)
+	})
+}
+
+// flatten records every scalar and array of obj under its dotted path. Objects nested deeper
+// than maxDepth are left out (they stay in Fields).
+func flatten(out map[string]any, prefix string, obj map[string]any, depth int) {
+	if depth > maxDepth {
+		return
+	}
+	for k, v := range obj {
+		p := k
+		if prefix != "" {
+			p = prefix + "." + k
+		}
+		if m, ok := v.(map[string]any); ok {
+			flatten(out, p, m, depth+1)
+			continue
+		}
+		out[p] = v
+	}
+}
+
+// planCache keeps the mapping plan of the record shapes seen so far: JSON lines from one
+// source repeat a handful of shapes, and choosing a plan costs more than using it.
+type planCache struct {
+	explicit guess.Explicit
+	plans    map[string]guess.Plan
+	names    []string
+	key      strings.Builder
+}
+
+const maxPlans = 256
+
+func (c *planCache) get(leaves map[string]any) guess.Plan {
+	c.names = c.names[:0]
+	for k := range leaves {
+		c.names = append(c.names, k)
+	}
+	sort.Strings(c.names)
+	c.key.Reset()
+	for _, n := range c.names {
+		c.key.WriteString(n)
+		c.key.WriteByte(0)
+	}
+	key := c.key.String()
+	if p, ok := c.plans[key]; ok {
+		return p
+	}
+	p := guess.Build(c.names, c.explicit)
+	if c.plans == nil || len(c.plans) >= maxPlans {
+		c.plans = map[string]guess.Plan{}
+	}
+	c.plans[key] = p
+	return p
+}

@@ -1,0 +1,223 @@
+package jsonl
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"trawl/event"
+	"trawl/importers"
+	"trawl/importers/importertest"
+	"trawl/internal/testutil"
+)
+
+var goldenTests = []struct {
+	name string
+	file string
+	opts map[string]string
+}{
+	{"mixed", "mixed.jsonl", nil},
+	{"hostile", "hostile.jsonl", nil},
+	{"mapped", "mapped.jsonl", map[string]string{"map.time": "Timestamp", "map.src_ip": "Source.Addr", "map.user": "Who"}},
+}
+
+func format(t testing.TB, opts map[string]string) importers.Format {
+	t.Helper()
+	if opts == nil {
+		return Format{}
+	}
+	f, err := Format{}.WithOptions(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestGolden(t *testing.T) {
+	t.Parallel()
+	for _, tc := range goldenTests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := importertest.ReadFile(t, format(t, tc.opts), filepath.Join("testdata", tc.file))
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			testutil.Golden(t, filepath.Join("testdata", tc.file+".golden.jsonl"), importertest.JSONL(res))
+		})
+	}
+}
+
+func TestRegistered(t *testing.T) {
+	if f, ok := importers.Lookup("jsonl"); !ok || f.Name() != "jsonl" {
+		t.Fatal("jsonl is not registered")
+	}
+	if _, ok := importers.Format(Format{}).(importers.Configurable); !ok {
+		t.Fatal("jsonl does not take options")
+	}
+}
+
+func TestWithOptionsErrors(t *testing.T) {
+	t.Parallel()
+	for _, opts := range []map[string]string{
+		{"map.nosuchcolumn": "x"},
+		{"delimiter": ","},
+		{"map.time": ""},
+	} {
+		if _, err := (Format{}).WithOptions(opts); err == nil {
+			t.Errorf("WithOptions(%v) = nil error", opts)
+		}
+	}
+}
+
+func TestSniff(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		head string
+		want int
+	}{
+		{"objects", "{\"a\":1}\n{\"b\":2}\n", SniffScore},
+		{"one object without newline", `{"a":1}`, SniffScore},
+		{"array", "[1,2]\n", 0},
+		{"text", "hello world\n", 0},
+		{"pretty printed", "{\n  \"a\": 1\n}\n", 0},
+		{"empty", "", 0},
+		{"binary", "\x00\x01\x02", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := (Format{}).Sniff([]byte(tc.head)); got != tc.want {
+				t.Errorf("Sniff = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestHostile feeds inputs built in memory (too big or too odd for testdata) and checks that
+// every line ends as an event or a reject, quickly and without a crash.
+func TestHostile(t *testing.T) {
+	t.Parallel()
+	tenMB := `{"message":"` + strings.Repeat("A", 10<<20) + `","src_ip":"10.0.0.1"}`
+	tests := []struct {
+		name            string
+		in              string
+		events, rejects int
+	}{
+		{"10 MB line imports", tenMB + "\n{\"a\":1}\n", 2, 0},
+		{"overlong line is a reject", `{"m":"` + strings.Repeat("B", importers.MaxLine) + "\"}\n{\"a\":1}\n", 1, 1},
+		{"deep nesting bomb", strings.Repeat(`{"a":`, 200000) + "1" + strings.Repeat("}", 200000) + "\n", 0, 1},
+		{"deep array bomb", `{"a":` + strings.Repeat("[", 500000) + "\n", 0, 1},
+		{"wide object", "{" + wide(100000) + "}\n", 1, 0},
+		{"nesting deeper than the mapper looks", strings.Repeat(`{"a":`, 100) + `{"src_ip":"1.2.3.4"}` + strings.Repeat("}", 100) + "\n", 1, 0},
+		{"binary", "\x00\xff\xfe\x01\n\x7fELF\x02\x01\x01\n", 0, 2},
+		{"NUL inside a line", "{\"a\":1}\x00\n", 0, 1},
+		{"CRLF", "{\"a\":1}\r\n{\"b\":2}\r\n", 2, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := importertest.ReadBytes(t, Format{}, tc.name, []byte(tc.in))
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			if len(res.Events) != tc.events || len(res.Rejects) != tc.rejects {
+				t.Fatalf("events %d rejects %d, want %d and %d: %v", len(res.Events), len(res.Rejects), tc.events, tc.rejects, res.Rejects)
+			}
+		})
+	}
+}
+
+func wide(n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"k%d":%d`, i, i)
+	}
+	return b.String()
+}
+
+// TestRejectNamesField checks that an explicitly mapped value that does not fit names the
+// line and the field.
+func TestRejectNamesField(t *testing.T) {
+	t.Parallel()
+	f := format(t, map[string]string{"map.src_port": "p"})
+	res := importertest.ReadBytes(t, f, "x", []byte("{\"p\":1}\n{\"p\":\"http\"}\n"))
+	if len(res.Events) != 1 || len(res.Rejects) != 1 {
+		t.Fatalf("events %d rejects %d", len(res.Events), len(res.Rejects))
+	}
+	if got, want := res.Rejects[0].Error(), `line 2: field p: not an integer: "http"`; got != want {
+		t.Errorf("reject = %q, want %q", got, want)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	in := importers.Input{Name: "x", R: strings.NewReader(strings.Repeat("{\"a\":1}\n", 5000))}
+	err := Format{}.Read(ctx, in, discard{})
+	if err != context.Canceled {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+type discard struct{}
+
+func (discard) Event(importers.Record, *event.Event) error { return nil }
+func (discard) Reject(importers.Reject) error              { return nil }
+
+// FuzzRead checks that any input ends as events and rejects, one per non-blank line.
+func FuzzRead(f *testing.F) {
+	for _, tc := range goldenTests {
+		data, err := os.ReadFile(filepath.Join("testdata", tc.file))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			f.Add(line)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fm, _ := Format{}.WithOptions(map[string]string{"map.time": "t", "map.src_ip": "a.b"})
+		res := importertest.ReadBytes(t, fm, "fuzz", data)
+		if res.Err != nil {
+			return // a compressed-looking input may be unreadable
+		}
+		if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) || bytes.HasPrefix(data, []byte{0x28, 0xb5, 0x2f, 0xfd}) || bytes.HasPrefix(data, []byte("BZh")) {
+			return
+		}
+		want := 0
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			if len(bytes.TrimSpace(line)) > 0 {
+				want++
+			}
+		}
+		if got := len(res.Events) + len(res.Rejects); got != want {
+			t.Fatalf("%d events + %d rejects, want %d records", len(res.Events), len(res.Rejects), want)
+		}
+	})
+}
+
+func BenchmarkRead(b *testing.B) {
+	var buf bytes.Buffer
+	for i := 0; buf.Len() < 4<<20; i++ {
+		fmt.Fprintf(&buf, `{"@timestamp":"2024-03-05T10:15:%02d.123Z","event":{"category":"network","action":"connection"},"source":{"ip":"10.0.%d.%d","port":%d},"destination":{"ip":"192.0.2.%d","port":443},"user":{"name":"user%d"},"message":"connection %d allowed by policy"}`+"\n", i%60, i%256, i%200, 1024+i%60000, i%250, i%50, i)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		err := Format{}.Read(context.Background(), importers.Input{Name: "bench", R: bytes.NewReader(data)}, discard{})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
