@@ -1,0 +1,357 @@
+// Package csv reads delimited text with a header row: CSV, TSV, and the semicolon and pipe
+// variants, the delimiter sniffed from the first lines. Columns are filled from header names by
+// the shared guess table (importers/guess) or by map.<column>=<header name> options; every
+// cell is kept in Event.Fields under its header name.
+//
+// Records are framed here, a line at a time with a small quote-state machine, so that a
+// quoted value may span lines but an unterminated quote cannot make a record grow past
+// importers.MaxLine; each framed record is then split by encoding/csv (LazyQuotes, any field
+// count).
+package csv
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	stdcsv "encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"trawl/event"
+	"trawl/importers"
+	"trawl/importers/guess"
+)
+
+// SniffScore is what Sniff answers for text that parses as a table: low, because
+// CSV-looking text is common and every specific format must win over it.
+const SniffScore = 5
+
+// Delimiters are the separators Sniff and Read consider, in order of preference on a tie.
+var Delimiters = []rune{',', '\t', ';', '|'}
+
+// Format is the CSV/TSV format. The zero value sniffs the delimiter and guesses the mapping.
+type Format struct {
+	delim    rune // 0: sniff
+	explicit guess.Explicit
+}
+
+func init() { importers.Register(Format{}) }
+
+func (Format) Name() string { return "csv" }
+func (Format) Description() string {
+	return "CSV/TSV with a header row (comma, tab, semicolon or pipe), columns guessed from the header or set with map.<column>=<header>"
+}
+
+// WithOptions takes map.<column>=<header name> settings and delimiter=<one character>
+// (or "tab").
+func (f Format) WithOptions(opts map[string]string) (importers.Format, error) {
+	rest := map[string]string{}
+	for k, v := range opts {
+		if k != "delimiter" {
+			rest[k] = v
+			continue
+		}
+		d, err := parseDelimiter(v)
+		if err != nil {
+			return nil, err
+		}
+		f.delim = d
+	}
+	ex, err := guess.ParseOptions(rest)
+	if err != nil {
+		return nil, err
+	}
+	f.explicit = ex
+	return f, nil
+}
+
+func parseDelimiter(v string) (rune, error) {
+	switch strings.ToLower(v) {
+	case "tab", `\t`:
+		return '\t', nil
+	}
+	r, n := utf8.DecodeRuneInString(v)
+	if n == 0 || n != len(v) || r == '"' || r == '\r' || r == '\n' || r == utf8.RuneError {
+		return 0, fmt.Errorf("option delimiter: want one character or \"tab\", got %q", v)
+	}
+	return r, nil
+}
+
+// Sniff answers SniffScore when the first lines of head split into a consistent table of at
+// least two columns under one of the Delimiters.
+func (Format) Sniff(head []byte) int {
+	head = bytes.TrimPrefix(head, utf8BOM)
+	if len(head) == 0 || head[0] == '{' || head[0] == '[' || head[0] == '<' || head[0] == '#' {
+		return 0
+	}
+	if !utf8.Valid(trimIncomplete(head)) || bytes.IndexByte(head, 0) >= 0 {
+		return 0
+	}
+	if _, ok := sniffDelimiter(head); ok {
+		return SniffScore
+	}
+	return 0
+}
+
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// trimIncomplete drops a last line cut short by the end of head (unless head is all there is).
+func trimIncomplete(head []byte) []byte {
+	if len(head) < importers.SniffSize {
+		return head
+	}
+	if i := bytes.LastIndexByte(head, '\n'); i >= 0 {
+		return head[:i+1]
+	}
+	return head
+}
+
+// sniffDelimiter picks the delimiter under which the header has most columns and the rows
+// after it agree with it. ok is false when none gives a table of two columns or more.
+func sniffDelimiter(head []byte) (rune, bool) {
+	head = trimIncomplete(head)
+	best, bestCols, bestScore := ',', 0, 0.0
+	for _, d := range Delimiters {
+		r := stdcsv.NewReader(bytes.NewReader(head))
+		r.Comma, r.LazyQuotes, r.FieldsPerRecord = d, true, -1
+		hdr, err := r.Read()
+		if err != nil || len(hdr) < 2 {
+			continue
+		}
+		rows, same := 0, 0
+		for rows < 50 {
+			rec, err := r.Read()
+			if err != nil {
+				break
+			}
+			rows++
+			if len(rec) == len(hdr) {
+				same++
+			}
+		}
+		score := 1.0 // a header alone: a table with no rows yet
+		if rows > 0 {
+			score = float64(same) / float64(rows)
+		}
+		if score < 0.8 {
+			continue
+		}
+		if score > bestScore || (score == bestScore && len(hdr) > bestCols) {
+			best, bestCols, bestScore = d, len(hdr), score
+		}
+	}
+	return best, bestCols >= 2
+}
+
+// Read imports every data row. A row whose field count differs from the header's, or whose
+// explicitly mapped value does not fit its column, is a reject naming the line and field. An
+// explicit mapping naming a header that does not exist is an error: the analyst asked for it.
+func (f Format) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
+	br := bufio.NewReaderSize(in.R, importers.SniffSize)
+	delim := f.delim
+	if delim == 0 {
+		head, err := br.Peek(importers.SniffSize)
+		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+			return fmt.Errorf("%s: %w", in.Name, err)
+		}
+		delim, _ = sniffDelimiter(bytes.TrimPrefix(head, utf8BOM))
+	}
+	t := &table{f: f, delim: delim, sink: sink, name: in.Name}
+	err := importers.ReadLines(ctx, br, sink, t.line)
+	if err != nil {
+		return err
+	}
+	return t.flush()
+}
+
+// table is the state of one Read: the record being framed, the header and the plan.
+type table struct {
+	f     Format
+	delim rune
+	sink  importers.Sink
+	name  string
+
+	rec     []byte // the record framed so far (lines joined by \n)
+	recLine int64
+	recOff  int64
+	inQuote bool
+	header  []string
+	plan    guess.Plan
+	index   map[string]int // header name -> position
+}
+
+// line frames records: a line continues the current record while a quoted value is open. A
+// record that would outgrow importers.MaxLine is rejected and framing starts afresh with the line
+// that overflowed it, so that one stray quote cannot swallow the rest of the file.
+func (t *table) line(l importers.Line) error {
+	if len(t.rec) == 0 && !t.inQuote {
+		if len(bytes.TrimSpace(l.Text)) == 0 {
+			return nil // blank lines between records
+		}
+		t.recLine, t.recOff = l.Num, l.Offset
+	} else {
+		if len(t.rec)+1+len(l.Text) > importers.MaxLine {
+			keep := t.rec
+			if len(keep) > importers.RejectKeep {
+				keep = keep[:importers.RejectKeep]
+			}
+			t.rec, t.inQuote = t.rec[:0], false
+			err := t.sink.Reject(importers.Reject{Line: t.recLine, Offset: t.recOff, Raw: keep,
+				Reason: fmt.Sprintf("quoted value runs past %d bytes (unterminated quote?); reading resumes on line %d", importers.MaxLine, l.Num)})
+			if err != nil {
+				return err
+			}
+			return t.line(l)
+		}
+		t.rec = append(t.rec, '\n')
+	}
+	t.rec = append(t.rec, l.Text...)
+	t.inQuote = scanQuotes(l.Text, t.delim, t.inQuote)
+	if t.inQuote {
+		return nil
+	}
+	return t.record()
+}
+
+// flush handles a record left open at EOF (an unterminated quote): it is read as it is.
+func (t *table) flush() error {
+	if len(t.rec) == 0 {
+		return nil
+	}
+	return t.record()
+}
+
+// scanQuotes follows the quoting of one line from state inQuote and returns the state at its
+// end. It agrees with encoding/csv's LazyQuotes reading: a quote opens a quoted value only at
+// the start of a field; inside one, "" is a quote and a quote closes the value only before a
+// delimiter or the end of the line.
+func scanQuotes(line []byte, delim rune, inQuote bool) bool {
+	atStart := !inQuote
+	for i := 0; i < len(line); {
+		r, n := rune(line[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRune(line[i:])
+		}
+		switch {
+		case inQuote:
+			if r == '"' {
+				if i+1 < len(line) && line[i+1] == '"' {
+					n = 2
+				} else if i+1 == len(line) || nextRune(line[i+1:]) == delim {
+					inQuote = false
+				}
+			}
+		case r == delim:
+			atStart = true
+			i += n
+			continue
+		case atStart && r == '"':
+			inQuote = true
+		}
+		atStart = false
+		i += n
+	}
+	return inQuote
+}
+
+func nextRune(b []byte) rune {
+	r, _ := utf8.DecodeRune(b)
+	return r
+}
+
+// record splits the framed record and turns it into the header or an event.
+func (t *table) record() error {
+	raw := t.rec
+	t.rec = t.rec[:0]
+	r := stdcsv.NewReader(bytes.NewReader(raw))
+	r.Comma, r.LazyQuotes, r.FieldsPerRecord = t.delim, true, -1
+	fields, err := r.Read()
+	l := importers.Line{Text: raw, Num: t.recLine, Offset: t.recOff}
+	if err != nil {
+		return t.sink.Reject(importers.RejectOf(l, fmt.Errorf("unreadable row: %v", err)))
+	}
+	if t.header == nil {
+		return t.setHeader(fields)
+	}
+	ev, err := t.event(fields, raw)
+	if err != nil {
+		return t.sink.Reject(importers.RejectOf(l, err))
+	}
+	return t.sink.Event(importers.Record{Line: t.recLine, Offset: t.recOff}, ev)
+}
+
+func (t *table) setHeader(fields []string) error {
+	if len(fields) > 0 {
+		fields[0] = strings.TrimPrefix(fields[0], "\ufeff")
+	}
+	t.header = make([]string, len(fields))
+	t.index = make(map[string]int, len(fields))
+	for i, h := range fields {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			h = fmt.Sprintf("column_%d", i+1)
+		}
+		for n := 2; ; n++ { // a repeated name gets a suffix: no cell is lost
+			if _, dup := t.index[h]; !dup {
+				break
+			}
+			h = fmt.Sprintf("%s_%d", strings.TrimSpace(fields[i]), n)
+		}
+		t.header[i] = h
+		t.index[h] = i
+	}
+	explicit := guess.Explicit{}
+	for col, name := range t.f.explicit {
+		h, ok := t.lookup(name)
+		if !ok {
+			return fmt.Errorf("%s: option map.%s=%s: no column %q in the header (%s)", t.name, col, name, name, strings.Join(t.header, ", "))
+		}
+		explicit[col] = h
+	}
+	t.plan = guess.Build(t.header, explicit)
+	return nil
+}
+
+// lookup finds a header name exactly, else ignoring case and punctuation.
+func (t *table) lookup(name string) (string, bool) {
+	if _, ok := t.index[name]; ok {
+		return name, true
+	}
+	n := guess.Norm(name)
+	for _, h := range t.header {
+		if guess.Norm(h) == n && n != "" {
+			return h, true
+		}
+	}
+	return "", false
+}
+
+func (t *table) event(fields []string, raw []byte) (*event.Event, error) {
+	if len(fields) != len(t.header) {
+		name := ""
+		if len(fields) < len(t.header) {
+			name = t.header[len(fields)]
+			return nil, &importers.FieldError{Field: name, Err: fmt.Errorf("row has %d fields, the header has %d (%s and after are missing)", len(fields), len(t.header), name)}
+		}
+		return nil, fmt.Errorf("row has %d fields, the header has %d (extra fields from field %d)", len(fields), len(t.header), len(t.header)+1)
+	}
+	ev := &event.Event{SourceType: "csv", Raw: string(raw), Fields: make(map[string]any, len(fields))}
+	for i, v := range fields {
+		ev.Fields[t.header[i]] = v
+	}
+	err := t.plan.Apply(ev, func(h string) (string, bool) {
+		i, ok := t.index[h]
+		if !ok {
+			return "", false
+		}
+		return fields[i], true
+	})
+	var fe *guess.FieldError
+	if errors.As(err, &fe) {
+		return nil, &importers.FieldError{Field: fe.Field, Err: fe.Err}
+	}
+	return ev, err
+}

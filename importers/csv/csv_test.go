@@ -1,0 +1,253 @@
+package csv
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"trawl/importers"
+	"trawl/importers/importertest"
+	"trawl/internal/testutil"
+)
+
+var goldenTests = []struct {
+	name string
+	file string
+	opts map[string]string
+}{
+	{"basic", "basic.csv", nil},
+	{"tab", "zeekish.tsv", nil},
+	{"semicolon with mapping", "mapped.csv", map[string]string{"map.time": "When", "map.user": "who", "map.src_ip": "From"}},
+	{"pipe", "pipe.txt", nil},
+	{"hostile", "hostile.csv", nil},
+}
+
+func format(t testing.TB, opts map[string]string) importers.Format {
+	t.Helper()
+	if opts == nil {
+		return Format{}
+	}
+	f, err := Format{}.WithOptions(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestGolden(t *testing.T) {
+	t.Parallel()
+	for _, tc := range goldenTests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := importertest.ReadFile(t, format(t, tc.opts), filepath.Join("testdata", tc.file))
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			testutil.Golden(t, filepath.Join("testdata", tc.file+".golden.jsonl"), importertest.JSONL(res))
+		})
+	}
+}
+
+func TestRegistered(t *testing.T) {
+	f, ok := importers.Lookup("csv")
+	if !ok {
+		t.Fatal("csv is not registered")
+	}
+	if _, ok := f.(importers.Configurable); !ok {
+		t.Fatal("csv does not take options")
+	}
+}
+
+func TestOptions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		opts    map[string]string
+		wantErr string
+	}{
+		{"tab", map[string]string{"delimiter": "tab", "map.time": "t"}, ""},
+		{"one char", map[string]string{"delimiter": ";"}, ""},
+		{"two chars", map[string]string{"delimiter": ";;"}, "option delimiter"},
+		{"quote", map[string]string{"delimiter": `"`}, "option delimiter"},
+		{"unknown column", map[string]string{"map.nope": "x"}, "no such column"},
+		{"unknown option", map[string]string{"sep": ","}, "unknown option"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Format{}.WithOptions(tc.opts)
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("err = %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestMissingMappedHeader: mapping to a header that does not exist stops the import with an
+// error naming the option and listing the header.
+func TestMissingMappedHeader(t *testing.T) {
+	t.Parallel()
+	res := importertest.ReadBytes(t, format(t, map[string]string{"map.time": "Timestmp"}), "x.csv", []byte("Timestamp,b\n1,2\n"))
+	if res.Err == nil || !strings.Contains(res.Err.Error(), `map.time=Timestmp: no column "Timestmp" in the header (Timestamp, b)`) {
+		t.Fatalf("err = %v", res.Err)
+	}
+}
+
+func TestSniff(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		head string
+		want int
+	}{
+		{"comma", "a,b,c\n1,2,3\n4,5,6\n", SniffScore},
+		{"tab", "a\tb\n1\t2\n", SniffScore},
+		{"semicolon", "a;b\n1;2\n", SniffScore},
+		{"header only", "a,b,c\n", SniffScore},
+		{"one column", "a\nb\nc\n", 0},
+		{"ragged", "a,b,c\n1\n2,3,4,5,6\n7\n", 0},
+		{"json", "{\"a\":1,\"b\":2}\n", 0},
+		{"zeek header", "#separator \\x09\n#fields\ta\tb\n", 0},
+		{"binary", "a,b\n\x00\x01,\x02\n", 0},
+		{"invalid utf-8", "a,b\n\xff,\xfe\n", 0},
+		{"empty", "", 0},
+		{"clf", `10.0.0.1 - - [11/Jul/2018:08:41:28 +0300] "GET / HTTP/1.1" 200 11444` + "\n", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := (Format{}).Sniff([]byte(tc.head)); got != tc.want {
+				t.Errorf("Sniff = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestScanQuotes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		line    string
+		in, out bool
+	}{
+		{`a,b,c`, false, false},
+		{`a,"b,c`, false, true},
+		{`a,"b,c"`, false, false},
+		{`a,"b""c`, false, true},
+		{`a,"b""",c`, false, false},
+		{`bare "quote" in field,x`, false, false},
+		{`still inside`, true, true},
+		{`closes here",x`, true, false},
+		{`a "lazy" quote inside" stays open`, true, true},
+		{`""`, true, true},
+		{`"`, true, false},
+	}
+	for _, tc := range tests {
+		if got := scanQuotes([]byte(tc.line), ',', tc.in); got != tc.out {
+			t.Errorf("scanQuotes(%q, %v) = %v, want %v", tc.line, tc.in, got, tc.out)
+		}
+	}
+}
+
+func TestHostile(t *testing.T) {
+	t.Parallel()
+	tenMB := strings.Repeat("A", 10<<20)
+	tests := []struct {
+		name            string
+		in              string
+		events, rejects int
+	}{
+		{"10 MB cell imports", "a,b\n" + tenMB + ",1\n2,3\n", 2, 0},
+		{"overlong line is a reject", "a,b\n" + strings.Repeat("B", importers.MaxLine+1) + ",1\n2,3\n", 1, 1},
+		{"unterminated quote cannot swallow more than MaxLine", "a,b\n\"open," + strings.Repeat("x", 1<<20) + "\n" + strings.Repeat(strings.Repeat("y", 1<<20)+"\n", 16) + "4,5\n", 1, 3}, // the rejected record, then the two y lines after it, then 4,5
+		{"binary", "a,b\n\x00\xff,\x01\n\x7fELF\n", 1, 1},
+		{"only a header", "a,b,c\n", 0, 0},
+		{"empty", "", 0, 0},
+		{"CRLF", "a,b\r\n1,2\r\n3,4\r\n", 2, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := importertest.ReadBytes(t, Format{}, tc.name, []byte(tc.in))
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			if len(res.Events) != tc.events || len(res.Rejects) != tc.rejects {
+				t.Fatalf("events %d rejects %d, want %d and %d: %v", len(res.Events), len(res.Rejects), tc.events, tc.rejects, res.Rejects)
+			}
+		})
+	}
+}
+
+// TestSamples reads the real CSV samples: every row must import (none is malformed), and the
+// loghub ctime stamps must give times.
+func TestSamples(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		rel      string
+		rows     int
+		wantTime bool
+	}{
+		{"loghub/Apache/Apache_2k.log_structured.csv", 2000, true},
+		{"attack/enterprise_techniques.csv", -1, false},
+		{"attack/enterprise_tactics.csv", -1, false},
+		{"attack/sigma_attack_v18_to_v19_tags.csv", -1, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.rel, func(t *testing.T) {
+			t.Parallel()
+			path := testutil.Sample(t, tc.rel)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (Format{}).Sniff(data[:min(len(data), importers.SniffSize)]) != SniffScore {
+				t.Error("Sniff does not recognise it")
+			}
+			res := importertest.ReadBytes(t, Format{}, path, data)
+			if res.Err != nil || len(res.Rejects) > 0 {
+				t.Fatalf("err %v, %d rejects, first: %v", res.Err, len(res.Rejects), res.Rejects)
+			}
+			if tc.rows >= 0 && len(res.Events) != tc.rows {
+				t.Errorf("%d events, want %d", len(res.Events), tc.rows)
+			}
+			if len(res.Events) == 0 {
+				t.Fatal("no events")
+			}
+			for _, ev := range res.Events {
+				if ev.Time.IsZero() == tc.wantTime {
+					t.Fatalf("time %v, want time: %v (raw %q)", ev.Time, tc.wantTime, ev.Raw)
+				}
+			}
+		})
+	}
+}
+
+// FuzzRead checks that any input is read without a crash and that no data line is lost: a
+// line either starts an event or a reject, or belongs to one, or is the header.
+func FuzzRead(f *testing.F) {
+	for _, tc := range goldenTests {
+		data, err := os.ReadFile(filepath.Join("testdata", tc.file))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("a,b\n\"x\n"))
+	f.Add([]byte("a\tb\n1\t\"2\"\"\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res := importertest.ReadBytes(t, Format{}, "fuzz", data)
+		if res.Err != nil {
+			return
+		}
+		for _, ev := range res.Events {
+			if ev.SourceType != "csv" || ev.Raw == "" {
+				t.Fatalf("event without raw or source type: %+v", ev)
+			}
+		}
+		if len(bytes.TrimSpace(data)) == 0 && len(res.Events)+len(res.Rejects) > 0 {
+			t.Fatal("records from blank input")
+		}
+	})
+}
