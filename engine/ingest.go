@@ -227,23 +227,24 @@ func (s *Store) importFile(ctx context.Context, path string, opt ImportOptions, 
 				ex.ExecContext(context.WithoutCancel(ctx), "ROLLBACK", nil)
 			}
 		}()
-		evApp, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "events")
+		inner, err := newEventWriter(ctx, dc.(driver.Conn), fileID)
 		if err != nil {
 			return err
 		}
+		evW := newPipeWriter(inner)
 		rjApp, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "rejects")
 		if err != nil {
-			evApp.Close()
+			evW.Close()
 			return err
 		}
-		sink := &appendSink{store: s, events: evApp, rejects: rjApp, fileID: fileID, source: res.Source, format: format.Name()}
+		sink := &appendSink{store: s, events: evW, rejects: rjApp, fileID: fileID, source: res.Source, format: format.Name()}
 		if opt.Progress != nil {
 			sink.progress = func() {
 				opt.Progress(Progress{File: path, BytesRead: cr.n.Load(), Size: size, Events: sink.nEvents, Rejects: sink.nRejects})
 			}
 		}
 		readErr := format.Read(ctx, in.Input, sink)
-		closeErr := errors.Join(evApp.Close(), rjApp.Close())
+		closeErr := errors.Join(evW.Close(), rjApp.Close())
 		if readErr != nil {
 			return fmt.Errorf("%s: %w", path, readErr)
 		}
@@ -284,42 +285,80 @@ func namedValues(vals ...any) []driver.NamedValue {
 	return out
 }
 
-// appendSink writes events and rejects of one file through DuckDB appenders.
+// appendSink writes events and rejects of one file to the store.
 type appendSink struct {
 	store             *Store
-	events, rejects   *duckdb.Appender
+	events            eventWriter
+	rejects           *duckdb.Appender
 	fileID            int64
 	source, format    string
 	nEvents, nRejects int64
 	first, last       time.Time
-	row               []driver.Value
 	buf               bytes.Buffer
 	progress          func()
 }
 
-const fixedCols = 5 // id, file_id, line, byte_offset, source
+// eventRow is one row of the events table as the writers take it: bookkeeping, the event and
+// its entity keys, with text already made storable.
+type eventRow struct {
+	id, fileID int64
+	rec        importers.Record
+	source     string
+	ev         event.Event // a copy: the reader may reuse its Event; Fields is not read
+	fields     string      // JSON text of ev.Fields, "" for none
+	userKey    string
+	targetKey  string
+	hostKey    string
+}
+
+// eventWriter appends event rows to the events table inside the file's transaction.
+type eventWriter interface {
+	Write(r *eventRow) error
+	Close() error
+}
+
+// keys computes the entity resolution keys of the row.
+func (r *eventRow) keys() {
+	r.userKey, r.targetKey, r.hostKey = event.UserKey(r.ev.User), event.UserKey(r.ev.TargetUser), event.HostKey(r.ev.Host)
+}
+
+// column reads the catalogue column i of the row as the value stored: nil for NULL.
+func (r *eventRow) column(i int) any {
+	c := &event.Columns[i]
+	switch c.Type {
+	case event.TypeTime:
+		if r.ev.Time.IsZero() {
+			return nil
+		}
+		return r.ev.Time.UTC()
+	case event.TypeInt:
+		return c.Get(&r.ev)
+	case event.TypeJSON:
+		return nullStr(r.fields)
+	default:
+		s, _ := c.Get(&r.ev).(string)
+		if c.Name == "raw" {
+			return nullStr(EscapeText(s))
+		}
+		return nullStr(validText(s))
+	}
+}
 
 func (a *appendSink) Event(rec importers.Record, ev *event.Event) error {
-	if a.row == nil {
-		a.row = make([]driver.Value, fixedCols+len(event.Columns)+3)
-	}
 	if ev.SourceType == "" {
 		ev.SourceType = a.format
 	}
-	row := a.row
-	row[0] = a.store.nextID.Add(1) - 1
-	row[1] = a.fileID
-	row[2] = nullInt(rec.Line)
-	row[3] = rec.Offset
-	row[4] = a.source
-	for i := range event.Columns {
-		row[fixedCols+i] = a.value(i, ev)
+	row := eventRow{id: a.store.nextID.Add(1) - 1, fileID: a.fileID, rec: rec, source: a.source, ev: *ev}
+	row.ev.Fields = nil
+	if len(ev.Fields) > 0 {
+		a.buf.Reset()
+		enc := json.NewEncoder(&a.buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(ev.Fields); err == nil {
+			row.fields = validText(string(bytes.TrimSuffix(a.buf.Bytes(), []byte("\n"))))
+		}
 	}
-	n := fixedCols + len(event.Columns)
-	row[n] = nullStr(event.UserKey(ev.User))
-	row[n+1] = nullStr(event.UserKey(ev.TargetUser))
-	row[n+2] = nullStr(event.HostKey(ev.Host))
-	if err := a.events.AppendRow(row...); err != nil {
+	if err := a.events.Write(&row); err != nil {
 		return err
 	}
 	if t := ev.Time; !t.IsZero() {
@@ -335,36 +374,6 @@ func (a *appendSink) Event(rec importers.Record, ev *event.Event) error {
 		a.progress()
 	}
 	return nil
-}
-
-func (a *appendSink) value(i int, ev *event.Event) driver.Value {
-	c := &event.Columns[i]
-	switch c.Type {
-	case event.TypeTime:
-		if ev.Time.IsZero() {
-			return nil
-		}
-		return ev.Time.UTC()
-	case event.TypeInt:
-		return c.Get(ev)
-	case event.TypeJSON:
-		if len(ev.Fields) == 0 {
-			return nil
-		}
-		a.buf.Reset()
-		enc := json.NewEncoder(&a.buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(ev.Fields); err != nil {
-			return nil
-		}
-		return string(bytes.TrimSuffix(a.buf.Bytes(), []byte("\n")))
-	default:
-		s, _ := c.Get(ev).(string)
-		if c.Name == "raw" {
-			return nullStr(EscapeText(s))
-		}
-		return nullStr(validText(s))
-	}
 }
 
 func (a *appendSink) Reject(r importers.Reject) error {
@@ -424,3 +433,7 @@ func EscapeText(s string) string {
 	}
 	return b.String()
 }
+
+// fixedCols are the bookkeeping columns before the catalogue's: id, file_id, line,
+// byte_offset, source.
+const fixedCols = 5

@@ -5,7 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
-	"fmt"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,8 +47,7 @@ func (pipeFormat) Read(ctx context.Context, in importers.Input, sink importers.S
 		parts := strings.Split(text, "|")
 		ev := event.Event{Category: "logon", Raw: text}
 		err := pipeMap.Apply(&ev, func(src string) (string, bool) {
-			var i int
-			fmt.Sscan(src, &i)
+			i := int(src[0] - '0')
 			if i < len(parts) {
 				return parts[i], true
 			}
