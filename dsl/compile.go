@@ -1,0 +1,510 @@
+package dsl
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Compiled is a query ready for DuckDB: SQL with $1..$n placeholders, the values to bind to
+// them, and the columns it returns.
+type Compiled struct {
+	SQL     string
+	Args    []any
+	Columns []Column
+}
+
+// Build parses, checks and compiles src against cat. Errors are Errors with spans; render them
+// with FormatError. A panic anywhere inside is recovered into an internal error.
+func Build(src string, cat Catalogue) (out *Compiled, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, Errors{{Stage: "compile", Span: spanAt(src, 0, 0), Msg: fmt.Sprintf("internal error: %v", r), Hint: "please report this query"}}
+		}
+	}()
+	q, err := Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := Check(q, cat)
+	if err != nil {
+		return nil, err
+	}
+	return Compile(ch)
+}
+
+// Compile turns a checked query into SQL: one common table expression per pipeline stage, then
+// a final SELECT in the query's order. Every value written in the query is a bound parameter.
+func Compile(ch *Checked) (out *Compiled, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, Errors{{Stage: "compile", Span: ch.Query.Span, Msg: fmt.Sprintf("internal error: %v", r), Hint: "please report this query"}}
+		}
+	}()
+	c := &compiler{ch: ch}
+	q := ch.Query
+	if q.Sequence != nil {
+		c.sequence(q.Sequence)
+	} else {
+		c.source(q.Source)
+	}
+	for _, st := range q.Stages {
+		c.stage(st)
+	}
+	var b strings.Builder
+	b.WriteString("WITH\n")
+	for i, cte := range c.ctes {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, "%s AS (\n  %s\n)", cte.name, cte.body)
+	}
+	b.WriteString("\nSELECT * FROM " + c.prev)
+	if !c.ordered && len(c.order) > 0 {
+		b.WriteString(" ORDER BY " + c.orderBy())
+	}
+	return &Compiled{SQL: b.String(), Args: c.args, Columns: ch.Columns}, nil
+}
+
+type cte struct{ name, body string }
+
+type orderKey struct {
+	name string
+	desc bool
+}
+
+type compiler struct {
+	ch      *Checked
+	args    []any
+	ctes    []cte
+	prev    string     // name of the latest CTE
+	cols    []string   // columns of prev
+	order   []orderKey // the order rows are in, applied by head, dedup and the final SELECT
+	ordered bool       // prev is already in order (a fields stage dropped the order columns)
+}
+
+func (c *compiler) param(v any) string {
+	c.args = append(c.args, v)
+	return "$" + strconv.Itoa(len(c.args))
+}
+
+func (c *compiler) add(body string) {
+	name := "s" + strconv.Itoa(len(c.ctes)+1)
+	c.ctes = append(c.ctes, cte{name, body})
+	c.prev = name
+}
+
+func (c *compiler) has(col string) bool {
+	for _, n := range c.cols {
+		if n == col {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *compiler) orderBy() string {
+	parts := make([]string, len(c.order))
+	for i, k := range c.order {
+		parts[i] = quoteIdent(k.name)
+		if k.desc {
+			parts[i] += " DESC"
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (c *compiler) source(s *Source) {
+	c.cols = nil
+	for _, col := range c.catalogue() {
+		c.cols = append(c.cols, col.Name)
+	}
+	body := "SELECT * FROM " + quoteIdent(EventsTable)
+	if s.Category != AllEvents {
+		body += " WHERE " + quoteIdent("category") + " = " + c.param(s.Category)
+	}
+	c.add(body)
+	c.defaultOrder()
+}
+
+func (c *compiler) catalogue() []Column {
+	// The source columns are the schema before any stage ran: recover them from the checker's
+	// view of the catalogue, which Check copied from cat.Columns().
+	return c.ch.sourceCols
+}
+
+func (c *compiler) defaultOrder() {
+	c.order = nil
+	for _, n := range []string{"time", "id"} {
+		if c.has(n) {
+			c.order = append(c.order, orderKey{name: n})
+		}
+	}
+}
+
+func (c *compiler) stage(st Stage) {
+	switch s := st.(type) {
+	case *Where:
+		c.add("SELECT * FROM " + c.prev + " WHERE " + c.expr(s.Cond))
+	case *Stats:
+		c.stats(s)
+	case *Eval:
+		for _, a := range s.Assigns {
+			e := c.expr(a.Expr)
+			if c.has(a.Name.Name) {
+				c.add("SELECT * REPLACE (" + e + " AS " + quoteIdent(a.Name.Name) + ") FROM " + c.prev)
+			} else {
+				c.add("SELECT *, " + e + " AS " + quoteIdent(a.Name.Name) + " FROM " + c.prev)
+				c.cols = append(c.cols, a.Name.Name)
+			}
+		}
+	case *Fields:
+		names := make([]string, len(s.Names))
+		drop := map[string]bool{}
+		for i, n := range s.Names {
+			names[i] = quoteIdent(n.Name)
+			drop[n.Name] = true
+		}
+		var keep []string
+		for _, col := range c.cols {
+			if drop[col] == s.Drop {
+				keep = append(keep, col)
+			}
+		}
+		if !s.Drop {
+			keep = nil
+			for _, n := range s.Names {
+				keep = append(keep, n.Name)
+			}
+		}
+		sel := "SELECT " + strings.Join(names, ", ")
+		if s.Drop {
+			sel = "SELECT * EXCLUDE (" + strings.Join(names, ", ") + ")"
+		}
+		sel += " FROM " + c.prev
+		c.cols = keep
+		lost := false
+		for _, k := range c.order {
+			if !c.has(k.name) {
+				lost = true
+			}
+		}
+		if lost && !c.ordered {
+			// The columns that define the order are going: sort here, once.
+			sel += " ORDER BY " + c.orderBy()
+			c.ordered = true
+		}
+		c.add(sel)
+	case *Sort:
+		// No CTE of its own: the order is applied where it matters (head, dedup, the end), so
+		// rows are sorted once. Earlier order keys break ties, which makes sort stable.
+		var order []orderKey
+		seen := map[string]bool{}
+		for _, k := range s.Keys {
+			if !seen[k.Name.Name] {
+				order = append(order, orderKey{name: k.Name.Name, desc: k.Desc})
+				seen[k.Name.Name] = true
+			}
+		}
+		for _, k := range c.order {
+			if !seen[k.name] && c.has(k.name) {
+				order = append(order, k)
+			}
+		}
+		c.order, c.ordered = order, false
+	case *Head:
+		body := "SELECT * FROM " + c.prev
+		if len(c.order) > 0 && !c.ordered {
+			body += " ORDER BY " + c.orderBy()
+		}
+		c.add(body + " LIMIT " + c.param(s.N.Value))
+		if c.ordered {
+			c.order = nil
+		}
+	case *Dedup:
+		keys := make([]string, len(s.Names))
+		for i, n := range s.Names {
+			keys[i] = quoteIdent(n.Name)
+		}
+		over := "PARTITION BY " + strings.Join(keys, ", ")
+		if len(c.order) > 0 && !c.ordered {
+			over += " ORDER BY " + c.orderBy()
+		}
+		c.add("SELECT * FROM " + c.prev + " QUALIFY row_number() OVER (" + over + ") = 1")
+	}
+}
+
+func (c *compiler) stats(s *Stats) {
+	var sel, group []string
+	c.order, c.ordered = nil, false
+	var cols []string
+	if s.Window != nil {
+		w := "time_bucket(to_microseconds(" + c.param(s.Window.Value.(time.Duration).Microseconds()) + "), " + quoteIdent("time") + ")"
+		sel = append(sel, w+" AS "+quoteIdent("window_start"))
+		group = append(group, strconv.Itoa(len(sel)))
+		cols = append(cols, "window_start")
+	}
+	for _, k := range s.By {
+		sel = append(sel, c.expr(k.Expr)+" AS "+quoteIdent(k.Name))
+		group = append(group, strconv.Itoa(len(sel)))
+		cols = append(cols, k.Name)
+	}
+	for _, name := range cols {
+		c.order = append(c.order, orderKey{name: name})
+	}
+	for _, a := range s.Aggs {
+		sel = append(sel, c.call(a.Call)+" AS "+quoteIdent(a.Name))
+		cols = append(cols, a.Name)
+	}
+	body := "SELECT " + strings.Join(sel, ", ") + " FROM " + c.prev
+	if len(group) > 0 {
+		body += " GROUP BY " + strings.Join(group, ", ")
+	}
+	c.add(body)
+	c.cols = cols
+}
+
+// value is the Go value a literal binds as.
+func value(l *Literal) any {
+	if l.Coerced != nil {
+		return l.Coerced
+	}
+	switch v := l.Value.(type) {
+	case netip.Addr:
+		return v.Unmap().String()
+	case time.Duration:
+		return v.Microseconds()
+	}
+	return l.Value
+}
+
+func (c *compiler) expr(e Expr) string {
+	switch x := e.(type) {
+	case *Literal:
+		if x.Kind == LitNull {
+			return "NULL"
+		}
+		return c.param(value(x))
+	case *FieldRef:
+		return quoteIdent(x.Name)
+	case *Call:
+		return c.call(x)
+	case *Unary:
+		return "(-" + c.expr(x.X) + ")"
+	case *Binary:
+		l, r := c.expr(x.L), c.expr(x.R)
+		switch x.Op {
+		case "and":
+			return "(" + l + " AND " + r + ")"
+		case "or":
+			return "(" + l + " OR " + r + ")"
+		case "==":
+			return "(" + l + " = " + r + ")"
+		case "!=":
+			return "(" + l + " IS DISTINCT FROM " + r + ")"
+		case "=~":
+			return "(lower(" + l + ") = lower(" + r + "))"
+		case "!~":
+			return "(lower(" + l + ") IS DISTINCT FROM lower(" + r + "))"
+		case "<", "<=", ">", ">=", "+", "-", "*", "/", "%":
+			return "(" + l + " " + x.Op + " " + r + ")"
+		}
+		panic("unknown operator " + x.Op)
+	case *Not:
+		return "(NOT coalesce(" + c.expr(x.X) + ", false))"
+	case *In:
+		return c.negate(x.Not, c.in(x))
+	case *InCIDR:
+		return c.negate(x.Not, c.cidr(c.expr(x.X), x.CIDR))
+	case *StrMatch:
+		return c.strMatch(x)
+	case *Regex:
+		return "regexp_matches(" + c.expr(x.X) + ", " + c.param(x.Pattern.Value) + ")"
+	case *IsNull:
+		if x.Not {
+			return "(" + c.expr(x.X) + " IS NOT NULL)"
+		}
+		return "(" + c.expr(x.X) + " IS NULL)"
+	}
+	panic(fmt.Sprintf("unknown expression %T", e))
+}
+
+func (c *compiler) negate(not bool, cond string) string {
+	if not {
+		return "(NOT coalesce(" + cond + ", false))"
+	}
+	return cond
+}
+
+func (c *compiler) call(x *Call) string {
+	f := funcs[strings.ToLower(x.Name.Name)]
+	args := make([]string, len(x.Args))
+	types := make([]Type, len(x.Args))
+	for i, a := range x.Args {
+		args[i] = c.expr(a)
+		types[i] = c.ch.types[a]
+	}
+	return f.SQL(args, types)
+}
+
+func (c *compiler) in(x *In) string {
+	lhs := c.expr(x.X)
+	if x.Fold {
+		lhs = "lower(" + lhs + ")"
+	}
+	var items, cidrs []string
+	for _, it := range x.List {
+		if lit, ok := it.(*Literal); ok && lit.Kind == LitCIDR {
+			cidrs = append(cidrs, c.cidr(lhs, lit))
+			continue
+		}
+		v := c.expr(it)
+		if x.Fold {
+			v = "lower(" + v + ")"
+		}
+		items = append(items, v)
+	}
+	var parts []string
+	if len(items) > 0 {
+		parts = append(parts, "("+lhs+" IN ("+strings.Join(items, ", ")+"))")
+	}
+	parts = append(parts, cidrs...)
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+// ipv4Pattern guards the arithmetic in cidr: only dotted-quad text is turned into a number.
+const ipv4Pattern = `[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}`
+
+// cidr tests whether the IPv4 address text x lies in the literal's network, comparing the
+// address as a number with the network's first and last addresses (bound parameters).
+func (c *compiler) cidr(x string, lit *Literal) string {
+	p := lit.Value.(netip.Prefix).Masked()
+	a := p.Addr().As4()
+	lo := int64(a[0])<<24 | int64(a[1])<<16 | int64(a[2])<<8 | int64(a[3])
+	hi := lo | (int64(1)<<(32-p.Bits()) - 1)
+	var num []string
+	for i, mul := range []string{"16777216", "65536", "256", "1"} {
+		part := "TRY_CAST(split_part(" + x + ", '.', " + strconv.Itoa(i+1) + ") AS BIGINT)"
+		if mul != "1" {
+			part += " * " + mul
+		}
+		num = append(num, part)
+	}
+	return "(regexp_full_match(" + x + ", " + sqlString(ipv4Pattern) + ") AND (" + strings.Join(num, " + ") + ") BETWEEN " + c.param(lo) + " AND " + c.param(hi) + ")"
+}
+
+var strFuncs = map[string]string{"contains": "contains", "startswith": "starts_with", "endswith": "ends_with"}
+
+func (c *compiler) strMatch(x *StrMatch) string {
+	lhs := c.expr(x.X)
+	if !x.CaseSensitive {
+		lhs = "lower(" + lhs + ")"
+	}
+	parts := make([]string, len(x.Values))
+	for i, v := range x.Values {
+		rhs := c.expr(v)
+		if !x.CaseSensitive {
+			rhs = "lower(" + rhs + ")"
+		}
+		parts[i] = strFuncs[x.Op] + "(" + lhs + ", " + rhs + ")"
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	join := " OR "
+	if x.Mode == MatchAll {
+		join = " AND "
+	}
+	return "(" + strings.Join(parts, join) + ")"
+}
+
+// quoteIdent quotes an SQL identifier. Every column and alias goes through it.
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// sqlString writes s as an SQL string constant. It is used only for text this package itself
+// defines (patterns, separators, aggregate names), never for query values, which are bound; it
+// still escapes rigorously: quotes doubled, and NUL (which DuckDB strings cannot hold) refused.
+func sqlString(s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		panic("sqlString: NUL in constant")
+	}
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// sequence compiles `sequence by K within W [step] ... then [step]`: each step's events with,
+// for a counted step, the time of the n-th most recent match and the ids of the n matches; then
+// each step joined to the chain so far on the keys, strictly later, all within W of the start.
+func (c *compiler) sequence(s *Sequence) {
+	keys := make([]string, len(s.By))
+	var notNull []string
+	for i, k := range s.By {
+		keys[i] = quoteIdent(k.Name)
+		notNull = append(notNull, keys[i]+" IS NOT NULL")
+	}
+	within := s.Within.Value.(time.Duration).Microseconds()
+	tm, id := quoteIdent("time"), quoteIdent("id")
+	var steps []string
+	for _, st := range s.Steps {
+		n := int64(1)
+		if st.Count != nil {
+			n = st.Count.Value.(int64)
+		}
+		conds := append([]string{tm + " IS NOT NULL"}, notNull...)
+		if st.Source.Category != AllEvents {
+			conds = append(conds, quoteIdent("category")+" = "+c.param(st.Source.Category))
+		}
+		if st.Where != nil {
+			conds = append(conds, c.expr(st.Where))
+		}
+		win := "PARTITION BY " + strings.Join(keys, ", ") + " ORDER BY " + tm + ", " + id
+		// n is a checked integer (1..10000): DuckDB needs window frame offsets as constants.
+		body := "SELECT " + strings.Join(keys, ", ") + ", " + tm + ", " + id + ", "
+		if n == 1 {
+			body += tm + " AS " + quoteIdent("start") + ", [" + id + "] AS " + quoteIdent("ids")
+		} else {
+			off := strconv.FormatInt(n-1, 10)
+			body += "lag(" + tm + ", " + off + ") OVER (" + win + ") AS " + quoteIdent("start") +
+				", list(" + id + ") OVER (" + win + " ROWS BETWEEN " + off + " PRECEDING AND CURRENT ROW) AS " + quoteIdent("ids")
+		}
+		body += " FROM " + quoteIdent(EventsTable) + " WHERE " + strings.Join(conds, " AND ")
+		c.add(body)
+		steps = append(steps, c.prev)
+	}
+	w := c.param(within)
+	c.add("SELECT " + strings.Join(keys, ", ") + ", " + quoteIdent("start") + " AS " + quoteIdent("first") + ", " + tm + " AS " + quoteIdent("last") +
+		", " + id + " AS " + quoteIdent("last_id") + ", " + quoteIdent("ids") + " AS " + quoteIdent("evidence") + " FROM " + steps[0] +
+		" WHERE " + quoteIdent("start") + " IS NOT NULL AND " + tm + " <= " + quoteIdent("start") + " + to_microseconds(" + w + ")")
+	for _, step := range steps[1:] {
+		var on []string
+		for _, k := range keys {
+			on = append(on, "m."+k+" = q."+k)
+		}
+		on = append(on, "q."+quoteIdent("start")+" > m."+quoteIdent("last"), "q."+tm+" <= m."+quoteIdent("first")+" + to_microseconds("+w+")")
+		mk := make([]string, len(keys))
+		for i, k := range keys {
+			mk[i] = "m." + k
+		}
+		c.add("SELECT " + strings.Join(mk, ", ") + ", m." + quoteIdent("first") + ", q." + tm + " AS " + quoteIdent("last") + ", q." + id + " AS " + quoteIdent("last_id") +
+			", list_concat(m." + quoteIdent("evidence") + ", q." + quoteIdent("ids") + ") AS " + quoteIdent("evidence") +
+			" FROM " + c.prev + " m JOIN " + step + " q ON " + strings.Join(on, " AND "))
+	}
+	// One match per completing event: the one that started last (the tightest).
+	c.add("SELECT " + strings.Join(keys, ", ") + ", " + quoteIdent("first") + ", " + quoteIdent("last") + ", " + quoteIdent("evidence") + " FROM " + c.prev +
+		" QUALIFY row_number() OVER (PARTITION BY " + strings.Join(keys, ", ") + ", " + quoteIdent("last_id") + " ORDER BY " + quoteIdent("first") + " DESC) = 1")
+	c.cols = nil
+	for _, k := range s.By {
+		c.cols = append(c.cols, k.Name)
+	}
+	c.cols = append(c.cols, "first", "last", "evidence")
+	c.order = []orderKey{{name: "first"}}
+	for _, k := range s.By {
+		c.order = append(c.order, orderKey{name: k.Name})
+	}
+}

@@ -1,0 +1,11 @@
+WITH
+s1 AS (
+  SELECT * FROM "events" WHERE "category" = $1
+),
+s2 AS (
+  SELECT * FROM s1 WHERE ("outcome" = $2)
+),
+s3 AS (
+  SELECT "src_ip" AS "src_ip", count(*) AS "count" FROM s2 GROUP BY 1
+)
+SELECT * FROM s3 ORDER BY "src_ip"

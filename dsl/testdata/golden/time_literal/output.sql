@@ -1,0 +1,8 @@
+WITH
+s1 AS (
+  SELECT * FROM "events"
+),
+s2 AS (
+  SELECT * FROM s1 WHERE (("time" >= $1) AND ("time" < $2))
+)
+SELECT * FROM s2 ORDER BY "time", "id"
