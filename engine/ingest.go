@@ -30,6 +30,9 @@ type ImportOptions struct {
 	Options map[string]string // format options (CSV column mapping, ...)
 	Source  string            // source label; empty means the format name
 	Workers int               // files imported at once; 0 means GOMAXPROCS
+	// ParseWorkers is how many goroutines parse one file of a line format; 0 means GOMAXPROCS,
+	// 1 parses on the import goroutine alone.
+	ParseWorkers int
 	// Progress, when set, is called from import goroutines as input is consumed.
 	Progress func(p Progress)
 }
@@ -243,7 +246,12 @@ func (s *Store) importFile(ctx context.Context, path string, opt ImportOptions, 
 				opt.Progress(Progress{File: path, BytesRead: cr.n.Load(), Size: size, Events: sink.nEvents, Rejects: sink.nRejects})
 			}
 		}
-		readErr := format.Read(ctx, in.Input, sink)
+		var readErr error
+		if lp, ok := format.(importers.LineParser); ok && parseWorkers(opt.ParseWorkers) > 1 {
+			readErr = readParallel(ctx, in.Input, lp, sink, parseWorkers(opt.ParseWorkers))
+		} else {
+			readErr = format.Read(ctx, in.Input, sink)
+		}
 		closeErr := errors.Join(evW.Close(), rjApp.Close())
 		if readErr != nil {
 			return fmt.Errorf("%s: %w", path, readErr)
@@ -348,20 +356,39 @@ func (a *appendSink) Event(rec importers.Record, ev *event.Event) error {
 	if ev.SourceType == "" {
 		ev.SourceType = a.format
 	}
-	row := eventRow{id: a.store.nextID.Add(1) - 1, fileID: a.fileID, rec: rec, source: a.source, ev: *ev}
-	row.ev.Fields = nil
-	if len(ev.Fields) > 0 {
-		a.buf.Reset()
-		enc := json.NewEncoder(&a.buf)
+	row := prepareRow(rec, ev, &a.buf)
+	return a.commit(&row)
+}
+
+// prepareRow copies what the store needs of an event (the reader may reuse ev) and does the
+// per-row work that needs no order: the JSON text of its fields and its entity keys.
+func prepareRow(rec importers.Record, ev *event.Event, buf *bytes.Buffer) eventRow {
+	row := eventRow{rec: rec, ev: *ev}
+	row.ev.Fields, row.ev.FieldsJSON = nil, ""
+	if ev.FieldsJSON != "" {
+		row.fields = validText(ev.FieldsJSON)
+	} else if len(ev.Fields) > 0 {
+		buf.Reset()
+		enc := json.NewEncoder(buf)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(ev.Fields); err == nil {
-			row.fields = validText(string(bytes.TrimSuffix(a.buf.Bytes(), []byte("\n"))))
+			row.fields = validText(string(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))))
 		}
 	}
-	if err := a.events.Write(&row); err != nil {
+	row.keys()
+	return row
+}
+
+// commit gives a prepared row its id and file and hands it to the writer, in file order.
+func (a *appendSink) commit(row *eventRow) error {
+	row.id, row.fileID, row.source = a.store.nextID.Add(1)-1, a.fileID, a.source
+	if row.ev.SourceType == "" {
+		row.ev.SourceType = a.format
+	}
+	if err := a.events.Write(row); err != nil {
 		return err
 	}
-	if t := ev.Time; !t.IsZero() {
+	if t := row.ev.Time; !t.IsZero() {
 		if a.first.IsZero() || t.Before(a.first) {
 			a.first = t
 		}

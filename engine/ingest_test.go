@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 
 	"os"
 	"path/filepath"
@@ -34,13 +35,19 @@ func (pipeFormat) Sniff(head []byte) int {
 
 var pipeMap = importers.FieldMap{{Src: "0", Col: "time"}, {Src: "1", Col: "user"}, {Src: "2", Col: "host"}, {Src: "3", Col: "src_ip"}, {Src: "4", Col: "message"}}
 
-func (pipeFormat) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
+func (f pipeFormat) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
 	return importers.ReadLines(ctx, in.R, sink, func(l importers.Line) error {
-		text := string(l.Text)
-		if text == "SLOW" {
+		if string(l.Text) == "SLOW" {
 			<-ctx.Done()
 			return ctx.Err()
 		}
+		return f.ParseLine(l, sink)
+	})
+}
+
+func (pipeFormat) ParseLine(l importers.Line, sink importers.Sink) error {
+	{
+		text := string(l.Text)
 		if strings.HasPrefix(text, "BAD") {
 			return sink.Reject(importers.Reject{Line: l.Num, Offset: l.Offset, Reason: "bad line", Raw: l.Text})
 		}
@@ -57,7 +64,7 @@ func (pipeFormat) Read(ctx context.Context, in importers.Input, sink importers.S
 			return sink.Reject(importers.RejectOf(l, err))
 		}
 		return sink.Event(importers.Record{Line: l.Num, Offset: l.Offset}, &ev)
-	})
+	}
 }
 
 func init() { importers.Register(pipeFormat{}) }
@@ -169,7 +176,7 @@ func TestKilledImportLeavesStoreConsistent(t *testing.T) {
 	f := writeFile(t, dir, "slow.log", "2024-01-02T03:04:05Z|alice|ws01|10.0.0.1|one\nSLOW\n2024-01-02T03:04:06Z|alice|ws01|10.0.0.1|two\n")
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	res := st.ImportFiles(ctx, []string{f}, ImportOptions{})
+	res := st.ImportFiles(ctx, []string{f}, ImportOptions{ParseWorkers: 1})
 	if res[0].Err == nil || !errors.Is(res[0].Err, context.DeadlineExceeded) {
 		t.Fatalf("want a deadline error, got %+v", res[0])
 	}
@@ -253,5 +260,51 @@ func TestEntityCondition(t *testing.T) {
 	}
 	if _, _, err := EntityCondition(event.EntityIP, "nope"); err == nil {
 		t.Error("bad IP accepted")
+	}
+}
+
+// TestParallelParseKeepsOrder imports one file sequentially and in parallel and wants the same
+// rows, rejects and ids in the same order, across many blocks and with an overlong line.
+func TestParallelParseKeepsOrder(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 20000 {
+		switch {
+		case i%997 == 0:
+			b.WriteString("BAD " + fmt.Sprint(i) + "\n")
+		case i == 12345:
+			b.WriteString(strings.Repeat("x", importers.MaxLine+5) + "\n")
+		default:
+			fmt.Fprintf(&b, "2024-01-02T03:04:05Z|user%d|host%d|10.0.%d.%d|line %d\n", i%7, i%5, i/256%256, i%256, i)
+		}
+	}
+	p := writeFile(t, dir, "big.log", b.String())
+	dump := func(workers int) (string, FileResult) {
+		st, _ := openTemp(t)
+		res := st.ImportFiles(context.Background(), []string{p}, ImportOptions{Format: "pipetest", ParseWorkers: workers})
+		if res[0].Err != nil {
+			t.Fatal(res[0].Err)
+		}
+		tab, err := st.Query(context.Background(), `SELECT string_agg(concat_ws(',', id, line, byte_offset, "user", host_key, message), ';' ORDER BY id) FROM events`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rj, err := st.Query(context.Background(), `SELECT string_agg(concat_ws(',', line, byte_offset, reason, octet_length(raw)), ';' ORDER BY byte_offset) FROM rejects`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res[0].DurationMS = 0
+		return fmt.Sprint(tab.Rows[0][0], "\n", rj.Rows[0][0]), res[0]
+	}
+	seq, seqRes := dump(1)
+	par, parRes := dump(4)
+	if seqRes != parRes {
+		t.Errorf("results differ: %+v vs %+v", seqRes, parRes)
+	}
+	if seqRes.Events != 20000-21-1 || seqRes.Rejects != 22 {
+		t.Errorf("counts: %+v", seqRes)
+	}
+	if seq != par {
+		t.Errorf("parallel import differs from sequential (%d vs %d bytes)", len(seq), len(par))
 	}
 }

@@ -32,7 +32,6 @@ func (w *pipeWriter) run() {
 	for b := range w.ch {
 		if w.failed() == nil {
 			for i := range b {
-				b[i].keys()
 				if err := w.inner.Write(&b[i]); err != nil {
 					w.fail(err)
 					break

@@ -67,4 +67,7 @@ type Event struct {
 
 	Raw    string         // the original record text (a line, a JSON object, an EVTX record as JSON)
 	Fields map[string]any // every parsed field of the source record
+	// FieldsJSON, when set, is the JSON object text of Fields as the source wrote it (a JSON
+	// record's own text): the store keeps it instead of encoding Fields again.
+	FieldsJSON string
 }

@@ -134,3 +134,18 @@ func Detect(head []byte) (Format, error) {
 	}
 	return best, nil
 }
+
+// LineParser is a format whose records are single lines that can be parsed independently of
+// each other: JSON lines, access logs, CEF. The store then parses one file on several cores and
+// keeps the records in file order. Its Read must be equivalent to ReadEachLine with ParseLine.
+type LineParser interface {
+	Format
+	// ParseLine turns one line into events or rejects for sink. It is called from several
+	// goroutines at once, each with its own sink, so it must not keep state between lines.
+	ParseLine(l Line, sink Sink) error
+}
+
+// ReadEachLine is Read for a LineParser: every line of the input through parse, in order.
+func ReadEachLine(ctx context.Context, in Input, sink Sink, parse func(Line, Sink) error) error {
+	return ReadLines(ctx, in.R, sink, func(l Line) error { return parse(l, sink) })
+}

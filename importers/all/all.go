@@ -4,5 +4,10 @@
 package all
 
 import (
-	_ "trawl/importers/windows"
+	_ "trawl/importers/cef"
+	_ "trawl/importers/csv"
+	_ "trawl/importers/evtx"
+	_ "trawl/importers/jsonl"
+	_ "trawl/importers/web"
+	_ "trawl/importers/zeek"
 )
