@@ -196,6 +196,9 @@ var specs = map[eventKey]spec{
 	{chSecurity, 4740}: accountSpec("user-lockout"),
 	{chSecurity, 4767}: accountSpec("user-unlock"),
 	{chSecurity, 4781}: accountSpec("user-rename"),
+	{chSecurity, 4741}: accountSpec("computer-create"),
+	{chSecurity, 4742}: accountSpec("computer-change"),
+	{chSecurity, 4743}: accountSpec("computer-delete"),
 	{chSecurity, 4765}: accountSpec("sid-history-add"),
 	{chSecurity, 4798}: accountSpec("user-groups-enumerate"),
 	{chSecurity, 4799}: groupSpec("group-members-enumerate"),
@@ -372,6 +375,13 @@ func Normalize(r *Record, ev *event.Event) error {
 		if name, ok := d.get(a.Name); ok {
 			setUser(ev, name, d.text(a.Domain))
 			break
+		}
+	}
+	if ev.User == "" && len(users) > 0 && users[0] == subject {
+		// Some exports drop UserData (Mordor's 1102): the rendered message still names the
+		// subject.
+		if name, domain := messageSubject(r.Message); name != "" {
+			setUser(ev, name, domain)
 		}
 	}
 	for _, t := range s.Targets {
@@ -739,11 +749,7 @@ var registryActions = map[string]string{
 }
 
 func registryAction(d data, ev *event.Event) error {
-	t, ok := d.get("EventType")
-	if !ok {
-		t, ok = d.get("EventTypeOrignal") // sic: Mordor's NXLog exports rename the field so
-	}
-	if ok {
+	if t, ok := d.get("EventType"); ok {
 		if a, ok := registryActions[strings.ToLower(strings.TrimSpace(t))]; ok {
 			ev.Action = a
 		}
@@ -875,4 +881,35 @@ func mssqlLogon(d data, ev *event.Event) error {
 		}
 	}
 	return nil
+}
+
+// messageSubject reads the first "Account Name:" and its "Account Domain:" or "Domain Name:"
+// from a rendered Security message: the subject, which Windows lists first.
+func messageSubject(msg string) (name, domain string) {
+	i := strings.Index(msg, "Account Name:")
+	if i < 0 {
+		return "", ""
+	}
+	rest := msg[i:]
+	line := func(s, label string) string {
+		j := strings.Index(s, label)
+		if j < 0 {
+			return ""
+		}
+		v := s[j+len(label):]
+		if k := strings.IndexAny(v, "\r\n"); k >= 0 {
+			v = v[:k]
+		}
+		return event.Clean(strings.TrimSpace(v))
+	}
+	name = line(rest, "Account Name:")
+	next := rest[len("Account Name:"):]
+	if k := strings.Index(next, "Account Name:"); k >= 0 {
+		next = next[:k] // stay within the subject block
+	}
+	domain = line(next, "Account Domain:")
+	if domain == "" {
+		domain = line(next, "Domain Name:")
+	}
+	return name, domain
 }

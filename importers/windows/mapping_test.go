@@ -166,6 +166,13 @@ func TestNormalize(t *testing.T) {
 			func(e *event.Event) {
 				*e = event.Event{EventCode: "1", User: "carol"}
 			}},
+		{"log cleared without UserData: the subject from the message", Record{Channel: "Security", EventID: 1102, Computer: "WS5", TimeCreated: when,
+			Message: "The audit log was cleared.\r\nSubject:\r\n\tSecurity ID:\tS-1-5-21-1\r\n\tAccount Name:\twardog\r\n\tDomain Name:\tWORKSTATION5\r\n\tLogon ID:\t0xC61D9"},
+			func(e *event.Event) {
+				*e = base("1102", "Security", "WS5")
+				e.Message = "The audit log was cleared.\r\nSubject:\r\n\tSecurity ID:\tS-1-5-21-1\r\n\tAccount Name:\twardog\r\n\tDomain Name:\tWORKSTATION5\r\n\tLogon ID:\t0xC61D9"
+				e.Category, e.Action, e.Outcome, e.User, e.UserDomain = "audit", "log-clear", "success", "wardog", "WORKSTATION5"
+			}},
 		{"log cleared from UserData", Record{Channel: "System", EventID: 104, Computer: "H", TimeCreated: when, Data: map[string]any{"SubjectUserName": "jwrig", "SubjectDomainName": "DESKTOP", "Channel": "System", "BackupPath": nil}},
 			func(e *event.Event) {
 				*e = base("104", "System", "H")
