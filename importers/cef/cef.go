@@ -55,8 +55,8 @@ var fieldMap = importers.FieldMap{
 	{Src: "in", Col: "bytes_in"},    // bytesIn
 	{Src: "out", Col: "bytes_out"},  // bytesOut
 
-	{Src: "dproc", Col: "process_name"},      // destinationProcessName, base name of
-	{Src: "sproc", Col: "process_name"},      // sourceProcessName: the acting process, base name of
+	{Src: "dproc", Col: "process_name"},      // destinationProcessName (its base name)
+	{Src: "sproc", Col: "process_name"},      // sourceProcessName, the acting process (its base name)
 	{Src: "dproc_path", Col: "process_path"}, // dproc when it is a path
 	{Src: "sproc_path", Col: "process_path"}, // sproc when it is a path
 	{Src: "dpid", Col: "pid"},

@@ -7,6 +7,12 @@
 // quoted value may span lines but an unterminated quote cannot make a record grow past
 // importers.MaxLine; each framed record is then split by encoding/csv (LazyQuotes, any field
 // count).
+//
+// A row whose field count differs from the header's is a reject naming the line and the first
+// missing field. A value that does not parse for an explicitly mapped column (map.time=When
+// with "05.03.2024" in it) is a reject naming the field; a value that does not parse for a
+// guessed column is passed over for the next candidate name and stays in Fields, because a
+// wrong guess must not cost the analyst the row.
 package csv
 
 import (
@@ -136,7 +142,7 @@ func sniffDelimiter(head []byte) (rune, bool) {
 		if rows > 0 {
 			score = float64(same) / float64(rows)
 		}
-		if score < 0.8 {
+		if score < 0.6 { // some ragged rows are rejects, not a reason to doubt the table
 			continue
 		}
 		if score > bestScore || (score == bestScore && len(hdr) > bestCols) {

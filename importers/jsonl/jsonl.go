@@ -2,6 +2,11 @@
 // fallback for JSON that no specific format claims, so it sniffs low. Columns are filled from
 // field names by the shared guess table (importers/guess), or by map.<column>=<json path>
 // options; every field is kept in Event.Fields whatever was mapped.
+//
+// A value that does not parse for an explicitly mapped column rejects the line, naming the
+// field; an explicitly mapped field that a line does not have leaves the column empty (JSON
+// lines vary in shape). A guessed value that does not parse is passed over for the next
+// candidate and stays in Fields.
 package jsonl
 
 import (
@@ -57,8 +62,9 @@ func (f Format) WithOptions(opts map[string]string) (importers.Format, error) {
 // does not fit its column, is a reject.
 func (f Format) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
 	plans := planCache{explicit: f.explicit}
+	leaves := map[string]any{} // reused: cleared for every record
 	return importers.ReadJSONLines(ctx, in, sink, func(l importers.Line, obj map[string]any) error {
-		leaves := map[string]any{}
+		clear(leaves)
 		flatten(leaves, "", obj, 0)
 		ev := &event.Event{SourceType: "jsonl", Raw: string(l.Text), Fields: obj}
 		get := func(field string) (string, bool) {

@@ -7,6 +7,10 @@
 // whose request is malformed still imports when the rest of it parses, with the request kept
 // as given. Only a line without the CLF skeleton (client, [time], "request", status) is a
 // reject.
+//
+// Every line is category "http". The outcome follows the status class: 1xx to 3xx are
+// "success", 4xx and 5xx "failure" (denied, not found, server error), so that failed probes
+// and authentication failures (401) can be counted per client.
 package web
 
 import (
