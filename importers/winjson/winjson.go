@@ -25,6 +25,8 @@ func init() { importers.Register(Format{}) }
 // Format is the "winjson" format.
 type Format struct{}
 
+var _ importers.LineParser = Format{}
+
 // Name implements importers.Format.
 func (Format) Name() string { return "winjson" }
 
@@ -65,21 +67,46 @@ func (Format) Sniff(head []byte) int {
 
 // Read implements importers.Format: one event per line, a reject for a line that is not JSON,
 // not a Windows event, or whose values do not fit.
-func (Format) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
-	return importers.ReadJSONLines(ctx, in, sink, func(l importers.Line, obj map[string]any) error {
-		if !utf8.Valid(l.Text) {
-			return errors.New("line is not valid UTF-8")
-		}
-		var rec windows.Record
-		if err := toRecord(obj, &rec); err != nil {
-			return err
-		}
-		ev := &event.Event{SourceType: "winjson", Raw: string(l.Text), Fields: obj}
-		if err := windows.Normalize(&rec, ev); err != nil {
-			return err
-		}
-		return importers.Emit(sink, l, ev)
-	})
+func (f Format) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
+	return importers.ReadEachLine(ctx, in, sink, f.ParseLine)
+}
+
+// ParseLine implements importers.LineParser: lines are independent, so the store may parse a
+// file on several cores. Blank lines are skipped; only the sink's error is returned.
+func (Format) ParseLine(l importers.Line, sink importers.Sink) error {
+	text := bytes.TrimSpace(l.Text)
+	if len(text) == 0 {
+		return nil
+	}
+	ev, err := parse(l, text)
+	if err != nil {
+		return sink.Reject(importers.RejectOf(l, err))
+	}
+	return sink.Event(importers.Record{Line: l.Num, Offset: l.Offset}, ev)
+}
+
+func parse(l importers.Line, text []byte) (*event.Event, error) {
+	if !utf8.Valid(text) {
+		return nil, errors.New("line is not valid UTF-8")
+	}
+	obj, err := importers.DecodeObject(text)
+	if err != nil {
+		return nil, err
+	}
+	var rec windows.Record
+	if err := toRecord(obj, &rec); err != nil {
+		return nil, err
+	}
+	// Fields is the whole object, so its JSON text is the line itself.
+	ev := &event.Event{SourceType: "winjson", Raw: string(l.Text), Fields: obj}
+	ev.FieldsJSON = ev.Raw
+	if len(text) != len(l.Text) {
+		ev.FieldsJSON = string(text)
+	}
+	if err := windows.Normalize(&rec, ev); err != nil {
+		return nil, err
+	}
+	return ev, nil
 }
 
 type shape int

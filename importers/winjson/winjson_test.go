@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"trawl/event"
 	"trawl/importers"
 	"trawl/importers/importertest"
 	"trawl/internal/testutil"
@@ -159,6 +160,56 @@ func TestHandWritten(t *testing.T) {
 	}
 }
 
+// collect is a sink gathering what ParseLine emits, as importertest does for Read.
+type collect struct{ res *importertest.Result }
+
+func (c collect) Event(rec importers.Record, ev *event.Event) error {
+	c.res.Events = append(c.res.Events, *ev)
+	c.res.Records = append(c.res.Records, rec)
+	return nil
+}
+
+func (c collect) Reject(r importers.Reject) error {
+	r.Raw = append([]byte(nil), r.Raw...)
+	c.res.Rejects = append(c.res.Rejects, r)
+	return nil
+}
+
+// TestParseLineMatchesRead checks the LineParser contract: parsing each line on its own gives
+// what Read gives, and FieldsJSON is the object's own text.
+func TestParseLineMatchesRead(t *testing.T) {
+	var in bytes.Buffer
+	for _, name := range []string{"winlogbeat", "nxlog", "evtxdump"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name+".jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Write(b)
+	}
+	for _, tc := range hostile {
+		in.WriteString(tc.in + "\n")
+	}
+	want := importertest.ReadBytes(t, Format{}, "all.json", in.Bytes())
+	var got importertest.Result
+	var off int64
+	for i, line := range bytes.SplitAfter(in.Bytes(), []byte("\n")) {
+		text := bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		if err := (Format{}).ParseLine(importers.Line{Text: text, Num: int64(i + 1), Offset: off}, collect{&got}); err != nil {
+			t.Fatal(err)
+		}
+		off += int64(len(line))
+	}
+	if !bytes.Equal(importertest.JSONL(want), importertest.JSONL(got)) {
+		t.Error("ParseLine line by line differs from Read")
+	}
+	for _, ev := range got.Events {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(ev.FieldsJSON), &obj); err != nil || len(obj) != len(ev.Fields) {
+			t.Errorf("FieldsJSON is not the object of Fields: %v", err)
+		}
+	}
+}
+
 func TestSniff(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -267,4 +318,30 @@ func FuzzWinJSON(f *testing.F) {
 		}
 		(Format{}).Sniff(in)
 	})
+}
+
+// TestSniffOtherJSON checks that other JSON logs in the samples are not taken for Windows
+// events.
+func TestSniffOtherJSON(t *testing.T) {
+	for _, rel := range []string{
+		"suricata/wrccdc-2018/eve-alerts.jsonl",
+		"suricata/wrccdc-2018/alerts-only.json",
+		"zeek/wrccdc2018/zeek-json/ntlm.json",
+		"zeek/wrccdc2018/zeek-json/kerberos.json",
+		"cloudtrail/invictus-stratus/218007301253_CloudTrail_us-east-1_20230710T1145Z_7xgocspSowgK0Gto.json",
+		"mordor/compound/Log4Shell/syslog_auoms_auditd_log4shell_cve2021_44228_jndi_reference_2022-05-11181020.json",
+	} {
+		t.Run(filepath.Base(rel), func(t *testing.T) {
+			head, err := os.ReadFile(testutil.Sample(t, rel))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(head) > importers.SniffSize {
+				head = head[:importers.SniffSize]
+			}
+			if got := (Format{}).Sniff(head); got != 0 {
+				t.Errorf("Sniff = %d, want 0", got)
+			}
+		})
+	}
 }
