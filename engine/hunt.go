@@ -1,0 +1,46 @@
+package engine
+
+import (
+	"context"
+
+	"trawl/dsl"
+)
+
+// Catalogue is what the hunting language may read: the events table's columns and types.
+func (s *Store) Catalogue() dsl.Catalogue { return dsl.EventCatalogue() }
+
+// CompileQuery parses, checks and compiles a hunting-language query into SQL and bound
+// arguments without running it. Errors are dsl.Errors; show them with dsl.FormatError.
+func (s *Store) CompileQuery(src string) (*dsl.Compiled, error) {
+	return dsl.Build(src, s.Catalogue())
+}
+
+// QueryDSLFunc compiles a hunting-language query and streams its rows to fn. The row slice is
+// reused between calls. It returns the compiled query, so callers can show the SQL.
+func (s *Store) QueryDSLFunc(ctx context.Context, src string, fn func(cols []string, row []any) error) (*dsl.Compiled, error) {
+	c, err := s.CompileQuery(src)
+	if err != nil {
+		return nil, err
+	}
+	return c, s.QueryFunc(ctx, c.SQL, c.Args, fn)
+}
+
+// QueryDSL compiles and runs a hunting-language query, collecting every row in memory: end the
+// query with head N when the result may be large.
+func (s *Store) QueryDSL(ctx context.Context, src string) (*Table, *dsl.Compiled, error) {
+	c, err := s.CompileQuery(src)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := s.Query(ctx, c.SQL, c.Args...)
+	if err != nil {
+		return nil, c, err
+	}
+	if t.Columns == nil {
+		t.Columns = make([]string, len(c.Columns))
+		for i, col := range c.Columns {
+			t.Columns[i] = col.Name
+		}
+	}
+	return t, c, nil
+}
