@@ -39,6 +39,7 @@ type CLI struct {
 	Rejects  RejectsCmd  `cmd:"" help:"List input records that could not be imported, with file, line and reason."`
 	SQL      SQLCmd      `cmd:"" name:"sql" help:"Run a read-only SQL statement against the store."`
 	Formats  FormatsCmd  `cmd:"" help:"List the log formats trawl can import."`
+	Generate GenerateCmd `cmd:"" help:"Write seeded synthetic logs for a small company with embedded attack scenarios and their ground truth."`
 }
 
 func main() {
