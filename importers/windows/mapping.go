@@ -342,11 +342,11 @@ func defenderSpec(action, outcome string) spec {
 func Normalize(r *Record, ev *event.Event) error {
 	ch := channelKey(r.Channel, r.Provider)
 	ev.Time = r.TimeCreated.UTC()
-	ev.Dataset = r.Channel
-	if c, ok := canonicalChannels[ch]; ok && r.Channel != "" {
+	ev.Dataset = strings.TrimSpace(r.Channel)
+	if c, ok := canonicalChannels[strings.ToLower(ev.Dataset)]; ok {
 		ev.Dataset = c
 	} else if ev.Dataset == "" {
-		ev.Dataset = canonicalChannels[ch]
+		ev.Dataset = canonicalChannels[ch] // guessed from the provider
 	}
 	ev.EventCode = strconv.Itoa(r.EventID)
 	ev.Host = event.Clean(r.Computer)

@@ -162,6 +162,17 @@ func TestNormalize(t *testing.T) {
 				*e = base("4907", "Security", "WS02")
 				e.Outcome, e.User, e.UserDomain = "success", "WS02$", "CORP"
 			}},
+		{"Sysmon for Linux keeps its channel name and uses the Sysmon table", Record{Channel: "Linux-Sysmon/Operational", EventID: 1, Computer: "UBUNTU5",
+			Data: map[string]any{"Image": "/bin/bash", "CommandLine": "bash -c id", "User": "tomcat", "ParentImage": "/usr/bin/java"}},
+			func(e *event.Event) {
+				*e = event.Event{EventCode: "1", Dataset: "Linux-Sysmon/Operational", Host: "UBUNTU5", Category: "process", Action: "process-start"}
+				e.ProcessPath, e.ProcessName, e.CommandLine, e.User, e.ParentPath, e.ParentName = "/bin/bash", "bash", "bash -c id", "tomcat", "/usr/bin/java", "java"
+			}},
+		{"channel guessed from the provider", Record{Provider: "Microsoft-Windows-Sysmon", EventID: 5, Data: map[string]any{"Image": `C:\a.exe`}},
+			func(e *event.Event) {
+				*e = event.Event{EventCode: "5", Dataset: "Microsoft-Windows-Sysmon/Operational", Category: "process", Action: "process-end"}
+				e.ProcessPath, e.ProcessName = `C:\a.exe`, "a.exe"
+			}},
 		{"unknown channel guessed from nothing", Record{Provider: "SomeApp", EventID: 1, Data: map[string]any{"TargetUserName": "carol"}},
 			func(e *event.Event) {
 				*e = event.Event{EventCode: "1", User: "carol"}

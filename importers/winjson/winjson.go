@@ -1,8 +1,9 @@
 // Package winjson reads Windows and Sysmon events exported as JSON lines, in the shapes the
 // common tools write: python-evtx and evtx_dump (nested System/EventData), winlogbeat (ECS
-// winlog.*), and flattened exports such as OTRF Mordor and NXLog (EventID, Channel, Hostname and
-// the event data side by side). Each line becomes a windows.Record, normalized by
-// windows.Normalize like binary EVTX records are.
+// winlog.*), flattened exports such as OTRF Mordor and NXLog (EventID, Channel, Hostname and the
+// event data side by side), and syslog records carrying event XML (Sysmon for Linux through
+// Azure Log Analytics). Each line becomes a windows.Record, normalized by windows.Normalize
+// like binary EVTX records are.
 package winjson
 
 import (
@@ -56,7 +57,7 @@ func (Format) Sniff(head []byte) int {
 		switch s {
 		case shapeNone:
 			return 0
-		case shapeFlat, shapeLegacyBeat:
+		case shapeFlat, shapeLegacyBeat, shapeSyslogXML:
 			score = min(score, 85)
 		default:
 			score = min(score, 90)
@@ -118,6 +119,7 @@ const (
 	shapeWinlogbeat       // {"winlog": {"channel", "event_id", "event_data", ...}, "@timestamp"}
 	shapeLegacyBeat       // winlogbeat 6: top-level event_id, log_name, computer_name, event_data
 	shapeFlat             // Mordor, NXLog: EventID, Channel, Hostname and the data side by side
+	shapeSyslogXML        // Azure Log Analytics syslog whose SyslogMessage is event XML (Sysmon for Linux)
 )
 
 func shapeOf(o map[string]any) shape {
@@ -137,6 +139,9 @@ func shapeOf(o map[string]any) shape {
 	}
 	if has(o, "EventID") && (has(o, "Channel") || has(o, "channel") || has(o, "SourceName") || has(o, "ProviderName")) {
 		return shapeFlat
+	}
+	if m, ok := o["SyslogMessage"].(string); ok && isEventXML(m) {
+		return shapeSyslogXML
 	}
 	return shapeNone
 }
@@ -161,6 +166,8 @@ func toRecord(o map[string]any, r *windows.Record) error {
 		return fromLegacyBeat(o, r)
 	case shapeFlat:
 		return fromFlat(o, r)
+	case shapeSyslogXML:
+		return fromSyslogXML(o, r)
 	}
 	return errors.New("not a Windows event: no EventID (or winlog.event_id) field")
 }

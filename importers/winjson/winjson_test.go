@@ -47,6 +47,7 @@ var samples = []struct{ name, rel string }{
 	{"mordor_zerologon_nxlog", "mordor/windows/lateral_movement/mimikatz_CVE-2020-1472_Unauthenticated_NetrServerAuthenticate2_2020-09-16233923.json"},
 	{"mordor_userinit_logon_script", "mordor/windows/persistence/cmd_userinitmprlogonscript_batch_2020-10-1922471810.json"},
 	{"mordor_service_mod_fax", "mordor/windows/privilege_escalation/cmd_service_mod_fax_2020-10-2120454410.json"},
+	{"mordor_log4shell_linux_sysmon_xml", "mordor/compound/Log4Shell/syslog_sysmon_log4shell_cve2021_44228_jndi_reference_2022-05-11181020.json"},
 }
 
 // lines returns the non-blank lines of a file.
@@ -262,6 +263,12 @@ var hostile = []struct {
 	{"wrong types everywhere", `{"System":{"EventID":1,"Channel":["x"],"Computer":{"a":1},"TimeCreated":null,"Level":"high"},"EventData":"text","UserData":[1,2]}`, 1, 0},
 	{"null everything", `{"EventID":7,"Channel":null,"Hostname":null,"TimeCreated":null}`, 1, 0},
 	{"blank lines only", "\n\n  \n", 0, 0},
+	{"syslog event XML cut before the event id", `{"SyslogMessage":"<Event><System><Provider Name=\"Linux-Sysmon\"/><EventI","HostName":"h"}`, 0, 1},
+	{"syslog event XML cut in a value is kept", `{"SyslogMessage":"<Event><System><EventID>1</EventID><Channel>Linux-Sysmon/Operational</Channel></System><EventData><Data Name=\"CommandLine\">java -Dx=&amp;y -classp","HostName":"h"}`, 1, 0},
+	{"syslog event XML with an entity bomb", `{"SyslogMessage":"<Event><!DOCTYPE x [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;\">]><System><EventID>&b;</EventID></System></Event>"}`, 0, 1},
+	{"syslog event XML deeply nested", `{"SyslogMessage":"<Event>` + strings.Repeat("<a>", 20000) + strings.Repeat("</a>", 20000) + `</Event>"}`, 0, 1},
+	{"syslog event XML without event id", `{"SyslogMessage":"<Event><System><Channel>x</Channel></System></Event>"}`, 0, 1},
+	{"syslog event XML with unnamed data", `{"SyslogMessage":"<Event><System><EventID>7</EventID><TimeCreated SystemTime=\"2022-05-11T18:10:20.399931000Z\"/></System><EventData><Data>a</Data><Data>b</Data></EventData></Event>","HostName":"h"}`, 1, 0},
 	{"data after the object", `{"EventID":1,"Channel":"System"} {"x":1}`, 0, 1},
 }
 
