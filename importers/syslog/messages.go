@@ -191,7 +191,8 @@ var captureColumns = map[string][]string{
 // compiled is a rule ready to match.
 type compiled struct {
 	*rule
-	prefix string // the template's literal start, checked before the regexp runs
+	prefix string   // the template's literal start, checked before the regexp runs
+	parts  []string // the template's literal parts after the prefix, which must appear in order
 	re     *regexp.Regexp
 	names  []string // capture name of each regexp group (index 0 unused)
 }
@@ -211,6 +212,8 @@ func compileTemplate(r *rule) *compiled {
 		}
 		if first {
 			c.prefix, first = t[:i], false
+		} else if i > 0 {
+			c.parts = append(c.parts, t[:i])
 		}
 		b.WriteString(regexp.QuoteMeta(t[:i]))
 		if i == len(t) {
@@ -277,11 +280,36 @@ func rulesOf(program string) []*compiled {
 	return generic
 }
 
+// mayMatch is a quick test that rest holds the template's literal parts in order, which
+// rules out most rules without running their regexp.
+func (c *compiled) mayMatch(rest string) bool {
+	for _, p := range c.parts {
+		i := strings.Index(rest, p)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(p):]
+	}
+	return true
+}
+
 // match is the state of applying a matched rule to an event.
 type match struct {
 	ev     *event.Event
 	fields map[string]any
-	caps   map[string]string // this rule's captures by name
+	caps   []capture // this rule's captures in template order
+}
+
+type capture struct{ name, value string }
+
+// cap returns the value of the named capture, "" when the rule has none.
+func (m *match) cap(name string) string {
+	for _, c := range m.caps {
+		if c.name == name {
+			return c.value
+		}
+	}
+	return ""
 }
 
 // maxMatchLen bounds the messages the table is tried on: real auth messages are short, and a
@@ -295,24 +323,23 @@ func classify(program, text string, ev *event.Event, fields map[string]any) *com
 		return nil
 	}
 	for _, c := range rulesOf(program) {
-		if !strings.HasPrefix(text, c.prefix) {
+		if !strings.HasPrefix(text, c.prefix) || !c.mayMatch(text[len(c.prefix):]) {
 			continue
 		}
 		idx := c.re.FindStringSubmatchIndex(text)
 		if idx == nil {
 			continue
 		}
-		m := match{ev: ev, fields: fields, caps: make(map[string]string, len(c.names))}
+		m := match{ev: ev, fields: fields, caps: make([]capture, 0, len(c.names)-1)}
 		for g := 1; g < len(c.names); g++ {
-			if idx[2*g] < 0 {
-				continue
+			if idx[2*g] >= 0 {
+				m.caps = append(m.caps, capture{c.names[g], text[idx[2*g]:idx[2*g+1]]})
 			}
-			m.caps[c.names[g]] = text[idx[2*g]:idx[2*g+1]]
 		}
 		ev.Category, ev.Action, ev.Outcome = c.category, c.action, c.outcome
-		for name, v := range m.caps {
-			if name != "kv" && name != "sudo" {
-				m.set(name, v)
+		for _, cp := range m.caps {
+			if cp.name != "kv" && cp.name != "sudo" {
+				m.set(cp.name, cp.value)
 			}
 		}
 		if c.then != nil {
@@ -367,7 +394,7 @@ func kvPairs(s string) map[string]string {
 
 // keepKV stores the pairs in Fields (empty values too: "ruser=" says something).
 func (m *match) keepKV() map[string]string {
-	kv := kvPairs(m.caps["kv"])
+	kv := kvPairs(m.cap("kv"))
 	for k, v := range kv {
 		m.fields[k] = v
 	}
@@ -401,11 +428,11 @@ func pamAuth(m *match) {
 // pamSession reads "session opened for user root(uid=0) by alice(uid=1000)": the session's
 // account is the target when someone else opened it (su, sudo), else it is the user.
 func pamSession(m *match) {
-	who, uid := splitUID(m.caps["session_user"])
+	who, uid := splitUID(m.cap("session_user"))
 	if uid != "" {
 		m.fields["session_uid"] = uid
 	}
-	by, byUID := splitUID(strings.TrimSpace(m.caps["by"]))
+	by, byUID := splitUID(strings.TrimSpace(m.cap("by")))
 	if byUID != "" {
 		m.fields["by_uid"] = byUID
 	}
@@ -444,7 +471,7 @@ func kvGroup(key string) func(*match) {
 // process; sudo is its parent. A reason before the details makes it a failure: a password
 // failure is an authentication failure, anything else a refused command.
 func sudoCommand(m *match) {
-	details := m.caps["sudo"]
+	details := m.cap("sudo")
 	var reason string
 	for details != "" {
 		part, rest, _ := strings.Cut(details, " ; ")
@@ -487,7 +514,7 @@ func sudoCommand(m *match) {
 // cronCommand: cron runs the command through a shell, so the command line is known but not
 // the program's image; cron is the parent.
 func cronCommand(m *match) {
-	m.ev.CommandLine = m.caps["command"]
+	m.ev.CommandLine = m.cap("command")
 	m.ev.ProcessName, m.ev.ProcessPath = "", ""
 	m.becomeParent()
 }
