@@ -245,3 +245,27 @@ func likeEscape(s string) string {
 func QuoteIdent(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
+
+// RawLoad is the baseline import benchmarks measure trawl against: DuckDB loading path into a
+// new table by itself, with read_json for JSON lines (kind "json") or read_csv as one text
+// column per line (kind "lines"). It returns the rows loaded.
+func (s *Store) RawLoad(ctx context.Context, path, kind string) (int64, error) {
+	var q string
+	switch kind {
+	case "json":
+		q = `CREATE OR REPLACE TEMP TABLE raw_load AS SELECT * FROM read_json(?, format = 'newline_delimited')`
+	case "lines":
+		q = `CREATE OR REPLACE TEMP TABLE raw_load AS SELECT * FROM read_csv(?, columns = {'line': 'VARCHAR'}, header = false, delim = E'\x01', quote = '', escape = '', strict_mode = false)`
+	default:
+		return 0, fmt.Errorf("raw load: unknown kind %q", kind)
+	}
+	if _, err := s.db.ExecContext(ctx, q, path); err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM raw_load`).Scan(&n); err != nil {
+		return 0, err
+	}
+	_, err := s.db.ExecContext(ctx, `DROP TABLE raw_load`)
+	return n, err
+}
