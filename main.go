@@ -38,6 +38,7 @@ type CLI struct {
 	Entities EntitiesCmd `cmd:"" help:"List entities (users, hosts, IPs, processes, domains, hashes) with first/last seen."`
 	Rejects  RejectsCmd  `cmd:"" help:"List input records that could not be imported, with file, line and reason."`
 	SQL      SQLCmd      `cmd:"" name:"sql" help:"Run a read-only SQL statement against the store."`
+	Query    QueryCmd    `cmd:"" help:"Run a hunting-language query (docs/language.md); --explain prints its SQL."`
 	Formats  FormatsCmd  `cmd:"" help:"List the log formats trawl can import."`
 	Generate GenerateCmd `cmd:"" help:"Write seeded synthetic logs for a small company with embedded attack scenarios and their ground truth."`
 }

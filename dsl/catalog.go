@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"strings"
 
 	"trawl/event"
 )
@@ -41,17 +42,32 @@ type Column struct {
 	Doc  string
 }
 
-// Catalogue is what the checker knows about the data: the columns of the events table. Functions
-// come from this package's own registry (funcs.go), since each knows how to become SQL.
+// Catalogue is what the checker knows about the data: the columns of the events table and the
+// event categories a query may start from. Functions come from this package's own registry
+// (funcs.go), since each knows how to become SQL.
 type Catalogue interface {
 	// Column finds a column by exact name.
 	Column(name string) (Column, bool)
 	// Columns lists every column in table order, for "did you mean" and completion.
 	Columns() []Column
+	// Categories lists the values of the category column a query may name as its source, as
+	// stored ("scheduled-task"); the query writes them with _ for - (scheduled_task).
+	Categories() []string
 }
 
-// Categories are the sources a query can start from, beside "events" (every event).
-var Categories = []string{"logon", "process", "network", "dns", "file", "http", "registry", "cloud", "auth", "alert", "system"}
+// Categories are the event categories trawl's importers produce, as stored in the category
+// column. A query names one as its source (with _ for -), or events for every event.
+var Categories = []string{
+	"logon", "process", "network", "dns", "file", "http", "registry", "cloud",
+	"auth", "alert", "system", "script", "config", "service", "wmi", "privilege", "pipe",
+	"object", "iam", "audit", "scheduled-task", "module", "driver", "directory",
+}
+
+// sourceName is how a query writes a category: scheduled-task becomes scheduled_task.
+func sourceName(category string) string { return strings.ReplaceAll(category, "-", "_") }
+
+// categoryValue is the stored category a source name stands for.
+func categoryValue(name string) string { return strings.ReplaceAll(strings.ToLower(name), "_", "-") }
 
 // AllEvents is the source name that reads every event.
 const AllEvents = "events"
@@ -61,13 +77,14 @@ const EventsTable = "events"
 
 // catalogue is a Catalogue over a fixed column list.
 type catalogue struct {
-	cols  []Column
-	index map[string]int
+	cols       []Column
+	index      map[string]int
+	categories []string
 }
 
-// NewCatalogue builds a Catalogue from columns.
-func NewCatalogue(cols []Column) Catalogue {
-	c := &catalogue{cols: cols, index: make(map[string]int, len(cols))}
+// NewCatalogue builds a Catalogue from columns and category values.
+func NewCatalogue(cols []Column, categories []string) Catalogue {
+	c := &catalogue{cols: cols, index: make(map[string]int, len(cols)), categories: categories}
 	for i, col := range cols {
 		c.index[col.Name] = i
 	}
@@ -83,6 +100,8 @@ func (c *catalogue) Column(name string) (Column, bool) {
 }
 
 func (c *catalogue) Columns() []Column { return c.cols }
+
+func (c *catalogue) Categories() []string { return c.categories }
 
 // storeColumns are the events table's bookkeeping and entity-key columns, beside event.Columns.
 var storeColumns = []Column{
@@ -104,7 +123,7 @@ func EventCatalogue() Catalogue {
 		cols = append(cols, Column{Name: c.Name, Type: fromEventType(c.Type), Doc: c.Doc})
 	}
 	cols = append(cols, storeColumns[5:]...)
-	return NewCatalogue(cols)
+	return NewCatalogue(cols, Categories)
 }
 
 func fromEventType(t event.Type) Type {

@@ -73,13 +73,17 @@ func (c *checker) names() []string {
 
 func (c *checker) source(s *Source) {
 	name := strings.ToLower(s.Category)
-	if name == AllEvents || slices.Contains(Categories, name) {
+	if name == AllEvents || slices.Contains(c.cat.Categories(), categoryValue(name)) {
 		s.Category = name
 		return
 	}
-	hint := suggest(name, append([]string{AllEvents}, Categories...))
+	names := []string{AllEvents}
+	for _, cat := range c.cat.Categories() {
+		names = append(names, sourceName(cat))
+	}
+	hint := suggest(name, names)
 	if hint == "" {
-		hint = "sources are " + strings.Join(Categories, ", ") + " and events (every event)"
+		hint = "sources are " + strings.Join(names[1:], ", ") + " and events (every event)"
 	}
 	c.errorf(s, hint, "unknown event category %q", s.Category)
 }

@@ -123,7 +123,7 @@ func (c *compiler) source(s *Source) {
 	}
 	body := "SELECT * FROM " + quoteIdent(EventsTable)
 	if s.Category != AllEvents {
-		body += " WHERE " + quoteIdent("category") + " = " + c.param(s.Category)
+		body += " WHERE " + quoteIdent("category") + " = " + c.param(categoryValue(s.Category))
 	}
 	c.add(body)
 	c.defaultOrder()
@@ -458,7 +458,7 @@ func (c *compiler) sequence(s *Sequence) {
 		}
 		conds := append([]string{tm + " IS NOT NULL"}, notNull...)
 		if st.Source.Category != AllEvents {
-			conds = append(conds, quoteIdent("category")+" = "+c.param(st.Source.Category))
+			conds = append(conds, quoteIdent("category")+" = "+c.param(categoryValue(st.Source.Category)))
 		}
 		if st.Where != nil {
 			conds = append(conds, c.expr(st.Where))

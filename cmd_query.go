@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"trawl/dsl"
+	"trawl/render"
+)
+
+// QueryCmd runs one hunting-language query (docs/language.md).
+type QueryCmd struct {
+	OutputFlags
+	Query   string `arg:"" help:"The query, e.g. 'logon | where outcome == \"failure\" | stats count() by src_ip'; @FILE reads it from a .hunt file."`
+	Explain bool   `help:"Print the SQL and its bound arguments instead of running the query."`
+}
+
+// queryError is a query that does not parse or check: printed with the source line and a caret.
+type queryError struct{ text string }
+
+func (e queryError) Error() string { return strings.TrimRight(e.text, "\n") }
+
+func (c *QueryCmd) Run(g *Globals) error {
+	src := c.Query
+	if name, ok := strings.CutPrefix(src, "@"); ok {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("reading query: %w", err)
+		}
+		src = string(b)
+	}
+	if c.Explain {
+		compiled, err := dsl.Build(src, dsl.EventCatalogue())
+		if err != nil {
+			return exitError{code: 2, err: queryError{"invalid query\n" + dsl.FormatError(src, err)}}
+		}
+		return explain(g.Stdout, compiled)
+	}
+	st, err := openStore(g, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var w *render.Writer
+	compiled, err := st.QueryDSLFunc(g.Ctx, src, func(cols []string, row []any) error {
+		if w == nil {
+			w = c.writer(g.Stdout, cols)
+		}
+		return w.Row(row)
+	})
+	if err != nil {
+		if compiled == nil {
+			return exitError{code: 2, err: queryError{"invalid query\n" + dsl.FormatError(src, err)}}
+		}
+		return fmt.Errorf("running query: %w", err)
+	}
+	if w == nil {
+		cols := make([]string, len(compiled.Columns))
+		for i, col := range compiled.Columns {
+			cols[i] = col.Name
+		}
+		w = c.writer(g.Stdout, cols)
+	}
+	return w.Flush()
+}
+
+// explain prints the SQL, then each bound argument as an SQL comment.
+func explain(w io.Writer, c *dsl.Compiled) error {
+	var b strings.Builder
+	b.WriteString(c.SQL)
+	b.WriteString(";\n")
+	for i, a := range c.Args {
+		v := render.Text(a)
+		if _, isText := a.(string); isText {
+			v = strconv.Quote(v)
+		} else if _, isTime := a.(time.Time); isTime {
+			v = strconv.Quote(v)
+		}
+		fmt.Fprintf(&b, "-- $%d = %s (%T)\n", i+1, v, a)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
