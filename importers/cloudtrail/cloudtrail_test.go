@@ -332,3 +332,73 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// TestHugeInputs streams a Records array of many records, one record holding a huge array, and
+// one record longer than importers.MaxLine: the long one is a reject keeping its first bytes,
+// everything around it still comes through.
+func TestHugeInputs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 20 MB input")
+	}
+	t.Parallel()
+	rec := func(id string, extra string) string {
+		return `{"eventTime":"2023-07-10T11:42:36Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventID":"` + id + `"` + extra + `}`
+	}
+	var b strings.Builder
+	b.WriteString(`{"Records":[`)
+	const many = 50000
+	for i := range many {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(rec("r", ""))
+	}
+	b.WriteString("," + rec("wide", `,"requestParameters":{"ids":[`+strings.Repeat(`"i-0123456789abcdef0",`, 100000)+`"last"]}`))
+	b.WriteString("," + rec("overlong", `,"requestParameters":{"blob":"`+strings.Repeat("A", importers.MaxLine)+`"}`))
+	b.WriteString("," + rec("after", "") + "]}")
+	res := readRaw(t, b.String())
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if len(res.Events) != many+2 || len(res.Rejects) != 1 {
+		t.Fatalf("%d events and %d rejects, want %d and 1", len(res.Events), len(res.Rejects), many+2)
+	}
+	if r := res.Rejects[0]; len(r.Raw) != importers.RejectKeep || !strings.Contains(r.Reason, "longer than") {
+		t.Errorf("overlong record: reject keeps %d bytes: %s", len(r.Raw), r.Reason)
+	}
+	if last := res.Events[len(res.Events)-1]; last.Fields["eventID"] != "after" {
+		t.Errorf("last event is %v, want the record after the overlong one", last.Fields["eventID"])
+	}
+}
+
+// BenchmarkReadRecords streams the largest sample file (521 KB, one line).
+func BenchmarkReadRecords(b *testing.B) {
+	dir := os.Getenv("TRAWL_SAMPLES")
+	if dir == "" {
+		dir = filepath.Join(testutil.RepoRoot(b), "..", "shared", "samples")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, sampleDir, "*_CloudTrail_*.json"))
+	var data []byte
+	for _, f := range files {
+		if d, err := os.ReadFile(f); err == nil && len(d) > len(data) {
+			data = d
+		}
+	}
+	if data == nil {
+		b.Skip("no CloudTrail samples")
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		err := (Format{}).Read(context.Background(), importers.Input{Name: "bench", R: bytes.NewReader(data), Size: int64(len(data))}, countSink{&n})
+		if err != nil || n == 0 {
+			b.Fatal(err, n)
+		}
+	}
+}
+
+type countSink struct{ n *int }
+
+func (s countSink) Event(importers.Record, *event.Event) error { *s.n++; return nil }
+func (s countSink) Reject(r importers.Reject) error            { return r }
