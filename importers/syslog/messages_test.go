@@ -137,7 +137,7 @@ var messageCases = []struct {
 	{"sshd", "Received signal 15; terminating.",
 		"category=system | action=stop | f.signal=15"},
 	{"sshd", "fatal: Write failed: Connection reset by peer [preauth]",
-		"category=system | f.log_level=fatal | f.preauth=true"},
+		"category=system | action=error | f.log_level=fatal | f.preauth=true"},
 
 	// PAM, any program
 	{"sshd", "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=173.234.31.186 ",
@@ -230,6 +230,8 @@ var messageCases = []struct {
 	{"kernel", "[ 1.234] usb 1-1: new high-speed USB device", "category=system | dataset=kernel | message=[ 1.234] usb 1-1: new high-speed USB device"},
 	{"sshd", "Starting session: shell on pts/0 for alice from 10.0.0.5 port 50522 id 0", "category=system | dataset=sshd"},
 	{"sudo", "pam_unix(sudo:auth): conversation failed", "category=system"},
+	{"sshd", "error: kex_exchange_identification: Connection closed by remote host", "category=system | action=error | f.log_level=error"},
+	{"sshd", "warning: /etc/hosts.allow, line 1: missing newline", "category=system | f.log_level=warning"},
 	{"sshd", "Accepted password for root from 1.2.3.4 port notaport ssh2", "category=system"},
 }
 
@@ -283,7 +285,7 @@ func TestMessages(t *testing.T) {
 	for _, tc := range messageCases {
 		t.Run(tc.prog+"/"+tc.msg, func(t *testing.T) {
 			wantCols, wantFields := parseWant(t, tc.want)
-			r := testFormat().newReader()
+			r := testFormat().newReader("")
 			var ev event.Event
 			if err := r.event([]byte(lineOf(tc.prog, tc.msg)), &ev); err != nil {
 				t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,7 +44,7 @@ func (Format) Description() string {
 var Options = map[string]string{
 	"year": "year of the first RFC 3164 line (those have none); later lines step to the next year when the month wraps",
 	"tz":   "IANA time zone of times written without one (RFC 3164 times), e.g. Europe/Paris or Local; default UTC",
-	"now":  "reference time (RFC 3339) for guessing RFC 3164 years instead of the clock: the first line is taken to be no later than it",
+	"now":  "reference time (RFC 3339) for guessing RFC 3164 years, instead of the file's modification time or the clock: the first line is taken to be no later than it",
 }
 
 // WithOptions returns the format configured by year=, tz= and now=.
@@ -127,7 +128,7 @@ func (f Format) Sniff(head []byte) int {
 
 // Read imports every line. A line without a syslog frame is a reject; blank lines are skipped.
 func (f Format) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
-	r := f.newReader()
+	r := f.newReader(in.Name)
 	var ev event.Event
 	return importers.ReadLines(ctx, in.R, sink, func(l importers.Line) error {
 		if len(bytes.TrimSpace(l.Text)) == 0 {
@@ -148,17 +149,32 @@ type reader struct {
 	h     header
 }
 
-func (f Format) newReader() *reader {
+func (f Format) newReader(name string) *reader {
 	loc := f.location()
-	now := time.Now
-	if f.now != nil {
-		now = f.now
-	}
 	return &reader{
 		p:     newParser(loc),
-		years: yearTracker{fixed: f.year, ref: now(), loc: loc},
+		years: yearTracker{fixed: f.year, ref: f.reference(name), loc: loc},
 		loc:   loc,
 	}
+}
+
+// reference is the time no RFC 3164 line of the input is taken to be later than: the "now"
+// option; else the modification time of the file, when name is one and it is not in the
+// future (a log's last line was written by then, so an archived log keeps its year); else
+// the clock.
+func (f Format) reference(name string) time.Time {
+	if f.now != nil {
+		return f.now()
+	}
+	now := time.Now()
+	if name == "" {
+		return now
+	}
+	fi, err := os.Stat(name)
+	if err != nil || !fi.Mode().IsRegular() || fi.ModTime().After(now) || fi.ModTime().Year() < 1971 {
+		return now
+	}
+	return fi.ModTime()
 }
 
 // event parses one line into ev. A line that is not syslog gives a *importers.FieldError.
@@ -230,7 +246,11 @@ func (r *reader) event(line []byte, ev *event.Event) error {
 	if sshLike && h.procid != "" {
 		ev.SessionID = h.procid // the sshd child's pid ties one connection's lines together
 	}
-	classify(h.app, clean(h.msg, fields), ev, fields)
+	if classify(h.app, clean(h.msg, fields), ev, fields) == nil {
+		if lvl := fields["log_level"]; lvl == "error" || lvl == "fatal" {
+			ev.Action = "error" // sshd's "error: ..." and "fatal: ..." lines the table does not know
+		}
+	}
 	if sshLike && ev.SrcIP != "" {
 		ev.Protocol = "ssh"
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -67,7 +68,7 @@ var groundTruth = map[string]struct {
 	"E8":  {"logon", "failure", []string{"user", "src_ip", "src_port"}, ""},
 	"E9":  {"logon", "failure", []string{"user", "src_ip", "src_port"}, "auth_package=password"},
 	"E10": {"logon", "failure", []string{"user", "src_ip", "src_port"}, "auth_package=password"},
-	"E11": {"", "", nil, "category=system"},
+	"E11": {"error", "", nil, "category=system"},
 	"E12": {"invalid-user-request", "failure", []string{"user"}, ""},
 	"E13": {"invalid-user", "failure", []string{"user", "src_ip"}, ""},
 	"E14": {"logon", "failure", []string{"f.repeated", "src_ip", "src_port"}, "user=root"},
@@ -366,6 +367,29 @@ func TestYear(t *testing.T) {
 		res := importertest.ReadBytes(t, testFormat("year=2023"), "x.log", []byte("Feb 29 00:00:00 h app: x\n"))
 		if len(res.Rejects) != 1 || res.Rejects[0].Field != "timestamp" {
 			t.Errorf("want a timestamp reject, got %v", res.Rejects)
+		}
+	})
+	t.Run("file modification time", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "auth.log.1")
+		if err := os.WriteFile(path, []byte("Dec 30 10:00:00 h app: x\nJan  2 10:00:00 h app: y\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mtime := time.Date(2019, 1, 3, 0, 0, 0, 0, time.UTC)
+		if err := os.Chtimes(path, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+		res := importertest.ReadFile(t, Format{}, path)
+		var got []string
+		for _, ev := range res.Events {
+			got = append(got, ev.Time.Format("2006-01-02"))
+		}
+		if d := cmp.Diff([]string{"2018-12-30", "2019-01-02"}, got); d != "" {
+			t.Errorf("(-want +got)\n%s", d)
+		}
+		// the now option wins over the file's time
+		res = importertest.ReadFile(t, testFormat(), path)
+		if got := res.Events[0].Time.Format("2006-01-02"); got != "2024-12-30" {
+			t.Errorf("with now=%s: %s", testNow, got)
 		}
 	})
 	t.Run("clock", func(t *testing.T) {

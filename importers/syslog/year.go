@@ -5,9 +5,11 @@ import "time"
 // yearTracker chooses the year of RFC 3164 timestamps, which have none, for one file.
 //
 // The first undated line of a file gets the year given by the "year" option; without it, the
-// latest year that does not put the line in the future of the reference time (the import time,
-// or the "now" option), with two days of slack for clock skew and time zones. A log read in
-// March 2025 whose first line is "Dec 10" is thus from December 2024.
+// latest year that does not put the line in the future of the reference time, with two days of
+// slack for clock skew and time zones. The reference time is the "now" option, else the file's
+// modification time (its last line was written by then, so an archived log copied with its
+// times keeps its year), else the import time. A log last written in March 2025 whose first
+// line is "Dec 10" is thus from December 2024.
 //
 // After that the file is taken to be in time order: when the month goes backwards by more than
 // six months (Dec -> Jan) a new year has begun and the year steps up for the rest of the file.
