@@ -105,10 +105,11 @@ var (
 		{"IpAddress", "src_ip"},
 		{"IpPort", "src_port"},
 	}
+	// Sysmon's RuleName (the config's tag, "technique_id=T1059,...") is no detection: it stays
+	// in Fields rather than filling rule_name, which alerting reads.
 	sysmonProcess = fieldMap{
 		{"Image", "process_path"},
 		{"ProcessId", "pid"},
-		{"RuleName", "rule_name"},
 	}
 	securityProcess = fieldMap{
 		{"SubjectLogonId", "session_id"},
@@ -251,7 +252,7 @@ var specs = map[eventKey]spec{
 		field{"DestinationHostname", "domain"})},
 	{chSysmon, 4}:  {Category: "config", Action: "sysmon-state-change"},
 	{chSysmon, 5}:  {Category: "process", Action: "process-end", Fields: sysmonProcess},
-	{chSysmon, 6}:  {Category: "driver", Action: "driver-load", Fields: fieldMap{{"ImageLoaded", "file_path"}, {"RuleName", "rule_name"}}},
+	{chSysmon, 6}:  {Category: "driver", Action: "driver-load", Fields: fieldMap{{"ImageLoaded", "file_path"}}},
 	{chSysmon, 7}:  {Category: "module", Action: "image-load", Fields: with(sysmonProcess, field{"ImageLoaded", "file_path"})},
 	{chSysmon, 8}:  {Category: "process", Action: "remote-thread-create", Users: []account{{"SourceUser", ""}}, Fields: sourceProcess},
 	{chSysmon, 9}:  {Category: "file", Action: "raw-access-read", Fields: with(sysmonProcess, field{"Device", "file_path"})},
@@ -264,9 +265,9 @@ var specs = map[eventKey]spec{
 	{chSysmon, 16}: {Category: "config", Action: "sysmon-config-change"},
 	{chSysmon, 17}: {Category: "pipe", Action: "pipe-create", Fields: with(sysmonProcess, field{"PipeName", "file_path"})},
 	{chSysmon, 18}: {Category: "pipe", Action: "pipe-connect", Fields: with(sysmonProcess, field{"PipeName", "file_path"})},
-	{chSysmon, 19}: {Category: "wmi", Action: "wmi-filter", Fields: fieldMap{{"RuleName", "rule_name"}}},
-	{chSysmon, 20}: {Category: "wmi", Action: "wmi-consumer", Fields: fieldMap{{"RuleName", "rule_name"}, {"Destination", "command_line"}}},
-	{chSysmon, 21}: {Category: "wmi", Action: "wmi-binding", Fields: fieldMap{{"RuleName", "rule_name"}}},
+	{chSysmon, 19}: {Category: "wmi", Action: "wmi-filter"},
+	{chSysmon, 20}: {Category: "wmi", Action: "wmi-consumer", Fields: fieldMap{{"Destination", "command_line"}}},
+	{chSysmon, 21}: {Category: "wmi", Action: "wmi-binding"},
 	{chSysmon, 22}: {Category: "dns", Action: "dns-query", Status: "QueryStatus", Fields: with(sysmonProcess, field{"QueryName", "domain"})},
 	{chSysmon, 23}: {Category: "file", Action: "file-delete", Fields: with(sysmonProcess, field{"TargetFilename", "file_path"})},
 	{chSysmon, 24}: {Category: "process", Action: "clipboard-change", Fields: sysmonProcess},
@@ -306,7 +307,6 @@ func init() {
 var sourceProcess = fieldMap{
 	{"SourceImage", "process_path"},
 	{"SourceProcessId", "pid"},
-	{"RuleName", "rule_name"},
 }
 
 func taskSpec(action string) spec {

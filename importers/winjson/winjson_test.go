@@ -352,3 +352,19 @@ func TestSniffOtherJSON(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRead measures reading a Mordor dataset (NXLog and Sysmon, 1.5 MB).
+func BenchmarkRead(b *testing.B) {
+	path := testutil.Sample(b, "mordor/windows/lateral_movement/mimikatz_CVE-2020-1472_Unauthenticated_NetrServerAuthenticate2_2020-09-16233923.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for range b.N {
+		if res := importertest.ReadBytes(b, Format{}, path, data); res.Err != nil || len(res.Rejects) > 0 {
+			b.Fatal(res.Err, res.Rejects)
+		}
+	}
+}
