@@ -32,6 +32,14 @@ const (
 // without end.
 const maxDepth = 64
 
+// maxEmbed bounds BinXML embedded in substitution values (real logs nest one or two levels).
+const maxEmbed = 8
+
+// recordBudget bounds the template nodes instantiated plus the value bytes rendered for one
+// record: a template can use a value (or an embedded BinXML value) many times, and hostile
+// input could turn that into exponential work and output. Real records use a few KiB.
+const recordBudget = 1 << 22
+
 // opKind is one step of a compiled template.
 type opKind uint8
 
@@ -51,12 +59,72 @@ type op struct {
 	kind  opKind
 	index uint16 // opSubst
 	text  string // opOpen/opAttr name, opText/opCDATA/opPI text
+	// For opOpen: how many attributes and content items the element has, so that
+	// instantiation allocates them once per record.
+	nattr, ncontent int32
 }
 
 // template is a compiled template definition, cached per chunk by its offset.
 type template struct {
-	ops   []op
-	elems int // number of opOpen, to size the element slab
+	ops []op
+	shape
+}
+
+// shape sizes the allocations of one instantiation of ops.
+type shape struct {
+	elems, attrs, content, rootContent int
+}
+
+// annotate fills the attribute and content counts of the opOpen ops and returns the totals.
+// It follows instantiate's reading of the ops.
+func annotate(ops []op) shape {
+	var s shape
+	var stack [maxDepth + 2]int
+	sp := 0
+	attr := false
+	count := func() {
+		if sp == 0 {
+			s.rootContent++
+		} else {
+			ops[stack[sp-1]].ncontent++
+		}
+		s.content++
+	}
+	for i := range ops {
+		o := &ops[i]
+		switch o.kind {
+		case opOpen:
+			attr = false
+			count()
+			s.elems++
+			if sp < len(stack) {
+				stack[sp] = i
+				sp++
+			}
+		case opAttr:
+			if sp > 0 {
+				ops[stack[sp-1]].nattr++
+				s.attrs++
+			}
+			attr = true
+		case opEnd:
+			attr = false
+			if sp > 0 {
+				sp--
+			}
+		case opNoop:
+			attr = false
+		case opText, opCDATA, opSubst:
+			if attr {
+				attr = false
+				continue
+			}
+			count()
+		case opPI:
+			count()
+		}
+	}
+	return s
 }
 
 // chunkDecoder decodes the records of one chunk; its caches are valid for that chunk only.
@@ -68,6 +136,7 @@ type chunkDecoder struct {
 	// timeCreated is the exact System/TimeCreated of the record being decoded, when it is
 	// a FILETIME value.
 	timeCreated time.Time
+	budget      int // template nodes left for the record being decoded
 }
 
 func newChunkDecoder() *chunkDecoder {
@@ -200,12 +269,7 @@ func (d *chunkDecoder) template(off uint32) (*template, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &template{ops: ops}
-	for _, o := range ops {
-		if o.kind == opOpen {
-			t.elems++
-		}
-	}
+	t := &template{ops: ops, shape: annotate(ops)}
 	d.templates[off] = t
 	return t, nil
 }
@@ -217,6 +281,10 @@ func (d *chunkDecoder) compile(pos, end int, out []op, inTemplate bool) ([]op, i
 	for pos < end {
 		start := pos
 		t := d.buf[pos]
+		if t&0xb0 != 0 {
+			// Only the 0x40 flag ("has attributes", "more follow") exists.
+			return nil, 0, errAt(start, "invalid binary XML token 0x%02x", t)
+		}
 		switch t & 0x0f {
 		case tokEOF:
 			return out, pos + 1, nil

@@ -143,6 +143,7 @@ func (d *chunkDecoder) decodeChunk(buf []byte, idx int, counted bool, out []Entr
 			continue
 		}
 		d.timeCreated = time.Time{}
+		d.budget = recordBudget
 		root, err := d.document(pos+24, pos+size-4, 0)
 		if err != nil {
 			out = append(out, Entry{Reject: &Reject{Chunk: idx, Offset: recOff, RecordID: id,
@@ -181,30 +182,24 @@ func capRaw(b []byte) []byte {
 // document decodes the BinXML document (fragment) at [pos, end): a template instance with its
 // substitution values, or plain elements.
 func (d *chunkDecoder) document(pos, end, depth int) (*Element, error) {
-	if depth > maxDepth {
+	if depth > maxEmbed {
 		return nil, errAt(pos, "embedded binary XML nested too deep")
 	}
 	if end > len(d.buf) || pos > end {
 		return nil, errAt(pos, "binary XML out of bounds")
 	}
-	for pos < end && d.buf[pos]&0x0f == tokFragment {
+	for pos < end && d.buf[pos] == tokFragment {
 		pos += 4
 	}
 	if pos >= end {
 		return nil, errAt(pos, "empty binary XML")
 	}
-	if d.buf[pos]&0x0f != tokTemplate {
+	if d.buf[pos] != tokTemplate {
 		ops, _, err := d.compile(pos, end, nil, false)
 		if err != nil {
 			return nil, err
 		}
-		n := 0
-		for _, o := range ops {
-			if o.kind == opOpen {
-				n++
-			}
-		}
-		return d.instantiate(ops, nil, n, depth)
+		return d.instantiate(ops, nil, annotate(ops), depth)
 	}
 	start := pos
 	toff, err := d.u32(pos + 6)
@@ -249,18 +244,27 @@ func (d *chunkDecoder) document(pos, end, depth int) (*Element, error) {
 		vpos += size
 	}
 	d.values[depth] = vals
-	return d.instantiate(t.ops, vals, t.elems, depth)
+	return d.instantiate(t.ops, vals, t.shape, depth)
 }
 
 // instantiate builds the element tree of ops with the substitution values vals.
-func (d *chunkDecoder) instantiate(ops []op, vals []value, elems, depth int) (*Element, error) {
+func (d *chunkDecoder) instantiate(ops []op, vals []value, sh shape, depth int) (*Element, error) {
+	elems := sh.elems
 	slab := make([]Element, elems+1)
 	root := &slab[elems]
+	nodes := make([]Node, sh.content)
+	attrs := make([]Attr, sh.attrs)
+	root.Content = nodes[:0:sh.rootContent]
+	nodes = nodes[sh.rootContent:]
 	k := 0
 	var stack [maxDepth + 2]*Element
 	sp := 0
 	cur := root
 	attr := -1 // index in cur.Attrs awaiting its value
+	d.budget -= len(ops)
+	if d.budget < 0 {
+		return nil, errAt(0, "record too complex (over %d nodes and value bytes)", recordBudget)
+	}
 	for i := range ops {
 		o := &ops[i]
 		if attr >= 0 && (o.kind == opOpen || o.kind == opAttr || o.kind == opEnd || o.kind == opNoop) {
@@ -274,6 +278,14 @@ func (d *chunkDecoder) instantiate(ops []op, vals []value, elems, depth int) (*E
 			e := &slab[k]
 			k++
 			e.Name = o.text
+			if n := int(o.ncontent); n <= len(nodes) {
+				e.Content = nodes[:0:n]
+				nodes = nodes[n:]
+			}
+			if n := int(o.nattr); n <= len(attrs) {
+				e.Attrs = attrs[:0:n]
+				attrs = attrs[n:]
+			}
 			cur.Content = append(cur.Content, Node{Kind: ElemNode, Elem: e})
 			stack[sp] = cur
 			sp++
@@ -328,6 +340,10 @@ func (d *chunkDecoder) instantiate(ops []op, vals []value, elems, depth int) (*E
 				}
 				cur.Content = append(cur.Content, frag.Content...)
 				continue
+			}
+			d.budget -= v.n
+			if d.budget < 0 {
+				return nil, errAt(v.off, "record too complex (over %d nodes and value bytes)", recordBudget)
 			}
 			s := d.text(v)
 			if attr >= 0 && depth == 0 && v.typ == typeFiletime && v.n == 8 && cur.Name == "TimeCreated" {

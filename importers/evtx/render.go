@@ -131,7 +131,7 @@ func (r *Record) AppendJSON(b []byte) []byte {
 	b = append(b, `{"record_id":`...)
 	b = strconv.AppendUint(b, r.ID, 10)
 	root := r.Root
-	for _, sec := range root.Children() {
+	for sec := range root.Elems() {
 		b = append(b, ',')
 		b = appendJSONString(b, sec.Name)
 		b = append(b, ':')
@@ -180,7 +180,7 @@ func (o *jsonObj) textOrNull(k, v string) {
 
 func appendSystemJSON(b []byte, sys *Element) []byte {
 	o := jsonObj{b: append(b, '{'), first: true}
-	for _, e := range sys.Children() {
+	for e := range sys.Elems() {
 		switch e.Name {
 		case "Provider":
 			if v, ok := e.Attr("Name"); ok {
@@ -232,7 +232,7 @@ func appendSystemJSON(b []byte, sys *Element) []byte {
 
 func appendEventDataJSON(b []byte, ed *Element) []byte {
 	o := jsonObj{b: append(b, '{'), first: true}
-	for _, e := range ed.Children() {
+	for e := range ed.Elems() {
 		k, ok := e.Attr("Name")
 		if !ok {
 			k = e.Name
@@ -255,7 +255,7 @@ func appendNestedJSON(b []byte, e *Element) []byte {
 		return append(b, "null"...)
 	}
 	o := jsonObj{b: append(b, '{'), first: true}
-	for _, c := range e.Children() {
+	for c := range e.Elems() {
 		o.key(c.Name)
 		o.b = appendNestedJSON(o.b, c)
 	}

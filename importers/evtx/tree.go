@@ -1,6 +1,9 @@
 package evtx
 
-import "strings"
+import (
+	"iter"
+	"strings"
+)
 
 // NodeKind tells what an item of element content is.
 type NodeKind uint8
@@ -70,6 +73,20 @@ func (e *Element) Children() []*Element {
 		}
 	}
 	return out
+}
+
+// Elems iterates over the child elements in order, without allocating.
+func (e *Element) Elems() iter.Seq[*Element] {
+	return func(yield func(*Element) bool) {
+		if e == nil {
+			return
+		}
+		for _, n := range e.Content {
+			if n.Kind == ElemNode && !yield(n.Elem) {
+				return
+			}
+		}
+	}
 }
 
 // HasChildren reports whether the element has child elements.

@@ -13,7 +13,7 @@ import (
 func (r *Record) Windows() *windows.Record {
 	w := &windows.Record{TimeCreated: r.TimeCreated}
 	sys := r.Root.Child("System")
-	for _, e := range sys.Children() {
+	for e := range sys.Elems() {
 		switch e.Name {
 		case "Provider":
 			w.Provider, _ = e.Attr("Name")
@@ -49,7 +49,7 @@ func (r *Record) Windows() *windows.Record {
 	w.Data = map[string]any{}
 	if ed := r.Root.Child("EventData"); ed != nil {
 		unnamed := 0
-		for _, e := range ed.Children() {
+		for e := range ed.Elems() {
 			k, ok := e.Attr("Name")
 			if !ok {
 				k = e.Name
@@ -64,14 +64,14 @@ func (r *Record) Windows() *windows.Record {
 		}
 	}
 	if ud := r.Root.Child("UserData"); ud != nil {
-		for _, wrap := range ud.Children() {
+		for wrap := range ud.Elems() {
 			if !wrap.HasChildren() {
 				if t := wrap.Text(); t != "" {
 					w.Data[wrap.Name] = cleanText(t)
 				}
 				continue
 			}
-			for _, e := range wrap.Children() {
+			for e := range wrap.Elems() {
 				if _, dup := w.Data[e.Name]; !dup {
 					w.Data[e.Name] = dataValue(e)
 				}
@@ -91,7 +91,7 @@ func dataValue(e *Element) any {
 		return nil
 	}
 	m := map[string]any{}
-	for _, c := range e.Children() {
+	for c := range e.Elems() {
 		if _, dup := m[c.Name]; !dup {
 			m[c.Name] = dataValue(c)
 		}
