@@ -36,8 +36,11 @@ func (Format) Description() string {
 	return "Windows/Sysmon events as JSON lines (python-evtx, evtx_dump, winlogbeat, NXLog, Mordor)"
 }
 
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // Sniff scores by field names: every sniffed line must be a Windows event in a known shape.
 func (Format) Sniff(head []byte) int {
+	head = bytes.TrimPrefix(head, utf8BOM)
 	objs := importers.SniffJSONLines(head, 8)
 	if len(objs) == 0 {
 		// A first line longer than the sniffed head (a big script block): look for the names.
@@ -75,6 +78,9 @@ func (f Format) Read(ctx context.Context, in importers.Input, sink importers.Sin
 // ParseLine implements importers.LineParser: lines are independent, so the store may parse a
 // file on several cores. Blank lines are skipped; only the sink's error is returned.
 func (Format) ParseLine(l importers.Line, sink importers.Sink) error {
+	if l.Offset == 0 {
+		l.Text = bytes.TrimPrefix(l.Text, utf8BOM) // Windows tools often write one
+	}
 	text := bytes.TrimSpace(l.Text)
 	if len(text) == 0 {
 		return nil

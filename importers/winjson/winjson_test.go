@@ -226,6 +226,7 @@ func TestSniff(t *testing.T) {
 		{"other JSON", `{"ts":1,"uid":"C1","id.orig_h":"10.0.0.1"}` + "\n", 0, 0},
 		{"mixed with other JSON", `{"EventID":1,"Channel":"x"}` + "\n" + `{"a":1}` + "\n", 0, 0},
 		{"huge first line", `{"EventID":4104,"Channel":"Microsoft-Windows-PowerShell/Operational","ScriptBlockText":"` + strings.Repeat("A", 100), 60, 60},
+		{"UTF-8 byte order mark", "\xef\xbb\xbf" + `{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational"}` + "\n", 85, 85},
 		{"text", "Nov 26 06:44:57 host sshd[1]: hello\n", 0, 0},
 		{"empty", "", 0, 0},
 	}
@@ -269,6 +270,7 @@ var hostile = []struct {
 	{"syslog event XML deeply nested", `{"SyslogMessage":"<Event>` + strings.Repeat("<a>", 20000) + strings.Repeat("</a>", 20000) + `</Event>"}`, 0, 1},
 	{"syslog event XML without event id", `{"SyslogMessage":"<Event><System><Channel>x</Channel></System></Event>"}`, 0, 1},
 	{"syslog event XML with unnamed data", `{"SyslogMessage":"<Event><System><EventID>7</EventID><TimeCreated SystemTime=\"2022-05-11T18:10:20.399931000Z\"/></System><EventData><Data>a</Data><Data>b</Data></EventData></Event>","HostName":"h"}`, 1, 0},
+	{"UTF-8 byte order mark on the first line", "\xef\xbb\xbf" + `{"EventID":1,"Channel":"System"}` + "\n" + "\xef\xbb\xbf" + `{"EventID":1,"Channel":"System"}`, 1, 1},
 	{"data after the object", `{"EventID":1,"Channel":"System"} {"x":1}`, 0, 1},
 }
 
