@@ -191,6 +191,8 @@ func (s *Store) importFile(ctx context.Context, path string, opt ImportOptions, 
 			res.Err = fmt.Errorf("%s: unknown format %q", path, opt.Format)
 			return res
 		}
+	} else if len(in.Head) == 0 {
+		format = emptyFormat{} // an empty file is read, and has nothing in it
 	} else if format, err = importers.Detect(in.Head); err != nil {
 		res.Err = fmt.Errorf("%s: %w", path, err)
 		return res
@@ -464,3 +466,13 @@ func EscapeText(s string) string {
 // fixedCols are the bookkeeping columns before the catalogue's: id, file_id, line,
 // byte_offset, source.
 const fixedCols = 5
+
+// emptyFormat is what an empty input is: recorded as imported, with no events.
+type emptyFormat struct{}
+
+func (emptyFormat) Name() string        { return "empty" }
+func (emptyFormat) Description() string { return "an empty file" }
+func (emptyFormat) Sniff([]byte) int    { return 0 }
+func (emptyFormat) Read(context.Context, importers.Input, importers.Sink) error {
+	return nil
+}

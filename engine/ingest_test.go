@@ -210,7 +210,11 @@ func TestImportErrors(t *testing.T) {
 	dir := t.TempDir()
 	notGzip := writeFile(t, dir, "fake.gz", "\x1f\x8bthis is not gzip at all")
 	unknown := writeFile(t, dir, "unknown.bin", "\x00\x01\x02garbage")
-	res := st.ImportFiles(context.Background(), []string{notGzip, unknown, filepath.Join(dir, "missing")}, ImportOptions{})
+	empty := writeFile(t, dir, "empty.log", "")
+	res := st.ImportFiles(context.Background(), []string{notGzip, unknown, filepath.Join(dir, "missing"), empty}, ImportOptions{})
+	if r := res[3]; r.Err != nil || r.Format != "empty" || r.Events != 0 {
+		t.Errorf("empty file: %+v", r)
+	}
 	for i, want := range []string{"not valid gzip", "unrecognised log format", "no such file"} {
 		if res[i].Err == nil || !strings.Contains(res[i].Err.Error(), want) {
 			t.Errorf("%s: err = %v, want %q", res[i].File, res[i].Err, want)

@@ -5,9 +5,14 @@ package all
 
 import (
 	_ "trawl/importers/cef"
+	_ "trawl/importers/cloudtrail"
 	_ "trawl/importers/csv"
 	_ "trawl/importers/evtx"
 	_ "trawl/importers/jsonl"
+	_ "trawl/importers/suricata"
+	_ "trawl/importers/syslog"
+	_ "trawl/importers/text"
 	_ "trawl/importers/web"
+	_ "trawl/importers/winjson"
 	_ "trawl/importers/zeek"
 )

@@ -3,6 +3,7 @@ package all
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"trawl/importers"
@@ -18,6 +19,14 @@ func TestDetect(t *testing.T) {
 		{"zeek/wrccdc2018/zeek-json/kerberos.json", "zeek"},
 		{"evtx-attack/Credential Access/CA_DCSync_4662.evtx", "evtx"},
 		{"attack/enterprise_techniques.csv", "csv"},
+		{"loghub/Apache/Apache_2k.log", "text"},
+		{"suricata/honeypot-2018/eve-alerts.jsonl", "suricata"},
+		{"suricata/honeypot-2018/alerts-only.json", "suricata"},
+		{"cloudtrail/invictus-stratus/218007301253_CloudTrail_us-east-1_20230710T1145Z_7xgocspSowgK0Gto.json", "cloudtrail"},
+		{"loghub/OpenSSH/OpenSSH_2k.log", "syslog"},
+		{"loghub/OpenSSH/OpenSSH_2k.log_structured.csv", "csv"},
+		{"mordor/windows/credential_access/psh_lsass_memory_dump_comsvcs_2020-10-18T19500924.json", "winjson"},
+		{"evtx-jsonl/evtx-attack/Credential Access/CA_DCSync_4662.evtx.jsonl", "winjson"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -56,5 +65,46 @@ func TestDetectRejectsGarbage(t *testing.T) {
 	defer o.Close()
 	if f, err := importers.Detect(o.Head); err == nil {
 		t.Errorf("empty file detected as %s", f.Name())
+	}
+}
+
+// TestEverySampleLogIsRecognised walks the shared samples and wants a format for every log
+// file in them (rule files, licences and notes are not logs).
+func TestEverySampleLogIsRecognised(t *testing.T) {
+	root := testutil.Samples(t)
+	notLogs := map[string]bool{".yml": true, ".yaml": true, ".md": true, ".txt": true, ".csv": true, "": true}
+	var n int
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		ext := filepath.Ext(p)
+		if notLogs[ext] && !strings.HasPrefix(rel, "web/") {
+			return nil
+		}
+		if strings.HasPrefix(rel, "sigma/rules") || strings.HasPrefix(rel, "chainsaw/rules") || strings.HasPrefix(rel, "chainsaw/mappings") || strings.Contains(filepath.Base(rel), "LICENSE") {
+			return nil
+		}
+		n++
+		o, err := importers.Open(p)
+		if err != nil {
+			t.Errorf("%s: %v", rel, err)
+			return nil
+		}
+		defer o.Close()
+		if len(o.Head) == 0 {
+			return nil // empty: imported as nothing (engine tests)
+		}
+		if _, err := importers.Detect(o.Head); err != nil {
+			t.Errorf("%s: %v", rel, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 100 {
+		t.Errorf("only %d sample logs found", n)
 	}
 }
