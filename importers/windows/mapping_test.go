@@ -69,6 +69,34 @@ func TestNormalize(t *testing.T) {
 				e.Category, e.Action, e.Outcome = "auth", "credential-validation", "failure"
 				e.User, e.AuthPackage = "NOUSER", "MICROSOFT_AUTHENTICATION_PACKAGE_V1_0"
 			}},
+		{"4769 service account is the target", sec(4769, map[string]any{"TargetUserName": "admmig@OFFSEC.LAN", "TargetDomainName": "OFFSEC.LAN",
+			"ServiceName": "Svc-SQL-DB01", "TicketEncryptionType": "0x17", "IpAddress": "::ffff:10.23.23.9", "IpPort": "55180", "Status": "0x0"}),
+			func(e *event.Event) {
+				*e = base("4769", "Security", "DC01.corp.local")
+				e.Category, e.Action, e.Outcome = "auth", "kerberos-service-ticket-request", "success"
+				e.User, e.UserDomain, e.TargetUser, e.SrcIP, e.SrcPort = "admmig@OFFSEC.LAN", "OFFSEC.LAN", "Svc-SQL-DB01", "10.23.23.9", event.IntOf(55180)
+			}},
+		{"4663 on a file fills file_path", sec(4663, map[string]any{"SubjectUserName": "bob", "ObjectType": "File", "ObjectName": `C:\secret.txt`,
+			"ProcessName": `C:\Windows\explorer.exe`, "ProcessId": "0x4d0"}),
+			func(e *event.Event) {
+				*e = base("4663", "Security", "DC01.corp.local")
+				e.Category, e.Action, e.Outcome, e.User, e.FilePath = "file", "object-access", "success", "bob", `C:\secret.txt`
+				e.ProcessPath, e.ProcessName, e.PID = `C:\Windows\explorer.exe`, "explorer.exe", event.IntOf(0x4d0)
+			}},
+		{"5156 protocol number named", sec(5156, map[string]any{"Application": `\device\harddiskvolume2\windows\system32\svchost.exe`, "ProcessID": "4584",
+			"SourceAddress": "192.168.2.5", "SourcePort": "61628", "DestAddress": "239.255.255.250", "DestPort": "1900", "Protocol": "17"}),
+			func(e *event.Event) {
+				*e = base("5156", "Security", "DC01.corp.local")
+				e.Category, e.Action, e.Outcome, e.Protocol = "network", "connection", "success", "udp"
+				e.ProcessPath, e.ProcessName, e.PID = `\device\harddiskvolume2\windows\system32\svchost.exe`, "svchost.exe", event.IntOf(4584)
+				e.SrcIP, e.SrcPort, e.DstIP, e.DstPort = "192.168.2.5", event.IntOf(61628), "239.255.255.250", event.IntOf(1900)
+			}},
+		{"5145 joins share and relative name", sec(5145, map[string]any{"SubjectUserName": "wardog", "ShareName": `\\*\IPC$`, "RelativeTargetName": "PSEXESVC", "IpAddress": "fe80::1%12"}),
+			func(e *event.Event) {
+				*e = base("5145", "Security", "DC01.corp.local")
+				e.Category, e.Action, e.Outcome, e.User = "file", "share-object-access", "success", "wardog"
+				e.FilePath, e.SrcIP = `\\*\IPC$\PSEXESVC`, "fe80::1"
+			}},
 		{"4688 falls back to the subject when the target is -", sec(4688, map[string]any{
 			"SubjectUserName": "admmig", "SubjectDomainName": "OFFSEC", "SubjectLogonId": "0x1a2b", "TargetUserName": "-", "TargetDomainName": "-",
 			"NewProcessName": `C:\Windows\System32\schtasks.exe`, "NewProcessId": "0x1c58", "CommandLine": `schtasks /create /tn x`,
