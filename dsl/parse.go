@@ -433,6 +433,15 @@ func (l *lowerer) pred(g *gPred) Expr {
 	case t.In != nil:
 		if t.In.CIDR != nil {
 			lit := l.literal(t.In.CIDR)
+			switch lit.Kind {
+			case LitCIDR:
+			case LitIP, LitString:
+				// src_ip in 10.0.0.1 or in "10.0.0.0/8": a one-item list.
+				return &In{Span: sp, X: x, Not: t.NotIn, Fold: t.In.Fold, List: []Expr{lit}}
+			default:
+				l.errorf(lit.Span, "write in (a, b, c) or in 10.0.0.0/8", "in needs a list in parentheses or a network")
+				return &In{Span: sp, X: x, Not: t.NotIn, Fold: t.In.Fold, List: []Expr{lit}}
+			}
 			if t.In.Fold {
 				l.errorf(lit.Span, "write in~ only before a parenthesised list of strings", "in~ cannot take a network prefix")
 			}
@@ -617,4 +626,35 @@ func unquote(q string) (string, int, error) {
 		}
 	}
 	return b.String(), 0, nil
+}
+
+// Quote writes s as a double-quoted string literal of the language, so generated queries (Sigma
+// rules, the workbench) can embed any text safely. s must be valid UTF-8.
+func Quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case 0:
+			b.WriteString(`\0`)
+		default:
+			if r < 0x20 || r == 0x7f {
+				fmt.Fprintf(&b, `\u{%x}`, r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
