@@ -18,8 +18,10 @@ func (o *obj) key(k string) {
 		o.b = append(o.b, ',')
 	}
 	o.comma = true
-	o.b = appendJSONString(o.b, k)
-	o.b = append(o.b, ':')
+	// Keys are the program's own constants and never need escaping.
+	o.b = append(o.b, '"')
+	o.b = append(o.b, k...)
+	o.b = append(o.b, '"', ':')
 }
 
 // str writes "k":"v".
@@ -90,14 +92,28 @@ const hexDigits = "0123456789abcdef"
 // appendJSONString appends s as a JSON string literal. Invalid UTF-8 becomes U+FFFD.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
+	b = appendEscaped(b, s)
+	return append(b, '"')
+}
+
+// plain marks the ASCII bytes that need no escaping inside a JSON string.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// appendEscaped appends the body of a JSON string literal for s, without the quotes.
+func appendEscaped(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if plain[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -125,8 +141,7 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }
 
 // appendISO appends t (UTC) as 2006-01-02<sep>15:04:05 followed by frac fraction digits

@@ -107,6 +107,9 @@ func (g *gen) baseline(ctx context.Context) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			if err := g.out.failed(); err != nil {
+				return fmt.Errorf("writing output: %w", err)
+			}
 			if acts > 4096 {
 				meanEv = float64(evs) / float64(acts)
 			}

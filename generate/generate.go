@@ -78,6 +78,7 @@ type gen struct {
 	cfg   Config
 	defs  []*scenarioDef
 	open  Opener
+	out   *writer
 	w     *world
 	r     *rand.Rand // the current random stream (baseline or a scenario's own)
 	base  *rand.Rand
@@ -164,15 +165,16 @@ func newGen(cfg Config, open Opener) (*gen, error) {
 	}
 	g := &gen{cfg: cfg, defs: defs, open: open, w: newWorld(), start: cfg.Start.UTC(), touched: map[*stream]bool{}}
 	g.end = g.start.Add(time.Duration(cfg.Days) * 24 * time.Hour)
+	g.out = newWriter()
 	g.base = rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
-	g.auth = newStream(AuthLog, linesKind, open)
-	g.security = newStream(SecurityLog, linesKind, open)
-	g.sysmon = newStream(SysmonLog, linesKind, open)
-	g.system = newStream(SystemLog, linesKind, open)
-	g.conn = newStream(ConnLog, linesKind, open)
-	g.dns = newStream(DNSLog, linesKind, open)
-	g.web = newStream(AccessLog, linesKind, open)
-	g.cloud = newStream(CloudTrailDir, cloudTrailKind, open)
+	g.auth = newStream(AuthLog, linesKind, open, g.out)
+	g.security = newStream(SecurityLog, linesKind, open, g.out)
+	g.sysmon = newStream(SysmonLog, linesKind, open, g.out)
+	g.system = newStream(SystemLog, linesKind, open, g.out)
+	g.conn = newStream(ConnLog, linesKind, open, g.out)
+	g.dns = newStream(DNSLog, linesKind, open, g.out)
+	g.web = newStream(AccessLog, linesKind, open, g.out)
+	g.cloud = newStream(CloudTrailDir, cloudTrailKind, open, g.out)
 	g.cloud.ctAccount = awsAccount
 	g.cloud.ctRand = rand.New(rand.NewPCG(cfg.Seed, 0xc10d))
 	g.streams = []*stream{g.auth, g.security, g.sysmon, g.system, g.conn, g.dns, g.web, g.cloud}
@@ -209,6 +211,7 @@ func (g *gen) run(ctx context.Context) (*Summary, error) {
 		for _, s := range g.streams {
 			s.close()
 		}
+		g.out.finish()
 		return nil, err
 	}
 	sum := &Summary{Seed: g.cfg.Seed, Start: g.start, End: g.end, Files: map[string]int64{}, Scenarios: truths}
@@ -221,6 +224,9 @@ func (g *gen) run(ctx context.Context) (*Summary, error) {
 			sum.Files[s.name] = s.events
 		}
 		sum.Events += s.events
+	}
+	if err := g.out.finish(); err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
 		return nil, errs[0]

@@ -1,12 +1,12 @@
 package generate
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -60,8 +60,9 @@ type stream struct {
 	name   string
 	kind   streamKind
 	open   Opener
-	w      *bufio.Writer
-	c      io.Closer
+	out    *writer
+	c      io.WriteCloser // the open file, nil between files
+	chunk  []byte         // formatted bytes not yet handed to the writer
 	heap   []pending
 	free   [][]byte
 	events int64
@@ -75,8 +76,8 @@ type stream struct {
 	files     []string
 }
 
-func newStream(name string, kind streamKind, open Opener) *stream {
-	return &stream{name: name, kind: kind, open: open, ctHour: -1}
+func newStream(name string, kind streamKind, open Opener, out *writer) *stream {
+	return &stream{name: name, kind: kind, open: open, out: out, ctHour: -1}
 }
 
 // buf returns an empty buffer to format a record into.
@@ -146,20 +147,17 @@ func (s *stream) write(p pending) {
 	}
 	switch s.kind {
 	case linesKind:
-		if s.w == nil {
-			s.err = s.openFile(s.name)
-			if s.err != nil {
+		if s.c == nil {
+			if s.err = s.openFile(s.name); s.err != nil {
 				return
 			}
 		}
-		s.w.Write(p.buf)
-		s.w.WriteByte('\n')
+		s.chunk = append(s.chunk, p.buf...)
+		s.chunk = append(s.chunk, '\n')
 	case cloudTrailKind:
 		hour := p.t / int64(time.Hour)
-		if s.w == nil || hour != s.ctHour || s.ctCount >= cloudTrailFileRecords {
-			if s.err = s.closeFile(); s.err != nil {
-				return
-			}
+		if s.c == nil || hour != s.ctHour || s.ctCount >= cloudTrailFileRecords {
+			s.closeFile()
 			s.ctHour, s.ctCount = hour, 0
 			start := time.Unix(0, p.t).UTC()
 			name := fmt.Sprintf("%s/%s_CloudTrail_%s_%s_%s.json", s.name, s.ctAccount, awsRegion,
@@ -167,15 +165,19 @@ func (s *stream) write(p pending) {
 			if s.err = s.openFile(name); s.err != nil {
 				return
 			}
-			s.w.WriteString(`{"Records":[`)
+			s.chunk = append(s.chunk, `{"Records":[`...)
 		}
 		if s.ctCount > 0 {
-			s.w.WriteByte(',')
+			s.chunk = append(s.chunk, ',')
 		}
 		s.ctCount++
-		s.w.Write(p.buf)
+		s.chunk = append(s.chunk, p.buf...)
 	}
 	s.events++
+	if len(s.chunk) >= chunkSize {
+		s.out.send(s.c, s.chunk, false)
+		s.chunk = s.out.buffer()
+	}
 }
 
 func (s *stream) openFile(name string) error {
@@ -185,43 +187,112 @@ func (s *stream) openFile(name string) error {
 	}
 	s.files = append(s.files, name)
 	s.c = wc
-	if s.w == nil {
-		s.w = bufio.NewWriterSize(wc, 256<<10)
-	} else {
-		s.w.Reset(wc)
+	if s.chunk == nil {
+		s.chunk = s.out.buffer()
 	}
 	return nil
 }
 
-// closeFile finishes the current file, if one is open.
-func (s *stream) closeFile() error {
+// closeFile finishes the current file, if one is open: its last bytes and the close go to
+// the writer.
+func (s *stream) closeFile() {
 	if s.c == nil {
-		return nil
+		return
 	}
 	if s.kind == cloudTrailKind {
-		s.w.WriteString("]}\n")
+		s.chunk = append(s.chunk, "]}\n"...)
 	}
-	err := s.w.Flush()
-	if cerr := s.c.Close(); err == nil {
-		err = cerr
-	}
+	s.out.send(s.c, s.chunk, true)
+	s.chunk = s.out.buffer()
 	s.c = nil
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", s.name, err)
-	}
-	return nil
 }
 
 // close drains the stream and closes its file.
 func (s *stream) close() error {
 	s.flush(0, true)
-	if s.err != nil {
-		if s.c != nil {
-			s.c.Close()
+	s.closeFile()
+	return s.err
+}
+
+// chunkSize is how many bytes a stream gathers before handing them to the writer.
+const chunkSize = 256 << 10
+
+// writer does the file writes on its own goroutine, so that formatting (the generator's
+// goroutine) and the system calls of writing use two cores. Chunks are written in the order
+// they are sent, so the output does not depend on scheduling.
+type writer struct {
+	ch   chan chunk
+	free chan []byte
+	done chan struct{}
+	mu   sync.Mutex
+	err  error
+}
+
+type chunk struct {
+	w     io.WriteCloser
+	data  []byte
+	close bool
+}
+
+func newWriter() *writer {
+	w := &writer{ch: make(chan chunk, 16), free: make(chan []byte, 32), done: make(chan struct{})}
+	go w.loop()
+	return w
+}
+
+func (w *writer) loop() {
+	defer close(w.done)
+	for c := range w.ch {
+		if w.failed() == nil {
+			_, err := c.w.Write(c.data)
+			if c.close {
+				if cerr := c.w.Close(); err == nil {
+					err = cerr
+				}
+			}
+			if err != nil {
+				w.mu.Lock()
+				w.err = err
+				w.mu.Unlock()
+			}
+		} else if c.close {
+			c.w.Close()
 		}
-		return s.err
+		select {
+		case w.free <- c.data[:0]:
+		default:
+		}
 	}
-	return s.closeFile()
+}
+
+func (w *writer) send(wc io.WriteCloser, data []byte, close bool) {
+	w.ch <- chunk{w: wc, data: data, close: close}
+}
+
+func (w *writer) buffer() []byte {
+	select {
+	case b := <-w.free:
+		return b
+	default:
+		return make([]byte, 0, chunkSize+64<<10)
+	}
+}
+
+// failed returns the first write error so far.
+func (w *writer) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// finish waits for every chunk to be written and returns the first error.
+func (w *writer) finish() error {
+	close(w.ch)
+	<-w.done
+	if err := w.failed(); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return nil
 }
 
 const tokenChars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -33,7 +34,9 @@ const (
 func (g *gen) winBegin(s *stream, t time.Time, h *host, channel string, id int, task string, keywords string) obj {
 	o := obj{b: append(s.buf(), '{')}
 	o.time("@timestamp", t, 3)
-	o.time("TimeCreated", t, 3)
+	ts := o.b[len(o.b)-26:] // "2006-01-02T15:04:05.000Z" with its quotes
+	o.key("TimeCreated")
+	o.b = append(o.b, ts...)
 	o.str("Hostname", h.FQDN())
 	o.str("Channel", channel)
 	o.num("EventID", int64(id))
@@ -63,9 +66,21 @@ func (g *gen) winEnd(s *stream, t time.Time, o obj, msg string) {
 	g.push(s, t, o.b)
 }
 
-// msgBuilder renders the "Title:\r\n\r\nSection:\r\n\tKey:\t\tValue" layout of Windows
-// messages.
-type msgBuilder struct{ strings.Builder }
+// msgBuilder renders the "Title\r\n\r\nSection:\r\n\tKey:\t\tValue" layout of Windows
+// messages straight into the record as an escaped JSON string (no intermediate strings).
+type msgBuilder struct{ o *obj }
+
+// message starts the Message field; close it with winClose.
+func (o *obj) message() *msgBuilder {
+	o.key("Message")
+	o.b = append(o.b, '"')
+	return &msgBuilder{o}
+}
+
+// WriteString appends s, escaped.
+func (m *msgBuilder) WriteString(s string) {
+	m.o.b = appendEscaped(m.o.b, s)
+}
 
 func (m *msgBuilder) title(s string) *msgBuilder {
 	m.WriteString(s)
@@ -73,33 +88,50 @@ func (m *msgBuilder) title(s string) *msgBuilder {
 }
 
 func (m *msgBuilder) section(s string) *msgBuilder {
-	m.WriteString("\r\n\r\n")
+	m.o.b = append(m.o.b, `\r\n\r\n`...)
 	m.WriteString(s)
-	m.WriteString(":")
+	m.o.b = append(m.o.b, ':')
 	return m
 }
 
 func (m *msgBuilder) kv(k, v string) *msgBuilder {
-	m.WriteString("\r\n\t")
+	m.o.b = append(m.o.b, `\r\n\t`...)
 	m.WriteString(k)
-	m.WriteString(":\t\t")
+	m.o.b = append(m.o.b, `:\t\t`...)
 	m.WriteString(v)
 	return m
 }
 
-// sysmonMsg renders the "Title:\r\nKey: Value" layout of Sysmon messages.
-func sysmonMsg(title string, kvs ...string) string {
-	var b strings.Builder
-	b.WriteString(title)
-	b.WriteString(":")
-	for i := 0; i+1 < len(kvs); i += 2 {
-		b.WriteString("\r\n")
-		b.WriteString(kvs[i])
-		b.WriteString(": ")
-		b.WriteString(kvs[i+1])
-	}
-	return b.String()
+// winClose ends the Message begun by message(), closes the object and queues it.
+func (g *gen) winClose(s *stream, t time.Time, o *obj) {
+	o.b = append(o.b, '"', '}')
+	g.push(s, t, o.b)
 }
+
+// sysmonEvent writes a Sysmon record whose EventData is kv (name, value, name, value...) and
+// whose Message is "Title:\r\nName: value..." over the same pairs, as Sysmon renders it.
+func (g *gen) sysmonEvent(t time.Time, h *host, id int, title string, kv ...string) {
+	if !g.allow() {
+		return
+	}
+	s := g.sysmon
+	o := g.winBegin(s, t, h, chanSysmon, id, taskIDs[id], kwSysmon)
+	for i := 0; i+1 < len(kv); i += 2 {
+		o.str(kv[i], kv[i+1])
+	}
+	m := o.message()
+	m.WriteString(title)
+	o.b = append(o.b, ':')
+	for i := 0; i+1 < len(kv); i += 2 {
+		o.b = append(o.b, `\r\n`...)
+		o.b = append(o.b, kv[i]...)
+		o.b = append(o.b, ':', ' ')
+		o.b = appendEscaped(o.b, kv[i+1])
+	}
+	g.winClose(s, t, &o)
+}
+
+var taskIDs = map[int]string{1: "1", 3: "3", 5: "5", 10: "10", 11: "11", 22: "22"}
 
 func hex(n int) string { return "0x" + strconv.FormatInt(int64(n), 16) }
 
@@ -176,8 +208,27 @@ func fnvHash(s string) uint64 {
 	return f.Sum64()
 }
 
+var (
+	hashMu    sync.Mutex
+	hashCache = map[string]string{}
+)
+
 // hashes renders Sysmon's Hashes field for an image: fake but stable per path.
 func hashes(image string) string {
+	hashMu.Lock()
+	defer hashMu.Unlock()
+	if h, ok := hashCache[image]; ok {
+		return h
+	}
+	if len(hashCache) > 10000 {
+		clear(hashCache)
+	}
+	h := makeHashes(image)
+	hashCache[image] = h
+	return h
+}
+
+func makeHashes(image string) string {
 	k := strings.ToLower(image)
 	x := fmt.Sprintf("%016x%016x%016x%016x", fnvHash(k), fnvHash(k+"1"), fnvHash(k+"2"), fnvHash(k+"3"))
 	u := strings.ToUpper(x)
@@ -186,38 +237,15 @@ func hashes(image string) string {
 
 // processCreate writes Sysmon 1 and Security 4688 for p at t.
 func (g *gen) processCreate(t time.Time, p *proc) {
-	if g.allow() {
-		s := g.sysmon
-		o := g.winBegin(s, t, p.Host, chanSysmon, 1, "1", kwSysmon)
-		ut := sysmonTime(t)
-		hs := hashes(p.Image)
-		cwd := `C:\Windows\system32\`
-		if p.Integrity == "Medium" {
-			cwd = `C:\Users\` + p.userName() + `\`
-		}
-		o.str("RuleName", "-")
-		o.str("UtcTime", ut)
-		o.str("ProcessGuid", p.GUID)
-		o.str("ProcessId", strconv.Itoa(p.PID))
-		o.str("Image", p.Image)
-		o.str("OriginalFileName", baseName(p.Image))
-		o.str("CommandLine", p.CommandLine)
-		o.str("CurrentDirectory", cwd)
-		o.str("User", p.User)
-		o.str("LogonId", p.LogonID)
-		o.str("TerminalSessionId", "1")
-		o.str("IntegrityLevel", p.Integrity)
-		o.str("Hashes", hs)
-		o.str("ParentProcessGuid", p.Parent.GUID)
-		o.str("ParentProcessId", strconv.Itoa(p.Parent.PID))
-		o.str("ParentImage", p.Parent.Image)
-		o.str("ParentCommandLine", p.Parent.CommandLine)
-		g.winEnd(s, t, o, sysmonMsg("Process Create", "RuleName", "-", "UtcTime", ut, "ProcessGuid", p.GUID,
-			"ProcessId", strconv.Itoa(p.PID), "Image", p.Image, "OriginalFileName", baseName(p.Image), "CommandLine", p.CommandLine,
-			"CurrentDirectory", cwd, "User", p.User, "LogonId", p.LogonID, "TerminalSessionId", "1", "IntegrityLevel", p.Integrity,
-			"Hashes", hs, "ParentProcessGuid", p.Parent.GUID, "ParentProcessId", strconv.Itoa(p.Parent.PID),
-			"ParentImage", p.Parent.Image, "ParentCommandLine", p.Parent.CommandLine))
+	cwd := `C:\Windows\system32\`
+	if p.Integrity == "Medium" {
+		cwd = `C:\Users\` + p.userName() + `\`
 	}
+	g.sysmonEvent(t, p.Host, 1, "Process Create", "RuleName", "-", "UtcTime", sysmonTime(t), "ProcessGuid", p.GUID,
+		"ProcessId", strconv.Itoa(p.PID), "Image", p.Image, "OriginalFileName", baseName(p.Image), "CommandLine", p.CommandLine,
+		"CurrentDirectory", cwd, "User", p.User, "LogonId", p.LogonID, "TerminalSessionId", "1", "IntegrityLevel", p.Integrity,
+		"Hashes", hashes(p.Image), "ParentProcessGuid", p.Parent.GUID, "ParentProcessId", strconv.Itoa(p.Parent.PID),
+		"ParentImage", p.Parent.Image, "ParentCommandLine", p.Parent.CommandLine)
 	if g.allow() {
 		s := g.security
 		t2 := t.Add(time.Millisecond * 2)
@@ -238,49 +266,25 @@ func (g *gen) processCreate(t time.Time, p *proc) {
 		o.str("TargetLogonId", "0x0")
 		o.str("ParentProcessName", p.Parent.Image)
 		o.str("MandatoryLabel", label)
-		var m msgBuilder
+		m := o.message()
 		m.title("A new process has been created.").section("Creator Subject").kv("Security ID", p.UserSID).kv("Account Name", p.userName()).
 			kv("Account Domain", p.userDomain()).kv("Logon ID", p.LogonID).section("Process Information").kv("New Process ID", hex(p.PID)).
 			kv("New Process Name", p.Image).kv("Creator Process ID", hex(p.Parent.PID)).kv("Creator Process Name", p.Parent.Image).
 			kv("Process Command Line", p.CommandLine)
-		g.winEnd(s, t2, o, m.String())
+		g.winClose(s, t2, &o)
 	}
 }
 
 // networkConnect writes Sysmon 3 for p connecting from src to dst.
 func (g *gen) networkConnect(t time.Time, p *proc, proto, srcIP string, srcPort int, dstIP string, dstPort int, dstHost string) {
-	if !g.allow() {
-		return
-	}
-	s := g.sysmon
-	o := g.winBegin(s, t, p.Host, chanSysmon, 3, "3", kwSysmon)
-	ut := sysmonTime(t)
 	if dstHost == "" {
 		dstHost = "-"
 	}
-	o.str("RuleName", "-")
-	o.str("UtcTime", ut)
-	o.str("ProcessGuid", p.GUID)
-	o.str("ProcessId", strconv.Itoa(p.PID))
-	o.str("Image", p.Image)
-	o.str("User", p.User)
-	o.str("Protocol", proto)
-	o.str("Initiated", "true")
-	o.str("SourceIsIpv6", "false")
-	o.str("SourceIp", srcIP)
-	o.str("SourceHostname", p.Host.FQDN())
-	o.str("SourcePort", strconv.Itoa(srcPort))
-	o.str("SourcePortName", "-")
-	o.str("DestinationIsIpv6", "false")
-	o.str("DestinationIp", dstIP)
-	o.str("DestinationHostname", dstHost)
-	o.str("DestinationPort", strconv.Itoa(dstPort))
-	o.str("DestinationPortName", portName(dstPort))
-	g.winEnd(s, t, o, sysmonMsg("Network connection detected", "RuleName", "-", "UtcTime", ut, "ProcessGuid", p.GUID,
+	g.sysmonEvent(t, p.Host, 3, "Network connection detected", "RuleName", "-", "UtcTime", sysmonTime(t), "ProcessGuid", p.GUID,
 		"ProcessId", strconv.Itoa(p.PID), "Image", p.Image, "User", p.User, "Protocol", proto, "Initiated", "true",
 		"SourceIsIpv6", "false", "SourceIp", srcIP, "SourceHostname", p.Host.FQDN(), "SourcePort", strconv.Itoa(srcPort),
 		"SourcePortName", "-", "DestinationIsIpv6", "false", "DestinationIp", dstIP, "DestinationHostname", dstHost,
-		"DestinationPort", strconv.Itoa(dstPort), "DestinationPortName", portName(dstPort)))
+		"DestinationPort", strconv.Itoa(dstPort), "DestinationPortName", portName(dstPort))
 }
 
 func portName(p int) string {
@@ -307,80 +311,33 @@ func portName(p int) string {
 
 // dnsQuery writes Sysmon 22 for p resolving name to answers.
 func (g *gen) dnsQuery(t time.Time, p *proc, name string, answers []string) {
-	if !g.allow() {
-		return
-	}
-	s := g.sysmon
-	o := g.winBegin(s, t, p.Host, chanSysmon, 22, "22", kwSysmon)
-	ut := sysmonTime(t)
-	var res strings.Builder
+	var res []byte
+	status := "9003" // DNS_ERROR_RCODE_NAME_ERROR
 	for _, a := range answers {
-		res.WriteString("::ffff:")
-		res.WriteString(a)
-		res.WriteString(";")
+		res = append(res, "::ffff:"...)
+		res = append(res, a...)
+		res = append(res, ';')
+		status = "0"
 	}
-	o.str("RuleName", "-")
-	o.str("UtcTime", ut)
-	o.str("ProcessGuid", p.GUID)
-	o.str("ProcessId", strconv.Itoa(p.PID))
-	o.str("QueryName", name)
-	o.str("QueryStatus", "0")
-	o.str("QueryResults", res.String())
-	o.str("Image", p.Image)
-	o.str("User", p.User)
-	g.winEnd(s, t, o, sysmonMsg("Dns query", "RuleName", "-", "UtcTime", ut, "ProcessGuid", p.GUID,
-		"ProcessId", strconv.Itoa(p.PID), "QueryName", name, "QueryStatus", "0", "QueryResults", res.String(), "Image", p.Image,
-		"User", p.User))
+	g.sysmonEvent(t, p.Host, 22, "Dns query", "RuleName", "-", "UtcTime", sysmonTime(t), "ProcessGuid", p.GUID,
+		"ProcessId", strconv.Itoa(p.PID), "QueryName", name, "QueryStatus", status,
+		"QueryResults", string(res), "Image", p.Image, "User", p.User)
 }
 
 // fileCreate writes Sysmon 11 for p creating path.
 func (g *gen) fileCreate(t time.Time, p *proc, path string) {
-	if !g.allow() {
-		return
-	}
-	s := g.sysmon
-	o := g.winBegin(s, t, p.Host, chanSysmon, 11, "11", kwSysmon)
 	ut := sysmonTime(t)
-	o.str("RuleName", "-")
-	o.str("UtcTime", ut)
-	o.str("ProcessGuid", p.GUID)
-	o.str("ProcessId", strconv.Itoa(p.PID))
-	o.str("Image", p.Image)
-	o.str("TargetFilename", path)
-	o.str("CreationUtcTime", ut)
-	o.str("User", p.User)
-	g.winEnd(s, t, o, sysmonMsg("File created", "RuleName", "-", "UtcTime", ut, "ProcessGuid", p.GUID,
-		"ProcessId", strconv.Itoa(p.PID), "Image", p.Image, "TargetFilename", path, "CreationUtcTime", ut, "User", p.User))
+	g.sysmonEvent(t, p.Host, 11, "File created", "RuleName", "-", "UtcTime", ut, "ProcessGuid", p.GUID,
+		"ProcessId", strconv.Itoa(p.PID), "Image", p.Image, "TargetFilename", path, "CreationUtcTime", ut, "User", p.User)
 }
 
 // processAccess writes Sysmon 10: src opened a handle to target with access mask.
 func (g *gen) processAccess(t time.Time, src *proc, targetImage string, targetPID int, access string, callTrace string) {
-	if !g.allow() {
-		return
-	}
-	s := g.sysmon
 	h := src.Host
-	o := g.winBegin(s, t, h, chanSysmon, 10, "10", kwSysmon)
-	ut := sysmonTime(t)
-	tguid := h.processGUID(targetPID, uint64(targetPID))
-	tid := strconv.Itoa(src.PID + 4 + targetPID%97)
-	o.str("RuleName", "-")
-	o.str("UtcTime", ut)
-	o.str("SourceProcessGUID", src.GUID)
-	o.str("SourceProcessId", strconv.Itoa(src.PID))
-	o.str("SourceThreadId", tid)
-	o.str("SourceImage", src.Image)
-	o.str("TargetProcessGUID", tguid)
-	o.str("TargetProcessId", strconv.Itoa(targetPID))
-	o.str("TargetImage", targetImage)
-	o.str("GrantedAccess", access)
-	o.str("CallTrace", callTrace)
-	o.str("SourceUser", src.User)
-	o.str("TargetUser", `NT AUTHORITY\SYSTEM`)
-	g.winEnd(s, t, o, sysmonMsg("Process accessed", "RuleName", "-", "UtcTime", ut, "SourceProcessGUID", src.GUID,
-		"SourceProcessId", strconv.Itoa(src.PID), "SourceThreadId", tid, "SourceImage", src.Image,
-		"TargetProcessGUID", tguid, "TargetProcessId", strconv.Itoa(targetPID), "TargetImage", targetImage,
-		"GrantedAccess", access, "CallTrace", callTrace, "SourceUser", src.User, "TargetUser", `NT AUTHORITY\SYSTEM`))
+	g.sysmonEvent(t, h, 10, "Process accessed", "RuleName", "-", "UtcTime", sysmonTime(t), "SourceProcessGUID", src.GUID,
+		"SourceProcessId", strconv.Itoa(src.PID), "SourceThreadId", strconv.Itoa(src.PID+4+targetPID%97), "SourceImage", src.Image,
+		"TargetProcessGUID", h.processGUID(targetPID, uint64(targetPID)), "TargetProcessId", strconv.Itoa(targetPID), "TargetImage", targetImage,
+		"GrantedAccess", access, "CallTrace", callTrace, "SourceUser", src.User, "TargetUser", `NT AUTHORITY\SYSTEM`)
 }
 
 // logonInfo describes a logon for 4624/4625.
@@ -475,14 +432,14 @@ func (g *gen) logonSuccess(t time.Time, l logonInfo) {
 	o.str("VirtualAccount", "%%1843")
 	o.str("TargetLinkedLogonId", "0x0")
 	o.str("ElevatedToken", "%%1843")
-	var m msgBuilder
+	m := o.message()
 	m.title("An account was successfully logged on.").section("Subject").kv("Security ID", "S-1-5-18").kv("Account Name", l.Host.Name+"$").
 		kv("Account Domain", domainNetBIOS).kv("Logon ID", "0x3E7").section("Logon Information").kv("Logon Type", strconv.Itoa(l.LogonType)).
 		section("New Logon").kv("Security ID", l.SID).kv("Account Name", l.User).kv("Account Domain", l.Domain).kv("Logon ID", l.LogonID).
 		section("Process Information").kv("Process ID", procID).kv("Process Name", procName).
 		section("Network Information").kv("Workstation Name", l.Workstation).kv("Source Network Address", l.SrcIP).kv("Source Port", port).
 		section("Detailed Authentication Information").kv("Logon Process", logonProcess(&l)).kv("Authentication Package", l.AuthPackage)
-	g.winEnd(s, t, o, m.String())
+	g.winClose(s, t, &o)
 }
 
 // logonFailure writes Security 4625 (bad password when sub is 0xc000006a, unknown user for
@@ -519,14 +476,14 @@ func (g *gen) logonFailure(t time.Time, l logonInfo, subStatus string) {
 	o.str("ProcessName", "-")
 	o.str("IpAddress", l.SrcIP)
 	o.str("IpPort", port)
-	var m msgBuilder
+	m := o.message()
 	m.title("An account failed to log on.").section("Subject").kv("Security ID", "S-1-0-0").kv("Account Name", "-").
 		kv("Account Domain", "-").kv("Logon ID", "0x0").section("Logon Type").kv("Logon Type", strconv.Itoa(l.LogonType)).
 		section("Account For Which Logon Failed").kv("Security ID", "S-1-0-0").kv("Account Name", l.User).kv("Account Domain", l.Domain).
 		section("Failure Information").kv("Failure Reason", "Unknown user name or bad password.").kv("Status", "0xC000006D").kv("Sub Status", strings.ToUpper(subStatus[2:])).
 		section("Network Information").kv("Workstation Name", l.Workstation).kv("Source Network Address", l.SrcIP).kv("Source Port", port).
 		section("Detailed Authentication Information").kv("Logon Process", logonProcess(&l)).kv("Authentication Package", l.AuthPackage)
-	g.winEnd(s, t, o, m.String())
+	g.winClose(s, t, &o)
 }
 
 // logoff writes Security 4634.
@@ -542,10 +499,10 @@ func (g *gen) logoff(t time.Time, h *host, user, sid string, logonType int) {
 	o.str("TargetDomainName", domainNetBIOS)
 	o.str("TargetLogonId", lid)
 	o.str("LogonType", strconv.Itoa(logonType))
-	var m msgBuilder
+	m := o.message()
 	m.title("An account was logged off.").section("Subject").kv("Security ID", sid).kv("Account Name", user).
 		kv("Account Domain", domainNetBIOS).kv("Logon ID", lid).section("Logon Type").kv("Logon Type", strconv.Itoa(logonType))
-	g.winEnd(s, t, o, m.String())
+	g.winClose(s, t, &o)
 }
 
 // specialPrivileges writes Security 4672 for an administrator's logon.
@@ -561,12 +518,12 @@ func (g *gen) specialPrivileges(t time.Time, h *host, user, sid string) {
 	o.str("SubjectDomainName", domainNetBIOS)
 	o.str("SubjectLogonId", logonID(h, user))
 	o.str("PrivilegeList", privs)
-	var m msgBuilder
+	m := o.message()
 	m.title("Special privileges assigned to new logon.").section("Subject").kv("Security ID", sid).kv("Account Name", user).
 		kv("Account Domain", domainNetBIOS).kv("Logon ID", logonID(h, user))
 	m.WriteString("\r\n\r\nPrivileges:\t\t")
 	m.WriteString(strings.ReplaceAll(privs, "\n", "\r\n"))
-	g.winEnd(s, t, o, m.String())
+	g.winClose(s, t, &o)
 }
 
 // kerberosTGT writes Security 4768 on the DC.
@@ -587,12 +544,12 @@ func (g *gen) kerberosTGT(t time.Time, u *user, clientIP string) {
 	o.str("PreAuthType", "2")
 	o.str("IpAddress", "::ffff:"+clientIP)
 	o.str("IpPort", strconv.Itoa(49152+int(fnvHash(u.Name+clientIP)%16000)))
-	var m msgBuilder
+	m := o.message()
 	m.title("A Kerberos authentication ticket (TGT) was requested.").section("Account Information").kv("Account Name", u.Name).
 		kv("Supplied Realm Name", strings.ToUpper(domainFQDN)).kv("User ID", u.SID()).section("Service Information").
 		kv("Service Name", "krbtgt").section("Network Information").kv("Client Address", "::ffff:"+clientIP).
 		section("Additional Information").kv("Ticket Options", "0x40810010").kv("Result Code", "0x0").kv("Ticket Encryption Type", "0x12")
-	g.winEnd(s, t, o, m.String())
+	g.winClose(s, t, &o)
 }
 
 // kerberosService writes Security 4769 on the DC.
@@ -613,12 +570,12 @@ func (g *gen) kerberosService(t time.Time, u *user, clientIP, service string) {
 	o.str("Status", "0x0")
 	o.str("LogonGuid", "{00000000-0000-0000-0000-000000000000}")
 	o.str("TransmittedServices", "-")
-	var m msgBuilder
+	m := o.message()
 	m.title("A Kerberos service ticket was requested.").section("Account Information").kv("Account Name", u.Name+"@"+strings.ToUpper(domainFQDN)).
 		kv("Account Domain", strings.ToUpper(domainFQDN)).section("Service Information").kv("Service Name", service).
 		section("Network Information").kv("Client Address", "::ffff:"+clientIP).section("Additional Information").
 		kv("Ticket Options", "0x40810000").kv("Ticket Encryption Type", "0x12").kv("Failure Code", "0x0")
-	g.winEnd(s, t, o, m.String())
+	g.winClose(s, t, &o)
 }
 
 // shareAccess writes Security 5140 (a network share was accessed).
@@ -639,11 +596,11 @@ func (g *gen) shareAccess(t time.Time, h *host, u *user, clientIP, share string)
 	o.str("ShareLocalPath", `\??\D:\Shares\`+share)
 	o.str("AccessMask", "0x1")
 	o.str("AccessList", "%%4416")
-	var m msgBuilder
+	m := o.message()
 	m.title("A network share object was accessed.").section("Subject").kv("Security ID", u.SID()).kv("Account Name", u.Name).
 		kv("Account Domain", domainNetBIOS).kv("Logon ID", logonID(h, u.Name)).section("Network Information").kv("Object Type", "File").
 		kv("Source Address", clientIP).section("Share Information").kv("Share Name", `\\*\`+share).kv("Share Path", `\??\D:\Shares\`+share)
-	g.winEnd(s, t, o, m.String())
+	g.winClose(s, t, &o)
 }
 
 // serviceInstalled writes System 7045.
@@ -680,11 +637,11 @@ func (g *gen) serviceInstalledSecurity(t time.Time, h *host, subjName, subjSID, 
 	o.str("ServiceType", "0x10")
 	o.str("ServiceStartType", startCode)
 	o.str("ServiceAccount", "LocalSystem")
-	var m msgBuilder
+	m := o.message()
 	m.title("A service was installed in the system.").section("Subject").kv("Security ID", subjSID).kv("Account Name", subjName).
 		kv("Account Domain", domainNetBIOS).kv("Logon ID", logonID(h, subjName)).section("Service Information").kv("Service Name", name).
 		kv("Service File Name", image).kv("Service Type", "0x10").kv("Service Start Type", startCode).kv("Service Account", "LocalSystem")
-	g.winEnd(s, t, o, m.String())
+	g.winClose(s, t, &o)
 }
 
 // serviceState writes System 7036 (a service entered the running or stopped state).
@@ -714,11 +671,11 @@ func (g *gen) accountDisabled(t time.Time, admin, target *user) {
 	o.str("SubjectUserName", admin.Name)
 	o.str("SubjectDomainName", domainNetBIOS)
 	o.str("SubjectLogonId", logonID(h, admin.Name))
-	var m msgBuilder
+	m := o.message()
 	m.title("A user account was disabled.").section("Subject").kv("Security ID", admin.SID()).kv("Account Name", admin.Name).
 		kv("Account Domain", domainNetBIOS).kv("Logon ID", logonID(h, admin.Name)).section("Target Account").
 		kv("Security ID", target.SID()).kv("Account Name", target.Name).kv("Account Domain", domainNetBIOS)
-	g.winEnd(s, t, o, m.String())
+	g.winClose(s, t, &o)
 }
 
 // objectAccess writes Security 4663 (an attempt was made to access an object).
@@ -741,12 +698,12 @@ func (g *gen) objectAccess(t time.Time, p *proc, objType, objName, mask string) 
 	o.str("ProcessId", hex(p.PID))
 	o.str("ProcessName", p.Image)
 	o.str("ResourceAttributes", "-")
-	var m msgBuilder
+	m := o.message()
 	m.title("An attempt was made to access an object.").section("Subject").kv("Security ID", p.UserSID).kv("Account Name", p.userName()).
 		kv("Account Domain", p.userDomain()).kv("Logon ID", p.LogonID).section("Object").kv("Object Server", "Security").
 		kv("Object Type", objType).kv("Object Name", objName).section("Process Information").kv("Process ID", hex(p.PID)).
 		kv("Process Name", p.Image).section("Access Request Information").kv("Access Mask", mask)
-	g.winEnd(s, t, o, m.String())
+	g.winClose(s, t, &o)
 }
 
 func baseName(p string) string {
