@@ -1,6 +1,6 @@
 // Package winjson reads Windows and Sysmon events exported as JSON lines, in the shapes the
-// common tools write: python-evtx and evtx_dump (nested System/EventData), winlogbeat (ECS
-// winlog.*), flattened exports such as OTRF Mordor and NXLog (EventID, Channel, Hostname and the
+// common tools write: python-evtx, evtx_dump and Velociraptor (nested System/EventData),
+// EvtxECmd (EventData as a JSON string in Payload), winlogbeat (ECS winlog.*), flattened exports such as OTRF Mordor and NXLog (EventID, Channel, Hostname and the
 // event data side by side), and syslog records carrying event XML (Sysmon for Linux through
 // Azure Log Analytics). Each line becomes a windows.Record, normalized by windows.Normalize
 // like binary EVTX records are.
@@ -33,7 +33,7 @@ func (Format) Name() string { return "winjson" }
 
 // Description implements importers.Format.
 func (Format) Description() string {
-	return "Windows/Sysmon events as JSON lines (python-evtx, evtx_dump, winlogbeat, NXLog, Mordor)"
+	return "Windows/Sysmon events as JSON lines (python-evtx, evtx_dump, EvtxECmd, Velociraptor, winlogbeat, NXLog, Mordor)"
 }
 
 var utf8BOM = []byte("\xef\xbb\xbf")
@@ -60,7 +60,7 @@ func (Format) Sniff(head []byte) int {
 		switch s {
 		case shapeNone:
 			return 0
-		case shapeFlat, shapeLegacyBeat, shapeSyslogXML:
+		case shapeFlat, shapeLegacyBeat, shapeSyslogXML, shapeEvtxECmd:
 			score = min(score, 85)
 		default:
 			score = min(score, 90)
@@ -120,12 +120,13 @@ type shape int
 
 const (
 	shapeNone       shape = iota
-	shapePyEvtx           // {"System": {...}, "EventData": {...}} (python-evtx, the samples' evtx-jsonl)
+	shapePyEvtx           // {"System": {...}, "EventData": {...}} (python-evtx, the samples' evtx-jsonl; Velociraptor)
 	shapeEvtxDump         // {"Event": {"System": {...}, "EventData": {...}}} (evtx_dump, chainsaw)
 	shapeWinlogbeat       // {"winlog": {"channel", "event_id", "event_data", ...}, "@timestamp"}
 	shapeLegacyBeat       // winlogbeat 6: top-level event_id, log_name, computer_name, event_data
 	shapeFlat             // Mordor, NXLog: EventID, Channel, Hostname and the data side by side
 	shapeSyslogXML        // Azure Log Analytics syslog whose SyslogMessage is event XML (Sysmon for Linux)
+	shapeEvtxECmd         // EvtxECmd (KAPE) JSON: EventId, Channel, Computer and the EventData as a JSON string in Payload
 )
 
 func shapeOf(o map[string]any) shape {
@@ -142,6 +143,9 @@ func shapeOf(o map[string]any) shape {
 	}
 	if has(o, "event_id") && (has(o, "log_name") || has(o, "source_name")) {
 		return shapeLegacyBeat
+	}
+	if _, ok := o["Payload"].(string); ok && has(o, "EventId") && has(o, "Channel") {
+		return shapeEvtxECmd
 	}
 	if has(o, "EventID") && (has(o, "Channel") || has(o, "channel") || has(o, "SourceName") || has(o, "ProviderName")) {
 		return shapeFlat
@@ -162,6 +166,7 @@ func fieldError(field string, format string, args ...any) error {
 func toRecord(o map[string]any, r *windows.Record) error {
 	switch shapeOf(o) {
 	case shapePyEvtx:
+		r.Message = text(o["Message"]) // Velociraptor renders it
 		return fromSystem(o["System"].(map[string]any), o["EventData"], o["UserData"], "System.", r)
 	case shapeEvtxDump:
 		ev := o["Event"].(map[string]any)
@@ -174,6 +179,8 @@ func toRecord(o map[string]any, r *windows.Record) error {
 		return fromFlat(o, r)
 	case shapeSyslogXML:
 		return fromSyslogXML(o, r)
+	case shapeEvtxECmd:
+		return fromEvtxECmd(o, r)
 	}
 	return errors.New("not a Windows event: no EventID (or winlog.event_id) field")
 }
@@ -184,22 +191,25 @@ func text(v any) string {
 		if t, ok := m["#text"]; ok {
 			return text(t)
 		}
+		if t, ok := m["Value"]; ok { // Velociraptor's {"EventID": {"Value": 4624}}
+			return text(t)
+		}
 		return ""
 	}
 	return strings.TrimSpace(importers.Text(v))
 }
 
-// attr reads an XML attribute as evtx_dump writes it: {"#attributes": {name: value}}.
+// attr reads an XML attribute as evtx_dump writes it, {"#attributes": {name: value}}, or as
+// Velociraptor does, {name: value}.
 func attr(v any, name string) string {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return ""
 	}
-	a, ok := m["#attributes"].(map[string]any)
-	if !ok {
-		return ""
+	if a, ok := m["#attributes"].(map[string]any); ok {
+		return text(a[name])
 	}
-	return text(a[name])
+	return text(m[name])
 }
 
 func eventID(field string, v any) (int, error) {
@@ -302,11 +312,20 @@ func eventDataOf(eventData, userData any) map[string]any {
 						v = t
 					}
 				}
+				if m, ok := v.(map[string]any); ok && has(m, "@Name") {
+					v = []any{m} // EvtxECmd: a single named value is not a list
+				}
 				if list, ok := v.([]any); ok {
-					for i, x := range list {
+					unnamed := 0
+					for _, x := range list {
+						if m, ok := x.(map[string]any); ok && has(m, "@Name") {
+							out[text(m["@Name"])] = m["#text"] // EvtxECmd: {"@Name": n, "#text": v}
+							continue
+						}
+						unnamed++
 						name := "Data"
-						if i > 0 {
-							name = fmt.Sprintf("Data_%d", i+1)
+						if unnamed > 1 {
+							name = fmt.Sprintf("Data_%d", unnamed)
 						}
 						out[name] = x
 					}
@@ -430,6 +449,37 @@ func fromLegacyBeat(o map[string]any, r *windows.Record) error {
 		}
 	}
 	r.Data = eventDataOf(o["event_data"], map[string]any{"user_data": o["user_data"]})
+	return nil
+}
+
+// ecmdLevels maps EvtxECmd's level names to Windows levels.
+var ecmdLevels = map[string]int{"critical": 1, "error": 2, "warning": 3, "info": 4, "information": 4, "verbose": 5}
+
+// fromEvtxECmd reads Eric Zimmerman's EvtxECmd JSON: the System fields side by side, the
+// EventData (or UserData) as a JSON document in Payload. A Payload that does not parse leaves
+// the data empty; it is still in Fields.
+func fromEvtxECmd(o map[string]any, r *windows.Record) error {
+	var err error
+	if r.EventID, err = eventID("EventId", o["EventId"]); err != nil {
+		return err
+	}
+	r.Channel = text(o["Channel"])
+	r.Provider = text(o["Provider"])
+	r.Computer = text(o["Computer"])
+	r.EventRecordID = optInt(o["EventRecordId"])
+	r.ProcessID = optInt(o["ProcessId"])
+	r.ThreadID = optInt(o["ThreadId"])
+	r.Level = ecmdLevels[strings.ToLower(text(o["Level"]))]
+	r.Keywords = text(o["Keywords"])
+	if s := text(o["TimeCreated"]); s != "" {
+		if r.TimeCreated, err = parseTime("TimeCreated", s); err != nil {
+			return err
+		}
+	}
+	r.Data = map[string]any{}
+	if p, err := importers.DecodeObject([]byte(text(o["Payload"]))); err == nil {
+		r.Data = eventDataOf(p["EventData"], p["UserData"])
+	}
 	return nil
 }
 

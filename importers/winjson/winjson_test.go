@@ -136,10 +136,13 @@ func TestSamples(t *testing.T) {
 	}
 }
 
+// handWritten are the test inputs written for the shapes without a public sample.
+var handWritten = []string{"winlogbeat", "nxlog", "evtxdump", "evtxecmd", "velociraptor"}
+
 // TestHandWritten covers the shapes without a public sample: winlogbeat, NXLog and evtx_dump.
 // Their goldens keep raw and fields.
 func TestHandWritten(t *testing.T) {
-	for _, name := range []string{"winlogbeat", "nxlog", "evtxdump"} {
+	for _, name := range handWritten {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join("testdata", name+".jsonl")
 			data, err := os.ReadFile(path)
@@ -180,7 +183,7 @@ func (c collect) Reject(r importers.Reject) error {
 // what Read gives, and FieldsJSON is the object's own text.
 func TestParseLineMatchesRead(t *testing.T) {
 	var in bytes.Buffer
-	for _, name := range []string{"winlogbeat", "nxlog", "evtxdump"} {
+	for _, name := range handWritten {
 		b, err := os.ReadFile(filepath.Join("testdata", name+".jsonl"))
 		if err != nil {
 			t.Fatal(err)
@@ -306,7 +309,7 @@ func FuzzWinJSON(f *testing.F) {
 	for _, tc := range hostile {
 		f.Add([]byte(tc.in))
 	}
-	for _, name := range []string{"winlogbeat", "nxlog", "evtxdump"} {
+	for _, name := range handWritten {
 		if b, err := os.ReadFile(filepath.Join("testdata", name+".jsonl")); err == nil {
 			f.Add(b)
 		}
