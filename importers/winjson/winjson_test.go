@@ -320,7 +320,7 @@ func FuzzWinJSON(f *testing.F) {
 			t.Fatalf("Read error: %v", res.Err)
 		}
 		n := 0
-		for _, l := range bytes.Split(in, []byte("\n")) {
+		for _, l := range bytes.Split(bytes.TrimPrefix(in, utf8BOM), []byte("\n")) {
 			if len(bytes.TrimSpace(l)) > 0 {
 				n++
 			}
