@@ -1,0 +1,63 @@
+package dsl
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// docQueries pulls the example queries out of docs/language.md: each fenced block, split where a
+// line starts with a letter (a new query); shell sessions and the grammar outline are skipped.
+func docQueries(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "docs", "language.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	blocks := strings.Split(string(b), "```")
+	for i := 1; i < len(blocks); i += 2 {
+		block := blocks[i]
+		if strings.HasPrefix(strings.TrimSpace(block), "$") || strings.Contains(block, "...") {
+			continue
+		}
+		var cur []string
+		for _, line := range strings.Split(block, "\n") {
+			startsQuery := line != "" && unicode.IsLetter(rune(line[0]))
+			if startsQuery && hasCode(cur) {
+				out = append(out, strings.TrimSpace(strings.Join(cur, "\n")))
+				cur = nil
+			}
+			cur = append(cur, line)
+		}
+		if hasCode(cur) {
+			out = append(out, strings.TrimSpace(strings.Join(cur, "\n")))
+		}
+	}
+	return out
+}
+
+// TestDocExamples checks that every example in docs/language.md is a valid query.
+func TestDocExamples(t *testing.T) {
+	qs := docQueries(t)
+	if len(qs) < 40 {
+		t.Fatalf("found only %d examples in docs/language.md", len(qs))
+	}
+	for _, q := range qs {
+		if _, err := Build(q, EventCatalogue()); err != nil {
+			t.Errorf("docs example does not compile:\n%s\n%s", q, FormatError(q, err))
+		}
+	}
+}
+
+// hasCode says whether lines hold anything but blanks and comments.
+func hasCode(lines []string) bool {
+	for _, l := range lines {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			return true
+		}
+	}
+	return false
+}
