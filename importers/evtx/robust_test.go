@@ -235,6 +235,10 @@ func FuzzEVTX(f *testing.F) {
 		f.Add(c[:min(free, offs[min(3, len(offs)-1)])])
 	}
 	f.Add([]byte("ElfChnk\x00"))
+	for _, noDep := range []bool{false, true} {
+		c := tokensChunk(noDep)
+		f.Add(c[:binary.LittleEndian.Uint32(c[48:])])
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c := make([]byte, chunkSize)
 		copy(c, data)
