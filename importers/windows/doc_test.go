@@ -84,7 +84,7 @@ rows and keeps its own dataset name; Sysmon's RuleName (a config tag) stays in `
 var extraDocs = map[string]string{
 	"imageFromCommandLine": "process_path/name from the command line's image",
 	"taskCommand":          "command_line and process_path from TaskContent's Exec Command and Arguments",
-	"objectTarget":         "ObjectName→file_path (ObjectType File, category file) or registry (Key, category registry)",
+	"objectTarget":         "ObjectName→file_path (ObjectType File, category file; Process: the target image) or registry (Key, category registry)",
 	"shareObject":          "ShareName\\RelativeTargetName→file_path",
 	"wfpProtocol":          "Protocol number→protocol name",
 	"registryAction":       "action from EventType (CreateKey, DeleteKey, SetValue, DeleteValue, RenameKey)",

@@ -255,6 +255,7 @@ var specs = map[eventKey]spec{
 	{chSysmon, 6}:  {Category: "driver", Action: "driver-load", Fields: fieldMap{{"ImageLoaded", "file_path"}}},
 	{chSysmon, 7}:  {Category: "module", Action: "image-load", Fields: with(sysmonProcess, field{"ImageLoaded", "file_path"})},
 	{chSysmon, 8}:  {Category: "process", Action: "remote-thread-create", Users: []account{{"SourceUser", ""}}, Fields: sourceProcess},
+	// 8 and 10 act on another process: its image is the file acted upon (lsass.exe).
 	{chSysmon, 9}:  {Category: "file", Action: "raw-access-read", Fields: with(sysmonProcess, field{"Device", "file_path"})},
 	{chSysmon, 10}: {Category: "process", Action: "process-access", Users: []account{{"SourceUser", ""}}, Fields: sourceProcess},
 	{chSysmon, 11}: {Category: "file", Action: "file-create", Fields: with(sysmonProcess, field{"TargetFilename", "file_path"})},
@@ -307,6 +308,7 @@ func init() {
 var sourceProcess = fieldMap{
 	{"SourceImage", "process_path"},
 	{"SourceProcessId", "pid"},
+	{"TargetImage", "file_path"},
 }
 
 func taskSpec(action string) spec {
@@ -701,6 +703,8 @@ func objectTarget(d data, ev *event.Event) error {
 		return nil
 	}
 	switch strings.ToLower(d.text("ObjectType")) {
+	case "process": // a handle to another process: its image is the object (lsass.exe)
+		return set(ev, "ObjectName", "file_path", name)
 	case "file":
 		ev.Category = "file"
 		return set(ev, "ObjectName", "file_path", name)

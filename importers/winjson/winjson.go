@@ -4,6 +4,12 @@
 // event data side by side), and syslog records carrying event XML (Sysmon for Linux through
 // Azure Log Analytics). Each line becomes a windows.Record, normalized by windows.Normalize
 // like binary EVTX records are.
+//
+// Times are taken as the export gives them. Mordor's TimeCreated is known to be the lab's local
+// time (at times on a 12-hour clock) labelled UTC; it is kept, so that a file's Security and
+// Sysmon events stay on one clock, and Sysmon's true UtcTime remains in Fields. NXLog's
+// EventTime has no zone: when the record also has the shipper's @timestamp and NXLog's
+// EventReceivedTime, their difference gives the agent's UTC offset.
 package winjson
 
 import (
