@@ -250,12 +250,11 @@ var specs = map[eventKey]spec{
 		field{"DestinationIp", "dst_ip"},
 		field{"DestinationPort", "dst_port"},
 		field{"DestinationHostname", "domain"})},
-	{chSysmon, 4}: {Category: "config", Action: "sysmon-state-change"},
-	{chSysmon, 5}: {Category: "process", Action: "process-end", Fields: sysmonProcess},
-	{chSysmon, 6}: {Category: "driver", Action: "driver-load", Fields: fieldMap{{"ImageLoaded", "file_path"}}},
-	{chSysmon, 7}: {Category: "module", Action: "image-load", Fields: with(sysmonProcess, field{"ImageLoaded", "file_path"})},
-	{chSysmon, 8}: {Category: "process", Action: "remote-thread-create", Users: []account{{"SourceUser", ""}}, Fields: sourceProcess},
-	// 8 and 10 act on another process: its image is the file acted upon (lsass.exe).
+	{chSysmon, 4}:  {Category: "config", Action: "sysmon-state-change"},
+	{chSysmon, 5}:  {Category: "process", Action: "process-end", Fields: sysmonProcess},
+	{chSysmon, 6}:  {Category: "driver", Action: "driver-load", Fields: fieldMap{{"ImageLoaded", "file_path"}}},
+	{chSysmon, 7}:  {Category: "module", Action: "image-load", Fields: with(sysmonProcess, field{"ImageLoaded", "file_path"})},
+	{chSysmon, 8}:  {Category: "process", Action: "remote-thread-create", Users: []account{{"SourceUser", ""}}, Fields: sourceProcess},
 	{chSysmon, 9}:  {Category: "file", Action: "raw-access-read", Fields: with(sysmonProcess, field{"Device", "file_path"})},
 	{chSysmon, 10}: {Category: "process", Action: "process-access", Users: []account{{"SourceUser", ""}}, Fields: sourceProcess},
 	{chSysmon, 11}: {Category: "file", Action: "file-create", Fields: with(sysmonProcess, field{"TargetFilename", "file_path"})},
@@ -305,6 +304,8 @@ func init() {
 	}
 }
 
+// sourceProcess is for Sysmon 8 and 10, which act on another process: its image is the file
+// acted upon (lsass.exe).
 var sourceProcess = fieldMap{
 	{"SourceImage", "process_path"},
 	{"SourceProcessId", "pid"},
