@@ -17,6 +17,7 @@ type GenerateCmd struct {
 	Seed     uint64    `help:"Random seed: the same seed and flags give the same bytes." default:"1"`
 	Start    time.Time `help:"First instant of the simulated period (RFC 3339, UTC)." default:"2026-03-02T00:00:00Z" format:"2006-01-02T15:04:05Z07:00"`
 	Days     int       `help:"Length of the simulated period in days." default:"7"`
+	Gzip     bool      `help:"Compress each log file (.gz); the ground truth stays plain JSON."`
 	Out      string    `help:"Output folder (created when missing; existing files are overwritten)." required:"" type:"path"`
 }
 
@@ -24,9 +25,13 @@ func (c *GenerateCmd) Run(g *Globals) error {
 	if err := os.MkdirAll(c.Out, 0o755); err != nil {
 		return err
 	}
+	open := generate.DirOpener(c.Out)
+	if c.Gzip {
+		open = generate.GzipOpener(open)
+	}
 	begun := time.Now()
 	sum, err := generate.Run(g.Ctx, generate.Config{Scenarios: c.Scenario, Events: c.Events, Seed: c.Seed, Start: c.Start, Days: c.Days},
-		generate.DirOpener(c.Out))
+		open)
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,11 @@ package generate
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -446,3 +448,61 @@ type countingDiscard struct{ n int64 }
 
 func (c *countingDiscard) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
 func (c *countingDiscard) Close() error                { return nil }
+
+func TestGzipOpener(t *testing.T) {
+	var plain, zipped memFS
+	if _, err := Run(context.Background(), Config{Events: 3000, Seed: 9}, plain.open); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), Config{Events: 3000, Seed: 9}, GzipOpener(zipped.open)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(plain.files[TruthFile].Bytes(), zipped.files[TruthFile].Bytes()) {
+		t.Error("the ground truth differs or was compressed")
+	}
+	for _, n := range plain.names() {
+		if n == TruthFile {
+			continue
+		}
+		zb, ok := zipped.files[n+".gz"]
+		if !ok {
+			t.Errorf("%s.gz missing", n)
+			continue
+		}
+		zr, err := gzip.NewReader(zb)
+		if err != nil {
+			t.Fatalf("%s.gz: %v", n, err)
+		}
+		got, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(got, plain.files[n].Bytes()) {
+			t.Errorf("%s.gz does not decompress to %s (%v)", n, n, err)
+		}
+	}
+}
+
+type failingFile struct{}
+
+func (failingFile) Write(p []byte) (int, error) { return 0, errors.New("disk full") }
+func (failingFile) Close() error                { return nil }
+
+func TestOutputErrors(t *testing.T) {
+	var fs memFS
+	_, err := Run(context.Background(), Config{Events: 5000, Seed: 1}, func(name string) (io.WriteCloser, error) {
+		if name == DNSLog {
+			return nil, errors.New("permission denied")
+		}
+		return fs.open(name)
+	})
+	if err == nil || !strings.Contains(err.Error(), DNSLog) {
+		t.Errorf("an output that cannot be created gave %v", err)
+	}
+	_, err = Run(context.Background(), Config{Events: 5000, Seed: 1}, func(name string) (io.WriteCloser, error) { return failingFile{}, nil })
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("a failing write gave %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, Config{Events: 50000, Seed: 1}, fs.open); err == nil {
+		t.Error("a cancelled context did not stop the run")
+	}
+}

@@ -1,6 +1,7 @@
 package generate
 
 import (
+	"compress/gzip"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -23,6 +24,39 @@ func DirOpener(dir string) Opener {
 		}
 		return os.Create(p)
 	}
+}
+
+// GzipOpener wraps open so that every log file is gzip-compressed and named with a .gz
+// suffix (trawl's importers decompress by content). The ground truth stays plain JSON.
+func GzipOpener(open Opener) Opener {
+	return func(name string) (io.WriteCloser, error) {
+		if name == TruthFile {
+			return open(name)
+		}
+		wc, err := open(name + ".gz")
+		if err != nil {
+			return nil, err
+		}
+		zw, err := gzip.NewWriterLevel(wc, gzip.BestCompression)
+		if err != nil {
+			wc.Close()
+			return nil, err
+		}
+		return &gzipFile{zw, wc}, nil
+	}
+}
+
+type gzipFile struct {
+	*gzip.Writer
+	file io.WriteCloser
+}
+
+func (g *gzipFile) Close() error {
+	err := g.Writer.Close()
+	if cerr := g.file.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // pending is one formatted record waiting in a stream's reorder buffer.
