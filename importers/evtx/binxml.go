@@ -277,6 +277,9 @@ func (d *chunkDecoder) template(off uint32) (*template, error) {
 // compile turns the BinXML token stream at [pos, end) into ops, appending to out, until the
 // end-of-stream token or end. It returns the ops and the position after the last token.
 func (d *chunkDecoder) compile(pos, end int, out []op, inTemplate bool) ([]op, int, error) {
+	if out == nil {
+		out = make([]op, 0, (end-pos)/8+4) // about one op per 8 bytes of BinXML
+	}
 	depth := 0
 	for pos < end {
 		start := pos

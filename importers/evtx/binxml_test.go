@@ -2,7 +2,9 @@ package evtx
 
 import (
 	"encoding/binary"
+	"strings"
 	"testing"
+	"time"
 )
 
 // binxmlBuilder writes BinXML at known chunk offsets, defining every name inline.
@@ -207,4 +209,41 @@ func tokensChunk(noDep bool) []byte {
 		b.bytes(tokEndElement)
 		b.bytes(tokEOF)
 	})
+}
+
+// TestWorkBudget: a template that uses one big value thousands of times must be rejected
+// quickly, not rendered into hundreds of megabytes.
+func TestWorkBudget(t *testing.T) {
+	c := buildChunk(false, func(b *binxmlBuilder) {
+		b.bytes(tokFragment, 1, 1, 0)
+		b.bytes(tokTemplate, 1)
+		b.u32(1)
+		b.u32(b.pos() + 4)
+		b.u32(0)
+		b.bytes(make([]byte, 16)...)
+		sizeAt := b.pos()
+		b.u32(0)
+		start := b.pos()
+		b.open("E", false)
+		b.bytes(tokCloseStart)
+		for i := 0; i < 3000; i++ {
+			b.bytes(tokNormalSubst)
+			b.u16(0)
+			b.bytes(typeBinary)
+		}
+		b.bytes(tokEndElement, tokEOF)
+		binary.LittleEndian.PutUint32(b.buf[sizeAt:], uint32(b.pos()-start))
+		b.u32(1)
+		b.u16(20000)
+		b.bytes(typeBinary, 0)
+		b.bytes(make([]byte, 20000)...)
+	})
+	start := time.Now()
+	out := newChunkDecoder().decodeChunk(c, 0, true, nil)
+	if len(out) != 1 || out[0].Reject == nil || !strings.Contains(out[0].Reject.Reason, "too complex") {
+		t.Fatalf("want a 'too complex' reject, got %+v", out)
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("took %v", el)
+	}
 }

@@ -188,6 +188,12 @@ func (d *chunkDecoder) document(pos, end, depth int) (*Element, error) {
 	if end > len(d.buf) || pos > end {
 		return nil, errAt(pos, "binary XML out of bounds")
 	}
+	// Every decoding of a document costs its size: a value embedded many times is paid for
+	// each time.
+	d.budget -= end - pos
+	if d.budget < 0 {
+		return nil, errAt(pos, "record too complex (over %d nodes and value bytes)", recordBudget)
+	}
 	for pos < end && d.buf[pos] == tokFragment {
 		pos += 4
 	}
