@@ -231,21 +231,15 @@ func appendSystemJSON(b []byte, sys *Element) []byte {
 }
 
 func appendEventDataJSON(b []byte, ed *Element) []byte {
-	o := jsonObj{b: append(b, '{'), first: true}
-	for e := range ed.Elems() {
-		k, ok := e.Attr("Name")
-		if !ok {
-			k = e.Name
+	return appendObjectJSON(b, ed, func(e *Element) string {
+		if k, ok := e.Attr("Name"); ok {
+			return k
 		}
-		if e.HasChildren() {
-			o.key(k)
-			o.b = appendNestedJSON(o.b, e)
-			continue
-		}
-		o.textOrNull(k, e.Text())
-	}
-	return append(o.b, '}')
+		return e.Name
+	})
 }
+
+func elementName(e *Element) string { return e.Name }
 
 func appendNestedJSON(b []byte, e *Element) []byte {
 	if !e.HasChildren() {
@@ -254,12 +248,70 @@ func appendNestedJSON(b []byte, e *Element) []byte {
 		}
 		return append(b, "null"...)
 	}
-	o := jsonObj{b: append(b, '{'), first: true}
+	return appendObjectJSON(b, e, elementName)
+}
+
+// appendObjectJSON writes the child elements of e as a JSON object keyed by key(child). A key
+// that repeats is written once, where it first appears, with the value of its last element,
+// as a Python dict built from the elements would hold it.
+func appendObjectJSON(b []byte, e *Element, key func(*Element) string) []byte {
+	kids := make([]*Element, 0, 32)
 	for c := range e.Elems() {
-		o.key(c.Name)
-		o.b = appendNestedJSON(o.b, c)
+		kids = append(kids, c)
+	}
+	keys := make([]string, len(kids))
+	for i, c := range kids {
+		keys[i] = key(c)
+	}
+	last := lastIndex(keys)
+	o := jsonObj{b: append(b, '{'), first: true}
+	for i, k := range keys {
+		j := i
+		if last != nil {
+			if first, ok := last[k]; !ok || first < 0 {
+				continue // written already
+			} else {
+				j = first
+				last[k] = -1
+			}
+		}
+		o.key(k)
+		o.b = appendNestedJSON(o.b, kids[j])
 	}
 	return append(o.b, '}')
+}
+
+// lastIndex returns nil when keys has no duplicates, else the index of each key's last
+// occurrence.
+func lastIndex(keys []string) map[string]int {
+	dup := false
+	if len(keys) <= 32 {
+		for i := 1; i < len(keys) && !dup; i++ {
+			for j := 0; j < i; j++ {
+				if keys[i] == keys[j] {
+					dup = true
+					break
+				}
+			}
+		}
+	} else {
+		seen := make(map[string]bool, len(keys))
+		for _, k := range keys {
+			if seen[k] {
+				dup = true
+				break
+			}
+			seen[k] = true
+		}
+	}
+	if !dup {
+		return nil
+	}
+	m := make(map[string]int, len(keys))
+	for i, k := range keys {
+		m[k] = i
+	}
+	return m
 }
 
 // appendJSONString writes s as a JSON string the way Python's json.dumps(ensure_ascii=False)
