@@ -1,7 +1,6 @@
 package syslog
 
 import (
-	"regexp"
 	"strings"
 
 	"trawl/event"
@@ -172,15 +171,10 @@ var table = []rule{
 	{anyProg, "PAM {count} more authentication failures; {kv...}", "auth", "auth-failure", fail, pamAuth},
 }
 
-// captureTypes are the captures that match something narrower than a token.
-var captureTypes = map[string]string{
-	"src_port":    `\d+`,
-	"dst_port":    `\d+`,
-	"count":       `\d+`,
-	"tries":       `\d+`,
-	"max_tries":   `\d+`,
-	"reason_code": `\d+`,
-	"signal":      `\d+`,
+// digitCaptures are the captures that match digits only.
+var digitCaptures = map[string]bool{
+	"src_port": true, "dst_port": true, "count": true, "tries": true, "max_tries": true,
+	"reason_code": true, "signal": true,
 }
 
 // captureColumns are captures that fill columns not named like them.
@@ -188,34 +182,49 @@ var captureColumns = map[string][]string{
 	"method": {"auth_package", "logon_type"},
 }
 
+// segKind is what one piece of a template matches.
+type segKind int
+
+const (
+	segLiteral segKind = iota // the text itself
+	segToken                  // {name}: one or more non-space bytes, as few as possible
+	segDigits                 // {name} of digitCaptures: one or more digits, as many as possible
+	segText                   // {name...} and {*}: any text, as much as possible
+)
+
+type segment struct {
+	kind  segKind
+	lit   string // segLiteral
+	group int    // index of the capture in names, 0 for {*}
+}
+
 // compiled is a rule ready to match.
 type compiled struct {
 	*rule
-	prefix string   // the template's literal start, checked before the regexp runs
+	segs   []segment
+	prefix string   // the template's literal start, checked first
 	parts  []string // the template's literal parts after the prefix, which must appear in order
-	re     *regexp.Regexp
-	names  []string // capture name of each regexp group (index 0 unused)
+	names  []string // capture names by group (index 0 unused)
 }
 
-// compileTemplate turns a template into an anchored regexp. It panics on a malformed template:
-// the table is code.
+// compileTemplate splits a template into segments. It panics on a malformed template: the
+// table is code.
 func compileTemplate(r *rule) *compiled {
-	var b strings.Builder
-	b.WriteString(`^`)
 	c := &compiled{rule: r, names: []string{""}}
 	t := r.template
-	first := true
 	for t != "" {
 		i := strings.IndexByte(t, '{')
 		if i < 0 {
 			i = len(t)
 		}
-		if first {
-			c.prefix, first = t[:i], false
-		} else if i > 0 {
-			c.parts = append(c.parts, t[:i])
+		if i > 0 {
+			if len(c.segs) == 0 {
+				c.prefix = t[:i]
+			} else {
+				c.parts = append(c.parts, t[:i])
+			}
+			c.segs = append(c.segs, segment{kind: segLiteral, lit: t[:i]})
 		}
-		b.WriteString(regexp.QuoteMeta(t[:i]))
 		if i == len(t) {
 			break
 		}
@@ -225,24 +234,132 @@ func compileTemplate(r *rule) *compiled {
 		}
 		name := t[i+1 : i+j]
 		t = t[i+j+1:]
+		seg := segment{kind: segToken}
 		switch {
 		case name == "*":
-			b.WriteString(`.*`)
+			seg.kind = segText
 		case strings.HasSuffix(name, "..."):
-			c.names = append(c.names, strings.TrimSuffix(name, "..."))
-			b.WriteString(`(.*)`)
-		default:
-			typ, ok := captureTypes[name]
-			if !ok {
-				typ = `\S+?`
-			}
+			seg.kind, name = segText, strings.TrimSuffix(name, "...")
+		case digitCaptures[name]:
+			seg.kind = segDigits
+		}
+		if name != "*" {
+			seg.group = len(c.names)
 			c.names = append(c.names, name)
-			b.WriteString(`(` + typ + `)`)
+		}
+		if n := len(c.segs); n > 0 && c.segs[n-1].kind != segLiteral && !(c.segs[n-1].kind == segDigits && seg.kind == segText && seg.group == 0) {
+			panic("syslog: captures without text between them in template " + r.template)
+		}
+		c.segs = append(c.segs, seg)
+	}
+	return c
+}
+
+// maxSteps bounds the work of matching one template against one message.
+const maxSteps = 10000
+
+// match matches text against the template, filling vals (indexed by group). It follows the
+// preferences of the equivalent regular expression (see templateRegexp in the tests): text and
+// digit captures take as much as they can, token captures as little.
+func (c *compiled) match(text string, vals []string) bool {
+	steps := 0
+	return c.matchFrom(0, text, vals, &steps)
+}
+
+func (c *compiled) matchFrom(k int, s string, vals []string, steps *int) bool {
+	if *steps++; *steps > maxSteps {
+		return false
+	}
+	if k == len(c.segs) {
+		return s == ""
+	}
+	sg := c.segs[k]
+	if sg.kind == segLiteral {
+		return strings.HasPrefix(s, sg.lit) && c.matchFrom(k+1, s[len(sg.lit):], vals, steps)
+	}
+	if k+1 == len(c.segs) { // the last capture takes the rest
+		if !sg.accepts(s) {
+			return false
+		}
+		vals[sg.group] = s
+		return true
+	}
+	next := c.segs[k+1]
+	if sg.kind == segDigits { // longest first, within the digits there are
+		run := 0
+		for run < len(s) && isDigit(s[run]) {
+			run++
+		}
+		for end := run; end >= 1; end-- {
+			if next.kind == segLiteral && !strings.HasPrefix(s[end:], next.lit) {
+				continue
+			}
+			if c.matchFrom(k+1, s[end:], vals, steps) {
+				vals[sg.group] = s[:end]
+				return true
+			}
+		}
+		return false
+	}
+	if sg.kind == segText { // longest first
+		for end := strings.LastIndex(s, next.lit); end >= 0; end = strings.LastIndex(s[:end], next.lit) {
+			if !sg.accepts(s[:end]) {
+				continue
+			}
+			if c.matchFrom(k+1, s[end:], vals, steps) {
+				vals[sg.group] = s[:end]
+				return true
+			}
+			if *steps > maxSteps {
+				return false
+			}
+		}
+		return false
+	}
+	for from := 1; from <= len(s); { // shortest first
+		i := strings.Index(s[from:], next.lit)
+		if i < 0 {
+			return false
+		}
+		end := from + i
+		if !sg.accepts(s[:end]) {
+			return false // a longer value holds the same bad byte
+		}
+		if c.matchFrom(k+1, s[end:], vals, steps) {
+			vals[sg.group] = s[:end]
+			return true
+		}
+		from = end + 1
+	}
+	return false
+}
+
+// accepts reports whether v is a whole value of the segment.
+func (sg segment) accepts(v string) bool {
+	switch sg.kind {
+	case segText:
+		return strings.IndexByte(v, '\n') < 0
+	case segDigits:
+		if v == "" {
+			return false
+		}
+		for i := 0; i < len(v); i++ {
+			if !isDigit(v[i]) {
+				return false
+			}
+		}
+	case segToken:
+		if v == "" {
+			return false
+		}
+		for i := 0; i < len(v); i++ {
+			switch v[i] {
+			case ' ', '\t', '\n', '\r', '\f':
+				return false
+			}
 		}
 	}
-	b.WriteString(`$`)
-	c.re = regexp.MustCompile(b.String())
-	return c
+	return true
 }
 
 // rulesFor maps a lower-case program name to its rules followed by the rules for any program;
@@ -281,7 +398,7 @@ func rulesOf(program string) []*compiled {
 }
 
 // mayMatch is a quick test that rest holds the template's literal parts in order, which
-// rules out most rules without running their regexp.
+// rules out most rules before matching them.
 func (c *compiled) mayMatch(rest string) bool {
 	for _, p := range c.parts {
 		i := strings.Index(rest, p)
@@ -313,7 +430,7 @@ func (m *match) cap(name string) string {
 }
 
 // maxMatchLen bounds the messages the table is tried on: real auth messages are short, and a
-// megabyte-long message is kept as it is without running regexps over it.
+// megabyte-long message is kept as it is without matching templates against it.
 const maxMatchLen = 8 << 10
 
 // classify finds the first rule matching text among the program's rules and applies it. It
@@ -326,15 +443,18 @@ func classify(program, text string, ev *event.Event, fields map[string]any) *com
 		if !strings.HasPrefix(text, c.prefix) || !c.mayMatch(text[len(c.prefix):]) {
 			continue
 		}
-		idx := c.re.FindStringSubmatchIndex(text)
-		if idx == nil {
+		var buf [8]string
+		vals := buf[:0]
+		if len(c.names) > len(buf) {
+			vals = make([]string, 0, len(c.names))
+		}
+		vals = vals[:len(c.names)]
+		if !c.match(text, vals) {
 			continue
 		}
 		m := match{ev: ev, fields: fields, caps: make([]capture, 0, len(c.names)-1)}
 		for g := 1; g < len(c.names); g++ {
-			if idx[2*g] >= 0 {
-				m.caps = append(m.caps, capture{c.names[g], text[idx[2*g]:idx[2*g+1]]})
-			}
+			m.caps = append(m.caps, capture{c.names[g], vals[g]})
 		}
 		ev.Category, ev.Action, ev.Outcome = c.category, c.action, c.outcome
 		for _, cp := range m.caps {
@@ -377,28 +497,34 @@ func breakIn(m *match) { m.fields["possible_break_in"] = true }
 
 func rootLogin(m *match) { m.ev.User = "root" }
 
-// kvPairs splits "logname= uid=0 euid=0 tty=ssh ruser= rhost=1.2.3.4  user=root" or
-// "name=bob, UID=1001, GID=1001, home=/home/bob" into pairs; keys are lower-cased.
-func kvPairs(s string) map[string]string {
-	out := map[string]string{}
-	for _, tok := range strings.Fields(s) {
+// eachKV calls fn with the pairs of "logname= uid=0 euid=0 tty=ssh ruser= rhost=1.2.3.4
+// user=root" or "name=bob, UID=1001, GID=1001, home=/home/bob"; keys are lower-cased.
+func eachKV(s string, fn func(k, v string)) {
+	for s != "" {
+		s = strings.TrimLeft(s, " ")
+		tok := s
+		if i := strings.IndexByte(s, ' '); i >= 0 {
+			tok, s = s[:i], s[i+1:]
+		} else {
+			s = ""
+		}
 		tok = strings.TrimSuffix(tok, ",")
 		k, v, ok := strings.Cut(tok, "=")
 		if !ok || k == "" {
 			continue
 		}
-		out[strings.ToLower(k)] = v
+		fn(strings.ToLower(k), v)
 	}
-	return out
 }
 
-// keepKV stores the pairs in Fields (empty values too: "ruser=" says something).
-func (m *match) keepKV() map[string]string {
-	kv := kvPairs(m.cap("kv"))
-	for k, v := range kv {
-		m.fields[k] = v
+// keepKV stores the pairs of the kv capture in Fields (empty values too: "ruser=" says
+// something) and returns a lookup of them.
+func (m *match) keepKV() func(k string) string {
+	eachKV(m.cap("kv"), func(k, v string) { m.fields[k] = v })
+	return func(k string) string {
+		v, _ := m.fields[k].(string)
+		return v
 	}
-	return kv
 }
 
 // pamAuth reads pam's "authentication failure" pairs. user= is the account being authenticated,
@@ -407,7 +533,7 @@ func (m *match) keepKV() map[string]string {
 // host name.
 func pamAuth(m *match) {
 	kv := m.keepKV()
-	user, ruser := event.Clean(kv["user"]), event.Clean(kv["ruser"])
+	user, ruser := event.Clean(kv("user")), event.Clean(kv("ruser"))
 	switch {
 	case ruser != "" && user != "" && ruser != user:
 		m.ev.User, m.ev.TargetUser = ruser, user
@@ -416,7 +542,7 @@ func pamAuth(m *match) {
 	case ruser != "":
 		m.ev.User = ruser
 	}
-	if rhost := kv["rhost"]; rhost != "" {
+	if rhost := kv("rhost"); rhost != "" {
 		if ip := event.NormalizeIP(rhost); ip != "" {
 			m.ev.SrcIP = ip
 		} else {
@@ -454,14 +580,14 @@ func splitUID(s string) (name, uid string) {
 func kvTarget(key string) func(*match) {
 	return func(m *match) {
 		kv := m.keepKV()
-		m.ev.TargetUser = event.Clean(kv[key])
+		m.ev.TargetUser = event.Clean(kv(key))
 	}
 }
 
 func kvGroup(key string) func(*match) {
 	return func(m *match) {
 		kv := m.keepKV()
-		if g := kv[key]; g != "" {
+		if g := kv(key); g != "" {
 			m.fields["group"] = g
 		}
 	}

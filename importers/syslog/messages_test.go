@@ -2,6 +2,7 @@ package syslog
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -361,6 +362,12 @@ func compiledRules() []*compiled {
 	return out
 }
 
+func kvPairs(s string) map[string]string {
+	out := map[string]string{}
+	eachKV(s, func(k, v string) { out[k] = v })
+	return out
+}
+
 func TestKVPairs(t *testing.T) {
 	got := kvPairs("logname= uid=0 euid=0 tty=ssh ruser= rhost=1.2.3.4  user=root junk =x")
 	want := map[string]string{"logname": "", "uid": "0", "euid": "0", "tty": "ssh", "ruser": "", "rhost": "1.2.3.4", "user": "root"}
@@ -371,5 +378,98 @@ func TestKVPairs(t *testing.T) {
 	want = map[string]string{"name": "bob", "uid": "1001", "gid": "1001", "home": "/home/bob"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got)\n%s", d)
+	}
+}
+
+// templateRegexp is the regular expression a template means. The matcher must agree with it
+// on whether a message matches and on every capture.
+func templateRegexp(c *compiled) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString(`^`)
+	for _, sg := range c.segs {
+		switch {
+		case sg.kind == segLiteral:
+			b.WriteString(regexp.QuoteMeta(sg.lit))
+		case sg.kind == segToken:
+			b.WriteString(`(\S+?)`)
+		case sg.kind == segDigits:
+			b.WriteString(`(\d+)`)
+		case sg.group == 0:
+			b.WriteString(`(?:.*)`)
+		default:
+			b.WriteString(`(.*)`)
+		}
+	}
+	b.WriteString(`$`)
+	return regexp.MustCompile(b.String())
+}
+
+// checkMatcher compares the matcher with the regexp of every rule on text.
+func checkMatcher(t *testing.T, rules []*compiled, res []*regexp.Regexp, text string) {
+	t.Helper()
+	for i, c := range rules {
+		vals := make([]string, len(c.names))
+		got := c.match(text, vals)
+		want := res[i].FindStringSubmatch(text)
+		if got != (want != nil) {
+			t.Fatalf("template %q on %q: matcher says %v, regexp %v", c.template, text, got, want != nil)
+		}
+		if got {
+			if d := cmp.Diff(want[1:], vals[1:]); d != "" {
+				t.Fatalf("template %q on %q: captures (-regexp +matcher)\n%s", c.template, text, d)
+			}
+		}
+	}
+}
+
+func oracle() ([]*compiled, []*regexp.Regexp) {
+	rules := compiledRules()
+	res := make([]*regexp.Regexp, len(rules))
+	for i, c := range rules {
+		res[i] = templateRegexp(c)
+	}
+	return rules, res
+}
+
+func TestMatcherAgreesWithRegexp(t *testing.T) {
+	rules, res := oracle()
+	extra := []string{
+		"", " ", "Accepted", "Failed  for  from  port  ssh2", "Failed x for y from z port 1",
+		"Failed x for y from z port 12a ssh2", "Failed x for y from z port 1 2 ssh2",
+		"Connection from 1.1.1.1 port 2 on 3.3.3.3 port 4", "Connection from 1.1.1.1 port 2 on 3.3.3.3 port 45x",
+		"Connection from 1.1.1.1 port 2 on 3.3.3.3 port x", "+ a b:c:d", "(a) CMD (b) c)", "(a b) CMD (c)",
+		"Received disconnect from 1.2.3.4 port 5:6:7: x", "pam_a(b:c:auth): authentication failure; ",
+		"pam_(x:auth): check pass; user unknown", "ROOT LOGIN on 'a' on 'b' x",
+	}
+	for _, tc := range messageCases {
+		checkMatcher(t, rules, res, clean(tc.msg, map[string]any{}))
+	}
+	for _, s := range extra {
+		checkMatcher(t, rules, res, s)
+	}
+}
+
+// FuzzMatcher checks the template matcher against the regexps on arbitrary messages.
+func FuzzMatcher(f *testing.F) {
+	for _, tc := range messageCases {
+		f.Add(clean(tc.msg, map[string]any{}))
+	}
+	rules, res := oracle()
+	f.Fuzz(func(t *testing.T, text string) {
+		if len(text) > 512 {
+			return // the matcher's step budget is for real messages
+		}
+		checkMatcher(t, rules, res, text)
+	})
+}
+
+func TestMatcherBudget(t *testing.T) {
+	// Many candidate ends for a text capture followed by a token: bounded, never slow.
+	c := compileTemplate(&rule{template: "a{x...} b {y} c {z...} d"})
+	text := "a" + strings.Repeat(" b  c  d", 4000)
+	start := time.Now()
+	c.match(text, make([]string, len(c.names)))
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %v", d)
 	}
 }
