@@ -377,25 +377,37 @@ func (c *compiler) in(x *In) string {
 	return "(" + strings.Join(parts, " OR ") + ")"
 }
 
-// ipv4Pattern guards the arithmetic in cidr: only dotted-quad text is turned into a number.
+// ipv4Pattern guards the octet arithmetic in cidr when no whole octet is fixed.
 const ipv4Pattern = `[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}`
 
-// cidr tests whether the IPv4 address text x lies in the literal's network, comparing the
-// address as a number with the network's first and last addresses (bound parameters).
+// cidr tests whether the IPv4 address text x (stored in canonical dotted-quad form) lies in the
+// literal's network. The whole octets the network fixes are a text prefix ("10.1."), which DuckDB
+// tests fast; a partly fixed octet is compared as a number with its range. All bounds are
+// bound parameters.
 func (c *compiler) cidr(x string, lit *Literal) string {
 	p := lit.Value.(netip.Prefix).Masked()
 	a := p.Addr().As4()
-	lo := int64(a[0])<<24 | int64(a[1])<<16 | int64(a[2])<<8 | int64(a[3])
-	hi := lo | (int64(1)<<(32-p.Bits()) - 1)
-	var num []string
-	for i, mul := range []string{"16777216", "65536", "256", "1"} {
-		part := "TRY_CAST(split_part(" + x + ", '.', " + strconv.Itoa(i+1) + ") AS BIGINT)"
-		if mul != "1" {
-			part += " * " + mul
-		}
-		num = append(num, part)
+	whole, rest := p.Bits()/8, p.Bits()%8
+	var conds []string
+	if whole == 4 {
+		return "(" + x + " = " + c.param(p.Addr().String()) + ")"
 	}
-	return "(regexp_full_match(" + x + ", " + sqlString(ipv4Pattern) + ") AND (" + strings.Join(num, " + ") + ") BETWEEN " + c.param(lo) + " AND " + c.param(hi) + ")"
+	if whole > 0 {
+		var prefix strings.Builder
+		for i := range whole {
+			prefix.WriteString(strconv.Itoa(int(a[i])) + ".")
+		}
+		conds = append(conds, "starts_with("+x+", "+c.param(prefix.String())+")")
+	} else {
+		conds = append(conds, "regexp_full_match("+x+", "+sqlString(ipv4Pattern)+")")
+	}
+	if rest > 0 {
+		lo := int64(a[whole])
+		hi := lo | (int64(1)<<(8-rest) - 1)
+		octet := "TRY_CAST(split_part(" + x + ", '.', " + strconv.Itoa(whole+1) + ") AS BIGINT)"
+		conds = append(conds, octet+" BETWEEN "+c.param(lo)+" AND "+c.param(hi))
+	}
+	return "(" + strings.Join(conds, " AND ") + ")"
 }
 
 var strFuncs = map[string]string{"contains": "contains", "startswith": "starts_with", "endswith": "ends_with"}

@@ -3,6 +3,8 @@ package engine
 import (
 	"encoding/csv"
 	"fmt"
+	"math/rand/v2"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -172,5 +174,54 @@ func TestHuntFunctions(t *testing.T) {
 				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestHuntCIDRMatchesNetip checks network membership against net/netip on random addresses
+// and prefixes of every length. The store keeps addresses in canonical form (event.NormalizeIP
+// turns anything else into no address), so besides IPv4 only IPv6 and empty values are mixed in.
+func TestHuntCIDRMatchesNetip(t *testing.T) {
+	s, err := Open(t.Context(), ":memory:", Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var addrs []netip.Addr
+	for i := range 400 {
+		// Cluster addresses so that prefixes of every length have members.
+		b := [4]byte{[]byte{10, 172, 192, byte(rng.IntN(256))}[rng.IntN(4)], byte(rng.IntN(4) * 8), byte(rng.IntN(256)), byte(rng.IntN(256))}
+		a := netip.AddrFrom4(b)
+		addrs = append(addrs, a)
+		if _, err := s.db.ExecContext(t.Context(), `INSERT INTO events (id, file_id, source, source_type, category, src_ip) VALUES (?, 1, 't', 't', 'network', ?)`, i+1, a.String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, junk := range []string{"fe80::1", "::", "2001:db8::10:0:0:1", ""} {
+		if _, err := s.db.ExecContext(t.Context(), `INSERT INTO events (id, file_id, source, source_type, category, src_ip) VALUES (?, 1, 't', 't', 'network', ?)`, 1000+i, junk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 80 {
+		bits := i % 33
+		p := netip.PrefixFrom(addrs[rng.IntN(len(addrs))], bits).Masked()
+		var want []string
+		for j, a := range addrs {
+			if p.Contains(a) {
+				want = append(want, strconv.Itoa(j+1))
+			}
+		}
+		q := "network | where src_ip in " + p.String() + " | sort id | fields id"
+		tb, _, err := s.QueryDSL(t.Context(), q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		var got []string
+		for _, r := range tb.Rows {
+			got = append(got, fmt.Sprint(r[0]))
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: got %d rows %v, want %d rows %v", q, len(got), got, len(want), want)
+		}
 	}
 }
