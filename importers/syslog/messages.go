@@ -78,8 +78,8 @@ var table = []rule{
 	{sshd, "Disconnecting: Too many authentication failures", "auth", "too-many-failures", fail, nil},
 	{sshd, "Disconnecting invalid user {user...} {src_ip} port {src_port}: Too many authentication failures", "auth", "too-many-failures", fail, invalidUser},
 	{sshd, "Disconnecting authenticating user {user...} {src_ip} port {src_port}: Too many authentication failures", "auth", "too-many-failures", fail, nil},
-	{sshd, "PAM: Authentication failure for illegal user {user...} from {src_ip}", "auth", "auth-failure", fail, invalidUser},
-	{sshd, "PAM: Authentication failure for {user...} from {src_ip}", "auth", "auth-failure", fail, nil},
+	{sshd, "PAM: Authentication failure for illegal user {user...} from {src_ip}", "auth", "credential-validation", fail, invalidUser},
+	{sshd, "PAM: Authentication failure for {user...} from {src_ip}", "auth", "credential-validation", fail, nil},
 	{sshd, "PAM service({pam_service}) ignoring max retries; {tries} > {max_tries}", "auth", "max-retries-ignored", none, nil},
 
 	// sshd: connections. "Disconnected from user" ends an authenticated session.
@@ -129,28 +129,28 @@ var table = []rule{
 	{login, "ROOT LOGIN {*}on '{tty}'{*}", "logon", "logon", ok, rootLogin},
 
 	// Account changes (shadow-utils). The companion lines that only say which file was
-	// updated (/etc/gshadow, shadow groups) are "group-file-updated", so that one change is
+	// updated (/etc/gshadow, shadow groups) are "group-file-update", so that one change is
 	// one event with the main action.
-	{accounts, "new user: {kv...}", "iam", "user-created", ok, kvTarget("name")},
-	{accounts, "new group: {kv...}", "iam", "group-created", ok, kvGroup("name")},
-	{accounts, "group added to {file}: {kv...}", "iam", "group-file-updated", ok, kvGroup("name")},
-	{accounts, "add '{target_user}' to group '{group}'", "iam", "group-member-added", ok, nil},
-	{accounts, "add '{target_user}' to shadow group '{group}'", "iam", "group-file-updated", ok, nil},
-	{accounts, "delete user '{target_user}'", "iam", "user-deleted", ok, nil},
-	{accounts, "removed group '{group}' owned by '{target_user}'", "iam", "group-deleted", ok, nil},
-	{accounts, "removed shadow group '{group}' owned by '{target_user}'", "iam", "group-file-updated", ok, nil},
-	{accounts, "delete '{target_user}' from group '{group}'", "iam", "group-member-removed", ok, nil},
-	{accounts, "delete '{target_user}' from shadow group '{group}'", "iam", "group-file-updated", ok, nil},
-	{accounts, "group '{group}' removed from {file}", "iam", "group-file-updated", ok, nil},
-	{accounts, "group '{group}' removed", "iam", "group-deleted", ok, nil},
-	{accounts, "change user '{target_user}' password", "iam", "password-changed", ok, nil},
-	{accounts, "lock user '{target_user}' password", "iam", "user-locked", ok, nil},
-	{accounts, "unlock user '{target_user}' password", "iam", "user-unlocked", ok, nil},
-	{accounts, "change user '{target_user}' {change...}", "iam", "user-modified", ok, nil},
-	{accounts, "user {target_user} added by {user} to group {group}", "iam", "group-member-added", ok, nil},
-	{accounts, "user {target_user} removed by {user} from group {group}", "iam", "group-member-removed", ok, nil},
-	{accounts, "password for '{target_user}' changed by '{user}'", "iam", "password-changed", ok, nil},
-	{accounts, "changed password expiry for {target_user}", "iam", "user-modified", ok, nil},
+	{accounts, "new user: {kv...}", "iam", "user-create", ok, kvTarget("name")},
+	{accounts, "new group: {kv...}", "iam", "group-create", ok, kvGroup("name")},
+	{accounts, "group added to {file}: {kv...}", "iam", "group-file-update", ok, kvGroup("name")},
+	{accounts, "add '{target_user}' to group '{group}'", "iam", "group-member-add", ok, nil},
+	{accounts, "add '{target_user}' to shadow group '{group}'", "iam", "group-file-update", ok, nil},
+	{accounts, "delete user '{target_user}'", "iam", "user-delete", ok, nil},
+	{accounts, "removed group '{group}' owned by '{target_user}'", "iam", "group-delete", ok, nil},
+	{accounts, "removed shadow group '{group}' owned by '{target_user}'", "iam", "group-file-update", ok, nil},
+	{accounts, "delete '{target_user}' from group '{group}'", "iam", "group-member-remove", ok, nil},
+	{accounts, "delete '{target_user}' from shadow group '{group}'", "iam", "group-file-update", ok, nil},
+	{accounts, "group '{group}' removed from {file}", "iam", "group-file-update", ok, nil},
+	{accounts, "group '{group}' removed", "iam", "group-delete", ok, nil},
+	{accounts, "change user '{target_user}' password", "iam", "password-change", ok, nil},
+	{accounts, "lock user '{target_user}' password", "iam", "user-disable", ok, nil},
+	{accounts, "unlock user '{target_user}' password", "iam", "user-enable", ok, nil},
+	{accounts, "change user '{target_user}' {change...}", "iam", "user-change", ok, nil},
+	{accounts, "user {target_user} added by {user} to group {group}", "iam", "group-member-add", ok, nil},
+	{accounts, "user {target_user} removed by {user} from group {group}", "iam", "group-member-remove", ok, nil},
+	{accounts, "password for '{target_user}' changed by '{user}'", "iam", "password-change", ok, nil},
+	{accounts, "changed password expiry for {target_user}", "iam", "user-change", ok, nil},
 
 	// cron starting a job: "(root) CMD (   cd / && run-parts --report /etc/cron.hourly)".
 	{cron, "({user}) CMD ({command...})", "process", "process-start", ok, cronCommand},
@@ -162,13 +162,13 @@ var table = []rule{
 
 	// PAM modules, whatever program hosts them: pam_unix(sshd:auth), pam_unix(sudo:session),
 	// pam_sss(su-l:auth), ...
-	{anyProg, "pam_{pam_module}({pam_service}:auth): authentication failure; {kv...}", "auth", "auth-failure", fail, pamAuth},
+	{anyProg, "pam_{pam_module}({pam_service}:auth): authentication failure; {kv...}", "auth", "credential-validation", fail, pamAuth},
 	{anyProg, "pam_{pam_module}({pam_service}:auth): check pass; user unknown", "auth", "user-unknown", fail, nil},
 	{anyProg, "pam_{pam_module}({pam_service}:session): session opened for user {session_user} by {by...}", "logon", "session-open", ok, pamSession},
 	{anyProg, "pam_{pam_module}({pam_service}:session): session closed for user {session_user}", "logon", "session-close", ok, pamSession},
-	{anyProg, "pam_{pam_module}({pam_service}:chauthtok): password changed for {target_user}", "iam", "password-changed", ok, nil},
-	{anyProg, "PAM {count} more authentication failure; {kv...}", "auth", "auth-failure", fail, pamAuth},
-	{anyProg, "PAM {count} more authentication failures; {kv...}", "auth", "auth-failure", fail, pamAuth},
+	{anyProg, "pam_{pam_module}({pam_service}:chauthtok): password changed for {target_user}", "iam", "password-change", ok, nil},
+	{anyProg, "PAM {count} more authentication failure; {kv...}", "auth", "credential-validation", fail, pamAuth},
+	{anyProg, "PAM {count} more authentication failures; {kv...}", "auth", "credential-validation", fail, pamAuth},
 }
 
 // digitCaptures are the captures that match digits only.
@@ -633,7 +633,7 @@ func sudoCommand(m *match) {
 	m.fields["reason"] = reason
 	m.ev.Outcome = fail
 	if strings.Contains(reason, "incorrect password") || strings.Contains(reason, "password is required") {
-		m.ev.Category, m.ev.Action = "auth", "auth-failure"
+		m.ev.Category, m.ev.Action = "auth", "credential-validation"
 	}
 }
 
