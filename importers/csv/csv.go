@@ -93,8 +93,8 @@ func (Format) Sniff(head []byte) int {
 	if len(head) == 0 || head[0] == '{' || head[0] == '[' || head[0] == '<' || head[0] == '#' {
 		return 0
 	}
-	if !utf8.Valid(trimIncomplete(head)) || bytes.IndexByte(head, 0) >= 0 {
-		return 0
+	if bytes.IndexByte(head, 0) >= 0 {
+		return 0 // binary; invalid UTF-8 alone is fine (Latin-1 spreadsheet exports)
 	}
 	if _, ok := sniffDelimiter(head); ok {
 		return SniffScore

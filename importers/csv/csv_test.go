@@ -111,7 +111,7 @@ func TestSniff(t *testing.T) {
 		{"json", "{\"a\":1,\"b\":2}\n", 0},
 		{"zeek header", "#separator \\x09\n#fields\ta\tb\n", 0},
 		{"binary", "a,b\n\x00\x01,\x02\n", 0},
-		{"invalid utf-8", "a,b\n\xff,\xfe\n", 0},
+		{"latin-1", "name,city\nJos\xe9,M\xfcnchen\n", SniffScore},
 		{"empty", "", 0},
 		{"clf", `10.0.0.1 - - [11/Jul/2018:08:41:28 +0300] "GET / HTTP/1.1" 200 11444` + "\n", 0},
 	}
