@@ -110,11 +110,13 @@ func (g *gen) baseline(ctx context.Context) error {
 			if err := g.out.failed(); err != nil {
 				return fmt.Errorf("writing output: %w", err)
 			}
-			if acts > 4096 {
+		}
+		if acts%64 == 0 {
+			if acts >= 1024 {
 				meanEv = float64(evs) / float64(acts)
 			}
 			// Expected activities left = remaining weight-seconds / scale.
-			rem := math.Max(remaining(sec), 3600*0.5)
+			rem := math.Max(remaining(sec), 60)
 			scale = meanEv * rem / float64(g.baseLeft)
 		}
 		// Advance by an exponential amount of weight-seconds.

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -17,6 +19,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"trawl/internal/testutil"
 )
 
 // memFS is an in-memory Opener.
@@ -504,5 +508,48 @@ func TestOutputErrors(t *testing.T) {
 	cancel()
 	if _, err := Run(ctx, Config{Events: 50000, Seed: 1}, fs.open); err == nil {
 		t.Error("a cancelled context did not stop the run")
+	}
+}
+
+// TestDemoIsCurrent: the committed demo/generated is what the documented command writes
+// (compared decompressed, so that a different gzip implementation does not matter).
+func TestDemoIsCurrent(t *testing.T) {
+	dir := filepath.Join(testutil.RepoRoot(t), "demo", "generated")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("no demo folder: %v", err)
+	}
+	fs, _ := generateMem(t, Config{Events: 30000, Seed: 1})
+	regen := "regenerate it: go run . generate --events 30000 --seed 1 --gzip --out demo/generated (after rm -r demo/generated)"
+	for _, name := range fs.names() {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if name != TruthFile {
+			path += ".gz"
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v; %s", err, regen)
+		}
+		if name != TruthFile {
+			zr, err := gzip.NewReader(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			if raw, err = io.ReadAll(zr); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+		}
+		if !bytes.Equal(raw, fs.files[name].Bytes()) {
+			t.Errorf("%s is not what the generator writes now; %s", path, regen)
+		}
+	}
+	n := 0
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			n++
+		}
+		return nil
+	})
+	if n != len(fs.files) {
+		t.Errorf("demo/generated holds %d files, the generator writes %d; %s", n, len(fs.files), regen)
 	}
 }
