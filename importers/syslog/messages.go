@@ -52,7 +52,14 @@ type rule struct {
 	category string
 	action   string
 	outcome  string
-	then     func(*match)
+	then     *step
+}
+
+// A step finishes the rows whose meaning depends on the values; doc says what it does, for
+// docs/syslog-mapping.md.
+type step struct {
+	doc string
+	fn  func(*match)
 }
 
 var table = []rule{
@@ -463,7 +470,7 @@ func classify(program, text string, ev *event.Event, fields map[string]any) *com
 			}
 		}
 		if c.then != nil {
-			c.then(&m)
+			c.then.fn(&m)
 		}
 		return c
 	}
@@ -491,11 +498,31 @@ func (m *match) set(name, v string) {
 
 // --- the `then` steps ---
 
-func invalidUser(m *match) { m.fields["invalid_user"] = true }
+var (
+	invalidUser = &step{"fields.invalid_user = true", func(m *match) { m.fields["invalid_user"] = true }}
+	breakIn     = &step{"fields.possible_break_in = true", func(m *match) { m.fields["possible_break_in"] = true }}
+	rootLogin   = &step{"user = root", func(m *match) { m.ev.User = "root" }}
+	pamAuth     = &step{"the pairs into fields; user = ruser and target_user = user when both are given and differ, else user = user (or ruser); rhost = src_ip, or fields.src_host for a name", pamAuthPairs}
+	pamSession  = &step{"user = the opener and target_user = the session's account when someone else opened it (su, sudo), else user = the session's account", pamSessionUsers}
+	sudoCommand = &step{"the ` ; ` details into fields; USER = target_user, COMMAND = command_line and process_path/process_name of its image, sudo = parent_name/ppid; a reason before the details makes it a failure, and a password failure is category auth, action credential-validation", sudoDetails}
+	cronCommand = &step{"CMD = command_line (run by a shell: no image), cron = parent_name/ppid", cronJob}
+)
 
-func breakIn(m *match) { m.fields["possible_break_in"] = true }
+func kvTarget(key string) *step {
+	return &step{"the pairs into fields; " + key + " = target_user", func(m *match) {
+		kv := m.keepKV()
+		m.ev.TargetUser = event.Clean(kv(key))
+	}}
+}
 
-func rootLogin(m *match) { m.ev.User = "root" }
+func kvGroup(key string) *step {
+	return &step{"the pairs into fields; " + key + " = fields.group", func(m *match) {
+		kv := m.keepKV()
+		if g := kv(key); g != "" {
+			m.fields["group"] = g
+		}
+	}}
+}
 
 // eachKV calls fn with the pairs of "logname= uid=0 euid=0 tty=ssh ruser= rhost=1.2.3.4
 // user=root" or "name=bob, UID=1001, GID=1001, home=/home/bob"; keys are lower-cased.
@@ -527,11 +554,11 @@ func (m *match) keepKV() func(k string) string {
 	}
 }
 
-// pamAuth reads pam's "authentication failure" pairs. user= is the account being authenticated,
+// pamAuthPairs reads pam's "authentication failure" pairs. user= is the account being authenticated,
 // ruser= the one asking: for su and sudo the asking user acts on the target account; for sshd
 // ruser is empty and user= is the account that failed to log on. rhost= is an address or a
 // host name.
-func pamAuth(m *match) {
+func pamAuthPairs(m *match) {
 	kv := m.keepKV()
 	user, ruser := event.Clean(kv("user")), event.Clean(kv("ruser"))
 	switch {
@@ -551,9 +578,9 @@ func pamAuth(m *match) {
 	}
 }
 
-// pamSession reads "session opened for user root(uid=0) by alice(uid=1000)": the session's
+// pamSessionUsers reads "session opened for user root(uid=0) by alice(uid=1000)": the session's
 // account is the target when someone else opened it (su, sudo), else it is the user.
-func pamSession(m *match) {
+func pamSessionUsers(m *match) {
 	who, uid := splitUID(m.cap("session_user"))
 	if uid != "" {
 		m.fields["session_uid"] = uid
@@ -577,26 +604,10 @@ func splitUID(s string) (name, uid string) {
 	return s, ""
 }
 
-func kvTarget(key string) func(*match) {
-	return func(m *match) {
-		kv := m.keepKV()
-		m.ev.TargetUser = event.Clean(kv(key))
-	}
-}
-
-func kvGroup(key string) func(*match) {
-	return func(m *match) {
-		kv := m.keepKV()
-		if g := kv(key); g != "" {
-			m.fields["group"] = g
-		}
-	}
-}
-
-// sudoCommand reads sudo's " ; "-separated details. The command sudo ran (or refused) is the
+// sudoDetails reads sudo's " ; "-separated details. The command sudo ran (or refused) is the
 // process; sudo is its parent. A reason before the details makes it a failure: a password
 // failure is an authentication failure, anything else a refused command.
-func sudoCommand(m *match) {
+func sudoDetails(m *match) {
 	details := m.cap("sudo")
 	var reason string
 	for details != "" {
@@ -637,9 +648,9 @@ func sudoCommand(m *match) {
 	}
 }
 
-// cronCommand: cron runs the command through a shell, so the command line is known but not
+// cronJob: cron runs the command through a shell, so the command line is known but not
 // the program's image; cron is the parent.
-func cronCommand(m *match) {
+func cronJob(m *match) {
 	m.ev.CommandLine = m.cap("command")
 	m.ev.ProcessName, m.ev.ProcessPath = "", ""
 	m.becomeParent()
