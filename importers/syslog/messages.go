@@ -66,10 +66,12 @@ var table = []rule{
 	// sshd: logons. The method (password, publickey, keyboard-interactive/pam, none) goes to
 	// auth_package and logon_type.
 	{sshd, "Accepted {method} for {user...} from {src_ip} port {src_port} {ssh_protocol}: {key_type} {key_fingerprint}", "logon", "logon", ok, nil},
+	{sshd, "Accepted {method} for {user...} from {src_ip} port {src_port} {ssh_protocol}: {key_info...}", "logon", "logon", ok, nil},
 	{sshd, "Accepted {method} for {user...} from {src_ip} port {src_port} {ssh_protocol}", "logon", "logon", ok, nil},
 	{sshd, "Failed {method} for invalid user {user...} from {src_ip} port {src_port} {ssh_protocol}: {key_type} {key_fingerprint}", "logon", "logon", fail, invalidUser},
 	{sshd, "Failed {method} for invalid user {user...} from {src_ip} port {src_port} {ssh_protocol}", "logon", "logon", fail, invalidUser},
 	{sshd, "Failed {method} for {user...} from {src_ip} port {src_port} {ssh_protocol}: {key_type} {key_fingerprint}", "logon", "logon", fail, nil},
+	{sshd, "Failed {method} for {user...} from {src_ip} port {src_port} {ssh_protocol}: {key_info...}", "logon", "logon", fail, nil},
 	{sshd, "Failed {method} for {user...} from {src_ip} port {src_port} {ssh_protocol}", "logon", "logon", fail, nil},
 
 	// sshd: user checks before authentication.
@@ -109,6 +111,7 @@ var table = []rule{
 	{sshd, "Did not receive identification string from {src_ip}", "network", "no-identification", fail, nil},
 	{sshd, "Bad protocol version identification {*} from {src_ip} port {src_port}", "network", "bad-protocol", fail, nil},
 	{sshd, "Bad protocol version identification {*} from {src_ip}", "network", "bad-protocol", fail, nil},
+	{sshd, "Timeout before authentication for {src_ip} port {src_port}", "network", "timeout", fail, nil},
 	{sshd, "Unable to negotiate with {src_ip} port {src_port}: {reason...}", "network", "negotiation-failed", fail, nil},
 	{sshd, "reverse mapping checking getaddrinfo for {src_host} [{src_ip}] failed - POSSIBLE BREAK-IN ATTEMPT!", "network", "reverse-mapping-failed", none, breakIn},
 	{sshd, "reverse mapping checking getaddrinfo for {src_host} [{src_ip}] failed{*}", "network", "reverse-mapping-failed", none, nil},
@@ -588,6 +591,9 @@ func pamSessionUsers(m *match) {
 	by, byUID := splitUID(strings.TrimSpace(m.cap("by")))
 	if byUID != "" {
 		m.fields["by_uid"] = byUID
+	}
+	if by == "LOGIN" { // login(1) opens sessions as "LOGIN": nobody in particular
+		by = ""
 	}
 	if by != "" && by != who {
 		m.ev.User, m.ev.TargetUser = by, event.Clean(who)
