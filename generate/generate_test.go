@@ -553,3 +553,24 @@ func TestDemoIsCurrent(t *testing.T) {
 		t.Errorf("demo/generated holds %d files, the generator writes %d; %s", n, len(fs.files), regen)
 	}
 }
+
+// FuzzAppendJSONString: whatever the text, the literal is valid JSON and decodes back to the
+// text (invalid UTF-8 bytes become U+FFFD, as encoding/json does).
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", "C:\\Windows\t\"x\"\r\n", "\x01\x7f", "caf\xc3\xa9 \xff", "\u2028</script>", "\xed\xa0\x80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lit := appendJSONString(nil, s)
+		var back string
+		if err := json.Unmarshal(lit, &back); err != nil {
+			t.Fatalf("%q gave invalid JSON %s: %v", s, lit, err)
+		}
+		want, _ := json.Marshal(s)
+		var wantBack string
+		json.Unmarshal(want, &wantBack)
+		if back != wantBack {
+			t.Fatalf("%q round-trips to %q, encoding/json gives %q", s, back, wantBack)
+		}
+	})
+}
