@@ -3,6 +3,7 @@ package dsl
 import (
 	"net/netip"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -75,6 +76,7 @@ func FuzzParse(f *testing.F) {
 			checkErrors(t, src, err)
 			return
 		}
+		printed := q.String()
 		ch, err := Check(q, EventCatalogue())
 		if err != nil {
 			checkErrors(t, src, err)
@@ -85,6 +87,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%q checked but did not compile: %v", src, err)
 		}
 		checkCompiled(t, src, c)
+		checkRoundTrip(t, src, printed, c)
 	})
 }
 
@@ -220,5 +223,42 @@ func TestLiteralsNeverChangeSQL(t *testing.T) {
 	}
 	if compared < 100 {
 		t.Errorf("only %d mutated queries compiled; the property is barely tested", compared)
+	}
+}
+
+// checkRoundTrip requires the canonical print of a query to parse, print the same again, and
+// compile to the same SQL and arguments as the original.
+func checkRoundTrip(t *testing.T, src, printed string, c *Compiled) {
+	t.Helper()
+	q2, err := Parse(printed)
+	if err != nil {
+		t.Fatalf("canonical form of %q does not parse:\n%s\n%v", src, printed, FormatError(printed, err))
+	}
+	if again := q2.String(); again != printed {
+		t.Fatalf("printing is not stable for %q:\n%s\n%s", src, printed, again)
+	}
+	c2, err := Build(printed, EventCatalogue())
+	if err != nil {
+		t.Fatalf("canonical form of %q does not compile:\n%s\n%v", src, printed, FormatError(printed, err))
+	}
+	if c2.SQL != c.SQL || !reflect.DeepEqual(c2.Args, c.Args) {
+		t.Fatalf("canonical form of %q compiles differently:\n%s\n%s\n%v\n%s\n%v", src, printed, c.SQL, c.Args, c2.SQL, c2.Args)
+	}
+}
+
+// TestPrintRoundTrip prints every golden case in canonical form and checks it means the same.
+func TestPrintRoundTrip(t *testing.T) {
+	for _, name := range goldenCases(t, "golden") {
+		src := readInput(t, filepath.Join("testdata", "golden", name, "input.hunt"))
+		q, err := Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		printed := q.String()
+		c, err := Build(src, EventCatalogue())
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRoundTrip(t, src, printed, c)
 	}
 }
