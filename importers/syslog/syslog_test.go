@@ -623,3 +623,52 @@ func BenchmarkFrame3164(b *testing.B) {
 		}
 	})
 }
+
+// TestFrameAgreesWithGoSyslog compares the hand-written RFC 3164 frame parser with go-syslog's
+// on real lines and on the frame cases both accept (but for the empty-message and "app:x"
+// cases, where go-syslog keeps the tag in the message, and the year, which go-syslog cannot
+// follow).
+func TestFrameAgreesWithGoSyslog(t *testing.T) {
+	data, err := os.ReadFile("testdata/OpenSSH_excerpt.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	for _, tc := range frameCases {
+		if tc.reject == "" && !strings.Contains(tc.name, "5424") && !strings.HasPrefix(tc.name, "empty message") && tc.name != "colon without space" {
+			lines = append(lines, tc.line)
+		}
+	}
+	gs := rfc3164.NewParser(rfc3164.WithOptionalPriority(), rfc3164.WithRFC3339(), rfc3164.WithLenientDay(),
+		rfc3164.WithSecondFractions(), rfc3164.WithYear(rfc3164.Year{YYYY: 2024}))
+	p := newParser(time.UTC)
+	compared := 0
+	for _, l := range lines {
+		m, err := gs.Parse([]byte(l))
+		if err != nil {
+			continue
+		}
+		theirs := m.(*rfc3164.SyslogMessage)
+		var h header
+		if err := p.parse(l, &h); err != nil {
+			t.Errorf("%q: go-syslog parses it, we do not: %v", l, err)
+			continue
+		}
+		ours := []string{h.host, h.app, h.procid, h.msg}
+		want := []string{deref(theirs.Hostname), deref(theirs.Appname), deref(theirs.ProcID), deref(theirs.Message)}
+		if d := cmp.Diff(want, ours); d != "" {
+			t.Errorf("%q: host, app, procid, msg (-go-syslog +ours)\n%s", l, d)
+		}
+		if h.kind == stampBSD && h.bsd.year == 0 {
+			st := h.bsd
+			got := time.Date(2024, st.month, st.day, st.hour, st.minute, st.second, st.nsec, time.UTC)
+			if !got.Equal(*theirs.Timestamp) {
+				t.Errorf("%q: time %v, go-syslog %v", l, got, theirs.Timestamp)
+			}
+		}
+		compared++
+	}
+	if compared < 170 {
+		t.Errorf("only %d lines compared", compared)
+	}
+}
