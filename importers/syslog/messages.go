@@ -21,8 +21,9 @@ import (
 // and the template must match the whole message (after the clean-ups in clean). A capture named
 // after an event column (user, src_ip, src_port, target_user, session_id, ...) fills it; every
 // capture is kept in Event.Fields under its name. A capture that does not fit its column (a
-// host name where sshd could have logged an address) stays in Fields only. Ports, pids, uids and
-// counts match digits only. `then` finishes the few rows whose meaning depends on the values.
+// host name where sshd could have logged an address) stays in Fields only. Ports, counts and
+// codes (digitCaptures) match digits only. `then` finishes the few rows whose meaning depends on
+// the values.
 //
 // The first row that matches wins, so a more specific row comes before a more general one. The
 // program's own rows are tried before the rows for any program.

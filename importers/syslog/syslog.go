@@ -289,10 +289,15 @@ func clean(msg string, fields map[string]any) string {
 	return s
 }
 
+// sshdNames are the tags sshd logs under (OpenSSH 9.8 split it into sshd-session and
+// sshd-auth).
+var sshdNames = strings.Fields(sshd)
+
 func isSSHD(app string) bool {
-	switch app {
-	case "sshd", "sshd-session", "sshd-auth":
-		return true
+	for _, n := range sshdNames {
+		if app == n {
+			return true
+		}
 	}
 	return false
 }
