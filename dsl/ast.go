@@ -77,12 +77,14 @@ type Where struct {
 	Cond Expr
 }
 
-// Stats aggregates rows, grouped by keys and optionally by tumbling time windows.
+// Stats aggregates rows, grouped by keys and optionally by time windows: tumbling (Window
+// alone) or sliding (Window long, starting every Every).
 type Stats struct {
 	Span   Span
 	Aggs   []*Agg
 	By     []*Key
 	Window *Literal // nil, or a duration
+	Every  *Literal // nil for tumbling windows; the hop of sliding windows
 }
 
 // Agg is one aggregate call with its output name.

@@ -187,6 +187,17 @@ func (c *checker) stats(s *Stats) {
 	if s.Window != nil && c.needTime(s.Window, "window") {
 		add(s.Window, "window_start", TypeTime)
 	}
+	if s.Every != nil {
+		size, _ := s.Window.Value.(time.Duration)
+		hop, _ := s.Every.Value.(time.Duration)
+		switch {
+		case hop <= 0 || size <= 0:
+		case size%hop != 0 || hop > size:
+			c.errorf(s.Every, fmt.Sprintf("e.g. window %s every %s", s.Window.Text, suggestHop(size)), "the window (%s) must be a whole number of steps (every %s)", s.Window.Text, s.Every.Text)
+		case size/hop > maxWindowsPerRow:
+			c.errorf(s.Every, fmt.Sprintf("e.g. window %s every %s", s.Window.Text, suggestHop(size)), "every %s puts each row in %d windows of %s; at most %d are allowed", s.Every.Text, size/hop, s.Window.Text, maxWindowsPerRow)
+		}
+	}
 	for _, k := range s.By {
 		t := c.expr(k.Expr)
 		switch {
@@ -233,6 +244,23 @@ func (c *checker) stats(s *Stats) {
 		add(a, a.Name, t)
 	}
 	c.schema = out
+}
+
+// maxWindowsPerRow bounds how many sliding windows one row may fall in (window / every), since
+// each row is counted once per window.
+const maxWindowsPerRow = 1440
+
+// suggestHop proposes a step for sliding windows of size: a tenth of it, at least a second.
+func suggestHop(size time.Duration) string {
+	for _, h := range []struct {
+		d    time.Duration
+		text string
+	}{{24 * time.Hour, "1d"}, {time.Hour, "1h"}, {10 * time.Minute, "10m"}, {time.Minute, "1m"}, {10 * time.Second, "10s"}} {
+		if size%h.d == 0 && size/h.d >= 2 && size/h.d <= 60 {
+			return h.text
+		}
+	}
+	return "1s"
 }
 
 // condition checks an expression that must be true or false.

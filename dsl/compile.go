@@ -240,8 +240,18 @@ func (c *compiler) stats(s *Stats) {
 	var sel, group []string
 	c.order, c.ordered = nil, false
 	var cols []string
+	from := c.prev
 	if s.Window != nil {
-		w := "time_bucket(to_microseconds(" + c.param(s.Window.Value.(time.Duration).Microseconds()) + "), " + quoteIdent("time") + ")"
+		size := "to_microseconds(" + c.param(s.Window.Value.(time.Duration).Microseconds()) + ")"
+		w := "time_bucket(" + size + ", " + quoteIdent("time") + ")"
+		if s.Every != nil {
+			// Sliding windows: each row joins every window [start, start + size) holding it,
+			// the starts being multiples of the step.
+			hop := "to_microseconds(" + c.param(s.Every.Value.(time.Duration).Microseconds()) + ")"
+			last := "time_bucket(" + hop + ", " + quoteIdent("time") + ")"
+			from = "(SELECT *, unnest(generate_series(" + last + " - " + size + " + " + hop + ", " + last + ", " + hop + ")) AS " + quoteIdent("__window") + " FROM " + c.prev + ")"
+			w = quoteIdent("__window")
+		}
 		sel = append(sel, w+" AS "+quoteIdent("window_start"))
 		group = append(group, strconv.Itoa(len(sel)))
 		cols = append(cols, "window_start")
@@ -258,7 +268,7 @@ func (c *compiler) stats(s *Stats) {
 		sel = append(sel, c.call(a.Call)+" AS "+quoteIdent(a.Name))
 		cols = append(cols, a.Name)
 	}
-	body := "SELECT " + strings.Join(sel, ", ") + " FROM " + c.prev
+	body := "SELECT " + strings.Join(sel, ", ") + " FROM " + from
 	if len(group) > 0 {
 		body += " GROUP BY " + strings.Join(group, ", ")
 	}

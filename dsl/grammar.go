@@ -109,7 +109,8 @@ type gStats struct {
 
 	Aggs   []*gAgg    `parser:"@@ ( ',' @@ )*"`
 	By     []*gKey    `parser:"( 'by' @@ ( ',' @@ )* )?"`
-	Window *gDuration `parser:"( 'window' @@ )?"`
+	Window *gDuration `parser:"( 'window' @@"`
+	Every  *gDuration `parser:"  ( 'every' @@ )? )?"`
 }
 
 type gAgg struct {

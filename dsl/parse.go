@@ -362,6 +362,9 @@ func (l *lowerer) stage(g *gStage) Stage {
 		if g.Stats.Window != nil {
 			s.Window = l.duration(g.Stats.Window)
 		}
+		if g.Stats.Every != nil {
+			s.Every = l.duration(g.Stats.Every)
+		}
 		return s
 	case g.Eval != nil:
 		e := &Eval{Span: sp}

@@ -75,6 +75,9 @@ func stageString(st Stage) string {
 		if s.Window != nil {
 			out += " window " + s.Window.Text
 		}
+		if s.Every != nil {
+			out += " every " + s.Every.Text
+		}
 		return out
 	case *Eval:
 		parts := make([]string, len(s.Assigns))
