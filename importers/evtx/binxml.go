@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // BinXML tokens (the low nibble; the high nibble holds flags such as "has attributes").
@@ -136,7 +137,8 @@ type chunkDecoder struct {
 	// timeCreated is the exact System/TimeCreated of the record being decoded, when it is
 	// a FILETIME value.
 	timeCreated time.Time
-	budget      int // template nodes left for the record being decoded
+	budget      int    // template nodes left for the record being decoded
+	arena       []byte // the record's value texts (see text)
 }
 
 func newChunkDecoder() *chunkDecoder {
@@ -423,36 +425,52 @@ func entity(name string) string {
 	return "&" + name + ";"
 }
 
-// utf16le decodes little-endian UTF-16 (an odd trailing byte is ignored); unpaired
-// surrogates become U+FFFD. ASCII-only input takes a fast path.
+// utf16le decodes little-endian UTF-16 (an odd trailing byte is ignored) into a new string;
+// unpaired surrogates become U+FFFD and a leading byte order mark is dropped, as python's
+// utf16 codec does.
 func utf16le(b []byte) string {
+	out := appendUTF16(make([]byte, 0, len(b)/2+8), b)
+	if len(out) == 0 {
+		return ""
+	}
+	return unsafe.String(&out[0], len(out)) // out is never written again
+}
+
+// appendUTF16 appends the UTF-8 of little-endian UTF-16 b to dst. ASCII takes a fast path.
+func appendUTF16(dst, b []byte) []byte {
 	n := len(b) / 2
-	ascii := true
-	for i := 0; i < n; i++ {
-		if b[2*i+1] != 0 || b[2*i] >= 0x80 {
-			ascii = false
+	i := 0
+	for ; i < n; i++ {
+		c := b[2*i]
+		if b[2*i+1] != 0 || c >= 0x80 {
 			break
 		}
+		dst = append(dst, c)
 	}
-	if ascii {
-		out := make([]byte, n)
-		for i := 0; i < n; i++ {
-			out[i] = b[2*i]
+	if i == n {
+		return dst
+	}
+	if i == 0 && binary.LittleEndian.Uint16(b) == 0xfeff {
+		i = 1
+	}
+	for ; i < n; i++ {
+		u := rune(binary.LittleEndian.Uint16(b[2*i:]))
+		switch {
+		case u < 0xd800 || u >= 0xe000:
+			dst = utf8.AppendRune(dst, u)
+		case u < 0xdc00 && i+1 < n:
+			u2 := rune(binary.LittleEndian.Uint16(b[2*i+2:]))
+			if u2 >= 0xdc00 && u2 < 0xe000 {
+				dst = utf8.AppendRune(dst, utf16.DecodeRune(u, u2))
+				i++
+			} else {
+				dst = utf8.AppendRune(dst, utf8.RuneError)
+			}
+		default:
+			dst = utf8.AppendRune(dst, utf8.RuneError)
 		}
-		return string(out)
 	}
-	u := make([]uint16, n)
-	for i := range u {
-		u[i] = binary.LittleEndian.Uint16(b[2*i:])
-	}
-	if len(u) > 0 && u[0] == 0xfeff {
-		u = u[1:] // python's utf16 codec drops a byte order mark
-	}
-	out := make([]byte, 0, len(u)+8)
-	for _, r := range utf16.Decode(u) {
-		out = utf8.AppendRune(out, r)
-	}
-	return string(out)
+	return dst
 }
 
 func trimNul(s string) string {

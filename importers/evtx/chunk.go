@@ -144,6 +144,7 @@ func (d *chunkDecoder) decodeChunk(buf []byte, idx int, counted bool, out []Entr
 		}
 		d.timeCreated = time.Time{}
 		d.budget = recordBudget
+		d.arena = make([]byte, 0, size+64)
 		root, err := d.document(pos+24, pos+size-4, 0)
 		if err != nil {
 			out = append(out, Entry{Reject: &Reject{Chunk: idx, Offset: recOff, RecordID: id,

@@ -1,12 +1,15 @@
 package evtx
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 )
 
 // Value types of substitutions and value tokens.
@@ -117,12 +120,25 @@ func (d *chunkDecoder) prefixedValue(typ byte, pos, end int) (string, int, error
 	return d.text(v), v.n, nil
 }
 
-// text renders a (non-BinXML) value exactly as python-evtx does.
+// text renders a (non-BinXML) value exactly as python-evtx does. The text lives in the
+// record's string arena: one allocation for all the values of a record.
 func (d *chunkDecoder) text(v value) string {
+	start := len(d.arena)
+	d.arena = d.appendText(d.arena, v)
+	if len(d.arena) == start {
+		return ""
+	}
+	// The arena is only ever appended to, and a new one is made for each record, so these
+	// bytes are never written again.
+	return unsafe.String(&d.arena[start], len(d.arena)-start)
+}
+
+// appendText appends the text of v to dst.
+func (d *chunkDecoder) appendText(dst []byte, v value) []byte {
 	b := d.buf[v.off : v.off+v.n]
 	le := binary.LittleEndian
 	if v.typ&typeArray != 0 {
-		return d.arrayText(v)
+		return d.appendArray(dst, v)
 	}
 	need := fixedSize(v.typ)
 	if need > 0 && len(b) < need {
@@ -133,104 +149,105 @@ func (d *chunkDecoder) text(v value) string {
 	}
 	switch v.typ {
 	case typeNull:
-		return ""
+		return dst
 	case typeString:
-		return trimNul(utf16le(b))
+		return trimNulBytes(appendUTF16(dst, b), len(dst))
 	case typeAnsiString:
-		return trimNul(latin1(b))
+		return trimNulBytes(appendLatin1(dst, b), len(dst))
 	case typeInt8:
-		return strconv.Itoa(int(int8(b[0])))
+		return strconv.AppendInt(dst, int64(int8(b[0])), 10)
 	case typeUint8:
-		return strconv.Itoa(int(b[0]))
+		return strconv.AppendUint(dst, uint64(b[0]), 10)
 	case typeInt16:
-		return strconv.Itoa(int(int16(le.Uint16(b))))
+		return strconv.AppendInt(dst, int64(int16(le.Uint16(b))), 10)
 	case typeUint16:
-		return strconv.Itoa(int(le.Uint16(b)))
+		return strconv.AppendUint(dst, uint64(le.Uint16(b)), 10)
 	case typeInt32:
-		return strconv.Itoa(int(int32(le.Uint32(b))))
+		return strconv.AppendInt(dst, int64(int32(le.Uint32(b))), 10)
 	case typeUint32:
-		return strconv.FormatUint(uint64(le.Uint32(b)), 10)
+		return strconv.AppendUint(dst, uint64(le.Uint32(b)), 10)
 	case typeInt64:
-		return strconv.FormatInt(int64(le.Uint64(b)), 10)
+		return strconv.AppendInt(dst, int64(le.Uint64(b)), 10)
 	case typeUint64:
-		return strconv.FormatUint(le.Uint64(b), 10)
+		return strconv.AppendUint(dst, le.Uint64(b), 10)
 	case typeFloat:
-		return pyFloat(float64(math.Float32frombits(le.Uint32(b))))
+		return append(dst, pyFloat(float64(math.Float32frombits(le.Uint32(b))))...)
 	case typeDouble:
-		return pyFloat(math.Float64frombits(le.Uint64(b)))
+		return append(dst, pyFloat(math.Float64frombits(le.Uint64(b)))...)
 	case typeBool:
 		if int32(le.Uint32(b)) > 0 {
-			return "True"
+			return append(dst, "True"...)
 		}
-		return "False"
+		return append(dst, "False"...)
 	case typeBinary:
-		return base64.StdEncoding.EncodeToString(b)
+		return base64.StdEncoding.AppendEncode(dst, b)
 	case typeGUID:
-		return guidText(b)
+		return appendGUID(dst, b)
 	case typeSize:
 		if v.n == 4 {
-			return strconv.FormatUint(uint64(le.Uint32(b)), 10)
+			return strconv.AppendUint(dst, uint64(le.Uint32(b)), 10)
 		}
-		return strconv.FormatUint(le.Uint64(b), 10)
+		return strconv.AppendUint(dst, le.Uint64(b), 10)
 	case typeFiletime:
-		return pyFiletime(le.Uint64(b))
+		return appendPyFiletime(dst, le.Uint64(b))
 	case typeSystemtime:
-		return pySystemtime(b)
+		return appendPySystemtime(dst, b)
 	case typeSID:
-		return sidText(b)
+		return appendSID(dst, b)
 	case typeHex32:
-		return "0x" + hexPad(uint64(le.Uint32(b)), 8)
+		return appendHex(append(dst, '0', 'x'), uint64(le.Uint32(b)), 8)
 	case typeHex64:
-		return "0x" + hexPad(le.Uint64(b), 16)
+		return appendHex(append(dst, '0', 'x'), le.Uint64(b), 16)
 	}
 	// Unknown type: keep the bytes.
-	return base64.StdEncoding.EncodeToString(b)
+	return base64.StdEncoding.AppendEncode(dst, b)
 }
 
-// arrayText renders an array value. UTF-16 string arrays follow python-evtx's rendering
+// appendArray renders an array value. UTF-16 string arrays follow python-evtx's rendering
 // ("<string>a</string>\n" per item, quirks included); arrays of other types, which
 // python-evtx cannot read, are rendered the same way with each item as its scalar text.
-func (d *chunkDecoder) arrayText(v value) string {
+func (d *chunkDecoder) appendArray(dst []byte, v value) []byte {
 	b := d.buf[v.off : v.off+v.n]
 	base := v.typ &^ typeArray
-	var sb strings.Builder
-	if base == typeString {
-		pyWstringArray(&sb, b)
-		return sb.String()
-	}
-	if base == typeAnsiString {
-		for _, s := range strings.Split(strings.TrimRight(latin1(b), "\x00"), "\x00") {
-			sb.WriteString("<string>" + s + "</string>\n")
+	switch base {
+	case typeString:
+		return appendPyWstringArray(dst, b)
+	case typeAnsiString:
+		for _, s := range bytes.Split(bytes.TrimRight(b, "\x00"), []byte{0}) {
+			dst = append(dst, "<string>"...)
+			dst = appendLatin1(dst, s)
+			dst = append(dst, "</string>\n"...)
 		}
-		return sb.String()
-	}
-	size := fixedSize(base)
-	if base == typeSID {
+		return dst
+	case typeSID:
 		for p := 0; p+8 <= len(b); {
 			n := 8 + 4*int(b[p+1])
 			if p+n > len(b) {
 				break
 			}
-			sb.WriteString("<string>" + sidText(b[p:p+n]) + "</string>\n")
+			dst = append(dst, "<string>"...)
+			dst = appendSID(dst, b[p:p+n])
+			dst = append(dst, "</string>\n"...)
 			p += n
 		}
-		return sb.String()
+		return dst
 	}
+	size := fixedSize(base)
 	if size == 0 {
-		return base64.StdEncoding.EncodeToString(b)
+		return base64.StdEncoding.AppendEncode(dst, b)
 	}
 	for p := 0; p+size <= len(b); p += size {
-		sb.WriteString("<string>")
-		sb.WriteString(d.text(value{typ: base, off: v.off + p, n: size}))
-		sb.WriteString("</string>\n")
+		dst = append(dst, "<string>"...)
+		dst = d.appendText(dst, value{typ: base, off: v.off + p, n: size})
+		dst = append(dst, "</string>\n"...)
 	}
-	return sb.String()
+	return dst
 }
 
-// pyWstringArray reproduces python-evtx 0.6.1's WstringArrayTypeNode.string: it looks for runs
-// of two-byte units whose first byte is not NUL (and whose second byte is not '\n'), and
-// counts runs of NULs as empty strings.
-func pyWstringArray(sb *strings.Builder, b []byte) {
+// appendPyWstringArray reproduces python-evtx 0.6.1's WstringArrayTypeNode.string: it looks
+// for runs of two-byte units whose first byte is not NUL (and whose second byte is not '\n'),
+// and counts runs of NULs as empty strings.
+func appendPyWstringArray(dst []byte, b []byte) []byte {
 	for len(b) > 0 {
 		before := len(b)
 		i, j := -1, -1
@@ -246,9 +263,9 @@ func pyWstringArray(sb *strings.Builder, b []byte) {
 		}
 		if i >= 0 {
 			frag := b[i:j]
-			sb.WriteString("<string>")
-			sb.WriteString(utf16le(frag))
-			sb.WriteString("</string>\n")
+			dst = append(dst, "<string>"...)
+			dst = appendUTF16(dst, frag)
+			dst = append(dst, "</string>\n"...)
 			cut := len(frag) + 2
 			if cut > len(b) {
 				cut = len(b)
@@ -267,92 +284,80 @@ func pyWstringArray(sb *strings.Builder, b []byte) {
 			z--
 		}
 		for k := 0; k < z/2; k++ {
-			sb.WriteString("<string></string>\n")
+			dst = append(dst, "<string></string>\n"...)
 		}
 		b = b[z:]
 		if len(b) == before {
-			return // no progress (python would loop for ever)
+			return dst // no progress (python would loop for ever)
 		}
 	}
+	return dst
 }
 
-func latin1(b []byte) string {
-	ascii := true
+func trimNulBytes(b []byte, from int) []byte {
+	for len(b) > from && b[len(b)-1] == 0 {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func appendLatin1(dst, b []byte) []byte {
 	for _, c := range b {
-		if c >= 0x80 {
-			ascii = false
-			break
+		if c < 0x80 {
+			dst = append(dst, c)
+		} else {
+			dst = utf8.AppendRune(dst, rune(c))
 		}
 	}
-	if ascii {
-		return string(b)
-	}
-	r := make([]rune, len(b))
-	for i, c := range b {
-		r[i] = rune(c)
-	}
-	return string(r)
+	return dst
 }
 
 const hexdigits = "0123456789abcdef"
 
-func hexPad(v uint64, width int) string {
-	var b [16]byte
+func appendHex(dst []byte, v uint64, width int) []byte {
 	for i := width - 1; i >= 0; i-- {
-		b[i] = hexdigits[v&0xf]
-		v >>= 4
+		dst = append(dst, hexdigits[(v>>(4*uint(i)))&0xf])
 	}
-	return string(b[:width])
+	return dst
 }
 
-func guidText(h []byte) string {
-	var b [38]byte
-	b[0] = '{'
-	p := 1
-	put := func(c byte) {
-		b[p] = hexdigits[c>>4]
-		b[p+1] = hexdigits[c&0xf]
-		p += 2
-	}
-	for _, i := range []int{3, 2, 1, 0} {
-		put(h[i])
-	}
-	b[p] = '-'
-	p++
+func appendGUID(dst, h []byte) []byte {
+	put := func(c byte) { dst = append(dst, hexdigits[c>>4], hexdigits[c&0xf]) }
+	dst = append(dst, '{')
+	put(h[3])
+	put(h[2])
+	put(h[1])
+	put(h[0])
+	dst = append(dst, '-')
 	put(h[5])
 	put(h[4])
-	b[p] = '-'
-	p++
+	dst = append(dst, '-')
 	put(h[7])
 	put(h[6])
-	b[p] = '-'
-	p++
+	dst = append(dst, '-')
 	put(h[8])
 	put(h[9])
-	b[p] = '-'
-	p++
+	dst = append(dst, '-')
 	for i := 10; i < 16; i++ {
 		put(h[i])
 	}
-	b[p] = '}'
-	return string(b[:])
+	return append(dst, '}')
 }
 
-func sidText(b []byte) string {
+func appendSID(dst, b []byte) []byte {
 	if len(b) < 8 {
-		return ""
+		return dst
 	}
 	auth := uint64(binary.BigEndian.Uint32(b[2:]))<<16 ^ uint64(binary.BigEndian.Uint16(b[6:]))
-	s := make([]byte, 0, 64)
-	s = append(s, "S-"...)
-	s = strconv.AppendUint(s, uint64(b[0]), 10)
-	s = append(s, '-')
-	s = strconv.AppendUint(s, auth, 10)
+	dst = append(dst, "S-"...)
+	dst = strconv.AppendUint(dst, uint64(b[0]), 10)
+	dst = append(dst, '-')
+	dst = strconv.AppendUint(dst, auth, 10)
 	for i := 0; i < int(b[1]) && 8+4*i+4 <= len(b); i++ {
-		s = append(s, '-')
-		s = strconv.AppendUint(s, uint64(binary.LittleEndian.Uint32(b[8+4*i:])), 10)
+		dst = append(dst, '-')
+		dst = strconv.AppendUint(dst, uint64(binary.LittleEndian.Uint32(b[8+4*i:])), 10)
 	}
-	return string(s)
+	return dst
 }
 
 // pyFloat formats f as Python's repr(float) does.
@@ -408,9 +413,9 @@ func FiletimeTime(ft uint64) time.Time {
 	return time.Unix(sec, int64(ft%10000000)*100).UTC()
 }
 
-// pyFiletime renders a FILETIME as python-evtx 0.6.1 does: through a float number of Unix
-// seconds (so to the microsecond, with its rounding), as str(datetime).
-func pyFiletime(ft uint64) string {
+// appendPyFiletime renders a FILETIME as python-evtx 0.6.1 does: through a float number of
+// Unix seconds (so to the microsecond, with its rounding), as str(datetime).
+func appendPyFiletime(dst []byte, ft uint64) []byte {
 	t := float64(float64(ft)*1e-7) - 11644473600
 	whole, frac := math.Modf(t)
 	us := math.RoundToEven(frac * 1e6)
@@ -423,21 +428,20 @@ func pyFiletime(ft uint64) string {
 	}
 	tm := time.Unix(int64(whole), int64(us)*1000).UTC()
 	if tm.Year() < 1 || tm.Year() > 9999 {
-		return "0001-01-01 00:00:00" // python's datetime.min on ValueError
+		return append(dst, "0001-01-01 00:00:00"...) // python's datetime.min on ValueError
 	}
-	return pyDatetime(tm.Year(), int(tm.Month()), tm.Day(), tm.Hour(), tm.Minute(), tm.Second(), int(us))
+	return appendPyDatetime(dst, tm.Year(), int(tm.Month()), tm.Day(), tm.Hour(), tm.Minute(), tm.Second(), int(us))
 }
 
-// pySystemtime renders a SYSTEMTIME as python-evtx does (milliseconds land in the
+// appendPySystemtime renders a SYSTEMTIME as python-evtx does (milliseconds land in the
 // microsecond field, as its parser passes them).
-func pySystemtime(b []byte) string {
+func appendPySystemtime(dst, b []byte) []byte {
 	le := binary.LittleEndian
-	return pyDatetime(int(le.Uint16(b)), int(le.Uint16(b[2:])), int(le.Uint16(b[6:])),
+	return appendPyDatetime(dst, int(le.Uint16(b)), int(le.Uint16(b[2:])), int(le.Uint16(b[6:])),
 		int(le.Uint16(b[8:])), int(le.Uint16(b[10:])), int(le.Uint16(b[12:])), int(le.Uint16(b[14:])))
 }
 
-func pyDatetime(y, mo, d, h, mi, s, us int) string {
-	b := make([]byte, 0, 26)
+func appendPyDatetime(b []byte, y, mo, d, h, mi, s, us int) []byte {
 	b = pad(b, y, 4)
 	b = append(b, '-')
 	b = pad(b, mo, 2)
@@ -453,13 +457,16 @@ func pyDatetime(y, mo, d, h, mi, s, us int) string {
 		b = append(b, '.')
 		b = pad(b, us, 6)
 	}
-	return string(b)
+	return b
 }
 
 func pad(b []byte, v, width int) []byte {
-	s := strconv.Itoa(v)
-	for i := len(s); i < width; i++ {
-		b = append(b, '0')
+	n := len(b)
+	b = strconv.AppendInt(b, int64(v), 10)
+	for len(b)-n < width {
+		b = append(b, 0)
+		copy(b[n+1:], b[n:])
+		b[n] = '0'
 	}
-	return append(b, s...)
+	return b
 }
