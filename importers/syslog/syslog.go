@@ -6,7 +6,7 @@
 // messages.go; other programs' lines become "system" events with their message kept.
 //
 // The RFC 3164 frame is parsed by hand: it is the bulk of real files, and go-syslog's rfc3164
-// parser (v4.6.0, tried with optional PRI and RFC 3339 times) was about five times slower on the
+// parser (v4.6.0, tried with optional PRI and RFC 3339 times) was three to five times slower on the
 // loghub OpenSSH lines with six allocations a line against none (BenchmarkFrame3164), gave the
 // message "1]: " for an empty "sshd[1]: " message, and has a fixed-year option where a file
 // needs the year to follow it. RFC 5424 lines, with their structured data and escapes, go
