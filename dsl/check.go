@@ -96,6 +96,7 @@ func (c *checker) stage(st Stage) {
 		c.stats(s)
 	case *Eval:
 		for _, a := range s.Assigns {
+			c.checkName(a.Name)
 			t := c.expr(a.Expr)
 			if t == TypeNull {
 				t = TypeUnknown
@@ -155,6 +156,13 @@ func (c *checker) stage(st Stage) {
 	}
 }
 
+// checkName refuses names the compiler keeps for itself.
+func (c *checker) checkName(id *Ident) {
+	if strings.HasPrefix(id.Name, "__") {
+		c.errorf(id, "", "names starting with __ are reserved")
+	}
+}
+
 func (c *checker) unknownField(n Node, name string) {
 	hint := suggest(name, c.names())
 	if hint == "" && len(c.schema) <= 12 {
@@ -202,6 +210,7 @@ func (c *checker) stats(s *Stats) {
 		t := c.expr(k.Expr)
 		switch {
 		case k.As != nil:
+			c.checkName(k.As)
 			k.Name = k.As.Name
 		default:
 			if f, ok := k.Expr.(*FieldRef); ok {
@@ -231,6 +240,7 @@ func (c *checker) stats(s *Stats) {
 		t := c.call(a.Call, true)
 		switch {
 		case a.As != nil:
+			c.checkName(a.As)
 			a.Name = a.As.Name
 		case len(a.Call.Args) == 1:
 			if fr, ok := a.Call.Args[0].(*FieldRef); ok {

@@ -61,8 +61,12 @@ func Compile(ch *Checked) (out *Compiled, err error) {
 		}
 		fmt.Fprintf(&b, "%s AS (\n  %s\n)", cte.name, cte.body)
 	}
-	b.WriteString("\nSELECT * FROM " + c.prev)
-	if !c.ordered && len(c.order) > 0 {
+	b.WriteString("\nSELECT *")
+	if len(c.hidden) > 0 {
+		b.WriteString(" EXCLUDE (" + strings.Join(quoteAll(c.hidden), ", ") + ")")
+	}
+	b.WriteString(" FROM " + c.prev)
+	if len(c.order) > 0 {
 		b.WriteString(" ORDER BY " + c.orderBy())
 	}
 	return &Compiled{SQL: b.String(), Args: c.args, Columns: ch.Columns}, nil
@@ -76,13 +80,21 @@ type orderKey struct {
 }
 
 type compiler struct {
-	ch      *Checked
-	args    []any
-	ctes    []cte
-	prev    string     // name of the latest CTE
-	cols    []string   // columns of prev
-	order   []orderKey // the order rows are in, applied by head, dedup and the final SELECT
-	ordered bool       // prev is already in order (a fields stage dropped the order columns)
+	ch     *Checked
+	args   []any
+	ctes   []cte
+	prev   string     // name of the latest CTE
+	cols   []string   // columns of prev
+	order  []orderKey // the order rows are in, applied by head, dedup and the final SELECT
+	hidden []string   // columns of prev kept only to remember the order, dropped at the end
+}
+
+func quoteAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = quoteIdent(n)
+	}
+	return out
 }
 
 func (c *compiler) param(v any) string {
@@ -161,42 +173,7 @@ func (c *compiler) stage(st Stage) {
 			}
 		}
 	case *Fields:
-		names := make([]string, len(s.Names))
-		drop := map[string]bool{}
-		for i, n := range s.Names {
-			names[i] = quoteIdent(n.Name)
-			drop[n.Name] = true
-		}
-		var keep []string
-		for _, col := range c.cols {
-			if drop[col] == s.Drop {
-				keep = append(keep, col)
-			}
-		}
-		if !s.Drop {
-			keep = nil
-			for _, n := range s.Names {
-				keep = append(keep, n.Name)
-			}
-		}
-		sel := "SELECT " + strings.Join(names, ", ")
-		if s.Drop {
-			sel = "SELECT * EXCLUDE (" + strings.Join(names, ", ") + ")"
-		}
-		sel += " FROM " + c.prev
-		c.cols = keep
-		lost := false
-		for _, k := range c.order {
-			if !c.has(k.name) {
-				lost = true
-			}
-		}
-		if lost && !c.ordered {
-			// The columns that define the order are going: sort here, once.
-			sel += " ORDER BY " + c.orderBy()
-			c.ordered = true
-		}
-		c.add(sel)
+		c.fields(s)
 	case *Sort:
 		// No CTE of its own: the order is applied where it matters (head, dedup, the end), so
 		// rows are sorted once. Earlier order keys break ties, which makes sort stable.
@@ -213,32 +190,92 @@ func (c *compiler) stage(st Stage) {
 				order = append(order, k)
 			}
 		}
-		c.order, c.ordered = order, false
+		c.order = order
 	case *Head:
 		body := "SELECT * FROM " + c.prev
-		if len(c.order) > 0 && !c.ordered {
+		if len(c.order) > 0 {
 			body += " ORDER BY " + c.orderBy()
 		}
 		c.add(body + " LIMIT " + c.param(s.N.Value))
-		if c.ordered {
-			c.order = nil
-		}
 	case *Dedup:
 		keys := make([]string, len(s.Names))
 		for i, n := range s.Names {
 			keys[i] = quoteIdent(n.Name)
 		}
 		over := "PARTITION BY " + strings.Join(keys, ", ")
-		if len(c.order) > 0 && !c.ordered {
+		if len(c.order) > 0 {
 			over += " ORDER BY " + c.orderBy()
 		}
 		c.add("SELECT * FROM " + c.prev + " QUALIFY row_number() OVER (" + over + ") = 1")
 	}
 }
 
+// fields keeps or drops columns. When the columns that define the current order go, the order
+// is kept as a hidden row number, so head, dedup and the final SELECT can still use it.
+func (c *compiler) fields(s *Fields) {
+	named := map[string]bool{}
+	for _, n := range s.Names {
+		named[n.Name] = true
+	}
+	var keep []string
+	if s.Drop {
+		for _, col := range c.cols {
+			if !named[col] {
+				keep = append(keep, col)
+			}
+		}
+	} else {
+		for _, n := range s.Names {
+			keep = append(keep, n.Name)
+		}
+	}
+	kept := map[string]bool{}
+	for _, k := range keep {
+		kept[k] = true
+	}
+	var hidden []string
+	if s.Drop {
+		hidden = c.hidden // SELECT * EXCLUDE keeps them
+	}
+	var extra []string
+	lost := false
+	for _, k := range c.order {
+		if !kept[k.name] {
+			lost = true
+		}
+	}
+	if lost {
+		name := "__order" + strconv.Itoa(len(c.ctes)+1)
+		extra = append(extra, "row_number() OVER (ORDER BY "+c.orderBy()+") AS "+quoteIdent(name))
+		c.order = []orderKey{{name: name}}
+		hidden = append(hidden, name)
+	}
+	var sel string
+	if s.Drop {
+		sel = "SELECT * EXCLUDE (" + strings.Join(quoteAll(identNames(s.Names)), ", ") + ")"
+	} else {
+		sel = "SELECT " + strings.Join(quoteAll(keep), ", ")
+	}
+	for _, e := range extra {
+		sel += ", " + e
+	}
+	c.add(sel + " FROM " + c.prev)
+	c.cols = append(keep, hidden...)
+	c.hidden = hidden
+}
+
+// identNames lists the names in the order written.
+func identNames(names []*Ident) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n.Name
+	}
+	return out
+}
+
 func (c *compiler) stats(s *Stats) {
 	var sel, group []string
-	c.order, c.ordered = nil, false
+	c.order, c.hidden = nil, nil
 	var cols []string
 	from := c.prev
 	if s.Window != nil {

@@ -6,6 +6,6 @@ s2 AS (
   SELECT * FROM s1 QUALIFY row_number() OVER (PARTITION BY "user" ORDER BY "time", "id") = 1
 ),
 s3 AS (
-  SELECT "user", "src_ip" FROM s2 ORDER BY "time", "id"
+  SELECT "user", "src_ip", row_number() OVER (ORDER BY "time", "id") AS "__order3" FROM s2
 )
-SELECT * FROM s3
+SELECT * EXCLUDE ("__order3") FROM s3 ORDER BY "__order3"

@@ -6,6 +6,6 @@ s2 AS (
   SELECT * FROM s1 WHERE ("user" = $2)
 ),
 s3 AS (
-  SELECT * EXCLUDE ("raw", "fields", "message") FROM s2 ORDER BY "time", "id"
+  SELECT * EXCLUDE ("raw", "fields", "message") FROM s2
 )
-SELECT * FROM s3
+SELECT * FROM s3 ORDER BY "time", "id"
