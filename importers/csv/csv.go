@@ -187,6 +187,10 @@ type table struct {
 	header  []string
 	plan    guess.Plan
 	index   map[string]int // header name -> position
+
+	csvr *stdcsv.Reader // shared by the records while they agree with the framing
+	feed *feeder
+	fed  int64 // bytes fed to csvr
 }
 
 // line frames records: a line continues the current record while a quoted value is open. A
@@ -272,9 +276,7 @@ func nextRune(b []byte) rune {
 func (t *table) record() error {
 	raw := t.rec
 	t.rec = t.rec[:0]
-	r := stdcsv.NewReader(bytes.NewReader(raw))
-	r.Comma, r.LazyQuotes, r.FieldsPerRecord = t.delim, true, -1
-	fields, err := r.Read()
+	fields, err := t.split(raw)
 	l := importers.Line{Text: raw, Num: t.recLine, Offset: t.recOff}
 	if err != nil {
 		return t.sink.Reject(importers.RejectOf(l, fmt.Errorf("unreadable row: %v", err)))
@@ -287,6 +289,51 @@ func (t *table) record() error {
 		return t.sink.Reject(importers.RejectOf(l, err))
 	}
 	return t.sink.Event(importers.Record{Line: t.recLine, Offset: t.recOff}, ev)
+}
+
+// split cuts one framed record into fields with encoding/csv. One csv.Reader serves the
+// whole input, fed a record at a time: creating one per record costs more than the parsing.
+// Should the reader ever read the record differently from the framing (end it early, or ask
+// for more), it is dropped and the record is read alone by a fresh one.
+func (t *table) split(raw []byte) ([]string, error) {
+	if t.csvr == nil {
+		t.feed = &feeder{}
+		t.csvr = t.newReader(t.feed)
+		t.fed = 0
+	}
+	t.feed.b = append(append(t.feed.buf[:0], raw...), '\n')
+	t.feed.buf = t.feed.b[:0]
+	t.feed.eof = false
+	t.fed += int64(len(raw) + 1)
+	fields, err := t.csvr.Read()
+	if err == nil && !t.feed.eof && len(t.feed.b) == 0 && t.csvr.InputOffset() == t.fed {
+		return fields, nil
+	}
+	t.csvr = nil
+	return t.newReader(bytes.NewReader(raw)).Read()
+}
+
+func (t *table) newReader(r io.Reader) *stdcsv.Reader {
+	cr := stdcsv.NewReader(r)
+	cr.Comma, cr.LazyQuotes, cr.FieldsPerRecord = t.delim, true, -1
+	return cr
+}
+
+// feeder hands the shared csv.Reader one record, then io.EOF.
+type feeder struct {
+	b   []byte // what is left of the record
+	buf []byte // b's storage, reused
+	eof bool   // the reader asked for more than the record
+}
+
+func (f *feeder) Read(p []byte) (int, error) {
+	if len(f.b) == 0 {
+		f.eof = true
+		return 0, io.EOF
+	}
+	n := copy(p, f.b)
+	f.b = f.b[n:]
+	return n, nil
 }
 
 func (t *table) setHeader(fields []string) error {
