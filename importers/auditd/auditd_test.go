@@ -180,6 +180,8 @@ var recordTests = []struct {
 	{name: "bad serial", in: `type=SYSCALL msg=audit(1.0:x1): x=1`, err: "serial is not a number"},
 	{name: "bad time", in: `type=SYSCALL msg=audit(yesterday:1): x=1`, err: "neither epoch"},
 	{name: "bad type", in: `type=SYS{CALL msg=audit(1.0:1): x=1`, err: "not an audit record type"},
+	{name: "unclosed brace", in: `type=SOCKADDR msg=audit(1.0:12): saddr={`, typ: "SOCKADDR", serial: "12", time: "1970-01-01T00:00:01Z", fields: map[string]string{"saddr": ""}},
+	{name: "lone equals", in: `type=AVC msg=audit(1.0:13): = == =x x=`, typ: "AVC", serial: "13", time: "1970-01-01T00:00:01Z", fields: map[string]string{"text": "= = = = x", "x": ""}},
 	{name: "unclosed stamp", in: `type=SYSCALL msg=audit(1.0:1 x=1`, err: "no msg=audit"},
 }
 

@@ -158,13 +158,20 @@ func buildEvent(g *group) *event.Event {
 // message may repeat a key of its header inside msg='...').
 func recordFields(r *record) map[string]any {
 	m := make(map[string]any, len(r.fields))
+	var seen map[string]int // how many times a repeated key was seen
 	for _, f := range r.fields {
 		k := f.key
-		for n := 2; ; n++ {
-			if _, dup := m[k]; !dup {
-				break
+		if _, dup := m[k]; dup {
+			if seen == nil {
+				seen = map[string]int{}
 			}
-			k = f.key + "_" + strconv.Itoa(n)
+			for {
+				seen[f.key]++
+				k = f.key + "_" + strconv.Itoa(seen[f.key]+1)
+				if _, dup := m[k]; !dup {
+					break
+				}
+			}
 		}
 		m[k] = f.val
 	}
@@ -349,7 +356,7 @@ func commandLine(recs []*record) string {
 	if len(recs) == 0 {
 		return ""
 	}
-	args := map[string]string{}
+	args := map[string]*strings.Builder{}
 	argc := -1
 	for _, r := range recs {
 		for _, f := range r.fields {
@@ -359,11 +366,16 @@ func commandLine(recs []*record) string {
 				}
 				continue
 			}
-			if i := strings.IndexByte(f.key, '['); i > 0 {
-				args[f.key[:i]] += f.val // pieces arrive in order
-			} else {
-				args[f.key] = f.val
+			k := f.key
+			if i := strings.IndexByte(k, '['); i > 0 {
+				k = k[:i] // a piece of a long argument: pieces arrive in order
 			}
+			b := args[k]
+			if b == nil {
+				b = &strings.Builder{}
+				args[k] = b
+			}
+			b.WriteString(f.val)
 		}
 	}
 	var out []string
@@ -379,7 +391,7 @@ func commandLine(recs []*record) string {
 			}
 			continue
 		}
-		out = append(out, a)
+		out = append(out, a.String())
 	}
 	return strings.Join(out, " ")
 }

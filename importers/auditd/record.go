@@ -201,10 +201,11 @@ func parseFields(out []kv, typ string, s []byte, interpreted bool, depth int) []
 			val = cleanText(inner)
 		case len(s) > 0 && s[0] == '{':
 			end := bytes.IndexByte(s, '}')
-			if end < 0 {
-				end = len(s) - 1
+			if end < 0 { // unclosed: the rest of the line
+				val, s = cleanText(bytes.TrimSpace(s[1:])), nil
+			} else {
+				val, s = cleanText(bytes.TrimSpace(s[1:end])), s[end+1:]
 			}
-			val, s = cleanText(bytes.TrimSpace(s[1:end])), s[end+1:]
 		case interpreted && key == "proctitle":
 			val, s = cleanText(bytes.TrimRight(s, " ")), nil
 		default:
