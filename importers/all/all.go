@@ -4,6 +4,7 @@
 package all
 
 import (
+	_ "trawl/importers/auditd"
 	_ "trawl/importers/cef"
 	_ "trawl/importers/cloudtrail"
 	_ "trawl/importers/csv"

@@ -27,6 +27,7 @@ func TestDetect(t *testing.T) {
 		{"loghub/OpenSSH/OpenSSH_2k.log_structured.csv", "csv"},
 		{"mordor/windows/credential_access/psh_lsass_memory_dump_comsvcs_2020-10-18T19500924.json", "winjson"},
 		{"evtx-jsonl/evtx-attack/Credential Access/CA_DCSync_4662.evtx.jsonl", "winjson"},
+		{"mordor/linux/discovery/sh_arp_cache_2020-11-10074812.log", "auditd"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
