@@ -347,6 +347,25 @@ func TestHuge(t *testing.T) {
 	}
 }
 
+// TestTruncated: a file cut inside a group, inside a line: the records read so far are one
+// event, the cut line is a reject.
+func TestTruncated(t *testing.T) {
+	t.Parallel()
+	in := "type=SYSCALL msg=audit(1.0:1): arch=c000003e syscall=59 success=yes exe=\"/bin/sh\"\n" +
+		"type=EXECVE msg=audit(1.0:1): argc=2 a0=\"sh\" a1=\"-c\n" +
+		"type=PATH msg=au"
+	res := importertest.ReadBytes(t, Format{}, "in", []byte(in))
+	if res.Err != nil || len(res.Events) != 1 || len(res.Rejects) != 1 {
+		t.Fatalf("err %v, %d events, %d rejects", res.Err, len(res.Events), len(res.Rejects))
+	}
+	if ev := res.Events[0]; ev.CommandLine != "sh -c" || ev.Action != "process-start" {
+		t.Errorf("event %q %q", ev.CommandLine, ev.Action)
+	}
+	if res.Rejects[0].Line != 3 {
+		t.Errorf("reject %v", res.Rejects[0])
+	}
+}
+
 // TestManyFields: a record with more fields than maxFields keeps the rest as one field.
 func TestManyFields(t *testing.T) {
 	t.Parallel()

@@ -96,7 +96,7 @@ func parseRecord(line []byte) (record, error) {
 	// "): " in raw logs, ") : " in ausearch -i output.
 	s = bytes.TrimLeft(s, " ")
 	s = bytes.TrimPrefix(s, []byte(":"))
-	r.fields = parseFields(r.fields, r.typ, s, r.interpreted, 0)
+	r.fields = parseFields(make([]kv, 0, 32), r.typ, s, r.interpreted, 0)
 	return r, nil
 }
 
@@ -175,7 +175,10 @@ func parseFields(out []kv, typ string, s []byte, interpreted bool, depth int) []
 			s = s[k:]
 			continue
 		}
-		key := string(s[:k])
+		key, ok := commonKeys[string(s[:k])] // no allocation for the usual names
+		if !ok {
+			key = string(s[:k])
+		}
 		s = s[k+1:]
 		var val string
 		switch {
@@ -230,6 +233,20 @@ func parseFields(out []kv, typ string, s []byte, interpreted bool, depth int) []
 	}
 	return out
 }
+
+// commonKeys are the field names of the usual records, interned so that parsing them does not
+// allocate.
+var commonKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range strings.Fields(`arch syscall success exit a0 a1 a2 a3 items ppid pid auid uid gid
+		euid suid fsuid egid sgid fsgid tty ses comm exe subj key argc cwd item name inode dev mode
+		ouid ogid rdev nametype cap_fp cap_fi cap_fe cap_fver cap_frootid obj proctitle saddr op
+		acct hostname addr terminal res grantors unit id cmd msg ARCH SYSCALL AUID UID GID EUID
+		SUID FSUID EGID SGID FSGID OUID OGID SADDR ID`) {
+		m[k] = k
+	}
+	return m
+}()
 
 // hexFields are the fields auditd writes as hex when their text holds a space, a quote, a
 // control character or a byte above 0x7e (audit_log_untrustedstring). Other unquoted hex
