@@ -255,13 +255,12 @@ func appendNestedJSON(b []byte, e *Element) []byte {
 // that repeats is written once, where it first appears, with the value of its last element,
 // as a Python dict built from the elements would hold it.
 func appendObjectJSON(b []byte, e *Element, key func(*Element) string) []byte {
-	kids := make([]*Element, 0, 32)
+	var kidsBuf [32]*Element
+	var keysBuf [32]string
+	kids, keys := kidsBuf[:0], keysBuf[:0]
 	for c := range e.Elems() {
 		kids = append(kids, c)
-	}
-	keys := make([]string, len(kids))
-	for i, c := range kids {
-		keys[i] = key(c)
+		keys = append(keys, key(c))
 	}
 	last := lastIndex(keys)
 	o := jsonObj{b: append(b, '{'), first: true}

@@ -46,8 +46,18 @@ func (r *Record) Windows() *windows.Record {
 			w.UserID, _ = e.Attr("UserID")
 		}
 	}
-	w.Data = map[string]any{}
-	if ed := r.Root.Child("EventData"); ed != nil {
+	ed, ud := r.Root.Child("EventData"), r.Root.Child("UserData")
+	n := 0
+	for range ed.Elems() {
+		n++
+	}
+	for wrap := range ud.Elems() {
+		for range wrap.Elems() {
+			n++
+		}
+	}
+	w.Data = make(map[string]any, n)
+	if ed != nil {
 		unnamed := 0
 		for e := range ed.Elems() {
 			k, ok := e.Attr("Name")
@@ -63,7 +73,7 @@ func (r *Record) Windows() *windows.Record {
 			w.Data[k] = dataValue(e)
 		}
 	}
-	if ud := r.Root.Child("UserData"); ud != nil {
+	if ud != nil {
 		for wrap := range ud.Elems() {
 			if !wrap.HasChildren() {
 				if t := wrap.Text(); t != "" {
