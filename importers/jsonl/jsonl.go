@@ -12,8 +12,8 @@ package jsonl
 import (
 	"context"
 	"errors"
+	"hash/maphash"
 	"sort"
-	"strings"
 
 	"trawl/event"
 	"trawl/importers"
@@ -107,35 +107,40 @@ func flatten(out map[string]any, prefix string, obj map[string]any, depth int) {
 }
 
 // planCache keeps the mapping plan of the record shapes seen so far: JSON lines from one
-// source repeat a handful of shapes, and choosing a plan costs more than using it.
+// source repeat a handful of shapes, and choosing a plan costs more than using it. A shape is
+// known by the sum of its paths' hashes and their number, so the paths need no sorting; two
+// shapes meeting on one key is a 2^-64 chance, and would only cost a guessed column.
 type planCache struct {
 	explicit guess.Explicit
-	plans    map[string]guess.Plan
-	names    []string
-	key      strings.Builder
+	seed     maphash.Seed
+	plans    map[shapeKey]guess.Plan
+}
+
+type shapeKey struct {
+	sum uint64
+	n   int
 }
 
 const maxPlans = 256
 
 func (c *planCache) get(leaves map[string]any) guess.Plan {
-	c.names = c.names[:0]
+	if c.plans == nil || len(c.plans) >= maxPlans {
+		c.plans = map[shapeKey]guess.Plan{}
+		c.seed = maphash.MakeSeed()
+	}
+	key := shapeKey{n: len(leaves)}
 	for k := range leaves {
-		c.names = append(c.names, k)
+		key.sum += maphash.String(c.seed, k)
 	}
-	sort.Strings(c.names)
-	c.key.Reset()
-	for _, n := range c.names {
-		c.key.WriteString(n)
-		c.key.WriteByte(0)
-	}
-	key := c.key.String()
 	if p, ok := c.plans[key]; ok {
 		return p
 	}
-	p := guess.Build(c.names, c.explicit)
-	if c.plans == nil || len(c.plans) >= maxPlans {
-		c.plans = map[string]guess.Plan{}
+	names := make([]string, 0, len(leaves))
+	for k := range leaves {
+		names = append(names, k)
 	}
+	sort.Strings(names)
+	p := guess.Build(names, c.explicit)
 	c.plans[key] = p
 	return p
 }
