@@ -12,13 +12,14 @@ import (
 
 // GenerateCmd writes synthetic logs for a small company with embedded attacks.
 type GenerateCmd struct {
-	Scenario []string  `help:"Attack scenarios to embed, comma-separated: all, none, or any of ssh-bruteforce, password-spray, encoded-powershell, beaconing, lsass-access, new-service, insider-exfil." default:"all" sep:","`
-	Events   int       `help:"Total number of log records to write (baseline plus attacks)." default:"50000"`
-	Seed     uint64    `help:"Random seed: the same seed and flags give the same bytes." default:"1"`
-	Start    time.Time `help:"First instant of the simulated period (RFC 3339, UTC)." default:"2026-03-02T00:00:00Z" format:"2006-01-02T15:04:05Z07:00"`
-	Days     int       `help:"Length of the simulated period in days." default:"7"`
-	Gzip     bool      `help:"Compress each log file (.gz); the ground truth stays plain JSON."`
-	Out      string    `help:"Output folder (created when missing; existing files are overwritten)." required:"" type:"path"`
+	Scenario   []string  `help:"Attack scenarios to embed, comma-separated: all, none, or any of ssh-bruteforce, password-spray, encoded-powershell, beaconing, lsass-access, new-service, insider-exfil." default:"all" sep:","`
+	Events     int       `help:"Total number of log records to write (baseline plus attacks)." default:"50000"`
+	Seed       uint64    `help:"Random seed: the same seed and flags give the same bytes." default:"1"`
+	Start      time.Time `help:"First instant of the simulated period (RFC 3339, UTC)." default:"2026-03-02T00:00:00Z" format:"2006-01-02T15:04:05Z07:00"`
+	Days       int       `help:"Length of the simulated period in days." default:"7"`
+	SyslogTime string    `help:"auth.log timestamps: rfc3164 (Mar  2 08:15:01, no year) or rfc3339 (rsyslog high precision)." enum:"rfc3164,rfc3339" default:"rfc3164"`
+	Gzip       bool      `help:"Compress each log file (.gz); the ground truth stays plain JSON."`
+	Out        string    `help:"Output folder (created when missing; existing files are overwritten)." required:"" type:"path"`
 }
 
 func (c *GenerateCmd) Run(g *Globals) error {
@@ -30,7 +31,7 @@ func (c *GenerateCmd) Run(g *Globals) error {
 		open = generate.GzipOpener(open)
 	}
 	begun := time.Now()
-	sum, err := generate.Run(g.Ctx, generate.Config{Scenarios: c.Scenario, Events: c.Events, Seed: c.Seed, Start: c.Start, Days: c.Days},
+	sum, err := generate.Run(g.Ctx, generate.Config{Scenarios: c.Scenario, Events: c.Events, Seed: c.Seed, Start: c.Start, Days: c.Days, SyslogTime: c.SyslogTime},
 		open)
 	if err != nil {
 		return err

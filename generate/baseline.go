@@ -101,7 +101,6 @@ func (g *gen) baseline(ctx context.Context) error {
 	var sec float64 // seconds since start
 	acts, evs := int64(0), int64(0)
 	meanEv := 3.0
-	var scale float64
 	for g.baseLeft > 0 {
 		if acts%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -111,14 +110,11 @@ func (g *gen) baseline(ctx context.Context) error {
 				return fmt.Errorf("writing output: %w", err)
 			}
 		}
-		if acts%64 == 0 {
-			if acts >= 1024 {
-				meanEv = float64(evs) / float64(acts)
-			}
-			// Expected activities left = remaining weight-seconds / scale.
-			rem := math.Max(remaining(sec), 60)
-			scale = meanEv * rem / float64(g.baseLeft)
+		if acts >= 64 {
+			meanEv = float64(evs) / float64(acts)
 		}
+		// Expected activities left = remaining weight-seconds / scale.
+		scale := meanEv * math.Max(remaining(sec), 60) / float64(g.baseLeft)
 		// Advance by an exponential amount of weight-seconds.
 		e := g.r.ExpFloat64() * scale
 		for {

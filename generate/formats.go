@@ -6,14 +6,20 @@ import (
 	"time"
 )
 
-// syslog writes one RFC 3164 auth.log line: "Mar  2 08:15:01 bastion01 sshd[1234]: msg".
+// syslog writes one auth.log line: "Mar  2 08:15:01 bastion01 sshd[1234]: msg" (or with an
+// RFC 3339 time in place of the RFC 3164 one, as rsyslog's high-precision template writes).
 // pid 0 leaves the [pid] out, as sudo does.
 func (g *gen) syslog(t time.Time, h *host, prog string, pid int, msg string) {
 	if !g.allow() {
 		return
 	}
 	s := g.auth
-	b := appendSyslogTime(s.buf(), t)
+	var b []byte
+	if g.cfg.SyslogTime == "rfc3339" {
+		b = append(appendISO(s.buf(), t, 'T', 6), "+00:00"...)
+	} else {
+		b = appendSyslogTime(s.buf(), t)
+	}
 	b = append(b, ' ')
 	b = append(b, h.Name...)
 	b = append(b, ' ')

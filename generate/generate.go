@@ -35,6 +35,10 @@ type Config struct {
 	// (7 when zero).
 	Start time.Time
 	Days  int
+	// SyslogTime is the auth.log timestamp: "rfc3164" ("Mar  2 08:15:01", no year; the
+	// default) or "rfc3339" ("2026-03-02T08:15:01.123456+00:00", rsyslog's high-precision
+	// format, the default on current Debian and Ubuntu).
+	SyslogTime string
 }
 
 // Truth is the ground truth of one embedded scenario, as written to scenarios.json.
@@ -46,7 +50,7 @@ type Truth struct {
 	Start       time.Time           `json:"start"`
 	End         time.Time           `json:"end"`
 	Events      int64               `json:"events"`
-	Files       []string            `json:"files"`
+	Files       []string            `json:"files"` // output names, before any .gz suffix
 	Entities    map[string][]string `json:"entities"`
 }
 
@@ -158,6 +162,13 @@ func newGen(cfg Config, open Opener) (*gen, error) {
 	}
 	if cfg.Days < 1 || cfg.Days > 366 {
 		return nil, fmt.Errorf("days must be between 1 and 366, not %d", cfg.Days)
+	}
+	switch cfg.SyslogTime {
+	case "":
+		cfg.SyslogTime = "rfc3164"
+	case "rfc3164", "rfc3339":
+	default:
+		return nil, fmt.Errorf("syslog time must be rfc3164 or rfc3339, not %q", cfg.SyslogTime)
 	}
 	defs, err := selectScenarios(cfg.Scenarios)
 	if err != nil {

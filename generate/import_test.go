@@ -70,6 +70,22 @@ func TestImportersReadOutput(t *testing.T) {
 		}
 		perFormat[f.Name()] += int64(len(res.Events))
 	}
+	// The RFC 3339 flavour of auth.log needs no year option.
+	fs3339, _ := generateMem(t, Config{Events: 3000, Seed: 11, SyslogTime: "rfc3339"})
+	data := fs3339.files[AuthLog].Bytes()
+	f, err := importers.Detect(data[:min(len(data), importers.SniffSize)])
+	if err != nil || f.Name() != "syslog" {
+		t.Fatalf("rfc3339 auth.log detected as %v (%v)", f, err)
+	}
+	res := importertest.ReadBytes(t, f, AuthLog, data)
+	if res.Err != nil || len(res.Rejects) > 0 || len(res.Events) != len(fs3339.lines(AuthLog)) {
+		t.Errorf("rfc3339 auth.log: %v, %d rejects, %d events for %d lines", res.Err, len(res.Rejects), len(res.Events), len(fs3339.lines(AuthLog)))
+	}
+	for i := range res.Events {
+		if tm := res.Events[i].Time; tm.Before(sum.Start) || tm.After(sum.End.Add(time.Hour)) {
+			t.Fatalf("rfc3339 auth.log event %d at %s", i, tm)
+		}
+	}
 	var total int64
 	for _, n := range perFormat {
 		total += n
