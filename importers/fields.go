@@ -69,20 +69,16 @@ func RejectOf(l Line, err error) Reject {
 }
 
 // DecodeObject parses one JSON object, keeping numbers as json.Number so that large integers
-// and their spelling survive. Anything but an object is an error.
+// and their spelling survive. Anything but an object is an error, as is anything after it.
+// The result is what encoding/json's Decoder with UseNumber gives (see jsondecode.go).
 func DecodeObject(b []byte) (map[string]any, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || b[0] != '{' {
 		return nil, errors.New("not a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
+	m, err := decodeJSONObject(b)
+	if err != nil {
 		return nil, fmt.Errorf("invalid JSON: %v", err)
-	}
-	if dec.More() {
-		return nil, errors.New("invalid JSON: data after the object")
 	}
 	return m, nil
 }

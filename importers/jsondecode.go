@@ -1,0 +1,455 @@
+package importers
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"sync"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// This file is the JSON reader behind DecodeObject, the hot path of every JSON import. It
+// gives what encoding/json's Decoder with UseNumber gives when decoding into map[string]any
+// (objects as map[string]any, arrays as []any, strings, json.Number as written, bool, nil;
+// the last of duplicate keys wins; invalid UTF-8 in strings becomes U+FFFD; lone surrogates in
+// \u escapes become U+FFFD; at most 10000 levels of nesting), with the same error texts, but
+// several times faster and with a third of the allocations: the input is copied to a string
+// once and strings without escapes and numbers are slices of that copy, and each object or
+// array is built once at its end with its final size. It does not recurse, so deep input
+// cannot exhaust the stack. FuzzDecodeObject checks it against encoding/json.
+
+// maxJSONDepth is encoding/json's nesting limit.
+const maxJSONDepth = 10000
+
+// errJSONEOF is what encoding/json's Decoder reports for input that ends inside the value.
+var errJSONEOF = errors.New("unexpected EOF")
+
+// errDataAfter is the error for anything but white space after the object.
+var errDataAfter = errors.New("data after the object")
+
+// jsonFrame is an object or array being read: where its keys and values start on the
+// decoder's stacks.
+type jsonFrame struct {
+	obj          bool
+	kbase, vbase int
+}
+
+// objDecoder holds the stacks of one decoding; it is pooled so that they are reused.
+type objDecoder struct {
+	s      string   // the input (a private copy)
+	keys   []string // keys of the open objects, innermost last
+	vals   []any    // values of the open objects and arrays, innermost last
+	frames []jsonFrame
+	buf    []byte // unescaping
+}
+
+var objDecoders = sync.Pool{New: func() any { return new(objDecoder) }}
+
+// decodeJSONObject decodes b, which starts with '{' and has no white space at either end.
+func decodeJSONObject(b []byte) (map[string]any, error) {
+	d := objDecoders.Get().(*objDecoder)
+	d.s = string(b)
+	m, err := d.run()
+	d.s = ""
+	if err != nil {
+		clear(d.keys[:cap(d.keys)])
+		clear(d.vals[:cap(d.vals)])
+		d.keys, d.vals, d.frames = d.keys[:0], d.vals[:0], d.frames[:0]
+	}
+	// Keep only modest scratch space in the pool: one huge line must not pin its memory.
+	if cap(d.vals) <= 1<<14 && cap(d.keys) <= 1<<14 && cap(d.frames) <= 1<<10 && cap(d.buf) <= 1<<16 {
+		objDecoders.Put(d)
+	}
+	return m, err
+}
+
+// jsonSyntaxError is encoding/json's text for an unexpected byte c, with what was expected.
+func jsonSyntaxError(c byte, context string) error {
+	return errors.New("invalid character " + quoteChar(c) + " " + context)
+}
+
+// quoteChar formats c as encoding/json does in its errors.
+func quoteChar(c byte) string {
+	switch c {
+	case '\'':
+		return `'\''`
+	case '"':
+		return `'"'`
+	}
+	s := strconv.Quote(string(rune(c)))
+	return "'" + s[1:len(s)-1] + "'"
+}
+
+// skipSpace returns the index of the first byte at or after i that is not JSON white space.
+func skipSpace(s string, i int) int {
+	for i < len(s) {
+		switch s[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// run reads the object at the start of d.s and checks nothing follows it.
+func (d *objDecoder) run() (map[string]any, error) {
+	s := d.s
+	i := 0
+	var err error
+	for {
+		// Read one value at i.
+		i = skipSpace(s, i)
+		if i >= len(s) {
+			return nil, errJSONEOF
+		}
+		var v any
+		switch c := s[i]; c {
+		case '{', '[':
+			if len(d.frames) >= maxJSONDepth {
+				return nil, jsonSyntaxError(c, "exceeded max depth")
+			}
+			i = skipSpace(s, i+1)
+			if i >= len(s) {
+				return nil, errJSONEOF
+			}
+			if c == '[' {
+				if s[i] == ']' {
+					i++
+					v = []any{}
+					break
+				}
+				d.frames = append(d.frames, jsonFrame{vbase: len(d.vals)})
+				continue
+			}
+			if s[i] == '}' {
+				i++
+				v = map[string]any{}
+				break
+			}
+			d.frames = append(d.frames, jsonFrame{obj: true, kbase: len(d.keys), vbase: len(d.vals)})
+			if i, err = d.key(i); err != nil {
+				return nil, err
+			}
+			continue
+		case '"':
+			var str string
+			if str, i, err = d.str(i); err != nil {
+				return nil, err
+			}
+			v = str
+		case 't':
+			if i, err = literal(s, i, "true"); err != nil {
+				return nil, err
+			}
+			v = true
+		case 'f':
+			if i, err = literal(s, i, "false"); err != nil {
+				return nil, err
+			}
+			v = false
+		case 'n':
+			if i, err = literal(s, i, "null"); err != nil {
+				return nil, err
+			}
+			v = nil
+		default:
+			if c != '-' && (c < '0' || c > '9') {
+				return nil, jsonSyntaxError(c, "looking for beginning of value")
+			}
+			start := i
+			if i, err = number(s, i); err != nil {
+				return nil, err
+			}
+			v = json.Number(s[start:i])
+		}
+
+		// Have a value: add it to the innermost container, closing containers that end here.
+	have:
+		for {
+			n := len(d.frames)
+			if n == 0 {
+				if i = skipSpace(s, i); i < len(s) {
+					return nil, errDataAfter
+				}
+				return v.(map[string]any), nil
+			}
+			d.vals = append(d.vals, v)
+			f := &d.frames[n-1]
+			if i = skipSpace(s, i); i >= len(s) {
+				return nil, errJSONEOF
+			}
+			c := s[i]
+			i++
+			switch {
+			case c == ',' && f.obj:
+				if i, err = d.key(skipSpace(s, i)); err != nil {
+					return nil, err
+				}
+				break have
+			case c == ',':
+				break have
+			case c == '}' && f.obj:
+				v = d.closeObject(f)
+			case c == ']' && !f.obj:
+				v = d.closeArray(f)
+			case f.obj:
+				return nil, jsonSyntaxError(c, "after object key:value pair")
+			default:
+				return nil, jsonSyntaxError(c, "after array element")
+			}
+			d.frames = d.frames[:n-1]
+		}
+	}
+}
+
+// closeObject builds the innermost object from the stacks and pops its entries.
+func (d *objDecoder) closeObject(f *jsonFrame) map[string]any {
+	keys, vals := d.keys[f.kbase:], d.vals[f.vbase:]
+	m := make(map[string]any, len(vals))
+	for k, v := range vals {
+		m[keys[k]] = v // a repeated key: the last one wins, as with encoding/json
+	}
+	clear(keys)
+	clear(vals)
+	d.keys, d.vals = d.keys[:f.kbase], d.vals[:f.vbase]
+	return m
+}
+
+// closeArray builds the innermost array from the stack and pops its values.
+func (d *objDecoder) closeArray(f *jsonFrame) []any {
+	vals := d.vals[f.vbase:]
+	a := make([]any, len(vals))
+	copy(a, vals)
+	clear(vals)
+	d.vals = d.vals[:f.vbase]
+	return a
+}
+
+// key reads an object key and its colon at i, pushing the key; it returns the index after the
+// colon.
+func (d *objDecoder) key(i int) (int, error) {
+	s := d.s
+	if i >= len(s) {
+		return i, errJSONEOF
+	}
+	if s[i] != '"' {
+		return i, jsonSyntaxError(s[i], "looking for beginning of object key string")
+	}
+	k, i, err := d.str(i)
+	if err != nil {
+		return i, err
+	}
+	if i = skipSpace(s, i); i >= len(s) {
+		return i, errJSONEOF
+	}
+	if s[i] != ':' {
+		return i, jsonSyntaxError(s[i], "after object key")
+	}
+	d.keys = append(d.keys, k)
+	return i + 1, nil
+}
+
+// plainString marks the bytes that a string can hold as they are: not the quote, the
+// backslash or a control character. Bytes from 0x80 are plain here and checked as UTF-8 once
+// the string ends.
+var plainString = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// str reads the string whose opening quote is at i, returning its text and the index after
+// the closing quote. A string without escapes that is valid UTF-8 is a slice of the input.
+func (d *objDecoder) str(i int) (string, int, error) {
+	s := d.s
+	start := i + 1
+	j := start
+	for j < len(s) && plainString[s[j]] {
+		j++
+	}
+	if j >= len(s) {
+		return "", j, errJSONEOF
+	}
+	if s[j] == '"' && utf8.ValidString(s[start:j]) {
+		return s[start:j], j + 1, nil
+	}
+	if s[j] < 0x20 {
+		return "", j, jsonSyntaxError(s[j], "in string literal")
+	}
+	return d.unquote(start)
+}
+
+// unquote reads the string from start (just after its opening quote), unescaping it and
+// replacing invalid UTF-8 as encoding/json does.
+func (d *objDecoder) unquote(start int) (string, int, error) {
+	s := d.s
+	b := d.buf[:0]
+	defer func() { d.buf = b[:0] }()
+	j := start
+	for j < len(s) {
+		c := s[j]
+		switch {
+		case c == '"':
+			return string(b), j + 1, nil
+		case c == '\\':
+			j++
+			if j >= len(s) {
+				return "", j, errJSONEOF
+			}
+			c = s[j]
+			j++
+			switch c {
+			case '"', '\\', '/':
+				b = append(b, c)
+			case 'b':
+				b = append(b, '\b')
+			case 'f':
+				b = append(b, '\f')
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 't':
+				b = append(b, '\t')
+			case 'u':
+				var rr rune
+				for k := 0; k < 4; k++ {
+					if j >= len(s) {
+						return "", j, errJSONEOF
+					}
+					h := unhex(s[j])
+					if h < 0 {
+						return "", j, jsonSyntaxError(s[j], `in \u hexadecimal character escape`)
+					}
+					rr = rr<<4 | h
+					j++
+				}
+				if utf16.IsSurrogate(rr) {
+					// A pair is two escapes; anything else is one U+FFFD, and the next
+					// escape is read on its own.
+					if dec := utf16.DecodeRune(rr, getu4(s[j:])); dec != unicode.ReplacementChar {
+						b = utf8.AppendRune(b, dec)
+						j += 6
+						continue
+					}
+					rr = unicode.ReplacementChar
+				}
+				b = utf8.AppendRune(b, rr)
+			default:
+				return "", j - 1, jsonSyntaxError(c, "in string escape code")
+			}
+		case c < 0x20:
+			return "", j, jsonSyntaxError(c, "in string literal")
+		case c < utf8.RuneSelf:
+			// copy the run of plain ASCII at once
+			k := j + 1
+			for k < len(s) && s[k] < utf8.RuneSelf && plainString[s[k]] {
+				k++
+			}
+			b = append(b, s[j:k]...)
+			j = k
+		default:
+			r, size := utf8.DecodeRuneInString(s[j:])
+			b = utf8.AppendRune(b, r) // an invalid byte gives U+FFFD
+			j += size
+		}
+	}
+	return "", j, errJSONEOF
+}
+
+// unhex is the value of the hexadecimal digit c, or -1.
+func unhex(c byte) rune {
+	switch {
+	case '0' <= c && c <= '9':
+		return rune(c - '0')
+	case 'a' <= c && c <= 'f':
+		return rune(c - 'a' + 10)
+	case 'A' <= c && c <= 'F':
+		return rune(c - 'A' + 10)
+	}
+	return -1
+}
+
+// getu4 decodes a \uXXXX escape at the start of s, or returns -1.
+func getu4(s string) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range []byte(s[2:6]) {
+		h := unhex(c)
+		if h < 0 {
+			return -1
+		}
+		r = r<<4 | h
+	}
+	return r
+}
+
+// literal checks that the literal word (true, false, null) is at i and returns the index
+// after it.
+func literal(s string, i int, word string) (int, error) {
+	for k := 1; k < len(word); k++ {
+		if i+k >= len(s) {
+			return i + k, errJSONEOF
+		}
+		if s[i+k] != word[k] {
+			return i + k, jsonSyntaxError(s[i+k], "in literal "+word+" (expecting "+quoteChar(word[k])+")")
+		}
+	}
+	return i + len(word), nil
+}
+
+// number checks the number at i against the JSON grammar and returns the index after it.
+func number(s string, i int) (int, error) {
+	if s[i] == '-' {
+		i++
+		if i >= len(s) {
+			return i, errJSONEOF
+		}
+	}
+	switch c := s[i]; {
+	case c == '0':
+		i++
+	case '1' <= c && c <= '9':
+		i++
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+	default:
+		return i, jsonSyntaxError(c, "in numeric literal")
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if i >= len(s) {
+			return i, errJSONEOF
+		}
+		if s[i] < '0' || s[i] > '9' {
+			return i, jsonSyntaxError(s[i], "after decimal point in numeric literal")
+		}
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i >= len(s) {
+			return i, errJSONEOF
+		}
+		if s[i] < '0' || s[i] > '9' {
+			return i, jsonSyntaxError(s[i], "in exponent of numeric literal")
+		}
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+	}
+	return i, nil
+}
