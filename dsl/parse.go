@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ func Parse(src string) (q *Query, err error) {
 		}
 		return nil, Errors{{Stage: "parse", Span: spanAt(src, off, off+1), Msg: "query is not valid UTF-8"}}
 	}
+	if e := checkNesting(src); e != nil {
+		return nil, Errors{e}
+	}
 	if strings.TrimSpace(stripComments(src)) == "" {
 		return nil, Errors{{Stage: "parse", Span: spanAt(src, 0, 0), Msg: "empty query", Hint: `start with an event category, e.g. logon | where outcome == "failure"`}}
 	}
@@ -48,12 +52,48 @@ func Parse(src string) (q *Query, err error) {
 	if perr != nil {
 		return nil, Errors{parseError(src, perr)}
 	}
-	l := &lowerer{src: src}
+	l := &lowerer{src: src, lines: newLineIndex(src)}
 	q = l.query(g)
 	if len(l.errs) > 0 {
 		return nil, l.errs.sorted()
 	}
 	return q, nil
+}
+
+// MaxNesting bounds how deeply parentheses, brackets and prefix operators (not, -) may nest.
+const MaxNesting = 100
+
+// checkNesting refuses queries nested deeper than MaxNesting before the parser recurses into them.
+func checkNesting(src string) *Error {
+	toks, err := huntLexer.LexString("", src)
+	if err != nil {
+		return nil // the parser reports lexing errors with better context
+	}
+	syms := huntLexer.Symbols()
+	depth, prefix := 0, 0
+	for {
+		t, err := toks.Next()
+		if err != nil || t.EOF() {
+			return nil
+		}
+		if t.Type == syms["Comment"] || t.Type == syms["Whitespace"] {
+			continue
+		}
+		switch v := strings.ToLower(t.Value); v {
+		case "(", "[":
+			depth++
+		case ")", "]":
+			depth--
+		}
+		if v := strings.ToLower(t.Value); v == "not" || v == "-" {
+			prefix++
+		} else {
+			prefix = 0
+		}
+		if depth+prefix > MaxNesting {
+			return &Error{Stage: "parse", Span: spanAt(src, t.Pos.Offset, t.Pos.Offset+len(t.Value)), Msg: fmt.Sprintf("expression nested more than %d deep", MaxNesting), Hint: "split it with eval, or simplify it"}
+		}
+	}
 }
 
 func stripComments(src string) string {
@@ -247,13 +287,48 @@ func posAt(src string, off int) Pos {
 	return Pos{Offset: off, Line: strings.Count(src[:off], "\n") + 1, Col: utf8.RuneCountInString(src[ls:off]) + 1}
 }
 
-// lowerer turns grammar structs into the AST, collecting literal errors.
-type lowerer struct {
-	src  string
-	errs Errors
+// lineIndex answers offset → line and column in constant time, so lowering a large query is
+// linear: it records where each line starts and how many runes precede each byte.
+type lineIndex struct {
+	starts []int   // byte offset of each line's first byte
+	runes  []int32 // runes[i]: runes in src[:i]
 }
 
-func (l *lowerer) span(p, e lexer.Position) Span { return spanAt(l.src, p.Offset, e.Offset) }
+func newLineIndex(src string) *lineIndex {
+	ix := &lineIndex{starts: []int{0}, runes: make([]int32, len(src)+1)}
+	var n int32
+	for i := 0; i < len(src); i++ {
+		ix.runes[i] = n
+		if src[i]&0xC0 != 0x80 { // not a UTF-8 continuation byte
+			n++
+		}
+		if src[i] == '\n' {
+			ix.starts = append(ix.starts, i+1)
+		}
+	}
+	ix.runes[len(src)] = n
+	return ix
+}
+
+func (ix *lineIndex) pos(off int) Pos {
+	off = min(max(off, 0), len(ix.runes)-1)
+	line := sort.SearchInts(ix.starts, off+1) // lines starting at or before off
+	start := ix.starts[line-1]
+	return Pos{Offset: off, Line: line, Col: int(ix.runes[off]-ix.runes[start]) + 1}
+}
+
+// lowerer turns grammar structs into the AST, collecting literal errors.
+type lowerer struct {
+	src   string
+	lines *lineIndex
+	errs  Errors
+}
+
+func (l *lowerer) span(p, e lexer.Position) Span { return l.spanAt(p.Offset, e.Offset) }
+
+func (l *lowerer) spanAt(start, end int) Span {
+	return Span{Start: l.lines.pos(start), End: l.lines.pos(max(start, end))}
+}
 
 func (l *lowerer) errorf(sp Span, hint, format string, args ...any) {
 	l.errs = append(l.errs, &Error{Stage: "parse", Span: sp, Msg: fmt.Sprintf(format, args...), Hint: hint})
@@ -430,7 +505,7 @@ func (l *lowerer) pred(g *gPred) Expr {
 	sp := l.span(g.Pos, g.EndPos)
 	switch {
 	case t.Cmp != "":
-		return &Binary{Span: sp, Op: t.Cmp, OpPos: spanAt(l.src, t.Pos.Offset, t.Pos.Offset+len(t.Cmp)), L: x, R: l.add(t.Right)}
+		return &Binary{Span: sp, Op: t.Cmp, OpPos: l.spanAt(t.Pos.Offset, t.Pos.Offset+len(t.Cmp)), L: x, R: l.add(t.Right)}
 	case t.Is != nil:
 		return &IsNull{Span: sp, X: x, Not: t.Is.Not}
 	case t.In != nil:
@@ -485,7 +560,7 @@ func (l *lowerer) add(g *gAdd) Expr {
 	x := l.mul(g.Left)
 	for _, r := range g.Right {
 		y := l.mul(r.Right)
-		x = &Binary{Span: Span{Start: x.NodeSpan().Start, End: y.NodeSpan().End}, Op: r.Op, OpPos: spanAt(l.src, r.Pos.Offset, r.Pos.Offset+1), L: x, R: y}
+		x = &Binary{Span: Span{Start: x.NodeSpan().Start, End: y.NodeSpan().End}, Op: r.Op, OpPos: l.spanAt(r.Pos.Offset, r.Pos.Offset+1), L: x, R: y}
 	}
 	return x
 }
@@ -494,7 +569,7 @@ func (l *lowerer) mul(g *gMul) Expr {
 	x := l.unary(g.Left)
 	for _, r := range g.Right {
 		y := l.unary(r.Right)
-		x = &Binary{Span: Span{Start: x.NodeSpan().Start, End: y.NodeSpan().End}, Op: r.Op, OpPos: spanAt(l.src, r.Pos.Offset, r.Pos.Offset+1), L: x, R: y}
+		x = &Binary{Span: Span{Start: x.NodeSpan().Start, End: y.NodeSpan().End}, Op: r.Op, OpPos: l.spanAt(r.Pos.Offset, r.Pos.Offset+1), L: x, R: y}
 	}
 	return x
 }
@@ -570,7 +645,7 @@ func (l *lowerer) literal(g *gLiteral) *Literal {
 		lit.Kind, lit.Text = LitString, *g.String
 		s, bad, err := unquote(*g.String)
 		if err != nil {
-			l.errorf(spanAt(l.src, sp.Start.Offset+bad, sp.Start.Offset+bad+2), `inside "..." only \" \\ \n \r \t \0 and \u{...} are escapes; write regexes and Windows paths in single quotes: 'C:\Windows'`, "%v", err)
+			l.errorf(l.spanAt(sp.Start.Offset+bad, sp.Start.Offset+bad+2), `inside "..." only \" \\ \n \r \t \0 and \u{...} are escapes; write regexes and Windows paths in single quotes: 'C:\Windows'`, "%v", err)
 		}
 		lit.Value = s
 	case g.RawString != nil:
