@@ -107,7 +107,6 @@ type stream struct {
 	ctHour    int64
 	ctCount   int
 	ctRand    *rand.Rand
-	files     []string
 }
 
 func newStream(name string, kind streamKind, open Opener, out *writer) *stream {
@@ -219,7 +218,6 @@ func (s *stream) openFile(name string) error {
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", name, err)
 	}
-	s.files = append(s.files, name)
 	s.c = wc
 	if s.chunk == nil {
 		s.chunk = s.out.buffer()

@@ -137,6 +137,9 @@ func hex(n int) string { return "0x" + strconv.FormatInt(int64(n), 16) }
 
 func sysmonTime(t time.Time) string { return string(appendISO(nil, t, ' ', 3)) }
 
+// integrityLabels maps Sysmon's IntegrityLevel to the mandatory label SID of 4688.
+var integrityLabels = map[string]string{"Low": "S-1-16-4096", "Medium": "S-1-16-8192", "High": "S-1-16-12288", "System": "S-1-16-16384"}
+
 // proc is a process as Sysmon and Security 4688 describe it.
 type proc struct {
 	Host        *host
@@ -250,7 +253,7 @@ func (g *gen) processCreate(t time.Time, p *proc) {
 		s := g.security
 		t2 := t.Add(time.Millisecond * 2)
 		o := g.winBegin(s, t2, p.Host, chanSecurity, 4688, "13312", kwAuditSuccess)
-		label := map[string]string{"Low": "S-1-16-4096", "Medium": "S-1-16-8192", "High": "S-1-16-12288", "System": "S-1-16-16384"}[p.Integrity]
+		label := integrityLabels[p.Integrity]
 		o.str("SubjectUserSid", p.UserSID)
 		o.str("SubjectUserName", p.userName())
 		o.str("SubjectDomainName", p.userDomain())
