@@ -40,6 +40,7 @@ type CLI struct {
 	SQL      SQLCmd      `cmd:"" name:"sql" help:"Run a read-only SQL statement against the store."`
 	Query    QueryCmd    `cmd:"" help:"Run a hunting-language query (docs/language.md); --explain prints its SQL."`
 	Formats  FormatsCmd  `cmd:"" help:"List the log formats trawl can import."`
+	Evtx     EvtxCmd     `cmd:"" help:"Windows event log (.evtx) tools."`
 	Bench    BenchCmd    `cmd:"" help:"Run trawl's end-to-end benchmarks."`
 	Generate GenerateCmd `cmd:"" help:"Write seeded synthetic logs for a small company with embedded attack scenarios and their ground truth."`
 }
