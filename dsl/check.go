@@ -312,8 +312,8 @@ func (c *checker) expr1(e Expr) Type {
 	case *FieldRef:
 		col, ok := c.column(x.Name)
 		if !ok {
-			if f, isFunc := funcs[strings.ToLower(x.Name)]; isFunc && len(f.Args) == f.Optional {
-				c.errorf(x, fmt.Sprintf("did you mean %s()?", x.Name), "unknown field %q", x.Name)
+			if f, isFunc := funcs[strings.ToLower(x.Name)]; isFunc {
+				c.errorf(x, fmt.Sprintf("%s is a function; for example: %s", f.Name, f.Example), "unknown field %q", x.Name)
 				return TypeUnknown
 			}
 			c.unknownField(x, x.Name)
@@ -574,7 +574,8 @@ func parseTimeLiteral(s string) (time.Time, error) {
 func (c *checker) in(x *In) Type {
 	t := c.expr(x.X)
 	if x.Fold && t != TypeString && t != TypeUnknown {
-		c.errorf(x.X, "", "in~ compares text ignoring case, but this is %s", t)
+		c.errorf(x.X, "use in for numbers and addresses", "in~ compares text ignoring case, but this is %s", t)
+		return TypeBool
 	}
 	for _, item := range x.List {
 		lit, isLit := item.(*Literal)

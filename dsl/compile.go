@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -38,6 +39,9 @@ func Build(src string, cat Catalogue) (out *Compiled, err error) {
 // Compile turns a checked query into SQL: one common table expression per pipeline stage, then
 // a final SELECT in the query's order. Every value written in the query is a bound parameter.
 func Compile(ch *Checked) (out *Compiled, err error) {
+	if ch == nil || ch.Query == nil {
+		return nil, errors.New("dsl: Compile needs a checked query")
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, Errors{{Stage: "compile", Span: ch.Query.Span, Msg: fmt.Sprintf("internal error: %v", r), Hint: "please report this query"}}

@@ -140,7 +140,7 @@ func closest(name string, candidates []string) string {
 			return ms[0].Str
 		}
 	}
-	return best
+	return ""
 }
 
 // editDistance is the Damerau-Levenshtein (optimal string alignment) distance in runes.
