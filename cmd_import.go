@@ -102,7 +102,8 @@ func (c *ImportCmd) Run(g *Globals) error {
 }
 
 // expandPaths turns files, folders and globs into a sorted, de-duplicated list of regular
-// files. Folders are walked recursively, skipping hidden entries.
+// files. Folders are walked recursively, skipping hidden entries and files that are not logs
+// by their names (see notALog); a file named on its own is always taken.
 func expandPaths(args []string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
@@ -144,7 +145,7 @@ func expandPaths(args []string) ([]string, error) {
 					}
 					return nil
 				}
-				if d.Type().IsRegular() {
+				if d.Type().IsRegular() && !notALog(d.Name()) {
 					found = append(found, path)
 				}
 				return nil
@@ -159,4 +160,17 @@ func expandPaths(args []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// notALog is true for names that mark documentation or trawl's own ground truth, which sit
+// beside logs in evidence folders and sample sets: README, LICENSE, NOTICE, SOURCES, *.md and
+// the generator's scenarios.json.
+func notALog(name string) bool {
+	upper := strings.ToUpper(name)
+	for _, p := range []string{"README", "LICENSE", "LICENCE", "COPYING", "NOTICE", "SOURCES"} {
+		if strings.HasPrefix(upper, p) {
+			return true
+		}
+	}
+	return strings.HasSuffix(upper, ".MD") || name == "scenarios.json"
 }

@@ -518,8 +518,8 @@ func TestDemoIsCurrent(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no demo folder: %v", err)
 	}
-	fs, _ := generateMem(t, Config{Events: 30000, Seed: 1})
-	regen := "regenerate it: go run . generate --events 30000 --seed 1 --gzip --out demo/generated (after rm -r demo/generated)"
+	fs, _ := generateMem(t, Config{Events: 30000, Seed: 1, SyslogTime: "rfc3339"})
+	regen := "regenerate it: go run . generate --events 30000 --seed 1 --syslog-time rfc3339 --gzip --out demo/generated (after rm -r demo/generated)"
 	for _, name := range fs.names() {
 		path := filepath.Join(dir, filepath.FromSlash(name))
 		if name != TruthFile {
