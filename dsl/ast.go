@@ -201,10 +201,20 @@ type Literal struct {
 	Coerced any // nil unless the checker converted Value for its context
 }
 
-// FieldRef names a column.
+// FieldRef names a column, and for the JSON column optionally a path of keys into it
+// (fields.EventData.TargetImage), read as text.
 type FieldRef struct {
 	Span Span
 	Name string
+	Path []string
+}
+
+// OutName is the column name a reference gets in stats output: the field, or the last key.
+func (f *FieldRef) OutName() string {
+	if len(f.Path) > 0 {
+		return f.Path[len(f.Path)-1]
+	}
+	return f.Name
 }
 
 // Call is a function call.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Checked is a query that passed the checker, with the type of every expression and the
@@ -214,7 +215,7 @@ func (c *checker) stats(s *Stats) {
 			k.Name = k.As.Name
 		default:
 			if f, ok := k.Expr.(*FieldRef); ok {
-				k.Name = f.Name
+				k.Name = f.OutName()
 			} else {
 				c.errorf(k, "write EXPRESSION as NAME", "name this grouping key")
 				continue
@@ -244,7 +245,7 @@ func (c *checker) stats(s *Stats) {
 			a.Name = a.As.Name
 		case len(a.Call.Args) == 1:
 			if fr, ok := a.Call.Args[0].(*FieldRef); ok {
-				a.Name = name + "_" + fr.Name
+				a.Name = name + "_" + fr.OutName()
 			} else {
 				a.Name = name
 			}
@@ -318,6 +319,19 @@ func (c *checker) expr1(e Expr) Type {
 			}
 			c.unknownField(x, x.Name)
 			return TypeUnknown
+		}
+		if len(x.Path) > 0 {
+			if col.Type != TypeJSON && col.Type != TypeUnknown {
+				c.errorf(x, "only the json column (fields) has keys inside it", "%s is %s and has no keys", x.Name, col.Type)
+				return TypeUnknown
+			}
+			for _, k := range x.Path {
+				if k == "" || strings.ContainsAny(k, "\"\\") || !utf8.ValidString(k) {
+					c.errorf(x, "", "key %q cannot be looked up: keys must be non-empty and hold no \" or \\", k)
+					return TypeUnknown
+				}
+			}
+			return TypeString
 		}
 		return col.Type
 	case *Call:

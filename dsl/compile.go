@@ -339,6 +339,9 @@ func (c *compiler) expr(e Expr) string {
 		}
 		return c.param(value(x))
 	case *FieldRef:
+		if len(x.Path) > 0 {
+			return "json_extract_string(" + quoteIdent(x.Name) + ", " + c.param(jsonPath(x.Path)) + ")"
+		}
 		return quoteIdent(x.Name)
 	case *Call:
 		return c.call(x)
@@ -484,6 +487,17 @@ func (c *compiler) strMatch(x *StrMatch) string {
 		join = " AND "
 	}
 	return "(" + strings.Join(parts, join) + ")"
+}
+
+// jsonPath builds a DuckDB JSON path with every key quoted: $."EventData"."TargetImage". The
+// checker has refused keys holding " or \, which the path syntax cannot escape.
+func jsonPath(keys []string) string {
+	var b strings.Builder
+	b.WriteString("$")
+	for _, k := range keys {
+		b.WriteString(`."` + k + `"`)
+	}
+	return b.String()
 }
 
 // quoteIdent quotes an SQL identifier. Every column and alias goes through it.

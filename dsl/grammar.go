@@ -42,7 +42,7 @@ var huntLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "RawString", Pattern: `'[^'\n]*'`},
 	{Name: "Keyword", Pattern: keywordPattern()},
 	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*`},
-	{Name: "Op", Pattern: `==|!=|<=|>=|=~|!~|[-+*/%<>=(),|\[\]~]`},
+	{Name: "Op", Pattern: `==|!=|<=|>=|=~|!~|[-+*/%<>=(),|\[\]~.]`},
 })
 
 type gQuery struct {
@@ -278,8 +278,23 @@ type gPrimary struct {
 
 	Lit   *gLiteral `parser:"(  @@"`
 	Call  *gCall    `parser:" | @@"`
-	Field *gIdent   `parser:" | @@"`
+	Field *gField   `parser:" | @@"`
 	Paren *gOr      `parser:" | '(' @@ ')' )"`
+}
+
+// gField is a column, with a path into it for the JSON column: fields.EventData.TargetImage or
+// fields["id.orig_h"].
+type gField struct {
+	Pos    lexer.Position
+	EndPos lexer.Position
+
+	Name string      `parser:"@Ident"`
+	Path []*gPathKey `parser:"@@*"`
+}
+
+type gPathKey struct {
+	Ident  *string `parser:"(  '.' @Ident"`
+	String *string `parser:" | '[' @String ']' )"`
 }
 
 type gCall struct {

@@ -596,7 +596,19 @@ func (l *lowerer) unary(g *gUnary) Expr {
 	case p.Call != nil:
 		return l.call(p.Call)
 	case p.Field != nil:
-		return &FieldRef{Span: l.span(p.Field.Pos, p.Field.EndPos), Name: p.Field.Name}
+		f := &FieldRef{Span: l.span(p.Field.Pos, p.Field.EndPos), Name: p.Field.Name}
+		for _, k := range p.Field.Path {
+			if k.Ident != nil {
+				f.Path = append(f.Path, *k.Ident)
+				continue
+			}
+			s, _, err := unquote(*k.String)
+			if err != nil {
+				l.errorf(f.Span, `keys in [...] are double-quoted strings: fields["id.orig_h"]`, "%v", err)
+			}
+			f.Path = append(f.Path, s)
+		}
+		return f
 	default:
 		return l.or(p.Paren)
 	}

@@ -175,7 +175,15 @@ func exprRaw(e Expr) string {
 	case *Literal:
 		return literalString(x)
 	case *FieldRef:
-		return x.Name
+		out := x.Name
+		for _, k := range x.Path {
+			if isIdent(k) && !isKeyword(k) {
+				out += "." + k
+			} else {
+				out += "[" + Quote(k) + "]"
+			}
+		}
+		return out
 	case *Call:
 		args := make([]string, len(x.Args))
 		for i, a := range x.Args {
@@ -230,6 +238,15 @@ func exprRaw(e Expr) string {
 		return exprPrec(x.X, precAdd) + " is null"
 	}
 	return ""
+}
+
+func isKeyword(s string) bool {
+	for _, k := range keywords {
+		if strings.EqualFold(k, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func literalString(l *Literal) string {
