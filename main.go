@@ -43,6 +43,7 @@ type CLI struct {
 	Evtx     EvtxCmd     `cmd:"" help:"Windows event log (.evtx) tools."`
 	Bench    BenchCmd    `cmd:"" help:"Run trawl's end-to-end benchmarks."`
 	Generate GenerateCmd `cmd:"" help:"Write seeded synthetic logs for a small company with embedded attack scenarios and their ground truth."`
+	Attack   AttackCmd   `cmd:"" help:"List MITRE ATT&CK techniques and tactics, or resolve ids and Sigma tags (v19 ones too)."`
 }
 
 func main() {
