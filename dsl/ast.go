@@ -209,12 +209,17 @@ type FieldRef struct {
 	Path []string
 }
 
-// OutName is the column name a reference gets in stats output: the field, or the last key.
+// OutName is the column name a reference gets in stats output: the field, or the last key when
+// that is a plain name. It is "" for a quoted key, which then needs an as: text written in
+// quotes never becomes part of the SQL.
 func (f *FieldRef) OutName() string {
-	if len(f.Path) > 0 {
-		return f.Path[len(f.Path)-1]
+	if len(f.Path) == 0 {
+		return f.Name
 	}
-	return f.Name
+	if k := f.Path[len(f.Path)-1]; isIdent(k) && !isKeyword(k) {
+		return k
+	}
+	return ""
 }
 
 // Call is a function call.

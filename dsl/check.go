@@ -214,7 +214,7 @@ func (c *checker) stats(s *Stats) {
 			c.checkName(k.As)
 			k.Name = k.As.Name
 		default:
-			if f, ok := k.Expr.(*FieldRef); ok {
+			if f, ok := k.Expr.(*FieldRef); ok && f.OutName() != "" {
 				k.Name = f.OutName()
 			} else {
 				c.errorf(k, "write EXPRESSION as NAME", "name this grouping key")
@@ -244,7 +244,7 @@ func (c *checker) stats(s *Stats) {
 			c.checkName(a.As)
 			a.Name = a.As.Name
 		case len(a.Call.Args) == 1:
-			if fr, ok := a.Call.Args[0].(*FieldRef); ok {
+			if fr, ok := a.Call.Args[0].(*FieldRef); ok && fr.OutName() != "" {
 				a.Name = name + "_" + fr.OutName()
 			} else {
 				a.Name = name
