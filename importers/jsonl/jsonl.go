@@ -10,10 +10,13 @@
 package jsonl
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"sort"
+	"sync"
 
 	"trawl/event"
 	"trawl/importers"
@@ -61,30 +64,74 @@ func (f Format) WithOptions(opts map[string]string) (importers.Format, error) {
 // Read imports every line; a line that is not a JSON object, or whose explicitly mapped field
 // does not fit its column, is a reject.
 func (f Format) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
-	plans := planCache{explicit: f.explicit}
-	leaves := map[string]any{} // reused: cleared for every record
-	return importers.ReadJSONLines(ctx, in, sink, func(l importers.Line, obj map[string]any) error {
-		clear(leaves)
-		flatten(leaves, "", obj, 0)
-		ev := &event.Event{SourceType: "jsonl", Raw: string(l.Text), Fields: obj}
-		get := func(field string) (string, bool) {
-			if v, ok := leaves[field]; ok {
-				if v == nil {
-					return "", false
-				}
-				return importers.Text(v), true
+	w := &worker{plans: planCache{explicit: f.explicit}, leaves: map[string]any{}}
+	return importers.ReadEachLine(ctx, in, sink, w.parseLine)
+}
+
+// ParseLine makes the format a LineParser, so the store parses one file on all cores. Each
+// call borrows a worker (plan cache and scratch map) from a pool kept per configuration.
+func (f Format) ParseLine(l importers.Line, sink importers.Sink) error {
+	pool := poolFor(f.explicit)
+	w := pool.Get().(*worker)
+	defer pool.Put(w)
+	return w.parseLine(l, sink)
+}
+
+// worker is the per-goroutine state of reading: the mapping plans of the shapes seen, and a
+// scratch map of leaf paths reused for every record.
+type worker struct {
+	plans  planCache
+	leaves map[string]any
+}
+
+var (
+	poolsMu sync.Mutex
+	pools   = map[string]*sync.Pool{}
+)
+
+// poolFor returns the worker pool of one explicit mapping (the options decide the plans).
+func poolFor(ex guess.Explicit) *sync.Pool {
+	key := fmt.Sprint(ex)
+	poolsMu.Lock()
+	defer poolsMu.Unlock()
+	p, ok := pools[key]
+	if !ok {
+		p = &sync.Pool{New: func() any { return &worker{plans: planCache{explicit: ex}, leaves: map[string]any{}} }}
+		pools[key] = p
+	}
+	return p
+}
+
+func (w *worker) parseLine(l importers.Line, sink importers.Sink) error {
+	if len(bytes.TrimSpace(l.Text)) == 0 {
+		return nil
+	}
+	obj, err := importers.DecodeObject(l.Text)
+	if err != nil {
+		return sink.Reject(importers.RejectOf(l, err))
+	}
+	leaves := w.leaves
+	clear(leaves)
+	flatten(leaves, "", obj, 0)
+	raw := string(l.Text)
+	ev := &event.Event{SourceType: "jsonl", Raw: raw, Fields: obj, FieldsJSON: raw}
+	get := func(field string) (string, bool) {
+		if v, ok := leaves[field]; ok {
+			if v == nil {
+				return "", false
 			}
-			return importers.GetText(obj, field) // an explicit path to an object or array
+			return importers.Text(v), true
 		}
-		if err := plans.get(leaves).Apply(ev, get); err != nil {
-			var fe *guess.FieldError
-			if errors.As(err, &fe) {
-				return &importers.FieldError{Field: fe.Field, Err: fe.Err}
-			}
-			return err
+		return importers.GetText(obj, field) // an explicit path to an object or array
+	}
+	if err := w.plans.get(leaves).Apply(ev, get); err != nil {
+		var fe *guess.FieldError
+		if errors.As(err, &fe) {
+			err = &importers.FieldError{Field: fe.Field, Err: fe.Err}
 		}
-		return importers.Emit(sink, l, ev)
-	})
+		return sink.Reject(importers.RejectOf(l, err))
+	}
+	return sink.Event(importers.Record{Line: l.Num, Offset: l.Offset}, ev)
 }
 
 // flatten records every scalar and array of obj under its dotted path. Objects nested deeper
