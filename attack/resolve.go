@@ -86,7 +86,8 @@ func (r Resolution) TacticNames() []string {
 }
 
 var (
-	otherIDRe = regexp.MustCompile(`^(G|S|C|M|DS)[0-9]{4}$`)
+	kindByPrefix = map[string]Kind{"G": KindGroup, "S": KindSoftware, "C": KindCampaign, "M": KindMitigation, "DS": KindDataSource}
+	otherIDRe    = regexp.MustCompile(`^(G|S|C|M|DS)[0-9]{4}$`)
 	// looksTechnique is a looser shape than the tables' ids, so "T1059.1" or "T10591" is still
 	// reported as an unknown technique rather than as something else.
 	looksTechnique = regexp.MustCompile(`^T[0-9]{3,}(\.[0-9]+)?$`)
@@ -120,7 +121,7 @@ func Resolve(tag string) Resolution {
 		}
 	case otherIDRe.MatchString(up):
 		res.ID = up
-		res.Kind = map[string]Kind{"G": KindGroup, "S": KindSoftware, "C": KindCampaign, "M": KindMitigation, "DS": KindDataSource}[strings.TrimRight(up, "0123456789")]
+		res.Kind = kindByPrefix[strings.TrimRight(up, "0123456789")]
 		res.Note = "ATT&CK " + res.Kind.String() + " id; the embedded tables hold techniques and tactics only"
 	default:
 		key := tacticKey(rest)

@@ -330,6 +330,9 @@ func FuzzResolve(f *testing.F) {
 				t.Fatalf("Resolve(%q) active %s, Lookup gives %+v, %v", tag, r.ID, te, ok)
 			}
 		}
+		if te, ok := Lookup(tag); ok && (te.ID != r.ID || te.Status != r.Status) {
+			t.Fatalf("Lookup(%q) = %s %v, Resolve gives %s %v", tag, te.ID, te.Status, r.ID, r.Status)
+		}
 		for _, te := range r.Techniques {
 			if te.Status != StatusActive {
 				t.Fatalf("Resolve(%q) gives %s which is %v", tag, te.ID, te.Status)
