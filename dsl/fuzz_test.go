@@ -262,3 +262,38 @@ func TestPrintRoundTrip(t *testing.T) {
 		checkRoundTrip(t, src, printed, c)
 	}
 }
+
+// TestSQLConstants checks the only string constants in compiled SQL are the package's own, and
+// that sqlString escapes what it is given.
+func TestSQLConstants(t *testing.T) {
+	allowed := map[string]bool{sqlString(ipv4Pattern): true, sqlString(base64Pattern): true, sqlString(`[0-9+/=]`): true, sqlString(""): true, sqlString("entropy"): true, sqlString("."): true}
+	constant := regexp.MustCompile(`'(?:[^']|'')*'`)
+	n := 0
+	for _, name := range goldenCases(t, "golden") {
+		src := readInput(t, filepath.Join("testdata", "golden", name, "input.hunt"))
+		c, err := Build(src, EventCatalogue())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range constant.FindAllString(c.SQL, -1) {
+			n++
+			if !allowed[k] {
+				t.Errorf("%s: unexpected constant %s in SQL", name, k)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no constants found: the golden cases no longer cover them")
+	}
+	for in, want := range map[string]string{"": "''", "it's": "'it''s'", "''": "''''''", `\'`: `'\'''`} {
+		if got := sqlString(in); got != want {
+			t.Errorf("sqlString(%q) = %s, want %s", in, got, want)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("sqlString accepted a NUL")
+		}
+	}()
+	sqlString("a\x00")
+}
