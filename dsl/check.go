@@ -398,10 +398,15 @@ func (c *checker) expr1(e Expr) Type {
 func (c *checker) call(x *Call, inStats bool) Type {
 	f := funcs[strings.ToLower(x.Name.Name)]
 	var types []Type
-	for _, a := range x.Args {
+	for i, a := range x.Args {
 		if inStats && containsAgg(a) {
 			c.errorf(a, "", "aggregates cannot be nested")
 			types = append(types, TypeUnknown)
+			continue
+		}
+		if lit, ok := a.(*Literal); ok && lit.Kind == LitDuration && i < len(f.Args) && f.Args[i] == TypeDuration {
+			c.out.types[a] = TypeDuration // a duration is a value only where a function asks for one
+			types = append(types, TypeDuration)
 			continue
 		}
 		types = append(types, c.expr(a))

@@ -61,6 +61,10 @@ func init() {
 			SQL: func(a []string, _ []Type) string { return "CAST(" + a[0] + " AS VARCHAR)" }},
 		{Name: "abs", Args: []Type{argNumber}, Ret: sameAsFirst, SQL: sqlFn("abs"), Doc: "absolute value", Example: `abs(bytes_in - bytes_out) > 1000`},
 		{Name: "round", Args: []Type{argNumber}, Ret: sameAsFirst, SQL: sqlFn("round"), Doc: "round to the nearest whole number", Example: `eval e = round(entropy(domain))`},
+		{Name: "ago", Args: []Type{TypeDuration}, Ret: ret(TypeTime), Doc: "the time that long before now (UTC), the query's start", Example: `time >= ago(24h)`,
+			SQL: func(a []string, _ []Type) string {
+				return "((now() AT TIME ZONE " + sqlString("UTC") + ") - to_microseconds(" + a[0] + "))"
+			}},
 		{Name: "hour", Args: []Type{TypeTime}, Ret: ret(TypeInt), SQL: sqlFn("hour"), Doc: "hour of the day, 0-23, UTC", Example: `hour(time) < 6`},
 		{Name: "weekday", Args: []Type{TypeTime}, Ret: ret(TypeInt), SQL: sqlFn("isodow"), Doc: "ISO day of the week: 1 Monday .. 7 Sunday, UTC", Example: `weekday(time) >= 6`},
 		{Name: "business_hours", Args: []Type{TypeTime, TypeInt, TypeInt}, Optional: 2, Ret: ret(TypeBool),

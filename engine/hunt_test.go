@@ -162,6 +162,8 @@ func TestHuntFunctions(t *testing.T) {
 		{`logon | where user =~ "Carol" | fields id`, "id\n8\n"},
 		{`events | where time >= "2024-03-02" | fields id`, "id\n8\n"},
 		{`logon | stats count() as n by outcome | sort n desc | head 1`, "outcome,n\nfailure,6\n"},
+		{`events | where time >= ago(36500d) | stats count()`, "count\n23\n"},
+		{`events | where time >= ago(1h) or time < ago(3650d) | stats count()`, "count\n0\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.query, func(t *testing.T) {
