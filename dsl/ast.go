@@ -278,12 +278,13 @@ const (
 	MatchAll                  // all of the list
 )
 
-// StrMatch is X contains/startswith/endswith one value, any of a list or all of a list.
-// Without the _cs suffix the match ignores case.
+// StrMatch is X contains/startswith/endswith/like one value, any of a list or all of a list.
+// Without the _cs suffix the match ignores case. like takes glob patterns: * any text, ? one
+// character, every other character (backslash too) itself.
 type StrMatch struct {
 	Span          Span
 	X             Expr
-	Op            string // contains, startswith or endswith
+	Op            string // contains, startswith, endswith or like
 	CaseSensitive bool
 	Mode          MatchMode
 	Values        []Expr

@@ -373,6 +373,10 @@ func (c *checker) expr1(e Expr) Type {
 	case *StrMatch:
 		c.wantString(x.X, x.Op)
 		for _, v := range x.Values {
+			if lit, ok := v.(*Literal); x.Op == "like" && (!ok || lit.Kind != LitString) {
+				c.errorf(v, `write the pattern in quotes: like 'C:\Windows\*\cmd.exe'`, "like needs a pattern in quotes")
+				continue
+			}
 			c.wantString(v, x.Op)
 		}
 		return TypeBool

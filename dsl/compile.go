@@ -473,6 +473,15 @@ func (c *compiler) strMatch(x *StrMatch) string {
 	}
 	parts := make([]string, len(x.Values))
 	for i, v := range x.Values {
+		if x.Op == "like" {
+			// LIKE with \ as its escape; the pattern converted from the glob is bound.
+			op := " ILIKE "
+			if x.CaseSensitive {
+				op = " LIKE "
+			}
+			parts[i] = "(" + c.expr(x.X) + op + c.param(globToLike(v.(*Literal).Value.(string))) + " ESCAPE " + sqlString(`\`) + ")"
+			continue
+		}
 		rhs := c.expr(v)
 		if !x.CaseSensitive {
 			rhs = "lower(" + rhs + ")"
@@ -487,6 +496,26 @@ func (c *compiler) strMatch(x *StrMatch) string {
 		join = " AND "
 	}
 	return "(" + strings.Join(parts, join) + ")"
+}
+
+// globToLike turns a glob (* any text, ? one character, everything else itself, backslashes
+// included, so Windows paths read naturally) into a LIKE pattern escaped with \.
+func globToLike(glob string) string {
+	var b strings.Builder
+	for i := 0; i < len(glob); i++ {
+		switch ch := glob[i]; ch {
+		case '*':
+			b.WriteByte('%')
+		case '?':
+			b.WriteByte('_')
+		case '%', '_', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(ch)
+		default:
+			b.WriteByte(ch)
+		}
+	}
+	return b.String()
 }
 
 // jsonPath builds a DuckDB JSON path with every key quoted: $."EventData"."TargetImage". The

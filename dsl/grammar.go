@@ -15,7 +15,7 @@ var stageNames = []string{"where", "stats", "eval", "fields", "sort", "head", "d
 // keywords are reserved: they can never name a field. Matching is case-insensitive.
 var keywords = []string{
 	"by", "window", "sequence", "within", "then", "with", "as", "asc", "desc", "and", "or", "not", "in", "is", "null", "true",
-	"false", "contains", "startswith", "endswith", "contains_cs", "startswith_cs", "endswith_cs",
+	"false", "contains", "startswith", "endswith", "contains_cs", "startswith_cs", "endswith_cs", "like", "like_cs",
 	"matches", "any", "all",
 }
 
@@ -201,7 +201,7 @@ type gPredOps struct {
 	Is      *gIsNull  `parser:" | 'is' @@"`
 	NotIn   bool      `parser:" | ( @'not'?"`
 	In      *gIn      `parser:"    'in' @@ )"`
-	Str     string    `parser:" | ( @( 'contains' | 'startswith' | 'endswith' | 'contains_cs' | 'startswith_cs' | 'endswith_cs' )"`
+	Str     string    `parser:" | ( @( 'contains' | 'startswith' | 'endswith' | 'like' | 'contains_cs' | 'startswith_cs' | 'endswith_cs' | 'like_cs' )"`
 	StrArgs *gStrArgs `parser:"     @@ )"`
 	Regex   *gRegex   `parser:" | 'matches' @@ )"`
 }

@@ -163,6 +163,10 @@ func TestHuntFunctions(t *testing.T) {
 		{`events | where time >= "2024-03-02" | fields id`, "id\n8\n"},
 		{`logon | stats count() as n by outcome | sort n desc | head 1`, "outcome,n\nfailure,6\n"},
 		{`events | where time >= ago(36500d) | stats count()`, "count\n23\n"},
+		{`http | where url like "/index.php?id=1*" | fields id`, "id\n19\n"},
+		{`http | where url like "/INDEX.PHP*" and url like_cs "/index.php*" and not url like_cs "/INDEX*" | fields id`, "id\n19\n"},
+		{`http | where url like "%" or url like "_home" or url like "*100%*" | fields id`, "id\n"},
+		{`http | where url like all ("*union*", "*select*", "/*") | fields id`, "id\n19\n"},
 		{`events | where time >= ago(1h) or time < ago(3650d) | stats count()`, "count\n0\n"},
 	}
 	for _, tc := range cases {
