@@ -65,7 +65,8 @@ type Ident struct {
 
 func (i *Ident) NodeSpan() Span { return i.Span }
 
-// Stage is one pipeline stage: *Where, *Stats, *Eval, *Fields, *Sort, *Head or *Dedup.
+// Stage is one pipeline stage: *Where, *Stats, *Eval, *Fields, *Sort, *Head, *Dedup, *Rare or
+// *FirstSeen.
 type Stage interface {
 	Node
 	stage()
@@ -147,6 +148,28 @@ type Dedup struct {
 	Span  Span
 	Names []*Ident
 }
+
+// Rare counts each combination of the named columns (per combination of the keys) and lists the
+// least frequent first, with when each was first and last seen.
+type Rare struct {
+	Span  Span
+	Names []*Ident
+	By    []*Ident
+}
+
+// FirstSeen keeps the rows whose combination of the named columns appears for the first time
+// for their key, when that key was seen before (so a key's very first row is not "new"). Rows
+// with a null key or value take no part.
+type FirstSeen struct {
+	Span  Span
+	Names []*Ident
+	By    []*Ident
+}
+
+func (s *Rare) NodeSpan() Span      { return s.Span }
+func (s *FirstSeen) NodeSpan() Span { return s.Span }
+func (*Rare) stage()                {}
+func (*FirstSeen) stage()           {}
 
 func (s *Where) NodeSpan() Span  { return s.Span }
 func (s *Stats) NodeSpan() Span  { return s.Span }

@@ -154,6 +154,43 @@ func (c *checker) stage(st Stage) {
 				c.unknownField(n, n.Name)
 			}
 		}
+	case *Rare:
+		var out []Column
+		seen := map[string]bool{}
+		for _, n := range append(append([]*Ident(nil), s.By...), s.Names...) {
+			col, ok := c.column(n.Name)
+			if !ok {
+				c.unknownField(n, n.Name)
+				continue
+			}
+			if seen[n.Name] {
+				c.errorf(n, "", "field %q is listed twice", n.Name)
+				continue
+			}
+			seen[n.Name] = true
+			out = append(out, col)
+		}
+		extra := []Column{{Name: "count", Type: TypeInt}}
+		if col, ok := c.column("time"); ok && col.Type == TypeTime {
+			extra = append(extra, Column{Name: "first", Type: TypeTime}, Column{Name: "last", Type: TypeTime})
+		}
+		for _, e := range extra {
+			if seen[e.Name] {
+				c.errorf(s, "rename it with eval first", "rare adds a column %q, which is already among the fields", e.Name)
+			}
+		}
+		c.schema = append(out, extra...)
+	case *FirstSeen:
+		c.needTime(s, "first_seen")
+		seen := map[string]bool{}
+		for _, n := range append(append([]*Ident(nil), s.By...), s.Names...) {
+			if _, ok := c.column(n.Name); !ok {
+				c.unknownField(n, n.Name)
+			} else if seen[n.Name] {
+				c.errorf(n, "", "field %q is listed twice", n.Name)
+			}
+			seen[n.Name] = true
+		}
 	}
 }
 

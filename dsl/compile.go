@@ -211,6 +211,26 @@ func (c *compiler) stage(st Stage) {
 			over += " ORDER BY " + c.orderBy()
 		}
 		c.add("SELECT * FROM " + c.prev + " QUALIFY row_number() OVER (" + over + ") = 1")
+	case *Rare:
+		c.rare(s)
+	case *FirstSeen:
+		keys := quoteAll(identNames(s.By))
+		all := append(append([]string(nil), keys...), quoteAll(identNames(s.Names))...)
+		order := quoteIdent("time")
+		if c.has("id") {
+			order += ", " + quoteIdent("id")
+		}
+		cond := "row_number() OVER (PARTITION BY " + strings.Join(all, ", ") + " ORDER BY " + order + ") = 1"
+		if len(keys) > 0 {
+			cond += " AND row_number() OVER (PARTITION BY " + strings.Join(keys, ", ") + " ORDER BY " + order + ") > 1"
+		} else {
+			cond += " AND row_number() OVER (ORDER BY " + order + ") > 1"
+		}
+		notNull := []string{quoteIdent("time") + " IS NOT NULL"}
+		for _, n := range all {
+			notNull = append(notNull, n+" IS NOT NULL")
+		}
+		c.add("SELECT * FROM " + c.prev + " WHERE " + strings.Join(notNull, " AND ") + " QUALIFY " + cond)
 	}
 }
 
@@ -275,6 +295,31 @@ func identNames(names []*Ident) []string {
 		out[i] = n.Name
 	}
 	return out
+}
+
+// rare counts each combination and orders the least frequent first.
+func (c *compiler) rare(s *Rare) {
+	names := append(identNames(s.By), identNames(s.Names)...)
+	sel := quoteAll(names)
+	group := make([]string, len(names))
+	for i := range names {
+		group[i] = strconv.Itoa(i + 1)
+	}
+	sel = append(sel, "count(*) AS "+quoteIdent("count"))
+	hasTime := c.has("time")
+	if hasTime {
+		sel = append(sel, "min("+quoteIdent("time")+") AS "+quoteIdent("first"), "max("+quoteIdent("time")+") AS "+quoteIdent("last"))
+	}
+	c.add("SELECT " + strings.Join(sel, ", ") + " FROM " + c.prev + " GROUP BY " + strings.Join(group, ", "))
+	c.order = []orderKey{{name: "count"}}
+	for _, n := range names {
+		c.order = append(c.order, orderKey{name: n})
+	}
+	c.cols = append(names, "count")
+	if hasTime {
+		c.cols = append(c.cols, "first", "last")
+	}
+	c.hidden = nil
 }
 
 func (c *compiler) stats(s *Stats) {

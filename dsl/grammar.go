@@ -10,7 +10,7 @@ import (
 
 // stageNames follow a '|'. They are not reserved, so a column may share a name with a stage
 // (the events table has a column called fields).
-var stageNames = []string{"where", "stats", "eval", "fields", "sort", "head", "dedup"}
+var stageNames = []string{"where", "stats", "eval", "fields", "sort", "head", "dedup", "rare", "first_seen"}
 
 // keywords are reserved: they can never name a field. Matching is case-insensitive.
 var keywords = []string{
@@ -94,13 +94,21 @@ type gStage struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
 
-	Where  *gOr     `parser:"(  'where' @@"`
-	Stats  *gStats  `parser:"  | 'stats' @@"`
-	Eval   *gEval   `parser:"  | 'eval' @@"`
-	Fields *gFields `parser:"  | 'fields' @@"`
-	Sort   *gSort   `parser:"  | 'sort' @@"`
-	Head   *gInt    `parser:"  | 'head' @@"`
-	Dedup  *gFields `parser:"  | 'dedup' @@ )"`
+	Where     *gOr      `parser:"(  'where' @@"`
+	Stats     *gStats   `parser:"  | 'stats' @@"`
+	Eval      *gEval    `parser:"  | 'eval' @@"`
+	Fields    *gFields  `parser:"  | 'fields' @@"`
+	Sort      *gSort    `parser:"  | 'sort' @@"`
+	Head      *gInt     `parser:"  | 'head' @@"`
+	Dedup     *gFields  `parser:"  | 'dedup' @@"`
+	Rare      *gByStage `parser:"  | 'rare' @@"`
+	FirstSeen *gByStage `parser:"  | 'first_seen' @@ )"`
+}
+
+// gByStage is FIELD, ... [by KEY, ...], for rare and first_seen.
+type gByStage struct {
+	Names []*gIdent `parser:"@@ ( ',' @@ )*"`
+	By    []*gIdent `parser:"( 'by' @@ ( ',' @@ )* )?"`
 }
 
 type gStats struct {

@@ -191,6 +191,7 @@ var grammarWords = strings.NewReplacer(
 	"GSort", "fields to sort by",
 	"GEval", "NAME = expression",
 	"GStats", "an aggregate such as count()",
+	"GByStage", "field names",
 	"GSequence", "sequence by ...",
 	"GPredOps", "an operator",
 	"GPrimary", "a value",
@@ -353,6 +354,14 @@ func (l *lowerer) ident(g *gIdent) *Ident {
 	return &Ident{Span: l.span(g.Pos, g.EndPos), Name: g.Name}
 }
 
+func (l *lowerer) idents(gs []*gIdent) []*Ident {
+	var out []*Ident
+	for _, g := range gs {
+		out = append(out, l.ident(g))
+	}
+	return out
+}
+
 func (l *lowerer) sequence(g *gSequence) *Sequence {
 	s := &Sequence{Span: l.span(g.Pos, g.EndPos), Within: l.duration(g.Within)}
 	for _, b := range g.By {
@@ -467,6 +476,10 @@ func (l *lowerer) stage(g *gStage) Stage {
 			d.Names = append(d.Names, l.ident(n))
 		}
 		return d
+	case g.Rare != nil:
+		return &Rare{Span: sp, Names: l.idents(g.Rare.Names), By: l.idents(g.Rare.By)}
+	case g.FirstSeen != nil:
+		return &FirstSeen{Span: sp, Names: l.idents(g.FirstSeen.Names), By: l.idents(g.FirstSeen.By)}
 	}
 	return nil
 }

@@ -103,6 +103,18 @@ func stageString(st Stage) string {
 		return "head " + s.N.Text
 	case *Dedup:
 		return "dedup " + joinIdents(s.Names)
+	case *Rare:
+		out := "rare " + joinIdents(s.Names)
+		if len(s.By) > 0 {
+			out += " by " + joinIdents(s.By)
+		}
+		return out
+	case *FirstSeen:
+		out := "first_seen " + joinIdents(s.Names)
+		if len(s.By) > 0 {
+			out += " by " + joinIdents(s.By)
+		}
+		return out
 	}
 	return ""
 }
