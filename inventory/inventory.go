@@ -74,8 +74,8 @@ func (a Asset) HostKeys() []string {
 
 // Identity is a person or service account.
 type Identity struct {
-	Key            string   // event.UserKey of User
-	User           string   // the account name as given
+	Key            string // event.UserKey of User
+	User           string // the account name as given
 	DisplayName    string
 	Email          string
 	Aliases        []string // other account names (CORP\x, x@corp.example, a SID, a cloud login), as given

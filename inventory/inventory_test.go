@@ -28,9 +28,13 @@ func (c *collect) line(v any) error {
 	return nil
 }
 
-func (c *collect) Asset(a Asset) error       { return c.line(map[string]any{"asset": a, "host_keys": a.HostKeys()}) }
-func (c *collect) Identity(id Identity) error { return c.line(map[string]any{"identity": id, "alias_keys": id.AliasKeys()}) }
-func (c *collect) Reject(r Reject) error      { return c.line(map[string]any{"reject": r.String()}) }
+func (c *collect) Asset(a Asset) error {
+	return c.line(map[string]any{"asset": a, "host_keys": a.HostKeys()})
+}
+func (c *collect) Identity(id Identity) error {
+	return c.line(map[string]any{"identity": id, "alias_keys": id.AliasKeys()})
+}
+func (c *collect) Reject(r Reject) error { return c.line(map[string]any{"reject": r.String()}) }
 
 func TestReadGolden(t *testing.T) {
 	for _, tc := range []struct {
