@@ -512,9 +512,10 @@ func (c *compiler) cidr(x string, lit *Literal) string {
 var strFuncs = map[string]string{"contains": "contains", "startswith": "starts_with", "endswith": "ends_with"}
 
 func (c *compiler) strMatch(x *StrMatch) string {
-	lhs := c.expr(x.X)
+	raw := c.expr(x.X) // once: it may hold a parameter (a JSON path)
+	lhs := raw
 	if !x.CaseSensitive {
-		lhs = "lower(" + lhs + ")"
+		lhs = "lower(" + raw + ")"
 	}
 	parts := make([]string, len(x.Values))
 	for i, v := range x.Values {
@@ -524,7 +525,7 @@ func (c *compiler) strMatch(x *StrMatch) string {
 			if x.CaseSensitive {
 				op = " LIKE "
 			}
-			parts[i] = "(" + c.expr(x.X) + op + c.param(globToLike(v.(*Literal).Value.(string))) + " ESCAPE " + sqlString(`\`) + ")"
+			parts[i] = "(" + raw + op + c.param(globToLike(v.(*Literal).Value.(string))) + " ESCAPE " + sqlString(`\`) + ")"
 			continue
 		}
 		rhs := c.expr(v)

@@ -157,6 +157,9 @@ func parseError(src string, err error) *Error {
 			e.Hint = fmt.Sprintf("did you mean %q?", s)
 		}
 	}
+	if tok == "." {
+		e.Hint = "fields, sort, dedup, rare and first_seen take column names: name a JSON key first with eval, e.g. eval image = fields.EventData.Image"
+	}
 	if strings.HasPrefix(tok, `"`) && !strings.HasSuffix(tok, `"`) || tok == `"` {
 		e.Msg = "unterminated string"
 		e.Hint = `close it with " on the same line`
