@@ -342,16 +342,24 @@ func (t *table) setHeader(fields []string) error {
 	}
 	t.header = make([]string, len(fields))
 	t.index = make(map[string]int, len(fields))
+	nextSuffix := map[string]int{} // per repeated name, the first suffix not yet tried
 	for i, h := range fields {
 		h = strings.TrimSpace(h)
 		if h == "" {
 			h = fmt.Sprintf("column_%d", i+1)
 		}
-		for n := 2; ; n++ { // a repeated name gets a suffix: no cell is lost
-			if _, dup := t.index[h]; !dup {
-				break
+		if _, dup := t.index[h]; dup { // a repeated name gets a suffix: no cell is lost
+			// Suffixes tried before for this name are taken for good, so the search resumes
+			// where it stopped: a header of a million equal names stays linear.
+			base := strings.TrimSpace(fields[i])
+			n := max(nextSuffix[base], 2)
+			for ; ; n++ {
+				h = fmt.Sprintf("%s_%d", base, n)
+				if _, dup := t.index[h]; !dup {
+					break
+				}
 			}
-			h = fmt.Sprintf("%s_%d", strings.TrimSpace(fields[i]), n)
+			nextSuffix[base] = n + 1
 		}
 		t.header[i] = h
 		t.index[h] = i

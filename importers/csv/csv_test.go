@@ -170,6 +170,9 @@ func TestHostile(t *testing.T) {
 		{"only a header", "a,b,c\n", 0, 0},
 		{"empty", "", 0, 0},
 		{"CRLF", "a,b\r\n1,2\r\n3,4\r\n", 2, 0},
+		// Naming repeated columns used to try every suffix from _2 up for each repeat: quadratic,
+		// hours for this header (found by the importers/all hostile matrix).
+		{"200k equal header names", strings.Repeat("x,", 199_999) + "x\n" + strings.Repeat("1,", 199_999) + "1\n", 1, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,6 +185,23 @@ func TestHostile(t *testing.T) {
 				t.Fatalf("events %d rejects %d, want %d and %d: %v", len(res.Events), len(res.Rejects), tc.events, tc.rejects, res.Rejects)
 			}
 		})
+	}
+}
+
+// TestRepeatedHeaderNames: a repeated column name gets the first free suffix, so no cell is lost.
+func TestRepeatedHeaderNames(t *testing.T) {
+	res := importertest.ReadBytes(t, Format{}, "dups", []byte("a,a,a_2,a,,a\n1,2,3,4,5,6\n"))
+	if res.Err != nil || len(res.Events) != 1 {
+		t.Fatalf("events %d, err %v, rejects %v", len(res.Events), res.Err, res.Rejects)
+	}
+	want := map[string]any{"a": "1", "a_2": "2", "a_2_2": "3", "a_3": "4", "column_5": "5", "a_4": "6"}
+	for k, v := range want {
+		if got := res.Events[0].Fields[k]; got != v {
+			t.Errorf("field %s = %v, want %v (fields %v)", k, got, v, res.Events[0].Fields)
+		}
+	}
+	if len(res.Events[0].Fields) != len(want) {
+		t.Errorf("fields %v, want %v", res.Events[0].Fields, want)
 	}
 }
 
