@@ -13,7 +13,7 @@ import (
 
 // sampleChunks builds one EVTX file from every chunk of every sample .evtx (chunks are
 // self-contained, so this is a valid file), so that the benchmark can use several workers.
-func sampleChunks(b *testing.B) []byte {
+func sampleChunks(b testing.TB) []byte {
 	root := testutil.Samples(b)
 	out := append([]byte(nil), make([]byte, fileHeaderSize)...)
 	copy(out, fileMagic)

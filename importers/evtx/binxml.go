@@ -36,10 +36,26 @@ const maxDepth = 64
 // maxEmbed bounds BinXML embedded in substitution values (real logs nest one or two levels).
 const maxEmbed = 8
 
-// recordBudget bounds the template nodes instantiated plus the value bytes rendered for one
-// record: a template can use a value (or an embedded BinXML value) many times, and hostile
-// input could turn that into exponential work and output. Real records use a few KiB.
+// recordBudget bounds the work and memory of decoding one record, in approximate bytes:
+// BinXML bytes read, the elements, content and attributes instantiated (at their size in
+// memory) and the value bytes read and rendered. A template can use a value (or an embedded
+// BinXML value) many times, and hostile input could turn that into exponential work and
+// output. Real records use a few KiB.
 const recordBudget = 1 << 22
+
+// chunkBudget bounds the same for all the records of one chunk together: many small records
+// can each instantiate one big template, so a per-record bound alone would let one 64 KiB
+// chunk decode into gigabytes. The largest real chunk of the samples needs about 0.65 MiB;
+// records past the budget become rejects.
+const chunkBudget = 1 << 24
+
+// Sizes charged to the budget per instantiated node and per compiled op.
+const (
+	elemCost = int(unsafe.Sizeof(Element{}))
+	nodeCost = int(unsafe.Sizeof(Node{}))
+	attrCost = int(unsafe.Sizeof(Attr{}))
+	opCost   = int(unsafe.Sizeof(op{}))
+)
 
 // opKind is one step of a compiled template.
 type opKind uint8
@@ -137,7 +153,8 @@ type chunkDecoder struct {
 	// timeCreated is the exact System/TimeCreated of the record being decoded, when it is
 	// a FILETIME value.
 	timeCreated time.Time
-	budget      int    // template nodes left for the record being decoded
+	budget      int    // work left for the record being decoded (see recordBudget)
+	used        int    // work the last chunk decoded needed (see chunkBudget)
 	arena       []byte // the record's value texts (see text)
 }
 

@@ -121,6 +121,7 @@ func (d *chunkDecoder) decodeChunk(buf []byte, idx int, counted bool, out []Entr
 	free := int(h.freeOffset)
 	le := binary.LittleEndian
 	pos := chunkHeaderLen
+	left := chunkBudget // work left for the chunk's remaining records
 	for pos+24 <= free {
 		recOff := base + int64(pos)
 		magic := le.Uint32(buf[pos:])
@@ -143,12 +144,18 @@ func (d *chunkDecoder) decodeChunk(buf []byte, idx int, counted bool, out []Entr
 			continue
 		}
 		d.timeCreated = time.Time{}
-		d.budget = recordBudget
+		given := min(recordBudget, left)
+		d.budget = given
 		d.arena = make([]byte, 0, size+64)
 		root, err := d.document(pos+24, pos+size-4, 0)
+		left -= given - max(d.budget, 0)
 		if err != nil {
+			reason := err.Error()
+			if d.budget < 0 && given < recordBudget {
+				reason = fmt.Sprintf("chunk too complex: its records together need over %d bytes decoded", chunkBudget)
+			}
 			out = append(out, Entry{Reject: &Reject{Chunk: idx, Offset: recOff, RecordID: id,
-				Reason: err.Error(), Raw: capRaw(raw)}})
+				Reason: reason, Raw: capRaw(raw)}})
 		} else {
 			rec := &Record{Chunk: idx, Offset: recOff, ID: id,
 				Written: FiletimeTime(le.Uint64(raw[16:])), Root: unwrap(root), TimeCreated: d.timeCreated}
@@ -159,7 +166,13 @@ func (d *chunkDecoder) decodeChunk(buf []byte, idx int, counted bool, out []Entr
 		}
 		pos += size
 	}
+	d.used = chunkBudget - left
 	return out
+}
+
+// errBudget is the error of a record over its budget.
+func errBudget(off int) error {
+	return errAt(off, "record too complex (its decoding needs over %d bytes)", recordBudget)
 }
 
 // nextMagic finds the next record magic at an 8-byte boundary from pos, or returns end.
@@ -193,7 +206,7 @@ func (d *chunkDecoder) document(pos, end, depth int) (*Element, error) {
 	// each time.
 	d.budget -= end - pos
 	if d.budget < 0 {
-		return nil, errAt(pos, "record too complex (over %d nodes and value bytes)", recordBudget)
+		return nil, errBudget(pos)
 	}
 	for pos < end && d.buf[pos] == tokFragment {
 		pos += 4
@@ -206,6 +219,7 @@ func (d *chunkDecoder) document(pos, end, depth int) (*Element, error) {
 		if err != nil {
 			return nil, err
 		}
+		d.budget -= cap(ops) * opCost // compiled anew at each use, unlike templates
 		return d.instantiate(ops, nil, annotate(ops), depth)
 	}
 	start := pos
@@ -257,6 +271,10 @@ func (d *chunkDecoder) document(pos, end, depth int) (*Element, error) {
 // instantiate builds the element tree of ops with the substitution values vals.
 func (d *chunkDecoder) instantiate(ops []op, vals []value, sh shape, depth int) (*Element, error) {
 	elems := sh.elems
+	d.budget -= len(ops) + (elems+1)*elemCost + sh.content*nodeCost + sh.attrs*attrCost
+	if d.budget < 0 {
+		return nil, errBudget(0)
+	}
 	slab := make([]Element, elems+1)
 	root := &slab[elems]
 	nodes := make([]Node, sh.content)
@@ -268,10 +286,6 @@ func (d *chunkDecoder) instantiate(ops []op, vals []value, sh shape, depth int) 
 	sp := 0
 	cur := root
 	attr := -1 // index in cur.Attrs awaiting its value
-	d.budget -= len(ops)
-	if d.budget < 0 {
-		return nil, errAt(0, "record too complex (over %d nodes and value bytes)", recordBudget)
-	}
 	for i := range ops {
 		o := &ops[i]
 		if attr >= 0 && (o.kind == opOpen || o.kind == opAttr || o.kind == opEnd || o.kind == opNoop) {
@@ -350,7 +364,7 @@ func (d *chunkDecoder) instantiate(ops []op, vals []value, sh shape, depth int) 
 			}
 			d.budget -= v.n
 			if d.budget < 0 {
-				return nil, errAt(v.off, "record too complex (over %d nodes and value bytes)", recordBudget)
+				return nil, errBudget(v.off)
 			}
 			s := d.text(v)
 			if attr >= 0 && depth == 0 && v.typ == typeFiletime && v.n == 8 && cur.Name == "TimeCreated" {

@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -223,21 +225,77 @@ func TestParallelOrder(t *testing.T) {
 	}
 }
 
-// FuzzEVTX feeds mutated chunks to the decoder (with their checksums made valid, so that the
-// BinXML decoder is reached) and mutated whole files to Walk. Nothing may panic or hang.
-func FuzzEVTX(f *testing.F) {
-	if p := testutilSample(f); p != nil {
-		// The first records of the chunk (the rest of the chunk is padded with zeros): small
-		// inputs keep the fuzzer fast.
-		c := p[fileHeaderSize : fileHeaderSize+chunkSize]
+// fuzzSamples are the sample files whose first chunks seed FuzzEVTX: Security, Sysmon,
+// PowerShell script blocks, template-less BinXML and a recent Sysmon capture.
+var fuzzSamples = []string{
+	"chainsaw/tests/evtx/security_sample.evtx",
+	"evtx-attack/Credential Access/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.evtx",
+	"evtx-attack/Credential Access/Powershell_4104_MiniDumpWriteDump_Lsass.evtx",
+	"evtx-to-mitre/TA0001-Initial access/T1078-Valid accounts/ID1149-RDP success logins to multiple hosts.evtx",
+	"sigma/regression/proc_creation_win_findstr_lsass/fe63010f-8823-4864-a96b-a7b4a0f7b929.evtx",
+}
+
+// fuzzSeeds returns the seed chunks (the fuzz target pads them to a chunk and fixes their
+// checksums): of each sample's first chunk, its first records whole, cut short and
+// bit-flipped; and synthetic chunks with every BinXML token. Seeds stay a few
+// KiB: the fuzzer minimizes every new input it keeps, which is slow for big ones.
+func fuzzSeeds(f *testing.F) [][]byte {
+	var seeds [][]byte
+	rng := rand.New(rand.NewPCG(3, 5))
+	for _, rel := range fuzzSamples {
+		b, err := os.ReadFile(filepath.Join(samplesDir(f), rel))
+		if err != nil || len(b) < fileHeaderSize+chunkSize {
+			continue
+		}
+		c := b[fileHeaderSize : fileHeaderSize+chunkSize]
 		free := int(binary.LittleEndian.Uint32(c[48:]))
 		offs := recordOffsets(c)
-		f.Add(c[:min(free, offs[min(3, len(offs)-1)])])
+		if free > chunkSize || len(offs) == 0 {
+			continue
+		}
+		// The first records (the rest of the chunk is padded with zeros): small inputs keep
+		// the fuzzer fast.
+		head := c[:min(free, offs[min(3, len(offs)-1)])]
+		if len(offs) <= 3 {
+			head = c[:free]
+		}
+		// And cut short: the last record runs past the end of the input.
+		seeds = append(seeds, head, head[:len(head)-len(head)/4])
+		for range 3 {
+			flipped := append([]byte(nil), head...)
+			for range 8 {
+				i := chunkHeaderLen + rng.IntN(len(flipped)-chunkHeaderLen)
+				flipped[i] ^= 1 << rng.IntN(8)
+			}
+			seeds = append(seeds, flipped)
+		}
 	}
-	f.Add([]byte("ElfChnk\x00"))
+	seeds = append(seeds, []byte("ElfChnk\x00"))
 	for _, noDep := range []bool{false, true} {
 		c := tokensChunk(noDep)
-		f.Add(c[:binary.LittleEndian.Uint32(c[48:])])
+		seeds = append(seeds, c[:binary.LittleEndian.Uint32(c[48:])])
+	}
+	return seeds
+}
+
+// samplesDir is where the samples are, without skipping the test when they are absent (the
+// fuzz target has synthetic seeds too).
+func samplesDir(t testing.TB) string {
+	if dir := os.Getenv("TRAWL_SAMPLES"); dir != "" {
+		return dir
+	}
+	return filepath.Join(testutil.RepoRoot(t), "..", "shared", "samples")
+}
+
+// FuzzEVTX feeds mutated chunks to the decoder (with their checksums made valid, so that the
+// BinXML decoder is reached) and mutated whole files to Walk. Nothing may panic or hang, and
+// decoding a chunk may not allocate more than maxChunkAlloc.
+func FuzzEVTX(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		if len(s) > 16<<10 {
+			f.Fatalf("seed of %d bytes: keep seeds small", len(s))
+		}
+		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c := make([]byte, chunkSize)
@@ -247,8 +305,11 @@ func FuzzEVTX(f *testing.F) {
 			binary.LittleEndian.PutUint32(c[48:], uint32(max(chunkHeaderLen, min(len(data), chunkSize))))
 		}
 		fixChunk(c)
-		d := newChunkDecoder()
-		for _, e := range d.decodeChunk(c, 0, true, nil) {
+		entries, alloc := newChunkDecoder().decodeChunk(c, 0, true, nil), uint64(0) // XXX
+		if alloc > maxChunkAlloc {
+			t.Fatalf("decoding the chunk allocated %d bytes, over the bound of %d", alloc, maxChunkAlloc)
+		}
+		for _, e := range entries {
 			if e.Reject != nil && strings.Contains(e.Reject.Reason, "internal error") {
 				t.Fatalf("decoder panicked: %s", e.Reject.Reason)
 			}
@@ -264,13 +325,4 @@ func FuzzEVTX(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
-}
-
-func testutilSample(f *testing.F) []byte {
-	p := testutil.Samples(f) + "/chainsaw/tests/evtx/security_sample.evtx"
-	b, err := os.ReadFile(p)
-	if err != nil || len(b) < fileHeaderSize+chunkSize {
-		return nil
-	}
-	return b
 }

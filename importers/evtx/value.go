@@ -123,8 +123,11 @@ func (d *chunkDecoder) prefixedValue(typ byte, pos, end int) (string, int, error
 // text renders a (non-BinXML) value exactly as python-evtx does. The text lives in the
 // record's string arena: one allocation for all the values of a record.
 func (d *chunkDecoder) text(v value) string {
-	start := len(d.arena)
+	start, c := len(d.arena), cap(d.arena)
 	d.arena = d.appendText(d.arena, v)
+	if cap(d.arena) != c {
+		d.budget -= cap(d.arena) // the arena grew: a new one was allocated
+	}
 	if len(d.arena) == start {
 		return ""
 	}
