@@ -20,6 +20,8 @@ type Result struct {
 	Records []importers.Record
 	Rejects []importers.Reject
 	Err     error
+	// Broken is the error that cut a compressed input short (importers.Opened.Broken).
+	Broken error
 }
 
 type sink struct{ r *Result }
@@ -50,6 +52,7 @@ func ReadBytes(t testing.TB, f importers.Format, name string, data []byte) Resul
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	res.Err = f.Read(ctx, o.Input, sink{&res})
+	_, res.Broken = o.Broken()
 	return res
 }
 
