@@ -144,6 +144,11 @@ func (r *reader) header(l importers.Line) error {
 		if sep == "" {
 			return r.sink.Reject(importers.Reject{Line: l.Num, Offset: l.Offset, Field: "#separator", Reason: "empty separator", Raw: l.Text})
 		}
+		if strings.ContainsAny(sep, "\r\n") {
+			// A file whose lines end in lone CRs reads as one line: without this, all of it
+			// would pass for a #separator directive and vanish without a trace.
+			return r.sink.Reject(importers.Reject{Line: l.Num, Offset: l.Offset, Field: "#separator", Reason: "separator holds a line break (lines ending in a lone CR?)", Raw: l.Text})
+		}
 		r.h = defaultHeader()
 		r.h.sep = sep
 		return nil

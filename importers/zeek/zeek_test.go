@@ -256,6 +256,10 @@ var recordTests = []struct {
 	{"empty field name", "x", tsvHead + "#fields\tts\t\tuid\n", nil, "line 5: field #fields: empty field name in #fields header"},
 	{"not an object", "x", "[1,2]\n", nil, "line 1: not a JSON object"},
 	{"broken json", "x", `{"ts":1,` + "\n", nil, "line 1: invalid JSON: unexpected EOF"},
+	// Found by the importers/all hostile matrix: lines ending in lone CRs used to be one
+	// #separator line, read as a header without any event or reject.
+	{"lone CR line ends", "x", strings.ReplaceAll(tsvHead+"#fields\tts\tuid\n1521911721\tCx\n", "\n", "\r"), nil,
+		"line 1: field #separator: separator holds a line break (lines ending in a lone CR?)"},
 }
 
 func TestRecords(t *testing.T) {
