@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +59,7 @@ type FileResult struct {
 	DurationMS  int64  `json:"duration_ms"`
 	Bytes       int64  `json:"bytes"`
 	Compression string `json:"compression,omitempty"`
+	Encoding    string `json:"encoding,omitempty"` // from a byte order mark: utf-8, utf-16le, utf-16be
 }
 
 // ImportFiles imports each file, several at a time. Each file is one transaction: it lands
@@ -182,7 +182,7 @@ func (s *Store) importFile(ctx context.Context, path string, opt ImportOptions, 
 		return res
 	}
 	defer in.Close()
-	res.Compression = in.Compression
+	res.Compression, res.Encoding = in.Compression, in.Encoding
 
 	var format importers.Format
 	if opt.Format != "" {
@@ -253,6 +253,11 @@ func (s *Store) importFile(ctx context.Context, path string, opt ImportOptions, 
 			readErr = readParallel(ctx, in.Input, lp, sink, parseWorkers(opt.ParseWorkers))
 		} else {
 			readErr = format.Read(ctx, in.Input, sink)
+		}
+		if at, broken := in.Broken(); readErr == nil && broken != nil {
+			// A compressed file that breaks off (a truncated gzip): what came before the break
+			// is imported, and the break is a reject of its own, so the file's row shows it.
+			readErr = sink.Reject(importers.Reject{Offset: at, Reason: broken.Error() + "; the rest of the file cannot be read"})
 		}
 		closeErr := errors.Join(evW.Close(), rjApp.Close())
 		if readErr != nil {
@@ -347,7 +352,7 @@ func (r *eventRow) column(i int) any {
 		return nullStr(r.fields)
 	default:
 		s, _ := c.Get(&r.ev).(string)
-		if c.Name == "raw" {
+		if c.Name == "raw" || c.Name == "message" {
 			return nullStr(EscapeText(s))
 		}
 		return nullStr(validText(s))
@@ -370,12 +375,13 @@ func prepareRow(rec importers.Record, ev *event.Event, buf *bytes.Buffer) eventR
 	if ev.FieldsJSON != "" {
 		row.fields = validText(ev.FieldsJSON)
 	} else if len(ev.Fields) > 0 {
+		// the same text as encoding/json's Encoder without HTML escaping, several times faster
 		buf.Reset()
-		enc := json.NewEncoder(buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(ev.Fields); err == nil {
-			row.fields = validText(string(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))))
+		b, err := event.AppendFieldsJSON(buf.AvailableBuffer(), ev.Fields)
+		if err == nil {
+			row.fields = validText(string(b))
 		}
+		buf.Write(b) // keeps a grown buffer for the next row
 	}
 	row.keys()
 	return row
