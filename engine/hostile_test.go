@@ -1,0 +1,135 @@
+package engine
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	_ "trawl/importers/syslog"
+)
+
+// TestImportNotWhatItClaims: a file whose magic bytes claim a compression it does not hold is
+// not imported, and the error names the file and the compression.
+func TestImportNotWhatItClaims(t *testing.T) {
+	st, _ := openTemp(t)
+	dir := t.TempDir()
+	tests := []struct{ name, content, want string }{
+		{"fake.gz", "\x1f\x8b\x08\x00 this is not gzip at all, only its magic", "gzip"},
+		{"header-only.gz", string(gzipBytes(t, strings.Repeat("2024-01-02T03:04:05Z|a|b|10.0.0.1|m\n", 100))[:10]) + strings.Repeat("\xff", 64), "corrupt gzip data"},
+		{"fake.zst", "\x28\xb5\x2f\xfd this is not zstd at all, only its magic", "zstd"},
+	}
+	var files []string
+	for _, tt := range tests {
+		files = append(files, writeFile(t, dir, tt.name, tt.content))
+	}
+	for i, r := range st.ImportFiles(context.Background(), files, ImportOptions{}) {
+		if r.Err == nil || !strings.Contains(r.Error, files[i]) || !strings.Contains(r.Error, tests[i].want) {
+			t.Errorf("%s: error %q, want one naming the file and %q", tests[i].name, r.Error, tests[i].want)
+		}
+	}
+	if n := count(t, st, `SELECT count(*) FROM files`); n != 0 {
+		t.Errorf("%d files recorded", n)
+	}
+}
+
+func gzipBytes(t *testing.T, s string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	return b.Bytes()
+}
+
+// TestImportTruncatedGzip: a gzip of a real sshd log cut in the middle imports every line it
+// holds up to the cut, and the cut is one reject at the offset where the content breaks off.
+func TestImportTruncatedGzip(t *testing.T) {
+	st, _ := openTemp(t)
+	text := mustRead(t, "../importers/syslog/testdata/OpenSSH_excerpt.log")
+	gz := gzipBytes(t, text)
+	cut := gz[:len(gz)/2]
+	path := writeFile(t, t.TempDir(), "auth.log.gz", string(cut))
+
+	// What the cut stream holds, read as far as it goes.
+	zr, err := gzip.NewReader(bytes.NewReader(cut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix, err := io.ReadAll(zr)
+	if err == nil || len(prefix) == 0 || len(prefix) >= len(text) {
+		t.Fatalf("the cut gzip gives %d of %d bytes, err %v: not a useful cut", len(prefix), len(text), err)
+	}
+	lines := int64(strings.Count(string(prefix), "\n"))
+	if !bytes.HasSuffix(prefix, []byte("\n")) {
+		lines++ // the line cut in two is read too
+	}
+
+	res := st.ImportFiles(context.Background(), []string{path}, ImportOptions{})[0]
+	if res.Err != nil {
+		t.Fatalf("import: %v", res.Err)
+	}
+	if res.Format != "syslog" || res.Compression != "gzip" || res.Events == 0 {
+		t.Errorf("result %+v", res)
+	}
+	if res.Events+res.Rejects != lines+1 {
+		t.Errorf("%d events + %d rejects, want the %d lines before the cut and the cut", res.Events, res.Rejects, lines)
+	}
+	if n := count(t, st, `SELECT count(*) FROM events`); n != res.Events {
+		t.Errorf("%d events stored, result says %d", n, res.Events)
+	}
+	if n := count(t, st, `SELECT rejects FROM files WHERE path = ?`, path); n != res.Rejects {
+		t.Errorf("files.rejects = %d, want %d", n, res.Rejects)
+	}
+	var reason string
+	var offset int64
+	if err := st.db.QueryRow(`SELECT reason, byte_offset FROM rejects WHERE line IS NULL`).Scan(&reason, &offset); err != nil {
+		t.Fatalf("no reject for the cut: %v", err)
+	}
+	if !strings.Contains(reason, "gzip data breaks off") || !strings.Contains(reason, "unexpected EOF") || offset != int64(len(prefix)) {
+		t.Errorf("cut reject %q at %d, want the break at %d", reason, offset, len(prefix))
+	}
+}
+
+// TestImportKeepsHostileText: terminal escapes, C1 controls and BEL are stored byte for byte in
+// raw and message; only invalid UTF-8 and NUL become \xNN. Sanitising is the display's job.
+func TestImportKeepsHostileText(t *testing.T) {
+	st, _ := openTemp(t)
+	msgs := []struct{ in, stored string }{
+		{"clear \x1b[2J\x1b[H screen", "clear \x1b[2J\x1b[H screen"},
+		{"osc52 \x1b]52;c;ZWNobyBwd25lZA==\x07 clipboard", "osc52 \x1b]52;c;ZWNobyBwd25lZA==\x07 clipboard"},
+		{"c1 csi \xc2\x9b31m and bell \x07\x07", "c1 csi \xc2\x9b31m and bell \x07\x07"},
+		{"bad \xff\xfe utf-8, raw c1 \x9b and nul \x00 here", `bad \xff\xfe utf-8, raw c1 \x9b and nul \x00 here`},
+	}
+	var log strings.Builder
+	for _, m := range msgs {
+		log.WriteString("2024-01-02T03:04:05Z|alice|ws01|10.0.0.1|" + m.in + "\n")
+	}
+	path := writeFile(t, t.TempDir(), "escapes.log", log.String())
+	res := st.ImportFiles(context.Background(), []string{path}, ImportOptions{ParseWorkers: 1})[0]
+	if res.Err != nil || res.Events != int64(len(msgs)) || res.Rejects != 0 {
+		t.Fatalf("import: %+v", res)
+	}
+	rows, err := st.db.Query(`SELECT raw, message FROM events ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	i := 0
+	for ; rows.Next(); i++ {
+		var raw, msg string
+		if err := rows.Scan(&raw, &msg); err != nil {
+			t.Fatal(err)
+		}
+		if want := msgs[i].stored; msg != want || raw != "2024-01-02T03:04:05Z|alice|ws01|10.0.0.1|"+want {
+			t.Errorf("row %d: message %q raw %q, want message %q", i, msg, raw, want)
+		}
+	}
+	if i != len(msgs) {
+		t.Errorf("%d rows", i)
+	}
+}
