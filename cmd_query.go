@@ -33,11 +33,11 @@ func (c *QueryCmd) Run(g *Globals) error {
 		}
 		src = string(b)
 	}
+	compiled, err := dsl.Build(src, dsl.EventCatalogue())
+	if err != nil {
+		return exitError{code: 2, err: queryError{"invalid query\n" + dsl.FormatError(src, err)}}
+	}
 	if c.Explain {
-		compiled, err := dsl.Build(src, dsl.EventCatalogue())
-		if err != nil {
-			return exitError{code: 2, err: queryError{"invalid query\n" + dsl.FormatError(src, err)}}
-		}
 		return explain(g.Stdout, compiled)
 	}
 	st, err := openStore(g, true)
@@ -46,16 +46,13 @@ func (c *QueryCmd) Run(g *Globals) error {
 	}
 	defer st.Close()
 	var w *render.Writer
-	compiled, err := st.QueryDSLFunc(g.Ctx, src, func(cols []string, row []any) error {
+	err = st.QueryFunc(g.Ctx, compiled.SQL, compiled.Args, func(cols []string, row []any) error {
 		if w == nil {
 			w = c.writer(g.Stdout, cols)
 		}
 		return w.Row(row)
 	})
 	if err != nil {
-		if compiled == nil {
-			return exitError{code: 2, err: queryError{"invalid query\n" + dsl.FormatError(src, err)}}
-		}
 		return fmt.Errorf("running query: %w", err)
 	}
 	if w == nil {

@@ -1,5 +1,8 @@
 package engine
 
+// Test-only helpers: engine never imports dsl (it runs SQL strings; main compiles), but its tests
+// run the language's golden cases and benchmarks on real DuckDB through these.
+
 import (
 	"context"
 
