@@ -133,8 +133,26 @@ func (s *Store) migrate(ctx context.Context) error {
 	if latest := SchemaVersion(); current > latest {
 		return fmt.Errorf("database schema version %d is newer than this trawl (%d): upgrade trawl", current, latest)
 	}
+	// Apply every migration not yet recorded, not only those above the newest: numbers are
+	// reserved by parallel work, so a lower one can land after a higher one was applied.
+	applied := map[int]bool{}
+	if current > 0 {
+		rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return err
+			}
+			applied[v] = true
+		}
+		rows.Close()
+	}
 	for _, m := range ms {
-		if m.version <= current {
+		if applied[m.version] {
 			continue
 		}
 		if s.readOnly {
