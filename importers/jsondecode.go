@@ -3,6 +3,7 @@ package importers
 import (
 	"encoding/json"
 	"errors"
+	"math/bits"
 	"strconv"
 	"sync"
 	"unicode"
@@ -268,10 +269,7 @@ var plainString = func() (t [256]bool) {
 func (d *objDecoder) str(i int) (string, int, error) {
 	s := d.s
 	start := i + 1
-	j := start
-	for j < len(s) && plainString[s[j]] {
-		j++
-	}
+	j := plainRun(s, start)
 	if j >= len(s) {
 		return "", j, errJSONEOF
 	}
@@ -347,10 +345,7 @@ func (d *objDecoder) unquote(start int) (string, int, error) {
 			return "", j, jsonSyntaxError(c, "in string literal")
 		case c < utf8.RuneSelf:
 			// copy the run of plain ASCII at once
-			k := j + 1
-			for k < len(s) && s[k] < utf8.RuneSelf && plainString[s[k]] {
-				k++
-			}
+			k := plainASCIIRun(s, j+1)
 			b = append(b, s[j:k]...)
 			j = k
 		default:
@@ -452,4 +447,39 @@ func number(s string, i int) (int, error) {
 		}
 	}
 	return i, nil
+}
+
+// plainRun returns the index of the first byte at or after i that is a quote, a backslash or a
+// control character, or len(s). It tests eight bytes at a time.
+func plainRun(s string, i int) int {
+	return scanPlain(s, i, false)
+}
+
+// plainASCIIRun is plainRun stopping at non-ASCII bytes too.
+func plainASCIIRun(s string, i int) int {
+	return scanPlain(s, i, true)
+}
+
+func scanPlain(s string, i int, stopHigh bool) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	var high uint64
+	if stopHigh {
+		high = hi
+	}
+	for ; i+8 <= len(s); i += 8 {
+		t := s[i : i+8]
+		x := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		q := x ^ (lo * '"')
+		bs := x ^ (lo * '\\')
+		// the high bit of each byte below 0x20, quote or backslash (or from 0x80 with
+		// stopHigh); the lowest one marked is exact (borrows can only mark bytes above it)
+		if m := ((x-lo*0x20)&^x | (q-lo)&^q | (bs-lo)&^bs | x&high) & hi; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(s) && plainString[s[i]] && (!stopHigh || s[i] < utf8.RuneSelf) {
+		i++
+	}
+	return i
 }

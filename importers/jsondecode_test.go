@@ -130,6 +130,22 @@ func TestDecodeObject(t *testing.T) {
 	}
 }
 
+// TestDecodeObjectRuns puts each kind of special byte at every position of the first sixteen
+// of a string, with and without an escape before it, so that the eight-byte scans meet it in
+// every lane and in the tail.
+func TestDecodeObjectRuns(t *testing.T) {
+	for _, special := range []string{`\"`, `\\`, `\n`, `\u00e9`, `\ud83d\ude00`, "\t", "\x1f", "\x00", " ", "~", "\x7f",
+		"\x80", "\xff", "é", "\u2028", "😀", `"`} {
+		for pos := range 17 {
+			for _, tail := range []string{"", "x", "abcdefghijklmnop", `\t` + "abcdefghi\xc3"} {
+				str := strings.Repeat("a", pos) + special + tail
+				compareWithStd(t, []byte(`{"`+str+`":"`+str+`"}`))
+				compareWithStd(t, []byte(`{"k":["\b`+str+`"]}`))
+			}
+		}
+	}
+}
+
 // compareWithStd fails unless DecodeObject and the encoding/json reference agree on in: both
 // accept with deeply equal results, or both reject with the same text.
 func compareWithStd(t *testing.T, in []byte) {
