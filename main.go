@@ -44,6 +44,8 @@ type CLI struct {
 	Bench    BenchCmd    `cmd:"" help:"Run trawl's end-to-end benchmarks."`
 	Generate GenerateCmd `cmd:"" help:"Write seeded synthetic logs for a small company with embedded attack scenarios and their ground truth."`
 	Attack   AttackCmd   `cmd:"" help:"List MITRE ATT&CK techniques and tactics, or resolve ids and Sigma tags (v19 ones too)."`
+	Context  ContextCmd  `cmd:"" help:"Load and list asset and identity context (docs/context.md)."`
+	Intel    IntelCmd    `cmd:"" help:"Load threat-intel indicators (IOC lists, CSV, STIX 2.1) and match them against events (docs/intel.md)."`
 }
 
 func main() {
