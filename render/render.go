@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -160,11 +161,12 @@ func Cell(s string, max int) string {
 
 // Sanitize replaces terminal control characters (C0 except tab and newline, DEL, C1, and the
 // ESC that starts every escape sequence) with visible escapes such as \x1b, so hostile log text
-// cannot drive the terminal.
+// cannot drive the terminal. Bytes that are not UTF-8 become \xNN too: a lone 0x9b byte is CSI
+// to a terminal in 8-bit mode.
 func Sanitize(s string) string {
 	clean := true
-	for _, r := range s {
-		if isControl(r) {
+	for i, r := range s {
+		if isControl(r) || (r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD")) {
 			clean = false
 			break
 		}
@@ -173,16 +175,19 @@ func Sanitize(s string) string {
 		return s
 	}
 	var b strings.Builder
-	for _, r := range s {
-		if isControl(r) {
-			if r < 0x100 {
-				fmt.Fprintf(&b, `\x%02x`, r)
-			} else {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			}
-			continue
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case isControl(r) && r < 0x100:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case isControl(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
 		}
-		b.WriteRune(r)
+		i += size
 	}
 	return b.String()
 }

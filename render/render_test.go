@@ -1,0 +1,81 @@
+package render
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+var sanitizeTests = []struct{ in, want string }{
+	{"plain text, tabs\tand\nnewlines", "plain text, tabs\tand\nnewlines"},
+	{"Grüße 東京 \uFFFD kept", "Grüße 東京 \uFFFD kept"},
+	{"clear \x1b[2J\x1b[H", `clear \x1b[2J\x1b[H`},
+	{"osc52 \x1b]52;c;ZWNobyBwd25lZA==\x07", `osc52 \x1b]52;c;ZWNobyBwd25lZA==\x07`},
+	{"bell \x07 cr \r del \x7f nul \x00", `bell \x07 cr \x0d del \x7f nul \x00`},
+	{"c1 csi \u009b31m, nel \u0085", `c1 csi \x9b31m, nel \x85`},
+	{"raw c1 byte \x9b31m", `raw c1 byte \x9b31m`}, // not UTF-8: a CSI to 8-bit terminals
+	{"bad \xff\xfe and cut \xe2\x82", `bad \xff\xfe and cut \xe2\x82`},
+	{"bidi \u202etxt.exe", `bidi \u202etxt.exe`},
+}
+
+func TestSanitize(t *testing.T) {
+	for _, tt := range sanitizeTests {
+		if got := Sanitize(tt.in); got != tt.want {
+			t.Errorf("Sanitize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// safe reports why s could drive a terminal, or "" when it cannot.
+func unsafeFor(s string, allowNewline bool) string {
+	if !utf8.ValidString(s) {
+		return "invalid UTF-8"
+	}
+	for _, r := range s {
+		if r == '\t' || (r == '\n' && allowNewline) {
+			continue
+		}
+		if isControl(r) {
+			return "control character " + string(r)
+		}
+	}
+	return ""
+}
+
+func FuzzSanitize(f *testing.F) {
+	for _, tt := range sanitizeTests {
+		f.Add(tt.in)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := Sanitize(s)
+		if why := unsafeFor(got, true); why != "" {
+			t.Errorf("Sanitize(%q) = %q: %s", s, got, why)
+		}
+		if unsafeFor(s, true) == "" && got != s {
+			t.Errorf("Sanitize(%q) changed safe text to %q", s, got)
+		}
+		if c := Cell(s, 20); unsafeFor(c, false) != "" || strings.Contains(c, "\n") {
+			t.Errorf("Cell(%q) = %q: %s", s, c, unsafeFor(c, false))
+		}
+	})
+}
+
+// TestTableHasNoEscapes: a table of hostile cells carries no control byte to the terminal.
+func TestTableHasNoEscapes(t *testing.T) {
+	var b bytes.Buffer
+	w := New(&b, Table, []string{"a", "b"})
+	for _, tt := range sanitizeTests {
+		if err := w.Row([]any{tt.in, []byte(tt.in)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		if why := unsafeFor(line, false); why != "" {
+			t.Errorf("table line %q: %s", line, why)
+		}
+	}
+}
