@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -48,50 +49,67 @@ func gzipBytes(t *testing.T, s string) []byte {
 
 // TestImportTruncatedGzip: a gzip of a real sshd log cut in the middle imports every line it
 // holds up to the cut, and the cut is one reject at the offset where the content breaks off.
+// The same for a line format parsed on several goroutines, cut after the sniffed head.
 func TestImportTruncatedGzip(t *testing.T) {
-	st, _ := openTemp(t)
-	text := mustRead(t, "../importers/syslog/testdata/OpenSSH_excerpt.log")
-	gz := gzipBytes(t, text)
-	cut := gz[:len(gz)/2]
-	path := writeFile(t, t.TempDir(), "auth.log.gz", string(cut))
+	var pipeLog strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&pipeLog, "2024-01-02T03:04:05Z|user%d|ws%d|10.0.%d.%d|message %d\n", i, i%50, i/256%256, i%256, i)
+	}
+	tests := []struct {
+		name, format string
+		text         string
+		workers      int
+	}{
+		{"OpenSSH_excerpt.log.gz", "syslog", mustRead(t, "../importers/syslog/testdata/OpenSSH_excerpt.log"), 1},
+		{"pipe.log.gz", "pipetest", pipeLog.String(), 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, _ := openTemp(t)
+			gz := gzipBytes(t, tt.text)
+			cut := gz[:len(gz)/2]
+			path := writeFile(t, t.TempDir(), tt.name, string(cut))
 
-	// What the cut stream holds, read as far as it goes.
-	zr, err := gzip.NewReader(bytes.NewReader(cut))
-	if err != nil {
-		t.Fatal(err)
-	}
-	prefix, err := io.ReadAll(zr)
-	if err == nil || len(prefix) == 0 || len(prefix) >= len(text) {
-		t.Fatalf("the cut gzip gives %d of %d bytes, err %v: not a useful cut", len(prefix), len(text), err)
-	}
-	lines := int64(strings.Count(string(prefix), "\n"))
-	if !bytes.HasSuffix(prefix, []byte("\n")) {
-		lines++ // the line cut in two is read too
-	}
+			// What the cut stream holds, read as far as it goes.
+			zr, err := gzip.NewReader(bytes.NewReader(cut))
+			if err != nil {
+				t.Fatal(err)
+			}
+			prefix, err := io.ReadAll(zr)
+			if err == nil || len(prefix) == 0 || len(prefix) >= len(tt.text) {
+				t.Fatalf("the cut gzip gives %d of %d bytes, err %v: not a useful cut", len(prefix), len(tt.text), err)
+			}
+			lines := int64(strings.Count(string(prefix), "\n"))
+			if !bytes.HasSuffix(prefix, []byte("\n")) {
+				lines++ // the line cut in two is read too
+			}
 
-	res := st.ImportFiles(context.Background(), []string{path}, ImportOptions{})[0]
-	if res.Err != nil {
-		t.Fatalf("import: %v", res.Err)
-	}
-	if res.Format != "syslog" || res.Compression != "gzip" || res.Events == 0 {
-		t.Errorf("result %+v", res)
-	}
-	if res.Events+res.Rejects != lines+1 {
-		t.Errorf("%d events + %d rejects, want the %d lines before the cut and the cut", res.Events, res.Rejects, lines)
-	}
-	if n := count(t, st, `SELECT count(*) FROM events`); n != res.Events {
-		t.Errorf("%d events stored, result says %d", n, res.Events)
-	}
-	if n := count(t, st, `SELECT rejects FROM files WHERE path = ?`, path); n != res.Rejects {
-		t.Errorf("files.rejects = %d, want %d", n, res.Rejects)
-	}
-	var reason string
-	var offset int64
-	if err := st.db.QueryRow(`SELECT reason, byte_offset FROM rejects WHERE line IS NULL`).Scan(&reason, &offset); err != nil {
-		t.Fatalf("no reject for the cut: %v", err)
-	}
-	if !strings.Contains(reason, "gzip data breaks off") || !strings.Contains(reason, "unexpected EOF") || offset != int64(len(prefix)) {
-		t.Errorf("cut reject %q at %d, want the break at %d", reason, offset, len(prefix))
+			res := st.ImportFiles(context.Background(), []string{path}, ImportOptions{ParseWorkers: tt.workers})[0]
+			if res.Err != nil {
+				t.Fatalf("import: %v", res.Err)
+			}
+			if res.Format != tt.format || res.Compression != "gzip" || res.Events == 0 {
+				t.Errorf("result %+v", res)
+			}
+			if res.Events+res.Rejects != lines+1 {
+				t.Errorf("%d events + %d rejects, want the %d lines before the cut and the cut", res.Events, res.Rejects, lines)
+			}
+			if n := count(t, st, `SELECT count(*) FROM events`); n != res.Events {
+				t.Errorf("%d events stored, result says %d", n, res.Events)
+			}
+			if n := count(t, st, `SELECT rejects FROM files WHERE path = ?`, path); n != res.Rejects {
+				t.Errorf("files.rejects = %d, want %d", n, res.Rejects)
+			}
+			var reason string
+			var offset int64
+			if err := st.db.QueryRow(`SELECT reason, byte_offset FROM rejects WHERE line IS NULL`).Scan(&reason, &offset); err != nil {
+				t.Fatalf("no reject for the cut: %v", err)
+			}
+			if !strings.Contains(reason, "gzip data breaks off") || !strings.Contains(reason, "unexpected EOF") || offset != int64(len(prefix)) {
+				t.Errorf("cut reject %q at %d, want the break at %d", reason, offset, len(prefix))
+			}
+			t.Logf("%d of %d bytes decompress: %d events, %d rejects; %s", len(prefix), len(tt.text), res.Events, res.Rejects, reason)
+		})
 	}
 }
 
