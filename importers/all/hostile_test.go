@@ -382,6 +382,7 @@ func readBounded(t *testing.T, f importers.Format, name string, data []byte) (im
 			}
 			done <- o
 		}()
+		f.Sniff(data[:min(len(data), importers.SniffSize)]) // detection sees hostile heads too
 		o.res = importertest.ReadBytes(t, f, name, data)
 	}()
 	tick := time.NewTicker(20 * time.Millisecond)
