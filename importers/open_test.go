@@ -10,6 +10,8 @@ import (
 	"testing/iotest"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // encodeUTF16 writes units as UTF-16 bytes in the given byte order.
@@ -176,25 +178,36 @@ func TestOpenBrokenCompression(t *testing.T) {
 		}
 	}
 
-	cut := gz[:len(gz)/2]
-	o, err := OpenReader("cut.gz", bytes.NewReader(cut), int64(len(cut)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
-	if _, err := o.Broken(); err != nil {
-		t.Errorf("broken before reading: %v", err)
-	}
-	got, err := io.ReadAll(o.R)
-	if err != nil {
-		t.Fatalf("read: %v", err)
-	}
-	if len(got) == 0 || !bytes.HasPrefix(text.Bytes(), got) {
-		t.Errorf("read %d bytes, not a prefix of the content", len(got))
-	}
-	at, err := o.Broken()
-	if err == nil || at != int64(len(got)) || !strings.Contains(err.Error(), "gzip data breaks off") {
-		t.Errorf("Broken() = %d, %v; want the break after %d bytes", at, err, len(got))
+	var zs bytes.Buffer
+	zw, _ := zstd.NewWriter(&zs, zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(1<<16))
+	zw.Write(text.Bytes())
+	zw.Close()
+	for _, c := range []struct {
+		name, compression string
+		data              []byte
+	}{
+		{"cut.gz", "gzip", gz[:len(gz)/2]},
+		{"cut.zst", "zstd", zs.Bytes()[:zs.Len()/2]},
+	} {
+		o, err := OpenReader(c.name, bytes.NewReader(c.data), int64(len(c.data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer o.Close()
+		if _, err := o.Broken(); err != nil {
+			t.Errorf("%s: broken before reading: %v", c.name, err)
+		}
+		got, err := io.ReadAll(o.R)
+		if err != nil {
+			t.Fatalf("%s: read: %v", c.name, err)
+		}
+		if len(got) == 0 || !bytes.HasPrefix(text.Bytes(), got) {
+			t.Errorf("%s: read %d bytes, not a prefix of the content", c.name, len(got))
+		}
+		at, err := o.Broken()
+		if err == nil || at != int64(len(got)) || !strings.Contains(err.Error(), c.compression+" data breaks off") {
+			t.Errorf("%s: Broken() = %d, %v; want the break after %d bytes", c.name, at, err, len(got))
+		}
 	}
 
 	whole, err := OpenReader("whole.gz", bytes.NewReader(gz), int64(len(gz)))
