@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,30 @@ type Compiled struct {
 	SQL     string
 	Args    []any
 	Columns []Column
+	// EvidenceSQL is the same query returning one column, evidence (BIGINT[]): the ids of the
+	// events behind each result row, with the same Args. It is "" when the query loses them
+	// (e.g. fields drops id). Rules run it to write alerts.
+	EvidenceSQL string
+	// EventRows says each result row is one event (a filter query), so alerts group rows;
+	// otherwise each row (a stats, rare or sequence row) is one alert.
+	EventRows bool
 }
+
+// Options adjust compilation.
+type Options struct {
+	// Since, when set, limits every read of the events table to events at or after it.
+	Since time.Time
+}
+
+// Evidence modes: how the current rows name the events behind them.
+const (
+	evNone = iota // lost
+	evRows        // each row is an event: its id column
+	evList        // a list column of event ids (c.evCol)
+)
+
+// EvidenceColumn is the hidden column of event ids the compiler carries through stats and rare.
+const EvidenceColumn = "__evidence"
 
 // Build parses, checks and compiles src against cat. Errors are Errors with spans; render them
 // with FormatError. A panic anywhere inside is recovered into an internal error.
@@ -39,6 +63,11 @@ func Build(src string, cat Catalogue) (out *Compiled, err error) {
 // Compile turns a checked query into SQL: one common table expression per pipeline stage, then
 // a final SELECT in the query's order. Every value written in the query is a bound parameter.
 func Compile(ch *Checked) (out *Compiled, err error) {
+	return CompileWith(ch, Options{})
+}
+
+// CompileWith is Compile with options.
+func CompileWith(ch *Checked, opt Options) (out *Compiled, err error) {
 	if ch == nil || ch.Query == nil {
 		return nil, errors.New("dsl: Compile needs a checked query")
 	}
@@ -47,7 +76,7 @@ func Compile(ch *Checked) (out *Compiled, err error) {
 			out, err = nil, Errors{{Stage: "compile", Span: ch.Query.Span, Msg: fmt.Sprintf("internal error: %v", r), Hint: "please report this query"}}
 		}
 	}()
-	c := &compiler{ch: ch}
+	c := &compiler{ch: ch, opt: opt}
 	q := ch.Query
 	if q.Sequence != nil {
 		c.sequence(q.Sequence)
@@ -65,6 +94,16 @@ func Compile(ch *Checked) (out *Compiled, err error) {
 		}
 		fmt.Fprintf(&b, "%s AS (\n  %s\n)", cte.name, cte.body)
 	}
+	with := b.String()
+	out = &Compiled{Args: c.args, Columns: ch.Columns}
+	switch c.ev {
+	case evRows:
+		out.EvidenceSQL = with + "\nSELECT [" + quoteIdent("id") + "] AS " + quoteIdent("evidence") + " FROM " + c.prev
+		out.EventRows = true
+	case evList:
+		out.EvidenceSQL = with + "\nSELECT " + quoteIdent(c.evCol) + " AS " + quoteIdent("evidence") + " FROM " + c.prev
+		out.EventRows = c.perEvent
+	}
 	b.WriteString("\nSELECT *")
 	if len(c.hidden) > 0 {
 		b.WriteString(" EXCLUDE (" + strings.Join(quoteAll(c.hidden), ", ") + ")")
@@ -73,7 +112,8 @@ func Compile(ch *Checked) (out *Compiled, err error) {
 	if len(c.order) > 0 {
 		b.WriteString(" ORDER BY " + c.orderBy())
 	}
-	return &Compiled{SQL: b.String(), Args: c.args, Columns: ch.Columns}, nil
+	out.SQL = b.String()
+	return out, nil
 }
 
 type cte struct{ name, body string }
@@ -85,6 +125,11 @@ type orderKey struct {
 
 type compiler struct {
 	ch     *Checked
+	opt    Options
+	ev     int    // evidence mode: evNone, evRows or evList
+	evCol  string // the evidence list column in evList mode
+	// perEvent says each row is still one event (no stats, rare or sequence yet).
+	perEvent bool
 	args   []any
 	ctes   []cte
 	prev   string     // name of the latest CTE
@@ -138,11 +183,54 @@ func (c *compiler) source(s *Source) {
 		c.cols = append(c.cols, col.Name)
 	}
 	body := "SELECT * FROM " + quoteIdent(EventsTable)
+	var conds []string
 	if s.Category != AllEvents {
-		body += " WHERE " + quoteIdent("category") + " = " + c.param(categoryValue(s.Category))
+		conds = append(conds, quoteIdent("category")+" = "+c.param(categoryValue(s.Category)))
+	}
+	conds = append(conds, c.sinceConds()...)
+	if len(conds) > 0 {
+		body += " WHERE " + strings.Join(conds, " AND ")
 	}
 	c.add(body)
 	c.defaultOrder()
+	c.ev = evNone
+	if c.has("id") {
+		c.ev = evRows
+	}
+	c.perEvent = true
+}
+
+// sinceConds limits a read of the events table to Options.Since.
+func (c *compiler) sinceConds() []string {
+	if c.opt.Since.IsZero() {
+		return nil
+	}
+	return []string{quoteIdent("time") + " >= " + c.param(c.opt.Since.UTC())}
+}
+
+// evidenceAgg is the aggregate that gathers the evidence of grouped rows, or "" when the rows
+// have none.
+func (c *compiler) evidenceAgg() string {
+	switch c.ev {
+	case evRows:
+		return "list(" + quoteIdent("id") + " ORDER BY " + quoteIdent("id") + ") AS " + quoteIdent(EvidenceColumn)
+	case evList:
+		return "list_sort(list_distinct(flatten(list(" + quoteIdent(c.evCol) + ")))) AS " + quoteIdent(EvidenceColumn)
+	}
+	return ""
+}
+
+// grouped records that an aggregating stage carried the evidence as the hidden column (when
+// agg, from evidenceAgg, is not empty).
+func (c *compiler) grouped(agg string) {
+	c.perEvent = false
+	if agg == "" {
+		c.ev = evNone
+		return
+	}
+	c.ev, c.evCol = evList, EvidenceColumn
+	c.cols = append(c.cols, EvidenceColumn)
+	c.hidden = append(c.hidden, EvidenceColumn)
 }
 
 func (c *compiler) catalogue() []Column {
@@ -268,6 +356,20 @@ func (c *compiler) fields(s *Fields) {
 			lost = true
 		}
 	}
+	// The evidence survives fields: the id column of event rows becomes a hidden list, and a
+	// list column not kept stays as a hidden one.
+	switch {
+	case c.ev == evRows && !kept["id"]:
+		extra = append(extra, "["+quoteIdent("id")+"] AS "+quoteIdent(EvidenceColumn))
+		hidden = append(hidden, EvidenceColumn)
+		c.ev, c.evCol = evList, EvidenceColumn
+	case c.ev == evList && !kept[c.evCol] && !(s.Drop && !named[c.evCol]):
+		extra = append(extra, quoteIdent(c.evCol)+" AS "+quoteIdent(EvidenceColumn))
+		if !slices.Contains(hidden, EvidenceColumn) {
+			hidden = append(hidden, EvidenceColumn)
+		}
+		c.evCol = EvidenceColumn
+	}
 	if lost {
 		name := "__order" + strconv.Itoa(len(c.ctes)+1)
 		extra = append(extra, "row_number() OVER (ORDER BY "+c.orderBy()+") AS "+quoteIdent(name))
@@ -310,6 +412,10 @@ func (c *compiler) rare(s *Rare) {
 	if hasTime {
 		sel = append(sel, "min("+quoteIdent("time")+") AS "+quoteIdent("first"), "max("+quoteIdent("time")+") AS "+quoteIdent("last"))
 	}
+	agg := c.evidenceAgg()
+	if agg != "" {
+		sel = append(sel, agg)
+	}
 	c.add("SELECT " + strings.Join(sel, ", ") + " FROM " + c.prev + " GROUP BY " + strings.Join(group, ", "))
 	c.order = []orderKey{{name: "count"}}
 	for _, n := range names {
@@ -320,6 +426,7 @@ func (c *compiler) rare(s *Rare) {
 		c.cols = append(c.cols, "first", "last")
 	}
 	c.hidden = nil
+	c.grouped(agg)
 }
 
 func (c *compiler) stats(s *Stats) {
@@ -354,12 +461,17 @@ func (c *compiler) stats(s *Stats) {
 		sel = append(sel, c.call(a.Call)+" AS "+quoteIdent(a.Name))
 		cols = append(cols, a.Name)
 	}
+	agg := c.evidenceAgg()
+	if agg != "" {
+		sel = append(sel, agg)
+	}
 	body := "SELECT " + strings.Join(sel, ", ") + " FROM " + from
 	if len(group) > 0 {
 		body += " GROUP BY " + strings.Join(group, ", ")
 	}
 	c.add(body)
 	c.cols = cols
+	c.grouped(agg)
 }
 
 // value is the Go value a literal binds as.
@@ -615,6 +727,7 @@ func (c *compiler) sequence(s *Sequence) {
 		if st.Where != nil {
 			conds = append(conds, c.expr(st.Where))
 		}
+		conds = append(conds, c.sinceConds()...)
 		win := "PARTITION BY " + strings.Join(keys, ", ") + " ORDER BY " + tm + ", " + id
 		// n is a checked integer (1..10000): DuckDB needs window frame offsets as constants.
 		body := "SELECT " + strings.Join(keys, ", ") + ", " + tm + ", " + id + ", "
@@ -659,4 +772,5 @@ func (c *compiler) sequence(s *Sequence) {
 	for _, k := range s.By {
 		c.order = append(c.order, orderKey{name: k.Name})
 	}
+	c.ev, c.evCol = evList, "evidence"
 }

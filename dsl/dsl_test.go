@@ -71,6 +71,11 @@ func TestGolden(t *testing.T) {
 			}
 			testutil.Golden(t, filepath.Join(dir, "output.sql"), []byte(out.SQL+"\n"))
 			testutil.Golden(t, filepath.Join(dir, "args.json"), argsJSON(out.Args))
+			ev := "-- the query loses its evidence\n"
+			if out.EvidenceSQL != "" {
+				ev = fmt.Sprintf("-- event rows: %v\n%s\n", out.EventRows, out.EvidenceSQL)
+			}
+			testutil.Golden(t, filepath.Join(dir, "evidence.sql"), []byte(ev))
 			if got := strings.Count(out.SQL, "$"); got < len(out.Args) {
 				t.Errorf("SQL has %d placeholders for %d args", got, len(out.Args))
 			}

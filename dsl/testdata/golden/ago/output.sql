@@ -6,6 +6,6 @@ s2 AS (
   SELECT * FROM s1 WHERE (("time" >= ((now() AT TIME ZONE 'UTC') - to_microseconds($2))) AND ("time" < ((now() AT TIME ZONE 'UTC') - to_microseconds($3))))
 ),
 s3 AS (
-  SELECT count(*) AS "count" FROM s2
+  SELECT count(*) AS "count", list("id" ORDER BY "id") AS "__evidence" FROM s2
 )
-SELECT * FROM s3
+SELECT * EXCLUDE ("__evidence") FROM s3

@@ -6,6 +6,6 @@ s2 AS (
   SELECT * FROM s1 WHERE ("outcome" = $2)
 ),
 s3 AS (
-  SELECT "src_ip" AS "src_ip", count(*) AS "count" FROM s2 GROUP BY 1
+  SELECT "src_ip" AS "src_ip", count(*) AS "count", list("id" ORDER BY "id") AS "__evidence" FROM s2 GROUP BY 1
 )
-SELECT * FROM s3 ORDER BY "src_ip"
+SELECT * EXCLUDE ("__evidence") FROM s3 ORDER BY "src_ip"

@@ -6,6 +6,6 @@ s2 AS (
   SELECT * FROM s1 QUALIFY row_number() OVER (PARTITION BY "user" ORDER BY "time", "id") = 1
 ),
 s3 AS (
-  SELECT "user", "src_ip", row_number() OVER (ORDER BY "time", "id") AS "__order3" FROM s2
+  SELECT "user", "src_ip", ["id"] AS "__evidence", row_number() OVER (ORDER BY "time", "id") AS "__order3" FROM s2
 )
-SELECT * EXCLUDE ("__order3") FROM s3 ORDER BY "__order3"
+SELECT * EXCLUDE ("__evidence", "__order3") FROM s3 ORDER BY "__order3"

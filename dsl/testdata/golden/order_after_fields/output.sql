@@ -3,7 +3,7 @@ s1 AS (
   SELECT * FROM "events" WHERE "category" = $1
 ),
 s2 AS (
-  SELECT "user", "outcome", row_number() OVER (ORDER BY "time", "id") AS "__order2" FROM s1
+  SELECT "user", "outcome", ["id"] AS "__evidence", row_number() OVER (ORDER BY "time", "id") AS "__order2" FROM s1
 ),
 s3 AS (
   SELECT * FROM s2 WHERE ("outcome" = $2)
@@ -15,6 +15,6 @@ s5 AS (
   SELECT * FROM s4 ORDER BY "__order2" LIMIT $3
 ),
 s6 AS (
-  SELECT "user", row_number() OVER (ORDER BY "__order2") AS "__order6" FROM s5
+  SELECT "user", "__evidence" AS "__evidence", row_number() OVER (ORDER BY "__order2") AS "__order6" FROM s5
 )
-SELECT * EXCLUDE ("__order6") FROM s6 ORDER BY "__order6"
+SELECT * EXCLUDE ("__evidence", "__order6") FROM s6 ORDER BY "__order6"

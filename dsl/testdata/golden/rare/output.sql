@@ -6,6 +6,6 @@ s2 AS (
   SELECT * FROM s1 WHERE ("category" IN ($1, $2))
 ),
 s3 AS (
-  SELECT "host", "category", "outcome", count(*) AS "count", min("time") AS "first", max("time") AS "last" FROM s2 GROUP BY 1, 2, 3
+  SELECT "host", "category", "outcome", count(*) AS "count", min("time") AS "first", max("time") AS "last", list("id" ORDER BY "id") AS "__evidence" FROM s2 GROUP BY 1, 2, 3
 )
-SELECT * FROM s3 ORDER BY "count", "host", "category", "outcome"
+SELECT * EXCLUDE ("__evidence") FROM s3 ORDER BY "count", "host", "category", "outcome"

@@ -6,6 +6,6 @@ s2 AS (
   SELECT * FROM s1 WHERE contains(lower("command_line"), lower($2))
 ),
 s3 AS (
-  SELECT "time", "host", "command_line", row_number() OVER (ORDER BY "time", "id") AS "__order3" FROM s2
+  SELECT "time", "host", "command_line", ["id"] AS "__evidence", row_number() OVER (ORDER BY "time", "id") AS "__order3" FROM s2
 )
-SELECT * EXCLUDE ("__order3") FROM s3 ORDER BY "__order3"
+SELECT * EXCLUDE ("__evidence", "__order3") FROM s3 ORDER BY "__order3"
