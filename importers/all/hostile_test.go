@@ -116,6 +116,12 @@ func genericHostileInputs() []hostileInput {
 		{name: "line-over-MaxLine-no-newline", data: func() []byte {
 			return bytes.Repeat([]byte("y"), importers.MaxLine+1)
 		}},
+		{name: "8M-fields-line", data: func() []byte {
+			// Just under MaxLine: a header or record of eight million one-byte fields.
+			b := bytes.Repeat([]byte("a,"), importers.MaxLine/2-1)
+			b = append(b, "a\n1,2\n"...)
+			return b
+		}},
 		{name: "invalid-utf8", data: func() []byte {
 			return line(
 				"plain \xff\xfe bytes",

@@ -173,6 +173,11 @@ func (f Format) Read(ctx context.Context, in importers.Input, sink importers.Sin
 	return t.flush()
 }
 
+// maxColumns is the most columns a header may have. Naming and planning a column costs a few
+// hundred bytes, so a single 16 MB line of eight million empty columns would take gigabytes;
+// real tables stay far below this (Excel stops at 16384).
+const maxColumns = 1 << 16
+
 // table is the state of one Read: the record being framed, the header and the plan.
 type table struct {
 	f     Format
@@ -185,8 +190,10 @@ type table struct {
 	recOff  int64
 	inQuote bool
 	header  []string
-	plan    guess.Plan
-	index   map[string]int // header name -> position
+	// noHeader says why the header line was refused; every record after it is a reject.
+	noHeader string
+	plan     guess.Plan
+	index    map[string]int // header name -> position
 
 	csvr *stdcsv.Reader // shared by the records while they agree with the framing
 	feed *feeder
@@ -239,6 +246,13 @@ func (t *table) flush() error {
 // the start of a field; inside one, "" is a quote and a quote closes the value only before a
 // delimiter or the end of the line.
 func scanQuotes(line []byte, delim rune, inQuote bool) bool {
+	inQuote, _ = scanDelims(line, delim, inQuote)
+	return inQuote
+}
+
+// scanDelims is scanQuotes that also counts the delimiters outside quoted values.
+func scanDelims(line []byte, delim rune, inQuote bool) (bool, int) {
+	delims := 0
 	atStart := !inQuote
 	for i := 0; i < len(line); {
 		r, n := rune(line[i]), 1
@@ -256,6 +270,7 @@ func scanQuotes(line []byte, delim rune, inQuote bool) bool {
 			}
 		case r == delim:
 			atStart = true
+			delims++
 			i += n
 			continue
 		case atStart && r == '"':
@@ -264,7 +279,19 @@ func scanQuotes(line []byte, delim rune, inQuote bool) bool {
 		atStart = false
 		i += n
 	}
-	return inQuote
+	return inQuote, delims
+}
+
+// fieldCount is how many fields encoding/csv finds in a framed record, counted without
+// splitting it.
+func fieldCount(raw []byte, delim rune) int {
+	n, inQuote := 1, false
+	for line := range bytes.SplitSeq(raw, []byte("\n")) {
+		var d int
+		inQuote, d = scanDelims(line, delim, inQuote)
+		n += d
+	}
+	return n
 }
 
 func nextRune(b []byte) rune {
@@ -276,12 +303,26 @@ func nextRune(b []byte) rune {
 func (t *table) record() error {
 	raw := t.rec
 	t.rec = t.rec[:0]
-	fields, err := t.split(raw)
 	l := importers.Line{Text: raw, Num: t.recLine, Offset: t.recOff}
+	// Splitting costs about a hundred bytes a field: a record of millions of fields is counted
+	// first and refused without being split. No header can have that many columns.
+	if bytes.Count(raw, []byte(string(t.delim))) >= maxColumns {
+		if n := fieldCount(raw, t.delim); n > maxColumns {
+			if t.header == nil && t.noHeader == "" {
+				t.noHeader = fmt.Sprintf("no usable header: line %d has %d columns, more than the %d a header may have", t.recLine, n, maxColumns)
+				return t.sink.Reject(importers.RejectOf(l, errors.New(t.noHeader)))
+			}
+			return t.sink.Reject(importers.RejectOf(l, fmt.Errorf("row has %d fields, more than the %d a table may have", n, maxColumns)))
+		}
+	}
+	fields, err := t.split(raw)
 	if err != nil {
 		return t.sink.Reject(importers.RejectOf(l, fmt.Errorf("unreadable row: %v", err)))
 	}
 	if t.header == nil {
+		if t.noHeader != "" {
+			return t.sink.Reject(importers.RejectOf(l, errors.New(t.noHeader)))
+		}
 		return t.setHeader(fields)
 	}
 	ev, err := t.event(fields, raw)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"trawl/event"
 	"trawl/importers"
@@ -172,7 +173,11 @@ func TestHostile(t *testing.T) {
 		{"CRLF", "a,b\r\n1,2\r\n3,4\r\n", 2, 0},
 		// Naming repeated columns used to try every suffix from _2 up for each repeat: quadratic,
 		// hours for this header (found by the importers/all hostile matrix).
-		{"200k equal header names", strings.Repeat("x,", 199_999) + "x\n" + strings.Repeat("1,", 199_999) + "1\n", 1, 0},
+		// A header of 8M columns took 2 GB to name and plan (found by the importers/all hostile
+		// matrix): over maxColumns it is refused, and the rows after it are rejects.
+		{"header over the column limit", strings.Repeat("a,", maxColumns) + "a\n1,2\n3,4\n", 0, 3},
+		{"header at the column limit", strings.Repeat("a,", maxColumns-1) + "a\n" + strings.Repeat("1,", maxColumns-1) + "1\n", 1, 0},
+		{"60k equal header names", strings.Repeat("x,", 59_999) + "x\n" + strings.Repeat("1,", 59_999) + "1\n", 1, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -316,3 +321,41 @@ type counter struct{ events, rejects int }
 
 func (c *counter) Event(importers.Record, *event.Event) error { c.events++; return nil }
 func (c *counter) Reject(importers.Reject) error              { c.rejects++; return nil }
+
+// FuzzFieldCount: the count that guards against records of millions of fields agrees with
+// encoding/csv's split of any one framed record.
+func FuzzFieldCount(f *testing.F) {
+	for _, s := range []string{"a,b,c", `"a,b",c`, "\"multi\nline, value\",x", `a"b,c`, `"a""b",c,"d`, "x\ty\t\"z\tw\"", ""} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, tab bool) {
+		delim := ','
+		if tab {
+			delim = '\t'
+		}
+		if strings.ContainsAny(s, "\r") || !utf8.ValidString(s) {
+			return // encoding/csv folds CRs and replaces invalid UTF-8 in its own way
+		}
+		lines := strings.Split(s, "\n")
+		in := false
+		for i, l := range lines {
+			in = scanQuotes([]byte(l), delim, in)
+			if !in && i < len(lines)-1 {
+				return // more than one record
+			}
+		}
+		if in || strings.TrimSpace(s) == "" {
+			return
+		}
+		r := stdcsv.NewReader(strings.NewReader(s + "\n"))
+		r.Comma, r.LazyQuotes, r.FieldsPerRecord = delim, true, -1
+		fields, err := r.Read()
+		if err != nil {
+			return
+		}
+		if got := fieldCount([]byte(s), delim); got != len(fields) {
+			t.Errorf("fieldCount(%q) = %d, encoding/csv finds %d fields", s, got, len(fields))
+		}
+	})
+}
