@@ -18,8 +18,11 @@ import (
 // \u escapes become U+FFFD; at most 10000 levels of nesting), with the same error texts, but
 // several times faster and with a third of the allocations: the input is copied to a string
 // once and strings without escapes and numbers are slices of that copy, and each object or
-// array is built once at its end with its final size. It does not recurse, so deep input
-// cannot exhaust the stack. FuzzDecodeObject checks it against encoding/json.
+// array is built once at its end with its final size. (So any one string of the result keeps
+// the whole copy alive: fine for an event's fields, which live as long as the event.) It does
+// not recurse, so deep input cannot exhaust the stack. The one difference from the
+// encoding/json version of DecodeObject: a stray '}' or ']' after the object is an error, where
+// Decoder.More let it through. FuzzDecodeObject checks it against encoding/json.
 
 // maxJSONDepth is encoding/json's nesting limit.
 const maxJSONDepth = 10000
