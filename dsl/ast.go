@@ -21,6 +21,7 @@ type Node interface {
 // Query is a parsed hunt: a source (an event category or a sequence) and its pipeline stages.
 type Query struct {
 	Span     Span
+	Lets     []*Let    // named lists declared before the source
 	Source   *Source   // nil when Sequence is set
 	Sequence *Sequence // nil when Source is set
 	Stages   []Stage

@@ -27,6 +27,7 @@ type Checked struct {
 // Literal.Coerced in q.
 func Check(q *Query, cat Catalogue) (*Checked, error) {
 	c := &checker{cat: cat, out: &Checked{Query: q, types: map[Expr]Type{}, cidrItems: map[*In]bool{}}}
+	c.lets(q.Lets)
 	if q.Sequence != nil {
 		c.sequence(q.Sequence)
 	} else {
@@ -49,6 +50,7 @@ type checker struct {
 	out    *Checked
 	schema []Column
 	errs   Errors
+	letMap map[string]*Let // inline lists by name
 }
 
 func (c *checker) errorf(n Node, hint, format string, args ...any) {
@@ -180,6 +182,12 @@ func (c *checker) stage(st Stage) {
 			}
 		}
 		c.schema = append(out, extra...)
+	case *Outlier:
+		c.outlier(s)
+	case *Beacon:
+		c.beacon(s)
+	case *Lookup:
+		c.lookup(s)
 	case *FirstSeen:
 		c.needTime(s, "first_seen")
 		seen := map[string]bool{}

@@ -301,6 +301,12 @@ func (c *compiler) stage(st Stage) {
 		c.add("SELECT * FROM " + c.prev + " QUALIFY row_number() OVER (" + over + ") = 1")
 	case *Rare:
 		c.rare(s)
+	case *Outlier:
+		c.outlier(s)
+	case *Beacon:
+		c.beacon(s)
+	case *Lookup:
+		c.lookup(s)
 	case *FirstSeen:
 		keys := quoteAll(identNames(s.By))
 		all := append(append([]string(nil), keys...), quoteAll(identNames(s.Names))...)

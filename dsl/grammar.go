@@ -10,7 +10,7 @@ import (
 
 // stageNames follow a '|'. They are not reserved, so a column may share a name with a stage
 // (the events table has a column called fields).
-var stageNames = []string{"where", "stats", "eval", "fields", "sort", "head", "dedup", "rare", "first_seen"}
+var stageNames = []string{"where", "stats", "eval", "fields", "sort", "head", "dedup", "rare", "first_seen", "outlier", "beacon", "lookup"}
 
 // keywords are reserved: they can never name a field. Matching is case-insensitive.
 var keywords = []string{
@@ -49,6 +49,7 @@ type gQuery struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
 
+	Lets     []*gLet    `parser:"@@*"`
 	Sequence *gSequence `parser:"(  @@"`
 	Source   *gIdent    `parser:" | @@ )"`
 	Stages   []*gStage  `parser:"( '|' @@ )*"`
@@ -102,7 +103,53 @@ type gStage struct {
 	Head      *gInt     `parser:"  | 'head' @@"`
 	Dedup     *gFields  `parser:"  | 'dedup' @@"`
 	Rare      *gByStage `parser:"  | 'rare' @@"`
-	FirstSeen *gByStage `parser:"  | 'first_seen' @@ )"`
+	FirstSeen *gByStage `parser:"  | 'first_seen' @@"`
+	Outlier   *gOutlier `parser:"  | 'outlier' @@"`
+	Beacon    *gBeacon  `parser:"  | 'beacon' @@"`
+	Lookup    *gLookup  `parser:"  | 'lookup' @@ )"`
+}
+
+// gLet declares a named list before the query: let admins = ["alice", "bob"].
+type gLet struct {
+	Pos    lexer.Position
+	EndPos lexer.Position
+
+	Name   *gIdent     `parser:"'let' @@ '='"`
+	Values []*gLiteral `parser:"'[' ( @@ ( ',' @@ )* )? ']'"`
+}
+
+// gOutlier is METRIC [by KEY, ...] [over DURATION] [method NAME] [threshold NUMBER].
+type gOutlier struct {
+	Metric    *gIdent    `parser:"@@"`
+	By        []*gIdent  `parser:"( 'by' @@ ( ',' @@ )* )?"`
+	Over      *gDuration `parser:"( 'over' @@ )?"`
+	Method    *gIdent    `parser:"( 'method' @@ )?"`
+	Threshold *gNumber   `parser:"( 'threshold' @@ )?"`
+}
+
+// gBeacon is [by KEY, ...] [min N] [max_jitter NUMBER].
+type gBeacon struct {
+	By        []*gIdent `parser:"( 'by' @@ ( ',' @@ )* )?"`
+	Min       *gInt     `parser:"( 'min' @@ )?"`
+	MaxJitter *gNumber  `parser:"( 'max_jitter' @@ )?"`
+}
+
+// gLookup is LIST on FIELD [as NAME], LIST a name or a quoted file path.
+type gLookup struct {
+	Pos    lexer.Position
+	EndPos lexer.Position
+
+	Path *gLiteral `parser:"(  @@"`
+	Name *gIdent   `parser:" | @@ )"`
+	On   *gIdent   `parser:"'on' @@"`
+	As   *gIdent   `parser:"( 'as' @@ )?"`
+}
+
+// gNumber is a whole or decimal number.
+type gNumber struct {
+	Pos    lexer.Position
+	EndPos lexer.Position
+	Text   string `parser:"@( Float | Int )"`
 }
 
 // gByStage is FIELD, ... [by KEY, ...], for rare and first_seen.

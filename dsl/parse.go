@@ -195,6 +195,11 @@ var grammarWords = strings.NewReplacer(
 	"GEval", "NAME = expression",
 	"GStats", "an aggregate such as count()",
 	"GByStage", "field names",
+	"GOutlier", "a numeric field",
+	"GBeacon", "by, min or max_jitter",
+	"GLookup", "a list name or a quoted file",
+	"GLet", "let NAME = [...]",
+	"GNumber", "a number",
 	"GSequence", "sequence by ...",
 	"GPredOps", "an operator",
 	"GPrimary", "a value",
@@ -340,6 +345,9 @@ func (l *lowerer) errorf(sp Span, hint, format string, args ...any) {
 
 func (l *lowerer) query(g *gQuery) *Query {
 	q := &Query{Span: l.span(g.Pos, g.EndPos)}
+	for _, lt := range g.Lets {
+		q.Lets = append(q.Lets, l.let(lt))
+	}
 	if g.Sequence != nil {
 		q.Sequence = l.sequence(g.Sequence)
 	} else {
@@ -483,6 +491,12 @@ func (l *lowerer) stage(g *gStage) Stage {
 		return &Rare{Span: sp, Names: l.idents(g.Rare.Names), By: l.idents(g.Rare.By)}
 	case g.FirstSeen != nil:
 		return &FirstSeen{Span: sp, Names: l.idents(g.FirstSeen.Names), By: l.idents(g.FirstSeen.By)}
+	case g.Outlier != nil:
+		return l.outlier(sp, g.Outlier)
+	case g.Beacon != nil:
+		return l.beacon(sp, g.Beacon)
+	case g.Lookup != nil:
+		return l.lookup(sp, g.Lookup)
 	}
 	return nil
 }

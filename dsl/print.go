@@ -9,6 +9,10 @@ import (
 // strings and only the parentheses precedence needs. Parsing the result gives the same query.
 func (q *Query) String() string {
 	var b strings.Builder
+	for _, lt := range q.Lets {
+		b.WriteString(letString(lt))
+		b.WriteString(" ")
+	}
 	if q.Sequence != nil {
 		s := q.Sequence
 		b.WriteString("sequence by ")
@@ -109,6 +113,8 @@ func stageString(st Stage) string {
 			out += " by " + joinIdents(s.By)
 		}
 		return out
+	case *Outlier, *Beacon, *Lookup:
+		return analyticString(s)
 	case *FirstSeen:
 		out := "first_seen " + joinIdents(s.Names)
 		if len(s.By) > 0 {
