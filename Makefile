@@ -29,6 +29,7 @@ demo: build
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(BIN) bench evtx
 
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \

@@ -10,6 +10,40 @@ import (
 // BenchCmd runs trawl's end-to-end benchmarks.
 type BenchCmd struct {
 	Import BenchImportCmd `cmd:"" help:"Import throughput for JSON lines and syslog, on one core and all cores, against DuckDB loading the same file raw."`
+	Evtx   BenchEvtxCmd   `cmd:"" help:"EVTX decoding speed (records/s, MB/s) on one core and all cores over the sample .evtx files and a large file built from their chunks, against libevtx's evtxexport and python-evtx's evtx_dump.py."`
+}
+
+// BenchEvtxCmd measures EVTX decoding against the reference tools.
+type BenchEvtxCmd struct {
+	OutputFlags
+	Samples   string `help:"Folder searched for .evtx files (default: $$TRAWL_SAMPLES, else ../shared/samples)."`
+	LargeMB   int    `help:"Size in MB of the large file built from the samples' chunks (0: none)." default:"200" name:"large-mb"`
+	Dir       string `help:"Where the large file goes (default: a folder in the temporary directory, kept for reuse)."`
+	PythonMB  int    `help:"evtx_dump.py reads only this many MB of the large file (a file built the same way): it decodes about 100 records a second." default:"10" name:"python-mb"`
+	Runs      int    `help:"Timed runs of trawl per measurement; the best is reported (the reference tools run once)." default:"2"`
+	NoInstall bool   `help:"Do not install missing reference tools (libevtx-utils, python3-evtx) with apt-get."`
+}
+
+func (c *BenchEvtxCmd) Run(g *Globals) error {
+	dir := c.Dir
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "trawl-bench")
+	}
+	samples := c.Samples
+	if samples == "" {
+		samples = os.Getenv("TRAWL_SAMPLES")
+	}
+	if samples == "" {
+		samples = filepath.Join("..", "shared", "samples")
+	}
+	w := c.writer(g.Stdout, []string{"workload", "tool", "cores", "files", "mb", "records", "seconds", "mb_s", "records_s", "peak_rss_mb", "vs_evtxexport", "vs_evtx_dump_py", "note"})
+	err := bench.EvtxBench(g.Ctx, bench.EvtxOptions{Samples: samples, Dir: dir, LargeMB: c.LargeMB, PythonMB: c.PythonMB, Runs: c.Runs, Install: !c.NoInstall, Log: g.Stderr}, func(r bench.EvtxResult) {
+		w.Row([]any{r.Workload, r.Tool, r.Cores, r.Files, round(float64(r.Bytes)/1e6, 1), r.Records, round(r.Seconds, 3), round(r.MBs, 1), int64(r.RecordsS), round(r.PeakRSSMB, 0), round(r.VsEvtxexport, 2), round(r.VsPython, 2), r.Note})
+	})
+	if ferr := w.Flush(); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 // BenchImportCmd measures import throughput.
