@@ -122,6 +122,35 @@ func genericHostileInputs() []hostileInput {
 			b = append(b, "a\n1,2\n"...)
 			return b
 		}},
+		{name: "zeek-8M-fields", data: func() []byte {
+			var b bytes.Buffer
+			b.WriteString("#separator \\x09\n#fields")
+			for b.Len() < importers.MaxLine-16 {
+				b.WriteString("\ta")
+			}
+			b.WriteString("\n1\t2\n")
+			return b.Bytes()
+		}},
+		{name: "json-1M-keys", data: func() []byte {
+			var b bytes.Buffer
+			b.WriteString(`{"message":"many keys"`)
+			for i := 0; b.Len() < importers.MaxLine-32; i++ {
+				fmt.Fprintf(&b, `,"k%d":%d`, i, i)
+			}
+			b.WriteString("}\n")
+			return b.Bytes()
+		}},
+		{name: "kv-1M-pairs", data: func() []byte {
+			var b bytes.Buffer
+			for _, prefix := range []string{"type=SYSCALL msg=audit(1700000000.000:1): ", "CEF:0|V|P|1|sig|name|5|", "Jan  2 03:04:05 host app[1]: "} {
+				b.WriteString(prefix)
+				for i := 0; i < 500_000; i++ {
+					fmt.Fprintf(&b, "k%d=%d ", i, i)
+				}
+				b.WriteString("\n")
+			}
+			return b.Bytes()
+		}},
 		{name: "invalid-utf8", data: func() []byte {
 			return line(
 				"plain \xff\xfe bytes",
