@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -25,15 +26,15 @@ type queryError struct{ text string }
 func (e queryError) Error() string { return strings.TrimRight(e.text, "\n") }
 
 func (c *QueryCmd) Run(g *Globals) error {
-	src := c.Query
+	src, dir := c.Query, ""
 	if name, ok := strings.CutPrefix(src, "@"); ok {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			return fmt.Errorf("reading query: %w", err)
 		}
-		src = string(b)
+		src, dir = string(b), filepath.Dir(name)
 	}
-	compiled, err := dsl.Build(src, dsl.EventCatalogue())
+	compiled, err := dsl.Build(src, queryCatalogue(dir))
 	if err != nil {
 		return exitError{code: 2, err: queryError{"invalid query\n" + dsl.FormatError(src, err)}}
 	}
