@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	_ "trawl/importers/syslog"
 )
@@ -149,5 +150,28 @@ func TestImportKeepsHostileText(t *testing.T) {
 	}
 	if i != len(msgs) {
 		t.Errorf("%d rows", i)
+	}
+}
+
+// TestImportUTF16: a UTF-16LE file with its byte order mark (PowerShell's Out-File) is detected
+// and imported as its UTF-8 text would be, and the result names the encoding.
+func TestImportUTF16(t *testing.T) {
+	st, _ := openTemp(t)
+	text := "2024-01-02T03:04:05Z|CORP\\Jürgen|WS01|10.0.0.1|Grüße 😀\r\n2024-01-02T03:04:06Z|bob|WS02|10.0.0.2|second\r\n"
+	data := []byte{0xff, 0xfe}
+	for _, u := range utf16.Encode([]rune(text)) {
+		data = append(data, byte(u), byte(u>>8))
+	}
+	path := writeFile(t, t.TempDir(), "out-file.log", string(data))
+	res := st.ImportFiles(context.Background(), []string{path}, ImportOptions{})[0]
+	if res.Err != nil || res.Format != "pipetest" || res.Encoding != "utf-16le" || res.Events != 2 || res.Rejects != 0 {
+		t.Fatalf("result %+v", res)
+	}
+	var user, msg string
+	if err := st.db.QueryRow(`SELECT "user", message FROM events ORDER BY id LIMIT 1`).Scan(&user, &msg); err != nil {
+		t.Fatal(err)
+	}
+	if user != `CORP\Jürgen` || msg != "Grüße 😀" {
+		t.Errorf("user %q message %q", user, msg)
 	}
 }
