@@ -417,7 +417,13 @@ func (c *checker) expr1(e Expr) Type {
 		return TypeBool
 	case *StrMatch:
 		c.wantString(x.X, x.Op)
-		for _, v := range x.Values {
+		for i, v := range x.Values {
+			if x.Op != "like" {
+				x.Values[i] = c.expandValue(v)
+				if _, ok := x.Values[i].(*Expansion); ok {
+					continue
+				}
+			}
 			if lit, ok := v.(*Literal); x.Op == "like" && (!ok || lit.Kind != LitString) {
 				c.errorf(v, `write the pattern in quotes: like 'C:\Windows\*\cmd.exe'`, "like needs a pattern in quotes")
 				continue
@@ -645,7 +651,13 @@ func (c *checker) in(x *In) Type {
 		c.errorf(x.X, "use in for numbers and addresses", "in~ compares text ignoring case, but this is %s", t)
 		return TypeBool
 	}
-	for _, item := range x.List {
+	for i, item := range x.List {
+		if x.List[i] = c.expandValue(item); x.List[i] != item {
+			if t != TypeString && t != TypeUnknown {
+				c.errorf(item, "", "%s() gives text, but this is %s", x.List[i].(*Expansion).Call.Name.Name, t)
+			}
+			continue
+		}
 		lit, isLit := item.(*Literal)
 		if isLit && lit.Kind == LitCIDR {
 			if t != TypeIP && t != TypeUnknown {

@@ -577,6 +577,16 @@ func (c *compiler) in(x *In) string {
 			cidrs = append(cidrs, c.cidr(lhs, lit))
 			continue
 		}
+		if e, ok := it.(*Expansion); ok {
+			for _, v := range e.Values {
+				p := c.param(v.Value)
+				if x.Fold {
+					p = "lower(" + p + ")"
+				}
+				items = append(items, p)
+			}
+			continue
+		}
 		v := c.expr(it)
 		if x.Fold {
 			v = "lower(" + v + ")"
@@ -637,6 +647,10 @@ func (c *compiler) strMatch(x *StrMatch) string {
 	}
 	parts := make([]string, len(x.Values))
 	for i, v := range x.Values {
+		if e, ok := v.(*Expansion); ok {
+			parts[i] = c.expansionMatch(x, lhs, e)
+			continue
+		}
 		if x.Op == "like" {
 			// LIKE with \ as its escape; the pattern converted from the glob is bound.
 			op := " ILIKE "

@@ -247,6 +247,8 @@ func exprRaw(e Expr) string {
 			op += " " + exprPrec(x.Values[0], precAdd)
 		}
 		return exprPrec(x.X, precAdd) + " " + op
+	case *Expansion:
+		return exprRaw(x.Call)
 	case *Regex:
 		return exprPrec(x.X, precAdd) + " matches " + literalString(x.Pattern)
 	case *IsNull:
