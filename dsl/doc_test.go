@@ -26,7 +26,7 @@ func docQueries(t *testing.T) []string {
 		var cur []string
 		for _, line := range strings.Split(block, "\n") {
 			startsQuery := line != "" && unicode.IsLetter(rune(line[0]))
-			if startsQuery && hasCode(cur) {
+			if startsQuery && hasCode(cur) && !endsInLet(cur) {
 				out = append(out, strings.TrimSpace(strings.Join(cur, "\n")))
 				cur = nil
 			}
@@ -45,8 +45,17 @@ func TestDocExamples(t *testing.T) {
 	if len(qs) < 40 {
 		t.Fatalf("found only %d examples in docs/language.md", len(qs))
 	}
+	cat := WithTables(EventCatalogue(), StoreTables(), func(path string) (*Table, error) {
+		// The doc's lookup files are samples under testdata/lookup.
+		f, err := os.Open(filepath.Join("testdata", "lookup", filepath.Base(path)))
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return ReadTableCSV(path, f, "")
+	})
 	for _, q := range qs {
-		if _, err := Build(q, EventCatalogue()); err != nil {
+		if _, err := Build(q, cat); err != nil {
 			t.Errorf("docs example does not compile:\n%s\n%s", q, FormatError(q, err))
 		}
 	}
@@ -57,6 +66,17 @@ func hasCode(lines []string) bool {
 	for _, l := range lines {
 		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
 			return true
+		}
+	}
+	return false
+}
+
+// endsInLet says whether the last code line declares a list, which the query on the next line
+// belongs with.
+func endsInLet(lines []string) bool {
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" && !strings.HasPrefix(l, "#") {
+			return strings.HasPrefix(l, "let ")
 		}
 	}
 	return false
