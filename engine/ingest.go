@@ -17,8 +17,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/duckdb/duckdb-go/v2"
-
 	"trawl/event"
 	"trawl/importers"
 )
@@ -214,35 +212,8 @@ func (s *Store) importFile(ctx context.Context, path string, opt ImportOptions, 
 		res.Source = format.Name()
 	}
 
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		res.Err = err
-		return res
-	}
-	defer conn.Close()
-	fileID := s.nextFile.Add(1) - 1
-	err = conn.Raw(func(dc any) error {
-		ex := dc.(driver.ExecerContext)
-		if _, err := ex.ExecContext(ctx, "BEGIN TRANSACTION", nil); err != nil {
-			return err
-		}
-		committed := false
-		defer func() {
-			if !committed {
-				ex.ExecContext(context.WithoutCancel(ctx), "ROLLBACK", nil)
-			}
-		}()
-		inner, err := newEventWriter(ctx, dc.(driver.Conn), fileID)
-		if err != nil {
-			return err
-		}
-		evW := newPipeWriter(inner)
-		rjApp, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "rejects")
-		if err != nil {
-			evW.Close()
-			return err
-		}
-		sink := &appendSink{store: s, events: evW, rejects: rjApp, fileID: fileID, source: res.Source, format: format.Name()}
+	meta := fileMeta{path: path, fingerprint: fp, size: size, format: format.Name(), source: res.Source, compression: in.Compression, start: start}
+	res.Events, res.Rejects, err = s.loadFile(ctx, meta, func(sink *appendSink) error {
 		if opt.Progress != nil {
 			sink.progress = func() {
 				opt.Progress(Progress{File: path, BytesRead: cr.n.Load(), Size: size, Events: sink.nEvents, Rejects: sink.nRejects})
@@ -259,27 +230,9 @@ func (s *Store) importFile(ctx context.Context, path string, opt ImportOptions, 
 			// is imported, and the break is a reject of its own, so the file's row shows it.
 			readErr = sink.Reject(importers.Reject{Offset: at, Reason: broken.Error() + "; the rest of the file cannot be read"})
 		}
-		closeErr := errors.Join(evW.Close(), rjApp.Close())
 		if readErr != nil {
 			return fmt.Errorf("%s: %w", path, readErr)
 		}
-		if closeErr != nil {
-			return fmt.Errorf("%s: storing: %w", path, closeErr)
-		}
-		res.Events, res.Rejects = sink.nEvents, sink.nRejects
-		var first, last any
-		if !sink.first.IsZero() {
-			first, last = sink.first, sink.last
-		}
-		if _, err := ex.ExecContext(ctx, `INSERT INTO files (id, path, fingerprint, size, format, source, compression, events, rejects, first, last, imported_at, duration_ms)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, namedValues(fileID, path, fp, size, format.Name(), res.Source, in.Compression,
-			res.Events, res.Rejects, first, last, time.Now().UTC(), time.Since(start).Milliseconds())); err != nil {
-			return err
-		}
-		if _, err := ex.ExecContext(ctx, "COMMIT", nil); err != nil {
-			return err
-		}
-		committed = true
 		return nil
 	})
 	if err != nil {
@@ -300,11 +253,90 @@ func namedValues(vals ...any) []driver.NamedValue {
 	return out
 }
 
-// appendSink writes events and rejects of one file to the store.
+// fileMeta describes an input for its row in the files table.
+type fileMeta struct {
+	path, fingerprint, format, source, compression string
+	size                                           int64
+	start                                          time.Time
+}
+
+// loadFile stores one input: it claims the file's row, lets read feed the sink, and commits in
+// batches (see batcher). It is all or nothing: when read or storing fails, the file's events,
+// rejects and row are removed again.
+func (s *Store) loadFile(ctx context.Context, m fileMeta, read func(*appendSink) error) (events, rejects int64, err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close()
+	fileID := s.nextFile.Add(1) - 1
+	err = conn.Raw(func(dc any) error {
+		ex := dc.(driver.ExecerContext)
+		bg := context.WithoutCancel(ctx) // bookkeeping that must happen even when ctx is done
+		exec := func(c context.Context, q string, args ...any) error {
+			_, err := ex.ExecContext(c, q, namedValues(args...))
+			return err
+		}
+		// Claim the file first, in a statement of its own: its fingerprint is unique.
+		if err := exec(ctx, `INSERT INTO files (id, path, fingerprint, size, format, source, compression, events, rejects, imported_at, status)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?, 'importing')`, fileID, m.path, m.fingerprint, m.size, m.format, m.source, nullStr(m.compression), time.Now().UTC()); err != nil {
+			return err
+		}
+		b := &batcher{ctx: ctx, conn: dc.(driver.Conn), exec: exec, fileID: fileID}
+		done := false
+		defer func() {
+			if !done { // all or nothing: a failed file leaves no trace
+				b.abort()
+				exec(bg, `DELETE FROM events WHERE file_id = ?`, fileID)
+				exec(bg, `DELETE FROM rejects WHERE file_id = ?`, fileID)
+				exec(bg, `DELETE FROM files WHERE id = ?`, fileID)
+			}
+		}()
+		sink := &appendSink{store: s, fileID: fileID, source: m.source, format: m.format, batch: b}
+		b.sink = sink
+		if err := b.begin(); err != nil {
+			return err
+		}
+		if err := read(sink); err != nil {
+			return err
+		}
+		if err := b.commit(); err != nil {
+			return fmt.Errorf("%s: storing: %w", m.path, err)
+		}
+		events, rejects = sink.nEvents, sink.nRejects
+		if err := exec(ctx, `UPDATE files SET status = 'done', duration_ms = ? WHERE id = ?`, time.Since(m.start).Milliseconds(), fileID); err != nil {
+			return err
+		}
+		done = true
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return events, rejects, nil
+}
+
+// InsertEvents stores events as one pseudo-file called name (nothing is read from disk): for
+// rule test cases and tests. Each event's place in evs is its line number.
+func (s *Store) InsertEvents(ctx context.Context, name string, evs []event.Event) error {
+	fp := fmt.Sprintf("inserted:%d:%s", s.nextFile.Load(), name)
+	_, _, err := s.loadFile(ctx, fileMeta{path: name, fingerprint: fp, format: "inserted", source: "inserted", start: time.Now()}, func(sink *appendSink) error {
+		for i := range evs {
+			ev := evs[i]
+			if err := sink.Event(importers.Record{Line: int64(i + 1)}, &ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// appendSink writes events and rejects of one file to the store, through the batcher's current
+// transaction.
 type appendSink struct {
 	store             *Store
-	events            eventWriter
-	rejects           *duckdb.Appender
+	batch             *batcher
 	fileID            int64
 	source, format    string
 	nEvents, nRejects int64
@@ -393,7 +425,7 @@ func (a *appendSink) commit(row *eventRow) error {
 	if row.ev.SourceType == "" {
 		row.ev.SourceType = a.format
 	}
-	if err := a.events.Write(row); err != nil {
+	if err := a.batch.events.Write(row); err != nil {
 		return err
 	}
 	if t := row.ev.Time; !t.IsZero() {
@@ -408,13 +440,16 @@ func (a *appendSink) commit(row *eventRow) error {
 	if a.progress != nil && a.nEvents%4096 == 0 {
 		a.progress()
 	}
-	return nil
+	return a.batch.tick()
 }
 
 func (a *appendSink) Reject(r importers.Reject) error {
 	a.nRejects++
 	raw := append([]byte(nil), r.Raw...)
-	return a.rejects.AppendRow(a.fileID, nullInt(r.Line), r.Offset, nullStr(r.Field), validText(r.Reason), raw)
+	if err := a.batch.rejects.AppendRow(a.fileID, nullInt(r.Line), r.Offset, nullStr(r.Field), validText(r.Reason), raw); err != nil {
+		return err
+	}
+	return a.batch.tick()
 }
 
 func nullStr(s string) driver.Value {

@@ -312,3 +312,83 @@ func TestParallelParseKeepsOrder(t *testing.T) {
 		t.Errorf("parallel import differs from sequential (%d vs %d bytes)", len(seq), len(par))
 	}
 }
+
+// TestBatchedImport imports a file across many batch transactions and wants it whole; a kill
+// part-way (after batches have committed) removes the file entirely.
+func TestBatchedImport(t *testing.T) {
+	old := batchRows
+	batchRows = 7
+	defer func() { batchRows = old }()
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 100 {
+		if i%10 == 3 {
+			b.WriteString("BAD\n")
+			continue
+		}
+		fmt.Fprintf(&b, "2024-01-02T03:04:%02dZ|u%d|h|10.0.0.%d|m%d\n", i%60, i%3, i, i)
+	}
+	p := writeFile(t, dir, "batched.log", b.String())
+	for _, workers := range []int{1, 3} {
+		st, _ := openTemp(t)
+		res := st.ImportFiles(context.Background(), []string{p}, ImportOptions{Format: "pipetest", ParseWorkers: workers})
+		if res[0].Err != nil || res[0].Events != 90 || res[0].Rejects != 10 {
+			t.Fatalf("workers %d: %+v", workers, res[0])
+		}
+		if n := count(t, st, `SELECT count(*) FROM events`); n != 90 {
+			t.Errorf("events = %d", n)
+		}
+		if n := count(t, st, `SELECT count(*) FROM files WHERE status = 'done' AND events = 90 AND rejects = 10`); n != 1 {
+			t.Errorf("file row not done with its counts")
+		}
+	}
+
+	// A kill after some batches committed: nothing of the file stays.
+	slow := writeFile(t, dir, "slow.log", b.String()+"SLOW\n")
+	st, _ := openTemp(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	res := st.ImportFiles(ctx, []string{slow}, ImportOptions{Format: "pipetest", ParseWorkers: 1})
+	if res[0].Err == nil {
+		t.Fatal("want an error")
+	}
+	for _, q := range []string{`SELECT count(*) FROM events`, `SELECT count(*) FROM files`, `SELECT count(*) FROM rejects`} {
+		if n := count(t, st, q); n != 0 {
+			t.Errorf("%s = %d after a killed batched import", q, n)
+		}
+	}
+}
+
+// TestOpenDropsUnfinishedImports: a file left 'importing' (the process died) is removed with
+// its rows when the store is next opened for writing, and then imports in full.
+func TestOpenDropsUnfinishedImports(t *testing.T) {
+	st, path := openTemp(t)
+	for _, q := range []string{
+		`INSERT INTO files (id, path, fingerprint, size, format, source, events, rejects, imported_at, status) VALUES (7, 'x.log', 'fp', 1, 'pipetest', 'pipetest', 1, 1, now(), 'importing')`,
+		`INSERT INTO events (id, file_id, source, source_type) VALUES (70, 7, 'pipetest', 'pipetest')`,
+		`INSERT INTO rejects (file_id, reason) VALUES (7, 'r')`,
+	} {
+		if _, err := st.db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	ro, err := Open(context.Background(), path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, ro, `SELECT count(*) FROM files`); n != 1 {
+		t.Errorf("a read-only open changed the store")
+	}
+	ro.Close()
+	st2, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	for _, q := range []string{`SELECT count(*) FROM events`, `SELECT count(*) FROM files`, `SELECT count(*) FROM rejects`} {
+		if n := count(t, st2, q); n != 0 {
+			t.Errorf("%s = %d after reopening", q, n)
+		}
+	}
+}

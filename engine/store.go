@@ -65,6 +65,12 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		s.db.Close()
 		return nil, fmt.Errorf("opening store %q: %w", path, err)
 	}
+	if !opt.ReadOnly {
+		if err := s.dropUnfinished(ctx); err != nil {
+			s.db.Close()
+			return nil, fmt.Errorf("opening store %q: %w", path, err)
+		}
+	}
 	if err := s.loadCounters(ctx); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("opening store %q: %w", path, err)
@@ -187,5 +193,20 @@ func (s *Store) loadCounters(ctx context.Context) error {
 	}
 	s.nextID.Store(ev + 1)
 	s.nextFile.Store(f + 1)
+	return nil
+}
+
+// dropUnfinished removes files whose import was killed part-way (left 'importing'), with their
+// events and rejects, so that the store holds only whole files and they import again in full.
+func (s *Store) dropUnfinished(ctx context.Context) error {
+	for _, q := range []string{
+		`DELETE FROM events WHERE file_id IN (SELECT id FROM files WHERE status = 'importing')`,
+		`DELETE FROM rejects WHERE file_id IN (SELECT id FROM files WHERE status = 'importing')`,
+		`DELETE FROM files WHERE status = 'importing'`,
+	} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("removing an unfinished import: %w", err)
+		}
+	}
 	return nil
 }
