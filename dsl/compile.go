@@ -124,18 +124,18 @@ type orderKey struct {
 }
 
 type compiler struct {
-	ch     *Checked
-	opt    Options
-	ev     int    // evidence mode: evNone, evRows or evList
-	evCol  string // the evidence list column in evList mode
+	ch    *Checked
+	opt   Options
+	ev    int    // evidence mode: evNone, evRows or evList
+	evCol string // the evidence list column in evList mode
 	// perEvent says each row is still one event (no stats, rare or sequence yet).
 	perEvent bool
-	args   []any
-	ctes   []cte
-	prev   string     // name of the latest CTE
-	cols   []string   // columns of prev
-	order  []orderKey // the order rows are in, applied by head, dedup and the final SELECT
-	hidden []string   // columns of prev kept only to remember the order, dropped at the end
+	args     []any
+	ctes     []cte
+	prev     string     // name of the latest CTE
+	cols     []string   // columns of prev
+	order    []orderKey // the order rows are in, applied by head, dedup and the final SELECT
+	hidden   []string   // columns of prev kept only to remember the order, dropped at the end
 }
 
 func quoteAll(names []string) []string {

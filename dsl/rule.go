@@ -215,9 +215,9 @@ type gEvent struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
 
-	Repeat *gInt   `parser:"( 'repeat' @@ )?"`
-	JSON   *gText  `parser:"(  @@"`
-	KVs    []*gKV  `parser:" | '{' ( @@ ( ',' @@ )* ','? )? '}' )"`
+	Repeat *gInt  `parser:"( 'repeat' @@ )?"`
+	JSON   *gText `parser:"(  @@"`
+	KVs    []*gKV `parser:" | '{' ( @@ ( ',' @@ )* ','? )? '}' )"`
 }
 
 type gKV struct {
