@@ -215,9 +215,10 @@ type gEvent struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
 
-	Repeat *gInt  `parser:"( 'repeat' @@ )?"`
-	JSON   *gText `parser:"(  @@"`
-	KVs    []*gKV `parser:" | '{' ( @@ ( ',' @@ )* ','? )? '}' )"`
+	Repeat *gInt      `parser:"( 'repeat' @@"`
+	Every  *gDuration `parser:"  ( 'every' @@ )? )?"`
+	JSON   *gText     `parser:"(  @@"`
+	KVs    []*gKV     `parser:" | '{' ( @@ ( ',' @@ )* ','? )? '}' )"`
 }
 
 type gKV struct {
@@ -439,14 +440,21 @@ func (l *lowerer) ruleTest(r *Rule, g *gRuleTest) *RuleTest {
 					n = 1
 				}
 			}
-			timed := !ev.Time.IsZero()
+			step := time.Second
+			if it.Event.Every != nil {
+				if d := l.duration(it.Event.Every); d != nil {
+					if v, ok := d.Value.(time.Duration); ok && v > 0 {
+						step = v
+					}
+				}
+			}
+			start := next
+			if !ev.Time.IsZero() {
+				start = ev.Time
+			}
 			for i := range n {
 				e := ev
-				if timed {
-					e.Time = ev.Time.Add(time.Duration(i) * time.Second)
-				} else {
-					e.Time = next
-				}
+				e.Time = start.Add(time.Duration(i) * step)
 				next = e.Time.Add(time.Second)
 				t.Events = append(t.Events, e)
 			}
@@ -563,7 +571,7 @@ func CheckRule(r *Rule, cat Catalogue, lookup TechniqueLookup, opt Options) (*Ch
 			break
 		}
 		if ok, hint := lookup(a.Value); !ok {
-			warns = append(warns, &Error{Stage: "check", Span: a.Span, Msg: fmt.Sprintf("unknown ATT&CK technique %q (kept as written)", a.Value), Hint: hint})
+			warns = append(warns, &Error{Stage: "check", Span: a.Span, Msg: fmt.Sprintf("unknown or retired ATT&CK technique %q (kept as written)", a.Value), Hint: hint})
 		}
 	}
 	if len(r.Tests) == 0 {
