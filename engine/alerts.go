@@ -1,0 +1,219 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// AlertRule is what the store needs of a detection rule to record its alerts: its metadata and
+// the SQL (compiled by the hunting language, run here as a string) that returns one column,
+// evidence (BIGINT[]), the ids of the events behind each result row.
+type AlertRule struct {
+	Name       string
+	Title      string
+	Severity   string
+	Confidence float64
+	Attack     []string
+	SQL        string
+	Args       []any
+	// EventRows says each result row is one event (a filter rule). Such rows are grouped into
+	// one alert per host (for events without one: source address, else user) and UTC hour
+	// (AlertGroupWindow); otherwise each row is one alert.
+	EventRows bool
+}
+
+// AlertGroupWindow is the time bucket that groups the matching events of a filter rule into
+// alerts, per host (or source address, or user).
+const AlertGroupWindow = time.Hour
+
+// Alert is one stored alert.
+type Alert struct {
+	ID         int64               `json:"id"`
+	RunID      int64               `json:"run_id"`
+	Rule       string              `json:"rule"`
+	Title      string              `json:"title"`
+	Severity   string              `json:"severity"`
+	Confidence float64             `json:"confidence"`
+	Attack     []string            `json:"attack"`
+	First      *time.Time          `json:"first"`
+	Last       *time.Time          `json:"last"`
+	Entities   map[string][]string `json:"entities"`
+	Evidence   []int64             `json:"evidence"`
+	Sources    []string            `json:"sources"`
+	CreatedAt  time.Time           `json:"created_at"`
+}
+
+// AlertEntityKinds are the keys of Alert.Entities, each from one events column of the evidence.
+var AlertEntityKinds = []struct{ Kind, Column string }{
+	{"user", "user_key"},
+	{"target_user", "target_user_key"},
+	{"host", "host_key"},
+	{"src_ip", "src_ip"},
+	{"dst_ip", "dst_ip"},
+	{"process", "process_name"},
+	{"domain", "domain"},
+	{"hash", "hash"},
+}
+
+// StartHunt records a new hunt run and returns its id.
+func (s *Store) StartHunt(ctx context.Context, since time.Time, ruleFiles []string) (int64, error) {
+	var id int64
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM hunt_runs`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("starting hunt: %w", err)
+	}
+	var sinceV any
+	if !since.IsZero() {
+		sinceV = since.UTC()
+	}
+	if ruleFiles == nil {
+		ruleFiles = []string{}
+	}
+	files, _ := json.Marshal(ruleFiles)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO hunt_runs (id, started_at, since, rule_files) VALUES (?, ?, ?, from_json(?::JSON, '["VARCHAR"]'))`,
+		id, time.Now().UTC(), sinceV, string(files))
+	if err != nil {
+		return 0, fmt.Errorf("starting hunt: %w", err)
+	}
+	return id, nil
+}
+
+// FinishHunt records the end of a run: how many rules ran, how many new alerts they wrote, and
+// the rules that failed.
+func (s *Store) FinishHunt(ctx context.Context, run int64, rules, alerts int, errs []string) error {
+	e, _ := json.Marshal(errs)
+	if errs == nil {
+		e = []byte("[]")
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE hunt_runs SET finished_at = ?, rules = ?, alerts = ?, errors = from_json(?::JSON, '["VARCHAR"]') WHERE id = ?`,
+		time.Now().UTC(), rules, alerts, string(e), run)
+	return err
+}
+
+// RuleResult is what one rule found in a run.
+type RuleResult struct {
+	Alerts int // alerts the rule raised
+	New    int // of those, not already stored from an earlier run (same rule, same evidence)
+}
+
+// RunRule runs one rule and writes its alerts under run. An alert whose rule and evidence equal
+// a stored alert's is not written again, so hunting twice over the same events adds nothing.
+func (s *Store) RunRule(ctx context.Context, run int64, r AlertRule) (RuleResult, error) {
+	var res RuleResult
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer conn.Close()
+	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.trawl_hits; DROP TABLE IF EXISTS temp.trawl_alerts`)
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE trawl_hits AS SELECT row_number() OVER () AS n, evidence FROM (`+r.SQL+`) WHERE len(evidence) > 0`, r.Args...); err != nil {
+		return res, fmt.Errorf("rule %s: %w", r.Name, err)
+	}
+	grouping, hitN := `u.n`, `n`
+	if r.EventRows {
+		hitN = `0`
+		grouping = `coalesce(e.host_key, e.src_ip, e.user_key), time_bucket(to_microseconds(` + fmt.Sprint(AlertGroupWindow.Microseconds()) + `), e.time)`
+	}
+	var ents []string
+	for _, k := range AlertEntityKinds {
+		ents = append(ents, "'"+k.Kind+"': list_sort(list_distinct(list(e."+QuoteIdent(k.Column)+")))")
+	}
+	q := `CREATE OR REPLACE TEMP TABLE trawl_alerts AS
+		SELECT min(e.time) AS first, max(e.time) AS last, min(e.id) AS first_id,
+			list(e.id ORDER BY e.time NULLS FIRST, e.id) AS ids,
+			to_json({` + strings.Join(ents, ", ") + `}) AS entities,
+			list_sort(list_distinct(list(f.path))) AS sources
+		FROM (SELECT DISTINCT ` + hitN + ` AS n, eid FROM (SELECT n, unnest(evidence) AS eid FROM trawl_hits)) u
+		JOIN events e ON e.id = u.eid
+		LEFT JOIN files f ON f.id = e.file_id
+		GROUP BY ` + grouping
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return res, fmt.Errorf("rule %s: grouping alerts: %w", r.Name, err)
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM trawl_alerts`).Scan(&res.Alerts); err != nil {
+		return res, err
+	}
+	attack, _ := json.Marshal(r.Attack)
+	if r.Attack == nil {
+		attack = []byte("[]")
+	}
+	out, err := conn.ExecContext(ctx, `INSERT INTO alerts
+		SELECT (SELECT coalesce(max(id), 0) FROM alerts) + row_number() OVER (ORDER BY a.first NULLS LAST, a.first_id),
+			?, ?, ?, ?, ?, from_json(?::JSON, '["VARCHAR"]'), a.first, a.last, a.entities, a.ids, a.sources, ?
+		FROM trawl_alerts a
+		WHERE NOT EXISTS (SELECT 1 FROM alerts x WHERE x.rule = ? AND x.evidence = a.ids)`,
+		run, r.Name, r.Title, r.Severity, r.Confidence, string(attack), time.Now().UTC(), r.Name)
+	if err != nil {
+		return res, fmt.Errorf("rule %s: writing alerts: %w", r.Name, err)
+	}
+	n, _ := out.RowsAffected()
+	res.New = int(n)
+	return res, nil
+}
+
+// AlertFilter selects alerts; the zero value selects all.
+type AlertFilter struct {
+	Rule  string // exact rule name
+	RunID int64
+}
+
+// Alerts lists stored alerts in time order (first evidence), then id.
+func (s *Store) Alerts(ctx context.Context, f AlertFilter, fn func(Alert) error) error {
+	q := `SELECT id, run_id, rule, title, severity, confidence, to_json(attack)::VARCHAR, first, last, entities::VARCHAR,
+		to_json(evidence)::VARCHAR, to_json(sources)::VARCHAR, created_at FROM alerts`
+	var conds []string
+	var args []any
+	if f.Rule != "" {
+		conds = append(conds, "rule = ?")
+		args = append(args, f.Rule)
+	}
+	if f.RunID != 0 {
+		conds = append(conds, "run_id = ?")
+		args = append(args, f.RunID)
+	}
+	if len(conds) > 0 {
+		q += " WHERE " + strings.Join(conds, " AND ")
+	}
+	q += " ORDER BY first NULLS LAST, id"
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("listing alerts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a Alert
+		var attack, ents, evidence, sources string
+		var first, last sql.NullTime
+		if err := rows.Scan(&a.ID, &a.RunID, &a.Rule, &a.Title, &a.Severity, &a.Confidence, &attack, &first, &last, &ents, &evidence, &sources, &a.CreatedAt); err != nil {
+			return fmt.Errorf("listing alerts: %w", err)
+		}
+		a.First, a.Last = timePtr(first), timePtr(last)
+		all := map[string][]string{}
+		err := errors.Join(json.Unmarshal([]byte(attack), &a.Attack), json.Unmarshal([]byte(ents), &all),
+			json.Unmarshal([]byte(evidence), &a.Evidence), json.Unmarshal([]byte(sources), &a.Sources))
+		if err != nil {
+			return fmt.Errorf("alert %d: %w", a.ID, err)
+		}
+		a.Entities = map[string][]string{}
+		for k, v := range all {
+			if len(v) > 0 {
+				a.Entities[k] = v
+			}
+		}
+		if a.Attack == nil {
+			a.Attack = []string{}
+		}
+		if a.Sources == nil {
+			a.Sources = []string{}
+		}
+		a.CreatedAt = a.CreatedAt.UTC()
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
