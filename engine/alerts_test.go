@@ -35,7 +35,7 @@ func alertStore(t *testing.T) *Store {
 		logon("10:01", "admin", "203.0.113.5", "failure", "bastion"),
 		logon("10:02", "oracle", "203.0.113.5", "failure", "bastion"),
 		logon("10:03", "deploy", "203.0.113.5", "success", "bastion"), // 4
-		logon("10:30", "alice", "10.0.0.7", "failure", "web1"),       // 5
+		logon("10:30", "alice", "10.0.0.7", "failure", "web1"),        // 5
 		logon("12:10", "root", "203.0.113.5", "failure", "bastion"),   // 6
 		logon("09:00", "bob", "10.0.0.8", "success", "web1"),          // 7
 		logon("10:20", "root", "198.51.100.1", "failure", "bastion"),  // 8
