@@ -6,6 +6,7 @@ GO       ?= go
 BIN      ?= bin/trawl
 DEMO_DB  ?= $(or $(TMPDIR),/tmp)/trawl-demo.duckdb
 FUZZTIME ?= 30s
+BENCH_EVENTS ?= 1000000
 export CGO_ENABLED = 1
 
 .PHONY: all build test vet fmt demo bench fuzz clean
@@ -29,12 +30,13 @@ demo: build
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(BIN) bench import --events $(BENCH_EVENTS)
 	$(BIN) bench evtx
 
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$pkg || exit 1; \
 	  done; \
 	done
 

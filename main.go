@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -21,10 +22,11 @@ import (
 
 // Globals are the flags every command shares, and the streams it writes to.
 type Globals struct {
-	DB     string          `help:"Database file." env:"TRAWL_DB" default:"trawl.duckdb" type:"path"`
-	Stdout io.Writer       `kong:"-"`
-	Stderr io.Writer       `kong:"-"`
-	Ctx    context.Context `kong:"-"`
+	DB         string          `help:"Database file." env:"TRAWL_DB" default:"trawl.duckdb" type:"path"`
+	CPUProfile string          `help:"Write a CPU profile of the command to this file." hidden:"" type:"path"`
+	Stdout     io.Writer       `kong:"-"`
+	Stderr     io.Writer       `kong:"-"`
+	Ctx        context.Context `kong:"-"`
 }
 
 // CLI is the whole command line.
@@ -101,6 +103,17 @@ func parseAndRun(parser *kong.Kong, args []string, cli *CLI, ctx context.Context
 		return 2, err
 	}
 	cli.Globals.Stdout, cli.Globals.Stderr, cli.Globals.Ctx = stdout, stderr, ctx
+	if cli.CPUProfile != "" {
+		f, err := os.Create(cli.CPUProfile)
+		if err != nil {
+			return 1, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return 1, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := kctx.Run(&cli.Globals); err != nil {
 		var ee exitError
 		if errors.As(err, &ee) {
