@@ -540,7 +540,7 @@ func (c *compiler) outlier(s *Outlier) {
 
 // beacon compiles to three CTEs: each event of a pair with the seconds since the pair's
 // previous event; the pair's count, times and interval statistics; then cv, jitter and score,
-// keeping the regular pairs.
+// keeping the regular pairs; and a fourth gathering the evidence ids of the pairs kept.
 func (c *compiler) beacon(s *Beacon) {
 	keys := quoteAll(s.keys)
 	tm := quoteIdent("time")
@@ -566,9 +566,7 @@ func (c *compiler) beacon(s *Beacon) {
 		"stddev_samp(" + iv + ") AS " + quoteIdent("stddev_interval"),
 		"mad(" + iv + ") AS " + quoteIdent("mad_interval"),
 	}
-	if s.hasID {
-		aggs = append(aggs, "list("+quoteIdent("id")+" ORDER BY "+order+") AS "+quoteIdent("evidence"))
-	}
+	events := c.prev
 	c.add("SELECT " + strings.Join(keys, ", ") + ", " + strings.Join(aggs, ", ") + " FROM " + c.prev + " GROUP BY " + strings.Join(keys, ", "))
 	min := int64(DefaultBeaconMin)
 	if s.Min != nil {
@@ -585,11 +583,16 @@ func (c *compiler) beacon(s *Beacon) {
 		", " + jitter + " AS " + quoteIdent("jitter") +
 		", greatest(0.0, 1.0 - " + jitter + ") AS " + quoteIdent("score")
 	cols = append(cols, "cv", "jitter", "score")
+	c.add("SELECT " + sel + " FROM " + c.prev + " WHERE " + quoteIdent("count") + " >= " + c.param(min) + " AND " + jitter + " <= " + c.param(maxJitter))
 	if s.hasID {
-		sel += ", " + quoteIdent("evidence")
+		// The evidence of the pairs kept only: ordering every pair's ids costs far more.
+		var on []string
+		for _, k := range keys {
+			on = append(on, "e."+k+" = b."+k)
+		}
+		c.add("SELECT b.*, (SELECT list(e." + quoteIdent("id") + " ORDER BY e." + tm + ", e." + quoteIdent("id") + ") FROM " + events + " e WHERE " + strings.Join(on, " AND ") + ") AS " + quoteIdent("evidence") + " FROM " + c.prev + " b")
 		cols = append(cols, "evidence")
 	}
-	c.add("SELECT " + sel + " FROM " + c.prev + " WHERE " + quoteIdent("count") + " >= " + c.param(min) + " AND " + jitter + " <= " + c.param(maxJitter))
 	c.cols = cols
 	c.hidden = nil
 	// Each row is a pair; its evidence is the list of its events.
