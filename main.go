@@ -48,6 +48,9 @@ type CLI struct {
 	Attack   AttackCmd   `cmd:"" help:"List MITRE ATT&CK techniques and tactics, or resolve ids and Sigma tags (v19 ones too)."`
 	Context  ContextCmd  `cmd:"" help:"Load and list asset and identity context (docs/context.md)."`
 	Intel    IntelCmd    `cmd:"" help:"Load threat-intel indicators (IOC lists, CSV, STIX 2.1) and match them against events (docs/intel.md)."`
+	Hunt     HuntCmd     `cmd:"" help:"Run detection rules (default: the built-in pack) over the store and write alerts."`
+	Rules    RulesCmd    `cmd:"" help:"List, check and test detection rule files (*.hunt)."`
+	Alerts   AlertsCmd   `cmd:"" help:"List alerts with their ATT&CK ids, entities, evidence event ids and source files."`
 }
 
 func main() {

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"trawl/dsl"
+	"trawl/event"
+)
+
+// HuntCmd runs detection rules over the store and writes their alerts.
+type HuntCmd struct {
+	OutputFlags
+	Rules []string `help:"Rule files (*.hunt) or folders of them; default the built-in pack." type:"path"`
+	Since string   `help:"Only events at or after this time: RFC 3339 or a date (2026-03-01), or a span before now (24h, 7d)."`
+}
+
+// parseSince reads --since: a time, or a span before now.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		if d, err := strconv.Atoi(n); err == nil && d >= 0 {
+			return now.Add(-time.Duration(d) * 24 * time.Hour), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	t, err := event.ParseTime(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--since %q: want a time (2026-03-01T00:00:00Z, 2026-03-01) or a span before now (24h, 7d)", s)
+	}
+	return t.UTC(), nil
+}
+
+func (c *HuntCmd) Run(g *Globals) error {
+	since, err := parseSince(c.Since, time.Now().UTC())
+	if err != nil {
+		return exitError{code: 2, err: err}
+	}
+	set, err := loadRules(c.Rules, dsl.Options{Since: since})
+	if err != nil {
+		return err
+	}
+	for _, warn := range set.warnings {
+		fmt.Fprint(g.Stderr, warn)
+	}
+	if len(set.errors) > 0 {
+		return exitError{code: 2, err: queryError{set.errorText() + "\nno rule was run: fix the rule files first"}}
+	}
+	st, err := openStore(g, true) // the store must exist: check, then reopen for writing
+	if err != nil {
+		return err
+	}
+	st.Close()
+	if st, err = openStore(g, false); err != nil {
+		return err
+	}
+	defer st.Close()
+	var names []string
+	for _, f := range set.files {
+		names = append(names, f.name)
+	}
+	run, err := st.StartHunt(g.Ctx, since, names)
+	if err != nil {
+		return err
+	}
+	w := c.writer(g.Stdout, []string{"rule", "severity", "attack", "alerts", "new", "ms"})
+	var total, fresh int
+	var failures []string
+	for _, cr := range set.checked {
+		start := time.Now()
+		res, err := st.RunRule(g.Ctx, run, alertRule(cr))
+		if err != nil {
+			if g.Ctx.Err() != nil {
+				return g.Ctx.Err()
+			}
+			failures = append(failures, err.Error())
+			fmt.Fprintf(g.Stderr, "trawl: %v\n", err)
+			continue
+		}
+		total += res.Alerts
+		fresh += res.New
+		if err := w.Row([]any{cr.Name.Name, cr.Severity.String(), strings.Join(cr.AttackIDs(), ","), res.Alerts, res.New, time.Since(start).Milliseconds()}); err != nil {
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := st.FinishHunt(g.Ctx, run, len(set.checked), fresh, failures); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.Stderr, "hunt run %d: %d rules, %d alerts (%d new); list them with trawl alerts\n", run, len(set.checked), total, fresh)
+	if len(failures) > 0 {
+		return exitError{code: 1, err: fmt.Errorf("%d rules failed", len(failures))}
+	}
+	return nil
+}
