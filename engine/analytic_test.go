@@ -158,3 +158,37 @@ func TestBeaconGenerated(t *testing.T) {
 	}
 	t.Logf("pairs with at least 10 connections: %v", tb.Rows[0][0])
 }
+
+// TestStoreTables runs a lookup of each of dsl.StoreTables on a store with the context
+// migrations, so the SQL each declares matches the tables it reads, with the declared types.
+func TestStoreTables(t *testing.T) {
+	s := analyticStore(t, filepath.Join("..", "dsl", "testdata", "events.csv"))
+	for _, q := range []string{
+		`INSERT INTO assets (asset_key, name, owner, criticality, environment, internet_facing, file, imported_at) VALUES ('dc1', 'DC1', 'it', 5, 'prod', false, 'a.csv', now())`,
+		`INSERT INTO asset_keys (asset_key, kind, value) VALUES ('dc1', 'host', 'dc1')`,
+		`INSERT INTO identities (identity, "user", display_name, department, role, privileged, service_account, status, file, imported_at) VALUES ('alice', 'alice', 'Alice A', 'IT', 'admin', true, false, 'left', 'i.csv', now())`,
+		`INSERT INTO identity_aliases (alias_key, identity, alias) VALUES ('alice', 'alice', 'alice')`,
+	} {
+		if _, err := s.db.ExecContext(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cat := dsl.WithTables(dsl.EventCatalogue(), dsl.StoreTables(), nil)
+	for _, tc := range []struct{ query, want string }{
+		{`logon | lookup assets on host_key | dedup host_key | fields host_key, assets_asset, assets_name, assets_criticality, assets_internet_facing`, "host_key,assets_asset,assets_name,assets_criticality,assets_internet_facing\ndc1,dc1,DC1,5,false\n"},
+		{`logon | lookup identities on user_key as who | where who_status == "left" and who_privileged | dedup user_key | fields user_key, who_identity, who_department`, "user_key,who_identity,who_department\nalice,alice,IT\n"},
+		{`network | lookup intel on dst_ip | stats count() as n by intel_source`, "intel_source,n\nfeed-a,2\n"},
+	} {
+		c, err := dsl.Build(tc.query, cat)
+		if err != nil {
+			t.Fatalf("%s", dsl.FormatError(tc.query, err))
+		}
+		tb, err := s.Query(t.Context(), c.SQL, c.Args...)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.query, err)
+		}
+		if got := string(csvRows(t, tb)); got != tc.want {
+			t.Errorf("%s:\ngot\n%s\nwant\n%s", tc.query, got, tc.want)
+		}
+	}
+}
