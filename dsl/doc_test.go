@@ -20,7 +20,7 @@ func docQueries(t *testing.T) []string {
 	blocks := strings.Split(string(b), "```")
 	for i := 1; i < len(blocks); i += 2 {
 		block := blocks[i]
-		if strings.HasPrefix(strings.TrimSpace(block), "$") || strings.Contains(block, "...") {
+		if strings.HasPrefix(strings.TrimSpace(block), "$") || strings.Contains(block, "...") || isRuleBlock(block) {
 			continue
 		}
 		var cur []string
@@ -80,4 +80,48 @@ func endsInLet(lines []string) bool {
 		}
 	}
 	return false
+}
+
+// isRuleBlock says whether a fenced block of the doc is a rule file (checked by TestDocRules).
+func isRuleBlock(block string) bool {
+	for _, l := range strings.Split(block, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			return strings.HasPrefix(l, "rule ")
+		}
+	}
+	return false
+}
+
+// TestDocRules checks that every rule file in docs/language.md parses and checks, with no
+// warnings.
+func TestDocRules(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docs", "language.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(b), "```")
+	n := 0
+	for i := 1; i < len(blocks); i += 2 {
+		if !isRuleBlock(blocks[i]) {
+			continue
+		}
+		rules, err := ParseRules("doc.hunt", blocks[i])
+		if err != nil {
+			t.Errorf("docs rule file does not parse:\n%s", FormatError(blocks[i], err))
+			continue
+		}
+		for _, r := range rules {
+			n++
+			_, warns, err := CheckRule(r, EventCatalogue(), attackLookup, Options{})
+			if err != nil {
+				t.Errorf("docs rule %s does not check:\n%s", r.Name.Name, FormatError(blocks[i], err))
+			}
+			if len(warns) > 0 {
+				t.Errorf("docs rule %s has warnings:\n%s", r.Name.Name, FormatError(blocks[i], Errors(warns)))
+			}
+		}
+	}
+	if n < 2 {
+		t.Errorf("found %d rules in docs/language.md", n)
+	}
 }
