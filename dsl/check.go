@@ -383,6 +383,10 @@ func (c *checker) expr1(e Expr) Type {
 		name := strings.ToLower(x.Name.Name)
 		f, ok := funcs[name]
 		if !ok {
+			if e, isExp := expanders[name]; isExp {
+				c.errorf(x, "for example: "+e.Example, "%s() stands for a list of values: use it after contains, startswith or endswith, or in (...)", e.Name)
+				return TypeUnknown
+			}
 			c.errorf(x.Name, suggest(name, FuncNames(false)), "unknown function %s()", x.Name.Name)
 			for _, a := range x.Args {
 				c.expr(a)
