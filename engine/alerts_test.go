@@ -154,6 +154,10 @@ func TestRunRuleAlerts(t *testing.T) {
 	}, {
 		name:  "none",
 		query: `logon | where user == "nobody"`,
+	}, {
+		// A global stats over no events is one row without evidence: no alert.
+		name:  "empty_stats",
+		query: `logon | where user == "nobody" | stats count() as n`,
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
