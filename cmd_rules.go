@@ -185,7 +185,11 @@ func (c *RulesListCmd) Run(g *Globals) error {
 	w := c.writer(g.Stdout, []string{"rule", "title", "severity", "confidence", "attack", "tests", "file"})
 	for _, f := range set.files {
 		for _, r := range f.rules {
-			if err := w.Row([]any{r.Name.Name, r.Title, r.Severity.String(), r.Confidence, r.AttackIDs(), len(r.Tests), f.name}); err != nil {
+			var ids any = r.AttackIDs()
+			if c.Format != "json" {
+				ids = strings.Join(r.AttackIDs(), ",")
+			}
+			if err := w.Row([]any{r.Name.Name, r.Title, r.Severity.String(), r.Confidence, ids, len(r.Tests), f.name}); err != nil {
 				return err
 			}
 		}
