@@ -520,8 +520,8 @@ func (c *checker) checkPrefix(lit *Literal) bool {
 	if !ok {
 		return false
 	}
-	if !p.Addr().Is4() {
-		c.errorf(lit, "", "only IPv4 networks are supported for now")
+	if p.Addr().Zone() != "" {
+		c.errorf(lit, "", "a network cannot have a zone")
 		return false
 	}
 	return true

@@ -613,6 +613,9 @@ const ipv4Pattern = `[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}`
 // bound parameters.
 func (c *compiler) cidr(x string, lit *Literal) string {
 	p := lit.Value.(netip.Prefix).Masked()
+	if !p.Addr().Is4() {
+		return c.cidr6(x, p)
+	}
 	a := p.Addr().As4()
 	whole, rest := p.Bits()/8, p.Bits()%8
 	var conds []string

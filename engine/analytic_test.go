@@ -2,8 +2,12 @@ package engine
 
 import (
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"trawl/dsl"
@@ -189,6 +193,64 @@ func TestStoreTables(t *testing.T) {
 		}
 		if got := string(csvRows(t, tb)); got != tc.want {
 			t.Errorf("%s:\ngot\n%s\nwant\n%s", tc.query, got, tc.want)
+		}
+	}
+}
+
+// TestHuntCIDR6MatchesNetip checks IPv6 network membership (a numeric range on the store's
+// 128-bit address line) against net/netip, on random addresses clustered so that prefixes of
+// every length have members, mixed with IPv4 addresses.
+func TestHuntCIDR6MatchesNetip(t *testing.T) {
+	s, err := Open(t.Context(), ":memory:", Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(3, 4))
+	var addrs []netip.Addr
+	for i := range 300 {
+		var b [16]byte
+		copy(b[:], []byte{0x20, 0x01, 0x0d, 0xb8})
+		b[4] = byte(rng.IntN(3))
+		for j := 5 + rng.IntN(11); j < 16; j++ {
+			b[j] = byte(rng.IntN(256))
+		}
+		a := netip.AddrFrom16(b)
+		if i%10 == 0 {
+			a = netip.AddrFrom4([4]byte{10, byte(rng.IntN(256)), 0, 1})
+		}
+		addrs = append(addrs, a)
+		if _, err := s.db.ExecContext(t.Context(), `INSERT INTO events (id, file_id, source, source_type, category, src_ip) VALUES (?, 1, 't', 't', 'network', ?)`, i+1, a.String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 60 {
+		a := addrs[rng.IntN(len(addrs))]
+		if a.Is4() {
+			a = netip.AddrFrom16(a.As16()) // ::ffff:10.x.0.1, IPv4 written the mapped way
+		}
+		p := netip.PrefixFrom(a, 24+rng.IntN(105)).Masked()
+		var want []string
+		for j, x := range addrs {
+			if p.Contains(x) || x.Is4() && p.Contains(netip.AddrFrom16(x.As16())) {
+				want = append(want, fmt.Sprint(j+1))
+			}
+		}
+		q := `network | where src_ip in "` + p.String() + `" | sort id | fields id`
+		c, err := dsl.Build(q, dsl.EventCatalogue())
+		if err != nil {
+			t.Fatalf("%s", dsl.FormatError(q, err))
+		}
+		tb, err := s.Query(t.Context(), c.SQL, c.Args...)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		var got []string
+		for _, r := range tb.Rows {
+			got = append(got, fmt.Sprint(r[0]))
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s (case %d): got %v, want %v", q, i, got, want)
 		}
 	}
 }
