@@ -106,6 +106,28 @@ func TestAnalyticGolden(t *testing.T) {
 				}
 			}
 			testutil.Golden(t, filepath.Join(dir, "output.csv"), csvRows(t, tb))
+			if c.EvidenceSQL != "" {
+				// The evidence query gives each row's event ids, and they name stored events.
+				ev, err := s.Query(t.Context(), c.EvidenceSQL, c.Args...)
+				if err != nil {
+					t.Fatalf("evidence: %v\n%s", err, c.EvidenceSQL)
+				}
+				if len(ev.Rows) != len(tb.Rows) {
+					t.Fatalf("evidence has %d rows for %d result rows", len(ev.Rows), len(tb.Rows))
+				}
+				for _, r := range ev.Rows {
+					ids, _ := r[0].([]any)
+					if len(ids) == 0 {
+						t.Fatalf("a row without evidence: %v", r)
+					}
+					for _, id := range ids {
+						var n int
+						if err := s.db.QueryRowContext(t.Context(), `SELECT count(*) FROM events WHERE id = $1`, id).Scan(&n); err != nil || n != 1 {
+							t.Fatalf("evidence id %v names %d events (%v)", id, n, err)
+						}
+					}
+				}
+			}
 		})
 	}
 }
