@@ -11,6 +11,7 @@ import (
 
 	"trawl/attack"
 	"trawl/dsl"
+	"trawl/internal/testutil"
 )
 
 const kvRules = `# rules for the kv-test log
@@ -320,4 +321,57 @@ func TestHuntDemo(t *testing.T) {
 		}
 	}
 	t.Logf("%d alerts, outside scenarios: %v", len(alerts), benign)
+}
+
+// TestHuntRealSamples runs the pack over public attack captures (../shared/samples): each must
+// be flagged by the rule written for it. (Other rules may flag them too: most captures begin
+// with a cleared Security log, and a psexec-style payload is also a new service.)
+func TestHuntRealSamples(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports sample logs")
+	}
+	want := map[string]string{ // sample -> rule that must flag it
+		"loghub/OpenSSH/OpenSSH_2k.log":                                                       "ssh_brute_force",
+		"evtx-attack/Defense Evasion/DE_1102_security_log_cleared.evtx":                       "security_log_cleared",
+		"evtx-attack/Credential Access/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.evtx": "lsass_memory_access",
+		"evtx-attack/Lateral Movement/LM_Remote_Service02_7045.evtx":                          "new_service_outside_system_folders",
+		"evtx-attack/Execution/temp_scheduled_task_4698_4699.evtx":                            "suspicious_scheduled_task",
+		"deepblue/password-spray.evtx":                                                        "explicit_credentials_many_accounts",
+		"deepblue/new-user-security.evtx":                                                     "account_created_then_admin",
+		"evtx-to-mitre/TA0006-Credential Access/T1558-Steal or Forge Kerberos Tickets/ID4769-Kerberoast ticket with low encryption.evtx": "kerberoasting",
+		"evtx-to-mitre/TA0002-Execution/T1059.001-PowerShell/ID4688-Encoded PowerShell MSF payload via process execution.evtx":           "encoded_powershell",
+	}
+	db := filepath.Join(t.TempDir(), "samples.duckdb")
+	args := []string{"--db", db, "import", "-f", "csv"}
+	paths := map[string]string{}
+	for rel := range want {
+		p := testutil.Sample(t, rel)
+		paths[p] = rel
+		args = append(args, p)
+	}
+	if out, errs, code := trawl(t, args...); code != 0 {
+		t.Fatalf("import: %d %s%s", code, out, errs)
+	}
+	if out, errs, code := trawl(t, "--db", db, "hunt"); code != 0 {
+		t.Fatalf("hunt: %d %s%s", code, out, errs)
+	}
+	out, errs, code := trawl(t, "--db", db, "alerts", "-f", "json")
+	if code != 0 {
+		t.Fatalf("alerts: %d %s", code, errs)
+	}
+	got := map[string][]string{} // sample -> rules
+	for _, a := range jsonLines(t, out) {
+		for _, s := range a["sources"].([]any) {
+			rel := paths[s.(string)]
+			if !slices.Contains(got[rel], a["rule"].(string)) {
+				got[rel] = append(got[rel], a["rule"].(string))
+			}
+		}
+	}
+	for rel, rule := range want {
+		if !slices.Contains(got[rel], rule) {
+			t.Errorf("%s: not flagged by %s (alerts from %v)", rel, rule, got[rel])
+		}
+		t.Logf("%s: %v", rel, got[rel])
+	}
 }
