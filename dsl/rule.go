@@ -119,8 +119,12 @@ func (t *RuleTest) NodeSpan() Span { return t.Span }
 // without a time comes one second after the one before.
 var TestEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// maxRepeat bounds `event repeat N`.
-const maxRepeat = 10000
+// maxRepeat bounds `event repeat N`, and MaxTestEvents the events of one test case (so a small
+// rule file cannot ask for billions).
+const (
+	maxRepeat     = 10000
+	MaxTestEvents = 100000
+)
 
 var ruleLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Comment", Pattern: `(?:#|//)[^\n]*`},
@@ -451,6 +455,10 @@ func (l *lowerer) ruleTest(r *Rule, g *gRuleTest) *RuleTest {
 			start := next
 			if !ev.Time.IsZero() {
 				start = ev.Time
+			}
+			if len(t.Events)+n > MaxTestEvents {
+				l.errorf(l.span(it.Pos, it.EndPos), "", "a test may hold at most %d events", MaxTestEvents)
+				return t
 			}
 			for i := range n {
 				e := ev

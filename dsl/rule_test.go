@@ -195,3 +195,16 @@ func errorsAs(err error, es *Errors) bool {
 	}
 	return ok
 }
+
+func TestRuleTestEventLimit(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`rule r { title "t" severity low query logon test { expect none`)
+	for range MaxTestEvents/maxRepeat + 1 {
+		b.WriteString(` event repeat 10000 { user = "a" }`)
+	}
+	b.WriteString(" } }")
+	_, err := ParseRules("x.hunt", b.String())
+	if err == nil || !strings.Contains(err.Error(), "at most 100000 events") {
+		t.Fatalf("err = %v", err)
+	}
+}
