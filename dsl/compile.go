@@ -220,6 +220,22 @@ func (c *compiler) evidenceAgg() string {
 	return ""
 }
 
+// keepEvidence saves the evidence in the hidden column before eval overwrites the column that
+// holds it (id of event rows, or a sequence's evidence), so an alert still names its events.
+func (c *compiler) keepEvidence(name string) {
+	switch {
+	case c.ev == evRows && name == "id":
+		c.add("SELECT *, [" + quoteIdent("id") + "] AS " + quoteIdent(EvidenceColumn) + " FROM " + c.prev)
+	case c.ev == evList && name == c.evCol && c.evCol != EvidenceColumn:
+		c.add("SELECT *, " + quoteIdent(c.evCol) + " AS " + quoteIdent(EvidenceColumn) + " FROM " + c.prev)
+	default:
+		return
+	}
+	c.ev, c.evCol = evList, EvidenceColumn
+	c.cols = append(c.cols, EvidenceColumn)
+	c.hidden = append(c.hidden, EvidenceColumn)
+}
+
 // grouped records that an aggregating stage carried the evidence as the hidden column (when
 // agg, from evidenceAgg, is not empty).
 func (c *compiler) grouped(agg string) {
@@ -256,6 +272,7 @@ func (c *compiler) stage(st Stage) {
 		c.stats(s)
 	case *Eval:
 		for _, a := range s.Assigns {
+			c.keepEvidence(a.Name.Name)
 			e := c.expr(a.Expr)
 			if c.has(a.Name.Name) {
 				c.add("SELECT * REPLACE (" + e + " AS " + quoteIdent(a.Name.Name) + ") FROM " + c.prev)
