@@ -13,8 +13,9 @@ import (
 // AlertsCmd lists the alerts hunts have written.
 type AlertsCmd struct {
 	OutputFlags
-	Rule  string `help:"Only alerts of this rule."`
-	RunID int64  `name:"run" help:"Only alerts first raised by this hunt run."`
+	Rule    string `help:"Only alerts of this rule."`
+	RunID   int64  `name:"run" help:"Only alerts first raised by this hunt run."`
+	Explain *int64 `help:"Print the evidence events of alert ID instead: each with its time, file and line, in the alert's order." placeholder:"ID"`
 }
 
 // alertColumns are the output names of an alert; scripts rely on them (json and csv).
@@ -26,6 +27,19 @@ func (c *AlertsCmd) Run(g *Globals) error {
 		return err
 	}
 	defer st.Close()
+	if c.Explain != nil {
+		var w *render.Writer
+		err := st.AlertEvidence(g.Ctx, *c.Explain, func(cols []string, row []any) error {
+			if w == nil {
+				w = c.writer(g.Stdout, cols)
+			}
+			return w.Row(row)
+		})
+		if err != nil {
+			return err
+		}
+		return w.Flush()
+	}
 	w := c.writer(g.Stdout, alertColumns)
 	err = st.Alerts(g.Ctx, engine.AlertFilter{Rule: c.Rule, RunID: c.RunID}, func(a engine.Alert) error {
 		return w.Row(alertRow(a, c.Format == "json"))

@@ -123,6 +123,16 @@ func TestCLIHuntAndAlerts(t *testing.T) {
 		t.Errorf("alerts table:\n%s", out)
 	}
 
+	// An alert explained event by event.
+	out, _, code = trawl(t, "--db", db, "alerts", "--explain", "1", "-f", "csv")
+	if code != 0 || !strings.HasPrefix(out, "id,time,file,line,category,") || strings.Count(out, "\n") != 3 ||
+		!strings.Contains(out, "1,2024-01-02T03:04:05Z,"+log+",1,logon,") || !strings.Contains(out, "2,2024-01-02T03:05:00Z,"+log+",2,logon,") {
+		t.Errorf("alerts --explain 1:\n%s", out)
+	}
+	if _, errs, code := trawl(t, "--db", db, "alerts", "--explain", "42"); code != 1 || !strings.Contains(errs, "alert 42: no such alert") {
+		t.Errorf("alerts --explain 42: %d %s", code, errs)
+	}
+
 	// Hunting again writes nothing new.
 	_, errs, code = trawl(t, "--db", db, "hunt", "--rules", rules)
 	if code != 0 || !strings.Contains(errs, "hunt run 2: 2 rules, 3 alerts (0 new)") {

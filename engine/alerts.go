@@ -217,3 +217,24 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter, fn func(Alert) error)
 	}
 	return rows.Err()
 }
+
+// ErrNoAlert is returned for an alert id the store does not have.
+var ErrNoAlert = errors.New("no such alert")
+
+// AlertEvidence streams the evidence events of one alert, in the alert's order (time), with the
+// file and line each came from: the alert explained event by event.
+func (s *Store) AlertEvidence(ctx context.Context, id int64, fn func(cols []string, row []any) error) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM alerts WHERE id = ?`, id).Scan(&n); err != nil {
+		return fmt.Errorf("alert %d: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("alert %d: %w", id, ErrNoAlert)
+	}
+	return s.QueryFunc(ctx, `SELECT e.id, e.time, f.path AS file, e.line, e.category, e.event_code, e.action, e.outcome,
+			e.host, e."user", e.src_ip, e.dst_ip, e.process_name, coalesce(e.message, e.raw) AS text
+		FROM (SELECT unnest(evidence) AS eid, generate_subscripts(evidence, 1) AS pos FROM alerts WHERE id = ?) a
+		JOIN events e ON e.id = a.eid
+		LEFT JOIN files f ON f.id = e.file_id
+		ORDER BY a.pos`, []any{id}, fn)
+}

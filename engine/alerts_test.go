@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -212,5 +214,32 @@ func TestRunRuleBadSQL(t *testing.T) {
 	}
 	if got := listAlerts(t, s, AlertFilter{}); len(got) != 0 {
 		t.Errorf("wrote %d alerts", len(got))
+	}
+}
+
+func TestAlertEvidence(t *testing.T) {
+	s := alertStore(t)
+	run, err := s.StartHunt(t.Context(), time.Time{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ruleFor(t, "seq", `sequence by src_ip within 10m [logon where outcome == "failure"] with count >= 3 then [logon where outcome == "success"]`, dsl.Options{})
+	if _, err := s.RunRule(t.Context(), run, r); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err = s.AlertEvidence(t.Context(), 1, func(cols []string, row []any) error {
+		got = append(got, fmt.Sprintf("%v %s:%v %v %v", row[0], row[2], row[3], row[7], row[9]))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"1 auth.log:1 failure root", "2 auth.log:2 failure admin", "3 auth.log:3 failure oracle", "4 auth.log:4 success deploy"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("evidence (-want +got):\n%s", diff)
+	}
+	if err := s.AlertEvidence(t.Context(), 99, func([]string, []any) error { return nil }); !errors.Is(err, ErrNoAlert) {
+		t.Errorf("missing alert: %v", err)
 	}
 }
