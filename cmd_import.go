@@ -23,6 +23,7 @@ type ImportCmd struct {
 	Option     map[string]string `help:"Format option KEY=VALUE, repeatable (e.g. the CSV column mapping: --option map.time=Timestamp)." short:"o"`
 	Workers    int               `help:"Files imported at once (0: one per core)."`
 	NoProgress bool              `help:"Never draw a progress bar."`
+	MemoryMB   int               `help:"DuckDB memory limit for the import, in MB (the store's cache of written blocks is evicted beyond it; 0: DuckDB's default, 80% of RAM)." name:"memory" default:"384"`
 	Paths      []string          `arg:"" help:"Files, folders (read recursively) or glob patterns."`
 }
 
@@ -34,7 +35,7 @@ func (c *ImportCmd) Run(g *Globals) error {
 	if len(files) == 0 {
 		return exitError{2, fmt.Errorf("no files found in %s", strings.Join(c.Paths, ", "))}
 	}
-	st, err := openStore(g, false)
+	st, err := engine.Open(g.Ctx, g.DB, engine.Options{MemoryMB: c.MemoryMB})
 	if err != nil {
 		return err
 	}

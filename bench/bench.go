@@ -112,7 +112,7 @@ func measure(ctx context.Context, opt ImportOptions, wl workload, path string, s
 		db := filepath.Join(opt.Dir, "bench.duckdb")
 		os.Remove(db)
 		os.Remove(db + ".wal")
-		st, err = engine.Open(ctx, db, engine.Options{Threads: cores})
+		st, err = engine.Open(ctx, db, engine.Options{Threads: cores, MemoryMB: 384}) // as trawl import does
 		if err != nil {
 			return res, err
 		}

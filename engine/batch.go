@@ -11,7 +11,7 @@ import (
 // batchRows is how many rows (events and rejects) one import transaction holds. DuckDB keeps
 // a transaction's appended rows in memory until it commits, so a file imported in one
 // transaction needs memory in proportion to its size; batches keep it bounded.
-var batchRows = 100_000
+var batchRows = 50_000
 
 // batcher runs a file's import as a series of transactions. Each commit also brings the
 // file's row up to date, so a store opened between batches is consistent; a file whose import
