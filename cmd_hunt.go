@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -53,12 +54,13 @@ func (c *HuntCmd) Run(g *Globals) error {
 	if len(set.errors) > 0 {
 		return exitError{code: 2, err: queryError{set.errorText() + "\nno rule was run: fix the rule files first"}}
 	}
-	st, err := openStore(g, true) // the store must exist: check, then reopen for writing
-	if err != nil {
-		return err
+	// The store must exist (hunting an empty new one is a mistake); it is opened for writing,
+	// which also brings an older store's schema up to date (the alerts tables).
+	if _, err := os.Stat(g.DB); err != nil {
+		return fmt.Errorf("no trawl database at %s (import something first, or pass --db / TRAWL_DB)", g.DB)
 	}
-	st.Close()
-	if st, err = openStore(g, false); err != nil {
+	st, err := openStore(g, false)
+	if err != nil {
 		return err
 	}
 	defer st.Close()
