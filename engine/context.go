@@ -72,7 +72,8 @@ func (s *Store) ImportContext(ctx context.Context, path string, kind inventory.K
 		`DELETE FROM assets WHERE asset_key IN (SELECT asset_key FROM new_assets)`,
 		`INSERT INTO assets SELECT * FROM new_assets`,
 		`INSERT INTO asset_keys SELECT asset_key, kind, value,
-		    CASE WHEN kind <> 'host' THEN trawl_net_lo(value) END, CASE WHEN kind <> 'host' THEN trawl_net_hi(value) END
+		    CASE WHEN kind <> 'host' THEN trawl_net_lo(value) END, CASE WHEN kind <> 'host' THEN trawl_net_hi(value) END,
+		    CASE WHEN kind <> 'host' THEN trawl_net_bits(value) END
 		 FROM new_asset_keys`,
 		`DELETE FROM identity_aliases WHERE identity IN (SELECT identity FROM new_identities)
 		    OR alias_key IN (SELECT alias_key FROM new_identity_aliases)`,

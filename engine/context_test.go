@@ -218,7 +218,7 @@ func TestParseEntityRef(t *testing.T) {
 	}
 }
 
-// TestIPNumMatchesNetip checks the SQL address arithmetic (trawl_ip_num, trawl_net_lo/hi)
+// TestIPNumMatchesNetip checks the SQL address arithmetic (trawl_ip_num, trawl_net_lo/hi/of)
 // against net/netip on random IPv4 and IPv6 addresses and networks.
 func TestIPNumMatchesNetip(t *testing.T) {
 	st, err := Open(t.Context(), ":memory:", Options{Threads: 1})
@@ -246,14 +246,15 @@ func TestIPNumMatchesNetip(t *testing.T) {
 		}
 		bits := rng.IntN(a.BitLen() + 1)
 		p := netip.PrefixFrom(a, bits).Masked()
-		var got [3]string
-		if err := st.db.QueryRowContext(t.Context(), `SELECT trawl_ip_num(?)::VARCHAR, trawl_net_lo(?)::VARCHAR, trawl_net_hi(?)::VARCHAR`, a.String(), p.String(), p.String()).Scan(&got[0], &got[1], &got[2]); err != nil {
+		var got [4]string
+		if err := st.db.QueryRowContext(t.Context(), `SELECT trawl_ip_num($1)::VARCHAR, trawl_net_lo($2)::VARCHAR, trawl_net_hi($2)::VARCHAR,
+			trawl_net_of(trawl_ip_num($1), trawl_net_bits($2))::VARCHAR`, a.String(), p.String()).Scan(&got[0], &got[1], &got[2], &got[3]); err != nil {
 			t.Fatalf("%s %s: %v", a, p, err)
 		}
 		lo := num(p.Addr())
 		size := new(big.Int).Lsh(big.NewInt(1), uint(p.Addr().BitLen()-bits))
 		hi := new(big.Int).Sub(new(big.Int).Add(lo, size), big.NewInt(1))
-		want := [3]string{num(a).String(), lo.String(), hi.String()}
+		want := [4]string{num(a).String(), lo.String(), hi.String(), lo.String()}
 		if got != want {
 			t.Fatalf("%s in %s: SQL %v, netip %v", a, p, got, want)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"trawl/importers"
@@ -45,17 +46,17 @@ func (s *Store) ImportIntel(ctx context.Context, path, source string) (IntelResu
 		return res, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE new_intel AS SELECT * EXCLUDE (id, ip_lo, ip_hi) FROM intel LIMIT 0`); err != nil {
+	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE new_intel AS SELECT * EXCLUDE (id, ip_lo, ip_hi, ip_bits) FROM intel LIMIT 0`); err != nil {
 		return res, fmt.Errorf("staging intel: %w", err)
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO new_intel VALUES (?, ?, ?, ?, ?, ?, CAST(?::JSON AS VARCHAR[]), ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return res, fmt.Errorf("staging intel: %w", err)
-	}
-	defer ins.Close()
+	ins := &batchInsert{tx: tx, into: "new_intel", row: `(?, ?, ?, ?, ?, ?, CAST(?::JSON AS VARCHAR[]), ?, ?, ?, ?, ?, ?, ?, ?)`}
+	defer ins.close()
 	sink := &intelSink{ctx: ctx, ins: ins, file: path, now: time.Now().UTC(), res: &res}
 	format, err := intel.Read(ctx, in.R, intel.Options{Source: source}, sink)
 	res.Format = string(format)
+	if err == nil {
+		err = ins.flush(ctx)
+	}
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", path, err)
 	}
@@ -66,6 +67,7 @@ func (s *Store) ImportIntel(ctx context.Context, path, source string) (IntelResu
 		 SELECT (SELECT coalesce(max(id), 0) FROM intel) + row_number() OVER () AS id, type, value,
 		        CASE WHEN type IN ('ipv4', 'ipv6', 'cidr') THEN trawl_net_lo(value) END,
 		        CASE WHEN type IN ('ipv4', 'ipv6', 'cidr') THEN trawl_net_hi(value) END,
+		        CASE WHEN type IN ('ipv4', 'ipv6', 'cidr') THEN trawl_net_bits(value) END,
 		        source, confidence, valid_from, valid_until, labels, indicator_id, name, description, pattern, note, file, line, imported_at
 		 FROM (SELECT DISTINCT ON (source, type, value, coalesce(indicator_id, '')) * FROM new_intel ORDER BY line DESC)`,
 		`DROP TABLE new_intel`,
@@ -79,7 +81,7 @@ func (s *Store) ImportIntel(ctx context.Context, path, source string) (IntelResu
 
 type intelSink struct {
 	ctx  context.Context
-	ins  *sql.Stmt
+	ins  *batchInsert
 	file string
 	now  time.Time
 	res  *IntelResult
@@ -90,7 +92,7 @@ func (k *intelSink) Indicator(i intel.Indicator) error {
 	if i.Confidence >= 0 {
 		conf = i.Confidence
 	}
-	_, err := k.ins.ExecContext(k.ctx, string(i.Type), i.Value, i.Source, conf, nullTime(i.ValidFrom), nullTime(i.ValidUntil),
+	err := k.ins.add(k.ctx, string(i.Type), i.Value, i.Source, conf, nullTime(i.ValidFrom), nullTime(i.ValidUntil),
 		jsonList(i.Labels), nullStr(i.ID), nullStr(i.Name), nullStr(i.Description), nullStr(i.Pattern), nullStr(i.Note),
 		k.file, i.Line, k.now)
 	if err != nil {
@@ -108,6 +110,56 @@ func (k *intelSink) Reject(r intel.Reject) error {
 	}
 	k.res.Rejects = append(k.res.Rejects, r)
 	return nil
+}
+
+// batchInsert inserts rows a batch at a time (one statement of many VALUES rows), which is
+// many times faster in DuckDB than a statement per row.
+type batchInsert struct {
+	tx   *sql.Tx
+	into string // table
+	row  string // one row of placeholders: "(?, ?, ?)"
+	args []any
+	rows int
+	full *sql.Stmt // prepared for a whole batch
+}
+
+const insertBatch = 256
+
+func (b *batchInsert) add(ctx context.Context, vals ...any) error {
+	b.args = append(b.args, vals...)
+	b.rows++
+	if b.rows < insertBatch {
+		return nil
+	}
+	if b.full == nil {
+		st, err := b.tx.PrepareContext(ctx, b.statement(insertBatch))
+		if err != nil {
+			return err
+		}
+		b.full = st
+	}
+	_, err := b.full.ExecContext(ctx, b.args...)
+	b.args, b.rows = b.args[:0], 0
+	return err
+}
+
+func (b *batchInsert) flush(ctx context.Context) error {
+	if b.rows == 0 {
+		return nil
+	}
+	_, err := b.tx.ExecContext(ctx, b.statement(b.rows), b.args...)
+	b.args, b.rows = b.args[:0], 0
+	return err
+}
+
+func (b *batchInsert) statement(rows int) string {
+	return "INSERT INTO " + b.into + " VALUES " + strings.TrimSuffix(strings.Repeat(b.row+", ", rows), ", ")
+}
+
+func (b *batchInsert) close() {
+	if b.full != nil {
+		b.full.Close()
+	}
 }
 
 func nullTime(t time.Time) any {

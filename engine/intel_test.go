@@ -115,4 +115,17 @@ func TestIntelImportErrors(t *testing.T) {
 	if res.Source != "list" || res.Indicators != 1 || res.Rejected != 1 || !strings.Contains(res.Rejects[0].String(), "line 2: field value") {
 		t.Errorf("%+v", res)
 	}
+
+	// More than one batch of rows, and a partial one.
+	var b strings.Builder
+	for i := range 600 {
+		fmt.Fprintf(&b, "10.1.%d.%d\n", i/256, i%256)
+	}
+	p = writeFile(t, t.TempDir(), "many.txt", b.String())
+	if res, err := st.ImportIntel(t.Context(), p, "many"); err != nil || res.Indicators != 600 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if n := count(t, st, `SELECT count(DISTINCT value) FROM intel WHERE source = 'many' AND ip_bits = 128`); n != 600 {
+		t.Errorf("%d stored, want 600", n)
+	}
 }

@@ -29,6 +29,11 @@ CREATE MACRO trawl_ip_num(s) AS CASE
 CREATE MACRO trawl_net_bits(a) AS CASE WHEN NOT contains(a, '/') THEN 128
     ELSE TRY_CAST(split_part(a, '/', 2) AS INTEGER) + CASE WHEN contains(a, '.') THEN 96 ELSE 0 END END;
 CREATE MACRO trawl_net_lo(a) AS trawl_ip_num(split_part(a, '/', 1));
+-- The network of the given prefix length (on the 128-bit line) holding address number num.
+-- Matching an address to networks is then an equality join per prefix length in use, which
+-- stays fast where a range join would compare every address with every network.
+CREATE MACRO trawl_net_of(num, bits) AS CASE WHEN bits <= 0 THEN 0::UHUGEINT WHEN bits >= 128 THEN num
+    ELSE (num >> (128 - bits)::UHUGEINT) << (128 - bits)::UHUGEINT END;
 CREATE MACRO trawl_net_hi(a) AS list_transform([{'lo': trawl_net_lo(a), 'bits': trawl_net_bits(a)}], lambda x:
     x.lo + CASE WHEN x.bits = 0 THEN 340282366920938463463374607431768211455::UHUGEINT
                 ELSE (1::UHUGEINT << (128 - x.bits)::UHUGEINT) - 1::UHUGEINT END)[1];
@@ -58,7 +63,8 @@ CREATE TABLE asset_keys (
     kind      VARCHAR NOT NULL,
     value     VARCHAR NOT NULL,
     ip_lo     UHUGEINT,
-    ip_hi     UHUGEINT
+    ip_hi     UHUGEINT,
+    ip_bits   INTEGER      -- prefix length on the 128-bit line (128 for one address)
 );
 
 -- A person or service account. identity is the user key (event.UserKey) of its account name.
@@ -104,10 +110,16 @@ WITH ips AS (
         UNION SELECT dst_ip FROM events WHERE dst_ip IS NOT NULL
         UNION SELECT host_key FROM events WHERE host_key IS NOT NULL AND trawl_ip_num(host_key) IS NOT NULL)
 ),
+prefixes AS (
+    SELECT DISTINCT ip_bits FROM asset_keys WHERE ip_bits IS NOT NULL
+),
+ip_nets AS (
+    SELECT ips.value, p.ip_bits AS bits, trawl_net_of(ips.num, p.ip_bits) AS net FROM ips CROSS JOIN prefixes p
+),
 ip_asset AS (
-    SELECT ips.value, k.asset_key, CASE WHEN k.kind = 'ip' THEN 'ip' ELSE 'cidr' END AS how, k.value AS matched
-    FROM ips JOIN asset_keys k ON k.kind IN ('ip', 'cidr') AND ips.num BETWEEN k.ip_lo AND k.ip_hi
-    QUALIFY row_number() OVER (PARTITION BY ips.value ORDER BY k.ip_hi - k.ip_lo, k.asset_key) = 1
+    SELECT n.value, k.asset_key, k.kind AS how, k.value AS matched
+    FROM ip_nets n JOIN asset_keys k ON k.ip_bits = n.bits AND k.ip_lo = n.net
+    QUALIFY row_number() OVER (PARTITION BY n.value ORDER BY k.ip_bits DESC, k.asset_key) = 1
 ),
 hits AS (
     SELECT e.id AS event_id, 'host' AS field, e.host_key AS value, k.asset_key, 'host' AS how, k.value AS matched

@@ -9,6 +9,7 @@ CREATE TABLE intel (
     value        VARCHAR NOT NULL,  -- normalized (see intel.Normalize)
     ip_lo        UHUGEINT,          -- addresses and networks on the trawl_ip_num line
     ip_hi        UHUGEINT,
+    ip_bits      INTEGER,           -- prefix length on that line (128 for one address)
     source       VARCHAR NOT NULL,
     confidence   INTEGER,           -- 0..100, NULL when the feed does not say
     valid_from   TIMESTAMP,
@@ -39,9 +40,17 @@ WITH ips AS (
         SELECT src_ip AS value FROM events WHERE src_ip IS NOT NULL
         UNION SELECT dst_ip FROM events WHERE dst_ip IS NOT NULL)
 ),
+prefixes AS (
+    SELECT DISTINCT ip_bits FROM intel WHERE ip_bits IS NOT NULL
+),
+-- Each address with its network at every prefix length in use, computed as a column first so
+-- that the join with intel is a hash join on (bits, network).
+ip_nets AS (
+    SELECT ips.value, p.ip_bits AS bits, trawl_net_of(ips.num, p.ip_bits) AS net FROM ips CROSS JOIN prefixes p
+),
 ip_hits AS (
-    SELECT ips.value, i.id AS intel_id, CASE WHEN i.type = 'cidr' THEN 'cidr' ELSE 'exact' END AS how
-    FROM ips JOIN intel i ON i.ip_lo IS NOT NULL AND ips.num BETWEEN i.ip_lo AND i.ip_hi
+    SELECT n.value, i.id AS intel_id, CASE WHEN i.type = 'cidr' THEN 'cidr' ELSE 'exact' END AS how
+    FROM ip_nets n JOIN intel i ON i.ip_bits = n.bits AND i.ip_lo = n.net
 ),
 event_domains AS (
     SELECT id, time, domain_field AS field, name FROM (
