@@ -93,8 +93,11 @@ func measure(ctx context.Context, opt ImportOptions, wl workload, path string, s
 	res := Result{Workload: wl.name, Cores: cores, Bytes: size}
 	resetPeakRSS()
 	for run := range opt.Runs {
-		// DuckDB alone.
-		st, err := engine.Open(ctx, ":memory:", engine.Options{Threads: cores})
+		// DuckDB alone, into a table of a fresh database file, checkpointed.
+		db := filepath.Join(opt.Dir, "bench.duckdb")
+		os.Remove(db)
+		os.Remove(db + ".wal")
+		st, err := engine.Open(ctx, db, engine.Options{Threads: cores})
 		if err != nil {
 			return res, err
 		}
@@ -109,7 +112,6 @@ func measure(ctx context.Context, opt ImportOptions, wl workload, path string, s
 		st.Close()
 
 		// trawl's import into a fresh store file.
-		db := filepath.Join(opt.Dir, "bench.duckdb")
 		os.Remove(db)
 		os.Remove(db + ".wal")
 		st, err = engine.Open(ctx, db, engine.Options{Threads: cores, MemoryMB: 384}) // as trawl import does
