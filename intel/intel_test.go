@@ -310,3 +310,30 @@ func FuzzReadList(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRead runs every reader (by detection) over arbitrary input: no panic, every indicator
+// normalized, every reject with a line and a reason.
+func FuzzRead(f *testing.F) {
+	for _, name := range []string{"bundle.json", "iocs.txt", "iocs.csv", "iocs.jsonl"} {
+		if b, err := os.ReadFile(filepath.Join("testdata", name)); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(`{"type":"bundle","objects":[{"type":"indicator","pattern":"[ipv4-addr:value = '10.0.0.1']","confidence":101}]}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var c collect
+		if _, err := Read(context.Background(), bytes.NewReader(in), Options{}, &c); err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range c.inds {
+			if nt, nv, err := Normalize(i.Type, i.Value); err != nil || nt != i.Type || nv != i.Value {
+				t.Fatalf("value %s %q does not normalize to itself: %s %q %v", i.Type, i.Value, nt, nv, err)
+			}
+		}
+		for _, r := range c.rejects {
+			if r.Reason == "" {
+				t.Fatalf("reject without a reason: %+v", r)
+			}
+		}
+	})
+}
