@@ -79,3 +79,10 @@ func TestTableHasNoEscapes(t *testing.T) {
 		}
 	}
 }
+
+func TestCellFoldsLineBreaks(t *testing.T) {
+	got := Cell("Subject:\r\n\tSecurity ID:\x1b[2J x", 80)
+	if want := `Subject:  Security ID:\x1b[2J x`; got != want {
+		t.Errorf("Cell = %q, want %q", got, want)
+	}
+}
