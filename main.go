@@ -51,6 +51,7 @@ type CLI struct {
 	Hunt     HuntCmd     `cmd:"" help:"Run detection rules (default: the built-in pack) over the store and write alerts."`
 	Rules    RulesCmd    `cmd:"" help:"List, check and test detection rule files (*.hunt)."`
 	Alerts   AlertsCmd   `cmd:"" help:"List alerts with their ATT&CK ids, entities, evidence event ids and source files."`
+	Sigma    SigmaCmd    `cmd:"" help:"Compile Sigma rules into the hunting language and report what compiled (docs/sigma.md)."`
 }
 
 func main() {

@@ -59,6 +59,8 @@ func init() {
 			}},
 		{Name: "string", Args: []Type{argAny}, Ret: ret(TypeString), Doc: "any value as text", Example: `string(dst_port) == "443"`,
 			SQL: func(a []string, _ []Type) string { return "CAST(" + a[0] + " AS VARCHAR)" }},
+		{Name: "number", Args: []Type{TypeString}, Ret: ret(TypeFloat), Doc: "text read as a number, null when it is not one (Sigma's lt, gt, ... on text fields)", Example: `number(fields.EventData.LogonType) >= 10`,
+			SQL: func(a []string, _ []Type) string { return "TRY_CAST(" + a[0] + " AS DOUBLE)" }},
 		{Name: "abs", Args: []Type{argNumber}, Ret: sameAsFirst, SQL: sqlFn("abs"), Doc: "absolute value", Example: `abs(bytes_in - bytes_out) > 1000`},
 		{Name: "round", Args: []Type{argNumber}, Ret: sameAsFirst, SQL: sqlFn("round"), Doc: "round to the nearest whole number", Example: `eval e = round(entropy(domain))`},
 		{Name: "ago", Args: []Type{TypeDuration}, Ret: ret(TypeTime), Doc: "the time that long before now (UTC), the query's start", Example: `time >= ago(24h)`,
