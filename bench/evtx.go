@@ -89,6 +89,10 @@ func EvtxBench(ctx context.Context, opt EvtxOptions, report func(EvtxResult)) er
 		return fmt.Errorf("no .evtx files under %s", opt.Samples)
 	}
 	tools := findEvtxTools(opt.Install, logf)
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil && len(strings.Fields(string(b))) >= 3 {
+		// Other work on the machine skews the all-cores lines first.
+		logf("evtx bench: %d cores, load average %s", runtime.NumCPU(), strings.Join(strings.Fields(string(b))[:3], " "))
+	}
 
 	type workload struct {
 		name  string
