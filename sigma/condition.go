@@ -81,6 +81,9 @@ func (p *condParser) or() (string, error) {
 	if len(parts) == 1 {
 		return l, nil
 	}
+	for i, s := range parts {
+		parts[i] = paren(s)
+	}
 	return strings.Join(parts, " or "), nil
 }
 

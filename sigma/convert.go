@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -154,7 +155,16 @@ type converter struct {
 	opt     Options
 	mapping *Mapping
 	ls      *LogsourceMap
+	recType string // the record type of the map being compiled (auditd)
 	partial []string
+}
+
+// partialf records what a partial rule lost or approximated, once.
+func (c *converter) partialf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if !slices.Contains(c.partial, msg) {
+		c.partial = append(c.partial, msg)
+	}
 }
 
 // query writes the hunting-language query of the rule: the logsource's events, then the

@@ -38,6 +38,15 @@ type LogsourceMap struct {
 	Where    string // a condition of the hunting language, or ""
 	Unmapped string // overrides the product's template
 	Fields   map[string]string
+	// Records, when set, says events group several records, each record type's fields under
+	// its name (auditd): a search's Field (type) picks the group its other fields are read in.
+	Records *Records
+}
+
+// Records describes events that group records by type (auditd: fields.EXECVE.a0).
+type Records struct {
+	Field string   `yaml:"field"` // the Sigma field naming the record type (type)
+	Lists []string `yaml:"lists"` // record types that repeat, kept as a list (PATH)
 }
 
 type mappingYAML struct {
@@ -51,6 +60,7 @@ type mappingYAML struct {
 		Where    string            `yaml:"where"`
 		Unmapped string            `yaml:"unmapped"`
 		Fields   map[string]string `yaml:"fields"`
+		Records  *Records          `yaml:"records"`
 	} `yaml:"logsources"`
 }
 
@@ -133,7 +143,7 @@ func (y *mappingYAML) build(file string) (*Mapping, error) {
 		if l.Source == "" {
 			return nil, fmt.Errorf("mapping %s: product %s: logsource %s%s has no source", file, y.Product, l.Category, l.Service)
 		}
-		ls := &LogsourceMap{Category: strings.ToLower(l.Category), Service: strings.ToLower(l.Service), Source: l.Source, Where: l.Where, Unmapped: l.Unmapped, Fields: lowerKeys(l.Fields)}
+		ls := &LogsourceMap{Category: strings.ToLower(l.Category), Service: strings.ToLower(l.Service), Source: l.Source, Where: l.Where, Unmapped: l.Unmapped, Fields: lowerKeys(l.Fields), Records: l.Records}
 		for k, v := range ls.Fields {
 			if err := check(k, v); err != nil {
 				return nil, err

@@ -93,6 +93,8 @@ type Value struct {
 	Null bool
 	// Number says the YAML value was a number (EventID: 4688), not quoted text.
 	Number bool
+	// jsonForm asks for the value as it appears inside a JSON string (keywords over raw).
+	jsonForm bool
 }
 
 // Error is a problem reading a rule file, with its line.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,6 +29,7 @@ func (c *converter) search(s *Search) (string, error) {
 	var alts []string
 	for _, m := range s.Maps {
 		var parts []string
+		c.recType = c.recordType(m)
 		for _, fm := range m {
 			if fm.Field == "" {
 				// "|all: [...]": keywords with modifiers.
@@ -154,7 +156,22 @@ func (c *converter) fieldMatch(fm *FieldMatch) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	t := c.target(fm.Field)
+	if rec := c.ls.Records; rec != nil {
+		if strings.EqualFold(fm.Field, rec.Field) {
+			return c.recordTypeMatch(fm, m)
+		}
+		if c.recType != "" {
+			if slices.Contains(rec.Lists, c.recType) {
+				return c.recordListMatch(fm, m)
+			}
+			t := target{"fields." + c.recType + keyPath(fm.Field), dsl.TypeString}
+			return c.matchTarget(t, fm, m)
+		}
+	}
+	return c.matchTarget(c.target(fm.Field), fm, m)
+}
+
+func (c *converter) matchTarget(t target, fm *FieldMatch, m mods) (string, error) {
 	values, err := c.expandValues(fm.Values, m)
 	if err != nil {
 		return "", err
@@ -269,6 +286,12 @@ func (c *converter) valueAtoms(t target, m mods, v Value) ([]atom, error) {
 		return []atom{{m.op + "_cs", call}}, nil
 	}
 	s := parseWildcards(v.Text)
+	if v.jsonForm {
+		if !s.likeOK {
+			return nil, nil
+		}
+		s.text, s.like = jsonEscape(s.text), jsonEscape(s.like)
+	}
 	if m.windash {
 		if s.wild {
 			return nil, fmt.Errorf("windash with wildcards (%q) is not supported", v.Text)
@@ -431,8 +454,8 @@ func (c *converter) keywords(fm *FieldMatch) (string, error) {
 			return "", unsupported("keywords: null is not a keyword")
 		}
 		forms := []Value{v}
-		if esc := jsonEscape(v.Text); esc != v.Text && m.op != "re" {
-			forms = append(forms, Value{Text: esc})
+		if w := parseWildcards(v.Text); jsonEscape(w.like) != w.like && m.op != "re" && m.encode == "" {
+			forms = append(forms, Value{Text: v.Text, jsonForm: true})
 		}
 		var atoms []atom
 		for _, f := range forms {
@@ -609,4 +632,85 @@ func (c *converter) cidrAtoms(t target, s string) ([]atom, error) {
 		re.WriteString(fmt.Sprintf("[0-9a-f]{%d}:", 4-fixed))
 	}
 	return []atom{{"matches", lit(re.String())}}, nil
+}
+
+// recordType is the record type a map's type field names (auditd), "" when it names none or
+// several.
+func (c *converter) recordType(m []*FieldMatch) string {
+	rec := c.ls.Records
+	if rec == nil {
+		return ""
+	}
+	for _, fm := range m {
+		if strings.EqualFold(fm.Field, rec.Field) && len(fm.Modifiers) == 0 && len(fm.Values) == 1 && !fm.Values[0].Null && plainKey(fm.Values[0].Text) {
+			return strings.ToUpper(fm.Values[0].Text)
+		}
+	}
+	return ""
+}
+
+// recordTypeMatch tests that an event has a record of the type.
+func (c *converter) recordTypeMatch(fm *FieldMatch, m mods) (string, error) {
+	if len(fm.Modifiers) > 0 {
+		return "", fmt.Errorf("the record type field %s takes no modifiers here", fm.Field)
+	}
+	var parts []string
+	for _, v := range fm.Values {
+		if v.Null || !plainKey(v.Text) {
+			return "", fmt.Errorf("record type %q is not a plain name", v.Text)
+		}
+		parts = append(parts, "fields."+strings.ToUpper(v.Text)+" is not null")
+	}
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	return "(" + strings.Join(parts, " or ") + ")", nil
+}
+
+// recordListMatch tests a field of repeated records (auditd PATH), kept as a JSON list, by its
+// JSON text: "name":"value". It is approximate, and the rule is reported partial.
+func (c *converter) recordListMatch(fm *FieldMatch, m mods) (string, error) {
+	if m.op != "" && m.op != "contains" && m.op != "startswith" && m.op != "endswith" || m.encode != "" || m.windash || m.cased {
+		return "", fmt.Errorf("repeated %s records can only be matched by value, contains, startswith or endswith", c.recType)
+	}
+	c.partialf("%s records repeat and are matched on their JSON text (%s.%s): approximate", c.recType, c.recType, fm.Field)
+	t := target{"fields." + c.recType, dsl.TypeString}
+	key := `"` + fm.Field + `":"`
+	var atoms []atom
+	for _, v := range fm.Values {
+		if v.Null {
+			return "", fmt.Errorf("null in repeated %s records", c.recType)
+		}
+		w := parseWildcards(v.Text)
+		val := jsonEscape(w.like)
+		if !w.likeOK {
+			return "", fmt.Errorf("escaped wildcards in repeated %s records", c.recType)
+		}
+		var pat string
+		switch m.op {
+		case "":
+			pat = "*" + key + val + `"*`
+		case "contains":
+			pat = "*" + key + "*" + val + `*"*`
+		case "startswith":
+			pat = "*" + key + val + "*"
+		case "endswith":
+			pat = "*" + key + "*" + val + `"*`
+		}
+		atoms = append(atoms, atom{"like", lit(pat)})
+	}
+	return joinAtoms(t, atoms, m.all), nil
+}
+
+// keyPath writes a Sigma field name as keys of a fields path.
+func keyPath(name string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(name, ".") {
+		if plainKey(part) {
+			b.WriteString("." + part)
+		} else {
+			b.WriteString("[" + quoteKey(part) + "]")
+		}
+	}
+	return b.String()
 }
