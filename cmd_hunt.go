@@ -16,6 +16,7 @@ type HuntCmd struct {
 	OutputFlags
 	Rules []string `help:"Rule files (*.hunt) or folders of them; default the built-in pack." type:"path"`
 	Since string   `help:"Only events at or after this time: RFC 3339 or a date (2026-03-01), or a span before now (24h, 7d)."`
+	Sigma []string `help:"Sigma rule files (.yml) or folders of them, compiled and run too (docs/sigma.md); without --rules only these run." type:"path"`
 }
 
 // parseSince reads --since: a time, or a span before now.
@@ -44,9 +45,16 @@ func (c *HuntCmd) Run(g *Globals) error {
 	if err != nil {
 		return exitError{code: 2, err: err}
 	}
-	set, err := loadRules(c.Rules, dsl.Options{Since: since})
-	if err != nil {
-		return err
+	set := &ruleSet{fileOf: map[*dsl.Rule]*ruleFile{}}
+	if len(c.Sigma) == 0 || len(c.Rules) > 0 {
+		if set, err = loadRules(c.Rules, dsl.Options{Since: since}); err != nil {
+			return err
+		}
+	}
+	if len(c.Sigma) > 0 {
+		if err := addSigmaRules(set, c.Sigma, dsl.Options{Since: since}, g.Stderr); err != nil {
+			return err
+		}
 	}
 	for _, warn := range set.warnings {
 		fmt.Fprint(g.Stderr, warn)

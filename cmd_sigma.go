@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"trawl/dsl"
 	"trawl/sigma"
 )
 
@@ -165,5 +167,37 @@ func (c *SigmaCheckCmd) Run(g *Globals) error {
 		}
 		fmt.Fprintln(g.Stdout, sigmaSummary(rs))
 	}
+	return nil
+}
+
+// addSigmaRules compiles the Sigma rules under paths and adds those that run (compiled or
+// partial) to set. It prints the summary line and every partial or unsupported rule with its
+// reason, so nothing is skipped in silence. Rule names are made unique with the rule id.
+func addSigmaRules(set *ruleSet, paths []string, opt dsl.Options, stderr io.Writer) error {
+	rs, err := convertSigmaFiles(paths, sigma.Options{Compile: opt})
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, cr := range set.checked {
+		seen[strings.ToLower(cr.Name.Name)] = true
+	}
+	for _, r := range rs {
+		if r.Outcome != sigma.Compiled {
+			fmt.Fprintf(stderr, "trawl: sigma %s: %s: %s\n", r.File, r.Outcome, strings.Join(r.Reasons, "; "))
+		}
+		if r.Checked == nil {
+			continue
+		}
+		name := r.Checked.Name.Name
+		for i := 2; seen[strings.ToLower(name)]; i++ {
+			name = fmt.Sprintf("%s_%d", r.Checked.Name.Name, i)
+		}
+		seen[strings.ToLower(name)] = true
+		r.Checked.Name.Name = name
+		set.checked = append(set.checked, r.Checked)
+		set.files = append(set.files, ruleFile{name: r.File, src: r.Text})
+	}
+	fmt.Fprintf(stderr, "trawl: %s\n", sigmaSummary(rs))
 	return nil
 }

@@ -37,6 +37,8 @@ type Options struct {
 	Placeholders map[string][]string
 	// Mappings replace the built-in ones when set.
 	Mappings Mappings
+	// Compile are the options of the compiled rules' SQL (dsl.Options{Since: ...}).
+	Compile dsl.Options
 }
 
 // Result is one rule's outcome.
@@ -107,7 +109,7 @@ func Convert(r *Rule, opt Options) (res Result) {
 		res.Outcome, res.Reasons = Unsupported, append(res.Reasons, "the hunting language refused the compiled rule: "+firstError(err))
 		return res
 	}
-	cr, _, err := dsl.CheckRule(rules[0], dsl.EventCatalogue(), nil, dsl.Options{})
+	cr, _, err := dsl.CheckRule(rules[0], dsl.EventCatalogue(), nil, opt.Compile)
 	if err != nil {
 		res.Outcome, res.Reasons = Unsupported, append(res.Reasons, "the hunting language refused the compiled rule: "+firstError(err))
 		return res
