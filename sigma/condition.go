@@ -248,3 +248,42 @@ func isUnit(e string) bool {
 	}
 	return true
 }
+
+// unwrap drops parentheses around the whole of e.
+func unwrap(e string) string {
+	for strings.HasPrefix(e, "(") && strings.HasSuffix(e, ")") && closing(e) == len(e)-1 {
+		e = e[1 : len(e)-1]
+	}
+	return e
+}
+
+// closing is the index of the parenthesis closing e's first one, skipping string literals.
+func closing(e string) int {
+	depth := 0
+	inStr := byte(0)
+	for i := 0; i < len(e); i++ {
+		ch := e[i]
+		if inStr != 0 {
+			if ch == '\\' && inStr == '"' {
+				i++
+				continue
+			}
+			if ch == inStr {
+				inStr = 0
+			}
+			continue
+		}
+		switch ch {
+		case '"', '\'':
+			inStr = ch
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}

@@ -213,7 +213,7 @@ func (c *converter) query(ms Mappings) (string, error) {
 	if l.Where != "" {
 		b.WriteString("\n    | where " + l.Where)
 	}
-	b.WriteString("\n    | where " + det)
+	b.WriteString("\n    | where " + unwrap(det))
 	return b.String(), nil
 }
 
