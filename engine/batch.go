@@ -10,8 +10,11 @@ import (
 
 // batchRows is how many rows (events and rejects) one import transaction holds. DuckDB keeps
 // a transaction's appended rows in memory until it commits, so a file imported in one
-// transaction needs memory in proportion to its size; batches keep it bounded.
-var batchRows = 50_000
+// transaction needs memory in proportion to its size; batches keep it bounded. It is DuckDB's
+// row-group size: a batch that ends inside a row group makes the next commit rewrite that
+// group, which at 50k rows cost half the import time (measured: 1M auth.log lines in 28 s at
+// 50k, 13.7 s at 122,880; 1M JSON lines in 47 s and 27.7 s, peak RSS 969 and 867 MB).
+var batchRows = 122_880
 
 // batcher runs a file's import as a series of transactions. Each commit also brings the
 // file's row up to date, so a store opened between batches is consistent; a file whose import
