@@ -200,6 +200,9 @@ func (c *converter) query(ms Mappings) (string, error) {
 	for _, cond := range r.Condition {
 		e, err := c.condition(cond)
 		if err != nil {
+			if _, ok := err.(*unsupportedError); ok && !strings.Contains(err.Error(), ", line ") {
+				return "", unsupported("%v (condition, line %d)", err, r.CondLine)
+			}
 			return "", err
 		}
 		conds = append(conds, e)

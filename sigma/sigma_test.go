@@ -141,7 +141,7 @@ var modifierCases = []struct {
 	{"condition list", procCreation, "a:\n  Image: x\nb:\n  CommandLine: y\ncondition:\n  - a\n  - b",
 		`(process_path =~ "x") or (command_line =~ "y")`, Compiled, ""},
 	{"unknown search", procCreation, "a:\n  Image: x\ncondition: a and b",
-		"", Unsupported, `names "b"`},
+		"", Unsupported, `names "b", which is not a search of the detection (condition, line 15)`},
 	{"aggregation", procCreation, "a:\n  Image: x\ncondition: a | count() by User > 3",
 		"", Unsupported, "correlation rules"},
 	{"unknown modifier", procCreation, "a:\n  Image|sounds_like: x\ncondition: a",
