@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"trawl/internal/testutil"
@@ -92,35 +93,43 @@ func sigmaRegressionCases(t *testing.T) []sigmaCase {
 // and runs the rule's query: it must match exactly the expected number of events.
 func TestSigmaRegression(t *testing.T) {
 	cases := sigmaRegressionCases(t)
-	passed := 0
-	for _, c := range cases {
-		ok := t.Run(c.name, func(t *testing.T) {
-			db := filepath.Join(t.TempDir(), "t.duckdb")
-			if out, errs, code := trawl(t, "--db", db, "import", c.events); code != 0 {
-				t.Fatalf("import: %d %s%s", code, out, errs)
-			}
-			src, err := os.ReadFile(c.rule)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res := sigma.ConvertFile(c.rule, src, sigma.Options{})
-			if res.Outcome != sigma.Compiled {
-				t.Fatalf("%s: %q\n%s", res.Outcome, res.Reasons, res.Text)
-			}
-			out, errs, code := trawl(t, "--db", db, "query", "--format", "json", res.Checked.QueryText)
-			if code != 0 {
-				t.Fatalf("query: %d %s\n%s", code, errs, res.Text)
-			}
-			got := len(jsonLines(t, out))
-			if c.want >= 0 && got != c.want || c.want < 0 && got < 1 {
-				t.Errorf("%d matches, want %d (-1: at least one)\n%s", got, c.want, res.Text)
-			}
-		})
-		if ok {
-			passed++
+	var passed atomic.Int64
+	t.Run("cases", func(t *testing.T) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				if sigmaRegressionCase(t, c) {
+					passed.Add(1)
+				}
+			})
 		}
+	})
+	t.Logf("%d of %d Sigma regression cases pass", passed.Load(), len(cases))
+}
+
+// sigmaRegressionCase runs one case: it fails t unless the rule matches the expected count.
+func sigmaRegressionCase(t *testing.T, c sigmaCase) bool {
+	db := filepath.Join(t.TempDir(), "t.duckdb")
+	if out, errs, code := trawl(t, "--db", db, "import", c.events); code != 0 {
+		t.Fatalf("import: %d %s%s", code, out, errs)
 	}
-	t.Logf("%d of %d Sigma regression cases pass", passed, len(cases))
+	src, err := os.ReadFile(c.rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := sigma.ConvertFile(c.rule, src, sigma.Options{})
+	if res.Outcome != sigma.Compiled {
+		t.Fatalf("%s: %q\n%s", res.Outcome, res.Reasons, res.Text)
+	}
+	out, errs, code := trawl(t, "--db", db, "query", "--format", "json", res.Checked.QueryText)
+	if code != 0 {
+		t.Fatalf("query: %d %s\n%s", code, errs, res.Text)
+	}
+	got := len(jsonLines(t, out))
+	if c.want >= 0 && got != c.want || c.want < 0 && got < 1 {
+		t.Errorf("%d matches, want %d (-1: at least one)\n%s", got, c.want, res.Text)
+	}
+	return !t.Failed()
 }
 
 // TestSigmaCLI covers trawl sigma convert and check, and hunt --sigma.
