@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"gopkg.in/yaml.v3"
+
+	"trawl/dsl"
 )
 
 // The mapping files: one per product family, in mappings/*.yml.
@@ -226,7 +228,9 @@ var plainKeyRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func plainKey(s string) bool { return plainKeyRe.MatchString(s) && !isKeyword(s) }
 
-func quoteKey(s string) string { return `"` + s + `"` }
+// quoteKey writes a key for fields["..."]; the language refuses keys with " or \, so such a
+// field name makes the rule unsupported rather than changing its meaning.
+func quoteKey(s string) string { return dsl.Quote(s) }
 
 // keywords of the hunting language, which cannot be a dotted key.
 var langKeywords = map[string]bool{}

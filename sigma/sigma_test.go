@@ -156,6 +156,8 @@ var modifierCases = []struct {
 		`src_ip in ("10.0.0.0/8") and http_method =~ "PUT" and fields["resp_mime_types"] =~ "x"`, Compiled, ""},
 	{"auditd records", "product: linux\nservice: auditd\n", "a:\n  type: EXECVE\n  a0: truncate\nb:\n  type: PATH\n  name: '/etc/passwd'\ncondition: a or b",
 		`(fields.EXECVE is not null and fields.EXECVE.a0 =~ "truncate") or (fields.PATH is not null and fields.PATH like "*\"name\":\"/etc/passwd\"*")`, Partial, "PATH records repeat"},
+	{"field name with a quote cannot change the query", procCreation, "a:\n  'x\"] or true or fields[\"y': z\ncondition: a",
+		"", Unsupported, "cannot be looked up"},
 	{"keyword field name", procCreation, "a:\n  In: x\ncondition: a",
 		`fields.EventData["In"] =~ "x"`, Compiled, ""},
 }
