@@ -51,11 +51,39 @@ func tokenize(s string) []string {
 }
 
 type condParser struct {
-	c    *converter
-	toks []string
-	i    int
-	src  string
+	c     *converter
+	toks  []string
+	i     int
+	src   string
+	depth int
+	size  int // text written so far, bounded by maxQueryBytes
 }
+
+// maxQueryBytes bounds the text a condition expands to (each reference repeats its search).
+const maxQueryBytes = 1 << 20
+
+// search compiles a named search once per rule and counts its text against maxQueryBytes.
+func (p *condParser) search(s *Search) (string, error) {
+	e, ok := p.c.searches[s]
+	if !ok {
+		var err error
+		if e, err = p.c.search(s); err != nil {
+			return "", err
+		}
+		if p.c.searches == nil {
+			p.c.searches = map[*Search]string{}
+		}
+		p.c.searches[s] = e
+	}
+	p.size += len(e)
+	if p.size > maxQueryBytes {
+		return "", unsupported("the condition expands to more than %d bytes", maxQueryBytes)
+	}
+	return e, nil
+}
+
+// maxConditionDepth bounds nested parentheses and nots, as the language bounds expressions.
+const maxConditionDepth = 100
 
 func (p *condParser) peek() string {
 	if p.i < len(p.toks) {
@@ -111,6 +139,11 @@ func (p *condParser) and() (string, error) {
 }
 
 func (p *condParser) not() (string, error) {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxConditionDepth {
+		return "", unsupported("condition nests deeper than %d", maxConditionDepth)
+	}
 	if p.peek() == "not" {
 		p.i++
 		x, err := p.not()
@@ -153,7 +186,7 @@ func (p *condParser) primary() (string, error) {
 		}
 		var parts []string
 		for _, n := range names {
-			e, err := p.c.search(n)
+			e, err := p.search(n)
 			if err != nil {
 				return "", err
 			}
@@ -178,7 +211,7 @@ func (p *condParser) primary() (string, error) {
 	if s == nil {
 		return "", unsupported("condition %q names %q, which is not a search of the detection", p.src, name)
 	}
-	return p.c.search(s)
+	return p.search(s)
 }
 
 // matching lists the searches a "1 of"/"all of" pattern names, in file order: them is every

@@ -153,12 +153,13 @@ func ruleName(file, id string) string {
 }
 
 type converter struct {
-	rule    *Rule
-	opt     Options
-	mapping *Mapping
-	ls      *LogsourceMap
-	recType string // the record type of the map being compiled (auditd)
-	partial []string
+	rule     *Rule
+	opt      Options
+	mapping  *Mapping
+	ls       *LogsourceMap
+	recType  string             // the record type of the map being compiled (auditd)
+	searches map[*Search]string // compiled searches, by search
+	partial  []string
 }
 
 // partialf records what a partial rule lost or approximated, once.

@@ -158,6 +158,10 @@ var modifierCases = []struct {
 		`(fields.EXECVE is not null and fields.EXECVE.a0 =~ "truncate") or (fields.PATH is not null and fields.PATH like "*\"name\":\"/etc/passwd\"*")`, Partial, "PATH records repeat"},
 	{"field name with a quote cannot change the query", procCreation, "a:\n  'x\"] or true or fields[\"y': z\ncondition: a",
 		"", Unsupported, "cannot be looked up"},
+	{"deep condition", procCreation, "a:\n  Image: x\ncondition: " + strings.Repeat("not (", 200) + "a" + strings.Repeat(")", 200),
+		"", Unsupported, "nests deeper"},
+	{"huge expansion", procCreation, "a:\n  CommandLine|contains: '" + strings.Repeat("x", 5000) + "'\ncondition: a" + strings.Repeat(" and a", 300),
+		"", Unsupported, "expands to more than"},
 	{"keyword field name", procCreation, "a:\n  In: x\ncondition: a",
 		`fields.EventData["In"] =~ "x"`, Compiled, ""},
 }
