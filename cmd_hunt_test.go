@@ -359,7 +359,7 @@ func TestHuntRealSamples(t *testing.T) {
 		// Windows and Sysmon
 		atk + "Lateral Movement/LM_4624_mimikatz_sekurlsa_pth_source_machine.evtx":                                                                  {"pass_the_hash_logon"},
 		atk + "Command and Control/DE_RDP_Tunneling_4624.evtx":                                                                                      {"rdp_logon_from_loopback"},
-		"deepblue/Powershell-Invoke-Obfuscation-string-menu.evtx":                                                                                   {"powershell_download_cradle", "powershell_obfuscated_script"},
+		"deepblue/Powershell-Invoke-Obfuscation-string-menu.evtx":                                                                                   {"powershell_script_download_cradle", "powershell_obfuscated_script"},
 		atk + "Other/emotet/exec_emotet_ps_4104.evtx":                                                                                               {"powershell_obfuscated_script"},
 		mitre + "TA0005-Defense Evasion/T1140-Deobfuscate-Decode Files or Information/ID4688-Certutil download.evtx":                                {"lolbas_download"},
 		"mordor/windows/defense_evasion/cmd_bitsadmin_download_psh_script_2020-10-2302365189.json":                                                  {"lolbas_download"},
@@ -382,7 +382,7 @@ func TestHuntRealSamples(t *testing.T) {
 		mitre + "TA0003-Persistence/T1098.xxx-Account manipulation/ID4732-User added to local admin groups.evtx":                                    {"member_added_to_admin_group"},
 		atk + "Privilege Escalation/Sysmon_13_1_UAC_Bypass_EventVwrBypass.evtx":                                                                     {"uac_bypass_registry_hijack"},
 		atk + "Privilege Escalation/Sysmon_UACME_22.evtx":                                                                                           {"uac_bypass_registry_hijack"},
-		atk + "Defense Evasion/DE_UAC_Disabled_Sysmon_12_13.evtx":                                                                                   {"uac_disabled"},
+		atk + "Defense Evasion/DE_UAC_Disabled_Sysmon_12_13.evtx":                                                                                   {"uac_disabled", "uac_disabled_by_command"},
 		atk + "Persistence/sysmon_20_21_1_CommandLineEventConsumer.evtx":                                                                            {"wmi_event_subscription"},
 		"mordor/windows/credential_access/psh_lsass_memory_dump_comsvcs_2020-10-18T19500924.json":                                                   {"lsass_dump_with_comsvcs", "lsass_memory_access"},
 		atk + "Persistence/evasion_persis_hidden_run_keyvalue_sysmon_13.evtx":                                                                       {"registry_autostart_persistence"},
