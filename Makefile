@@ -31,6 +31,9 @@ demo: build
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(BIN) bench import --events $(BENCH_EVENTS)
+	@command -v evtxexport >/dev/null && command -v evtx_dump.py >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq libevtx-utils python3-evtx; } || \
+	  echo "reference EVTX tools could not be installed: trawl bench evtx reports them unavailable"
 	$(BIN) bench evtx
 
 fuzz:

@@ -21,7 +21,7 @@ type BenchEvtxCmd struct {
 	Dir       string `help:"Where the large file goes (default: a folder in the temporary directory, kept for reuse)."`
 	PythonMB  int    `help:"evtx_dump.py reads only this many MB of the large file (a file built the same way): it decodes about 100 records a second." default:"10" name:"python-mb"`
 	Runs      int    `help:"Timed runs of trawl per measurement; the best is reported (the reference tools run once)." default:"2"`
-	NoInstall bool   `help:"Do not install missing reference tools (libevtx-utils, python3-evtx) with apt-get."`
+	Install   bool   `help:"Install missing reference tools (libevtx-utils, python3-evtx) with apt-get first (make bench installs them itself)."`
 }
 
 func (c *BenchEvtxCmd) Run(g *Globals) error {
@@ -37,7 +37,7 @@ func (c *BenchEvtxCmd) Run(g *Globals) error {
 		samples = filepath.Join("..", "shared", "samples")
 	}
 	w := c.writer(g.Stdout, []string{"workload", "tool", "cores", "files", "mb", "records", "seconds", "mb_s", "records_s", "peak_rss_mb", "vs_evtxexport", "vs_evtx_dump_py", "note"})
-	err := bench.EvtxBench(g.Ctx, bench.EvtxOptions{Samples: samples, Dir: dir, LargeMB: c.LargeMB, PythonMB: c.PythonMB, Runs: c.Runs, Install: !c.NoInstall, Log: g.Stderr}, func(r bench.EvtxResult) {
+	err := bench.EvtxBench(g.Ctx, bench.EvtxOptions{Samples: samples, Dir: dir, LargeMB: c.LargeMB, PythonMB: c.PythonMB, Runs: c.Runs, Install: c.Install, Log: g.Stderr}, func(r bench.EvtxResult) {
 		w.Row([]any{r.Workload, r.Tool, r.Cores, r.Files, round(float64(r.Bytes)/1e6, 1), r.Records, round(r.Seconds, 3), round(r.MBs, 1), int64(r.RecordsS), round(r.PeakRSSMB, 0), round(r.VsEvtxexport, 2), round(r.VsPython, 2), r.Note})
 	})
 	if ferr := w.Flush(); err == nil {
