@@ -16,12 +16,12 @@ type BenchCmd struct {
 // BenchEvtxCmd measures EVTX decoding against the reference tools.
 type BenchEvtxCmd struct {
 	OutputFlags
-	Samples   string `help:"Folder searched for .evtx files (default: $$TRAWL_SAMPLES, else ../shared/samples)."`
-	LargeMB   int    `help:"Size in MB of the large file built from the samples' chunks (0: none)." default:"200" name:"large-mb"`
-	Dir       string `help:"Where the large file goes (default: a folder in the temporary directory, kept for reuse)."`
-	PythonMB  int    `help:"evtx_dump.py reads only this many MB of the large file (a file built the same way): it decodes about 100 records a second." default:"10" name:"python-mb"`
-	Runs      int    `help:"Timed runs of trawl per measurement; the best is reported (the reference tools run once)." default:"2"`
-	Install   bool   `help:"Install missing reference tools (libevtx-utils, python3-evtx) with apt-get first (make bench installs them itself)."`
+	Samples  string `help:"Folder searched for .evtx files (default: $$TRAWL_SAMPLES, else ../shared/samples)."`
+	LargeMB  int    `help:"Size in MB of the large file built from the samples' chunks (0: none)." default:"200" name:"large-mb"`
+	Dir      string `help:"Where the large file goes (default: a folder in the temporary directory, kept for reuse)."`
+	PythonMB int    `help:"evtx_dump.py reads only this many MB of the large file (a file built the same way): it decodes about 100 records a second." default:"10" name:"python-mb"`
+	Runs     int    `help:"Timed runs of trawl per measurement; the best is reported (the reference tools run once)." default:"2"`
+	Install  bool   `help:"Install missing reference tools (libevtx-utils, python3-evtx) with apt-get first (make bench installs them itself)."`
 }
 
 func (c *BenchEvtxCmd) Run(g *Globals) error {
