@@ -23,10 +23,15 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 9m ./...
 
+# Until the workbench lands, the demo imports, hunts with the built-in rules and prints what
+# fired; the database stays at $(DEMO_DB) for further commands (see README).
 demo: build
 	rm -f $(DEMO_DB) $(DEMO_DB).wal
 	$(BIN) --db $(DEMO_DB) import demo/
 	$(BIN) --db $(DEMO_DB) stats
+	$(BIN) --db $(DEMO_DB) hunt
+	$(BIN) --db $(DEMO_DB) sql "SELECT id, severity, title, attack, first FROM alerts ORDER BY first"
+	@echo "demo store: $(DEMO_DB) (try: $(BIN) --db $(DEMO_DB) alerts --explain 1)"
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
