@@ -84,32 +84,24 @@ func DecodeObject(b []byte) (map[string]any, error) {
 }
 
 // Get finds a value in a decoded JSON object: the literal key first (flattened exports use
-// dotted names such as "id.orig_h"), then a dotted path through nested objects.
+// dotted names such as "id.orig_h"), then a dotted path through nested objects, where any
+// level may itself hold a literal dotted key ({"a":{"b.c":1}} answers "a.b.c"). Shorter
+// segments are tried first.
 func Get(m map[string]any, key string) (any, bool) {
 	if v, ok := m[key]; ok {
 		return v, true
 	}
-	cur := m
-	for {
-		i := strings.IndexByte(key, '.')
-		if i < 0 {
-			v, ok := cur[key]
-			return v, ok
+	for i := 0; i < len(key); i++ {
+		if key[i] != '.' {
+			continue
 		}
-		next, ok := cur[key[:i]].(map[string]any)
-		if !ok {
-			// a literal key containing dots further down ("a.b" inside "x")
-			for k, v := range cur {
-				if strings.HasPrefix(key, k+".") {
-					if n, ok := v.(map[string]any); ok {
-						return Get(n, key[len(k)+1:])
-					}
-				}
+		if next, ok := m[key[:i]].(map[string]any); ok {
+			if v, ok := Get(next, key[i+1:]); ok {
+				return v, true
 			}
-			return nil, false
 		}
-		cur, key = next, key[i+1:]
 	}
+	return nil, false
 }
 
 // Text renders a decoded JSON value as the text a mapping table sets: strings as they are,
