@@ -260,6 +260,10 @@ func exprRaw(e Expr) string {
 	return ""
 }
 
+// IsKeyword reports whether s is a reserved word of the language (any case), which can never
+// name a field or be written as a dotted key.
+func IsKeyword(s string) bool { return isKeyword(s) }
+
 func isKeyword(s string) bool {
 	for _, k := range keywords {
 		if strings.EqualFold(k, s) {

@@ -211,17 +211,7 @@ func expandTemplate(tmpl, name string) string {
 	if strings.Contains(tmpl, `["{field}"]`) {
 		return strings.Replace(tmpl, `["{field}"]`, `[`+quoteKey(name)+`]`, 1)
 	}
-	base := strings.TrimSuffix(tmpl, ".{field}")
-	var b strings.Builder
-	b.WriteString(base)
-	for _, part := range strings.Split(name, ".") {
-		if plainKey(part) {
-			b.WriteString("." + part)
-		} else {
-			b.WriteString("[" + quoteKey(part) + "]")
-		}
-	}
-	return b.String()
+	return strings.TrimSuffix(tmpl, ".{field}") + keyPath(name)
 }
 
 var plainKeyRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -232,17 +222,8 @@ func plainKey(s string) bool { return plainKeyRe.MatchString(s) && !isKeyword(s)
 // field name makes the rule unsupported rather than changing its meaning.
 func quoteKey(s string) string { return dsl.Quote(s) }
 
-// keywords of the hunting language, which cannot be a dotted key.
-var langKeywords = map[string]bool{}
-
-func init() {
-	for _, k := range []string{"by", "window", "sequence", "within", "then", "with", "as", "asc", "desc", "and", "or", "not", "in", "is", "null", "true",
-		"false", "contains", "startswith", "endswith", "contains_cs", "startswith_cs", "endswith_cs", "like", "like_cs", "matches", "any", "all"} {
-		langKeywords[k] = true
-	}
-}
-
-func isKeyword(s string) bool { return langKeywords[strings.ToLower(s)] }
+// isKeyword reports a reserved word of the hunting language, which cannot be a dotted key.
+func isKeyword(s string) bool { return dsl.IsKeyword(s) }
 
 // Products lists the mapped products, sorted.
 func (ms Mappings) Products() []string {
