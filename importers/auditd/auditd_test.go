@@ -67,18 +67,7 @@ func TestFiles(t *testing.T) {
 			if res.Err != nil {
 				t.Fatal(res.Err)
 			}
-			if len(res.Events) != tc.events || len(res.Rejects) != tc.rejects {
-				t.Errorf("%d events and %d rejects, want %d and %d: %v", len(res.Events), len(res.Rejects), tc.events, tc.rejects, res.Rejects)
-			}
-			var all strings.Builder
-			for _, r := range res.Rejects {
-				all.WriteString(r.Error() + "\n")
-			}
-			for _, s := range tc.rejectSubstrings {
-				if !strings.Contains(all.String(), s) {
-					t.Errorf("no reject says %q:\n%s", s, all.String())
-				}
-			}
+			importertest.CheckCounts(t, res, tc.events, tc.rejects, tc.rejectSubstrings...)
 			data, _ := os.ReadFile(filepath.Join("testdata", tc.file))
 			checkAccounted(t, string(data), res)
 			testutil.Golden(t, filepath.Join("testdata", "golden", tc.file+".golden.jsonl"), importertest.JSONL(res))

@@ -158,7 +158,7 @@ func TestLayouts(t *testing.T) {
 				t.Fatalf("%d events, err %v, rejects %v", len(res.Events), res.Err, res.Rejects)
 			}
 			for i := range res.Events {
-				if diff := cmp.Diff(columns(&want.Events[i%len(want.Events)]), columns(&res.Events[i])); diff != "" {
+				if diff := cmp.Diff(importertest.Columns(&want.Events[i%len(want.Events)]), importertest.Columns(&res.Events[i])); diff != "" {
 					t.Fatalf("event %d (-delivered +%s):\n%s", i, tc.name, diff)
 				}
 			}
@@ -167,18 +167,6 @@ func TestLayouts(t *testing.T) {
 }
 
 func head(b []byte) []byte { return b[:min(len(b), importers.SniffSize)] }
-
-func columns(ev *event.Event) map[string]any {
-	out := map[string]any{}
-	for _, c := range event.Columns {
-		v := c.Get(ev)
-		if tm, ok := v.(time.Time); ok {
-			v = tm.UTC().Format(time.RFC3339Nano)
-		}
-		out[c.Name] = v
-	}
-	return out
-}
 
 // goldenTests are testdata files, every record of which must be an event or a reject:
 // records.jsonl holds real records picked from the samples (see testdata/SOURCES.md), the
@@ -201,9 +189,7 @@ func TestGolden(t *testing.T) {
 			if res.Err != nil {
 				t.Fatal(res.Err)
 			}
-			if len(res.Events) != tc.events || len(res.Rejects) != tc.rejects {
-				t.Errorf("%d events and %d rejects, want %d and %d: %v", len(res.Events), len(res.Rejects), tc.events, tc.rejects, res.Rejects)
-			}
+			importertest.CheckCounts(t, res, tc.events, tc.rejects)
 			testutil.Golden(t, filepath.Join("testdata", "golden", tc.file+".golden.jsonl"), importertest.JSONL(res))
 		})
 	}

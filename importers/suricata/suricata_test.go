@@ -33,13 +33,6 @@ var sampleTests = []struct {
 	{"honeypot_lines", "suricata/honeypot-2018/eve-alerts.jsonl", 44, 0},
 }
 
-func firstEvents(res importertest.Result, n int) importertest.Result {
-	if len(res.Events) > n {
-		res.Events, res.Records = res.Events[:n], res.Records[:n]
-	}
-	return res
-}
-
 func TestSamples(t *testing.T) {
 	t.Parallel()
 	for _, tc := range sampleTests {
@@ -64,7 +57,7 @@ func TestSamples(t *testing.T) {
 			if high != tc.high {
 				t.Errorf("%d high alerts, want %d", high, tc.high)
 			}
-			testutil.Golden(t, filepath.Join("testdata", "golden", tc.name+".golden.jsonl"), importertest.JSONL(firstEvents(res, goldenMax)))
+			testutil.Golden(t, filepath.Join("testdata", "golden", tc.name+".golden.jsonl"), importertest.JSONL(importertest.First(res, goldenMax)))
 		})
 	}
 }
@@ -83,7 +76,7 @@ func TestArrayMatchesLines(t *testing.T) {
 				t.Fatalf("%d array events, %d line events", len(arr.Events), len(lines.Events))
 			}
 			for i := range arr.Events {
-				a, b := columns(&lines.Events[i]), columns(&arr.Events[i])
+				a, b := importertest.Columns(&lines.Events[i]), importertest.Columns(&arr.Events[i])
 				delete(a, "raw")
 				delete(b, "raw")
 				if diff := cmp.Diff(a, b); diff != "" {
@@ -95,18 +88,6 @@ func TestArrayMatchesLines(t *testing.T) {
 			}
 		})
 	}
-}
-
-func columns(ev *event.Event) map[string]any {
-	out := map[string]any{}
-	for _, c := range event.Columns {
-		v := c.Get(ev)
-		if tm, ok := v.(time.Time); ok {
-			v = tm.UTC().Format(time.RFC3339Nano)
-		}
-		out[c.Name] = v
-	}
-	return out
 }
 
 // fileTests are testdata inputs: every event type, hostile lines, and broken arrays. records
@@ -131,18 +112,7 @@ func TestFiles(t *testing.T) {
 			if res.Err != nil {
 				t.Fatal(res.Err)
 			}
-			if len(res.Events) != tc.events || len(res.Rejects) != tc.rejects {
-				t.Errorf("%d events and %d rejects, want %d and %d: %v", len(res.Events), len(res.Rejects), tc.events, tc.rejects, res.Rejects)
-			}
-			var all strings.Builder
-			for _, r := range res.Rejects {
-				all.WriteString(r.Error() + "\n")
-			}
-			for _, s := range tc.rejectSubstrings {
-				if !strings.Contains(all.String(), s) {
-					t.Errorf("no reject says %q:\n%s", s, all.String())
-				}
-			}
+			importertest.CheckCounts(t, res, tc.events, tc.rejects, tc.rejectSubstrings...)
 			testutil.Golden(t, filepath.Join("testdata", "golden", tc.file+".golden.jsonl"), importertest.JSONL(res))
 		})
 	}
@@ -210,7 +180,7 @@ func TestRecords(t *testing.T) {
 			if res.Err != nil || len(res.Events) != 1 {
 				t.Fatalf("want one event, got %d (err %v, rejects %v)", len(res.Events), res.Err, res.Rejects)
 			}
-			cols := columns(&res.Events[0])
+			cols := importertest.Columns(&res.Events[0])
 			got := map[string]any{}
 			for k := range tc.want {
 				got[k] = cols[k]
