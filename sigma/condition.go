@@ -92,38 +92,21 @@ func (p *condParser) peek() string {
 	return ""
 }
 
-func (p *condParser) or() (string, error) {
-	l, err := p.and()
-	if err != nil {
-		return "", err
-	}
-	parts := []string{l}
-	for p.peek() == "or" {
-		p.i++
-		r, err := p.and()
-		if err != nil {
-			return "", err
-		}
-		parts = append(parts, r)
-	}
-	if len(parts) == 1 {
-		return l, nil
-	}
-	for i, s := range parts {
-		parts[i] = paren(s)
-	}
-	return strings.Join(parts, " or "), nil
-}
+func (p *condParser) or() (string, error) { return p.chain("or", p.and) }
 
-func (p *condParser) and() (string, error) {
-	l, err := p.not()
+func (p *condParser) and() (string, error) { return p.chain("and", p.not) }
+
+// chain parses operands joined by op (or, and): one operand as it is, several each in
+// parentheses.
+func (p *condParser) chain(op string, operand func() (string, error)) (string, error) {
+	l, err := operand()
 	if err != nil {
 		return "", err
 	}
 	parts := []string{l}
-	for p.peek() == "and" {
+	for p.peek() == op {
 		p.i++
-		r, err := p.not()
+		r, err := operand()
 		if err != nil {
 			return "", err
 		}
@@ -135,7 +118,7 @@ func (p *condParser) and() (string, error) {
 	for i, s := range parts {
 		parts[i] = paren(s)
 	}
-	return strings.Join(parts, " and "), nil
+	return strings.Join(parts, " "+op+" "), nil
 }
 
 func (p *condParser) not() (string, error) {
