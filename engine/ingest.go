@@ -322,8 +322,8 @@ func (s *Store) InsertEvents(ctx context.Context, name string, evs []event.Event
 	fp := fmt.Sprintf("inserted:%d:%s", s.nextFile.Load(), name)
 	_, _, err := s.loadFile(ctx, fileMeta{path: name, fingerprint: fp, format: "inserted", source: "inserted", start: time.Now()}, func(sink *appendSink) error {
 		for i := range evs {
-			ev := evs[i]
-			if err := sink.Event(importers.Record{Line: int64(i + 1)}, &ev); err != nil {
+			// sink.Event leaves evs as they are: the row takes a copy
+			if err := sink.Event(importers.Record{Line: int64(i + 1)}, &evs[i]); err != nil {
 				return err
 			}
 		}
@@ -392,9 +392,6 @@ func (r *eventRow) column(i int) any {
 }
 
 func (a *appendSink) Event(rec importers.Record, ev *event.Event) error {
-	if ev.SourceType == "" {
-		ev.SourceType = a.format
-	}
 	row := prepareRow(rec, ev, &a.buf)
 	return a.commit(&row)
 }
@@ -419,7 +416,8 @@ func prepareRow(rec importers.Record, ev *event.Event, buf *bytes.Buffer) eventR
 	return row
 }
 
-// commit gives a prepared row its id and file and hands it to the writer, in file order.
+// commit gives a prepared row its id, file and (when the reader left it empty) source type,
+// and hands it to the writer, in file order. Both the serial and the parallel path end here.
 func (a *appendSink) commit(row *eventRow) error {
 	row.id, row.fileID, row.source = a.store.nextID.Add(1)-1, a.fileID, a.source
 	if row.ev.SourceType == "" {

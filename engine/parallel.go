@@ -56,13 +56,9 @@ type blockItem struct {
 type blockSink struct {
 	b   *lineBlock
 	buf bytes.Buffer
-	fmt string
 }
 
 func (s *blockSink) Event(rec importers.Record, ev *event.Event) error {
-	if ev.SourceType == "" {
-		ev.SourceType = s.fmt
-	}
 	s.b.items = append(s.b.items, blockItem{row: prepareRow(rec, ev, &s.buf)})
 	return nil
 }
@@ -83,7 +79,7 @@ func readParallel(ctx context.Context, in importers.Input, lp importers.LinePars
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			bs := &blockSink{fmt: lp.Name()}
+			bs := &blockSink{}
 			for b := range work {
 				bs.b = b
 				for i, l := range b.lines {
