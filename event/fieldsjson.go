@@ -197,6 +197,14 @@ const hexDigits = "0123456789abcdef"
 // appendJSONString appends s quoted as encoding/json quotes it without HTML escaping.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
+	b = AppendJSONStringBody(b, s)
+	return append(b, '"')
+}
+
+// AppendJSONStringBody appends the body of the JSON string literal for s, without the
+// quotes, as encoding/json writes it without HTML escaping: invalid UTF-8 becomes \ufffd and
+// U+2028 and U+2029 are escaped.
+func AppendJSONStringBody(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		i = plainASCIIRun(s, i)
@@ -249,8 +257,7 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }
 
 // isJSONNumber reports whether s is a number in JSON's grammar.
@@ -314,7 +321,7 @@ func appendJSONFloat(b []byte, f float64, bits int) []byte {
 	return b
 }
 
-// plainASCIIRun returns the index of the first byte at or after i that appendJSONString must
+// plainASCIIRun returns the index of the first byte at or after i that AppendJSONStringBody must
 // look at (a quote, a backslash, a control character or a non-ASCII byte), or len(s). It tests
 // eight bytes at a time.
 func plainASCIIRun(s string, i int) int {

@@ -3,7 +3,8 @@ package generate
 import (
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"trawl/event"
 )
 
 // obj appends one JSON object to a byte slice, key by key, without reflection: the generator
@@ -89,59 +90,12 @@ func (o *obj) time(k string, t time.Time, frac int) {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string literal. Invalid UTF-8 becomes U+FFFD.
+// appendJSONString appends s as a JSON string literal, as encoding/json writes it without HTML
+// escaping. Invalid UTF-8 becomes U+FFFD.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
-	b = appendEscaped(b, s)
+	b = event.AppendJSONStringBody(b, s)
 	return append(b, '"')
-}
-
-// plain marks the ASCII bytes that need no escaping inside a JSON string.
-var plain = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// appendEscaped appends the body of a JSON string literal for s, without the quotes.
-func appendEscaped(b []byte, s string) []byte {
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if plain[c] {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(b, s[start:]...)
 }
 
 // appendISO appends t (UTC) as 2006-01-02<sep>15:04:05 followed by frac fraction digits

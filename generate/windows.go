@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"trawl/event"
 )
 
 // Windows events are written as the OTRF/Mordor flattened winlogbeat JSON lines: System
@@ -79,7 +81,7 @@ func (o *obj) message() *msgBuilder {
 
 // WriteString appends s, escaped.
 func (m *msgBuilder) WriteString(s string) {
-	m.o.b = appendEscaped(m.o.b, s)
+	m.o.b = event.AppendJSONStringBody(m.o.b, s)
 }
 
 func (m *msgBuilder) title(s string) *msgBuilder {
@@ -126,7 +128,7 @@ func (g *gen) sysmonEvent(t time.Time, h *host, id int, title string, kv ...stri
 		o.b = append(o.b, `\r\n`...)
 		o.b = append(o.b, kv[i]...)
 		o.b = append(o.b, ':', ' ')
-		o.b = appendEscaped(o.b, kv[i+1])
+		o.b = event.AppendJSONStringBody(o.b, kv[i+1])
 	}
 	g.winClose(s, t, &o)
 }
