@@ -143,23 +143,28 @@ func GetText(m map[string]any, key string) (string, bool) {
 // skipped; a line that is not a JSON object becomes a reject, as does any error fn returns for
 // its record (a *FieldError names the field). Only a read error or the sink's error stops it.
 func ReadJSONLines(ctx context.Context, in Input, sink Sink, fn func(l Line, obj map[string]any) error) error {
-	return ReadLines(ctx, in.R, sink, func(l Line) error {
-		if len(bytes.TrimSpace(l.Text)) == 0 {
-			return nil
-		}
-		obj, err := DecodeObject(l.Text)
-		if err == nil {
-			err = fn(l, obj)
-		}
-		if err != nil {
-			var se sinkError
-			if errors.As(err, &se) {
-				return se.err
-			}
-			return sink.Reject(RejectOf(l, err))
-		}
+	return ReadLines(ctx, in.R, sink, func(l Line) error { return ParseJSONLine(l, sink, fn) })
+}
+
+// ParseJSONLine is one line of ReadJSONLines, for a LineParser's ParseLine: a blank line is
+// skipped, a line that is not a JSON object or whose fn fails becomes a reject, and only the
+// sink's error (from Emit or Reject) is returned.
+func ParseJSONLine(l Line, sink Sink, fn func(l Line, obj map[string]any) error) error {
+	if len(bytes.TrimSpace(l.Text)) == 0 {
 		return nil
-	})
+	}
+	obj, err := DecodeObject(l.Text)
+	if err == nil {
+		err = fn(l, obj)
+	}
+	if err != nil {
+		var se sinkError
+		if errors.As(err, &se) {
+			return se.err
+		}
+		return sink.Reject(RejectOf(l, err))
+	}
+	return nil
 }
 
 // sinkError marks an error that came from the sink and must stop the read rather than become

@@ -10,7 +10,6 @@
 package jsonl
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -103,13 +102,13 @@ func poolFor(ex guess.Explicit) *sync.Pool {
 }
 
 func (w *worker) parseLine(l importers.Line, sink importers.Sink) error {
-	if len(bytes.TrimSpace(l.Text)) == 0 {
-		return nil
-	}
-	obj, err := importers.DecodeObject(l.Text)
-	if err != nil {
-		return sink.Reject(importers.RejectOf(l, err))
-	}
+	return importers.ParseJSONLine(l, sink, func(l importers.Line, obj map[string]any) error {
+		return w.record(l, obj, sink)
+	})
+}
+
+// record makes the event of one decoded line; an error is the line's reject.
+func (w *worker) record(l importers.Line, obj map[string]any, sink importers.Sink) error {
 	leaves := w.leaves
 	clear(leaves)
 	flatten(leaves, "", obj, 0)
@@ -129,9 +128,9 @@ func (w *worker) parseLine(l importers.Line, sink importers.Sink) error {
 		if errors.As(err, &fe) {
 			err = &importers.FieldError{Field: fe.Field, Err: fe.Err}
 		}
-		return sink.Reject(importers.RejectOf(l, err))
+		return err
 	}
-	return sink.Event(importers.Record{Line: l.Num, Offset: l.Offset}, ev)
+	return importers.Emit(sink, l, ev)
 }
 
 // flatten records every scalar and array of obj under its dotted path. Objects nested deeper
