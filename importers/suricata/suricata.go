@@ -231,7 +231,9 @@ func getText(obj map[string]any, src string) (string, bool) {
 		return v, true
 	}
 	var cur any = obj
-	for _, step := range strings.Split(src, ".") {
+	for rest, more := src, true; more; {
+		var step string
+		step, rest, more = strings.Cut(rest, ".")
 		switch c := cur.(type) {
 		case map[string]any:
 			cur = c[step]
