@@ -452,28 +452,16 @@ func parseStatus(s string) (string, time.Time, error) {
 }
 
 // ParseDate reads a date: 2006-01-02, 2006/01/02, RFC 3339, "2 Jan 2006", "Jan 2 2006",
-// "January 2, 2006". Day/month orders that can be confused (01/02/2006) are refused.
+// "January 2, 2006" (time.Parse reads month names in any case: "1 DEC 2026", "1 dec 2026").
+// Day/month orders that can be confused (01/02/2006) are refused.
 func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	for _, layout := range []string{"2006-01-02", "2006/01/02", time.RFC3339, "2006-01-02 15:04:05", "2 Jan 2006", "2 January 2006", "Jan 2 2006", "January 2 2006", "Jan 2, 2006", "January 2, 2006"} {
+	for _, layout := range dateLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-		if t, err := time.Parse(layout, titleCase(s)); err == nil {
 			return t.UTC(), nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not a date (want YYYY-MM-DD or 2 Jan 2006)", s)
 }
 
-// titleCase upper-cases the first letter of each word and lower-cases the rest, so "1 DEC
-// 2026" and "1 dec 2026" read as month names.
-func titleCase(s string) string {
-	b := []byte(strings.ToLower(s))
-	for i := range b {
-		if (i == 0 || b[i-1] == ' ') && b[i] >= 'a' && b[i] <= 'z' {
-			b[i] -= 'a' - 'A'
-		}
-	}
-	return string(b)
-}
+var dateLayouts = []string{"2006-01-02", "2006/01/02", time.RFC3339, "2006-01-02 15:04:05", "2 Jan 2006", "2 January 2006", "Jan 2 2006", "January 2 2006", "Jan 2, 2006", "January 2, 2006"}

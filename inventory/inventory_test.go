@@ -103,6 +103,8 @@ func TestParseStatus(t *testing.T) {
 		{"Active", "active", time.Time{}, false},
 		{"leaving on 2026-12-15", "leaving", day("2026-12-15"), false},
 		{"Leaving 15 Dec 2026", "leaving", day("2026-12-15"), false},
+		{"leaving 15 DEC 2026", "leaving", day("2026-12-15"), false},
+		{"left on december 15, 2026", "left", day("2026-12-15"), false},
 		{"resigned, last day Dec 15", "", time.Time{}, true},
 		{"terminated since January 2, 2026", "left", day("2026-01-02"), false},
 		{"on-leave", "on-leave", time.Time{}, false},
