@@ -212,6 +212,7 @@ func (s *Store) importFile(ctx context.Context, path string, opt ImportOptions, 
 		res.Source = format.Name()
 	}
 
+	workers := parseWorkers(opt.ParseWorkers)
 	meta := fileMeta{path: path, fingerprint: fp, size: size, format: format.Name(), source: res.Source, compression: in.Compression, start: start}
 	res.Events, res.Rejects, err = s.loadFile(ctx, meta, func(sink *appendSink) error {
 		if opt.Progress != nil {
@@ -220,8 +221,8 @@ func (s *Store) importFile(ctx context.Context, path string, opt ImportOptions, 
 			}
 		}
 		var readErr error
-		if lp, ok := format.(importers.LineParser); ok && parseWorkers(opt.ParseWorkers) > 1 {
-			readErr = readParallel(ctx, in.Input, lp, sink, parseWorkers(opt.ParseWorkers))
+		if lp, ok := format.(importers.LineParser); ok && workers > 1 {
+			readErr = readParallel(ctx, in.Input, lp, sink, workers)
 		} else {
 			readErr = format.Read(ctx, in.Input, sink)
 		}
