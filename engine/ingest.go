@@ -444,7 +444,13 @@ func (a *appendSink) commit(row *eventRow) error {
 
 func (a *appendSink) Reject(r importers.Reject) error {
 	a.nRejects++
-	raw := append([]byte(nil), r.Raw...)
+	// No copy of r.Raw: the appender copies the bytes into DuckDB's vector at once, so the
+	// reader may reuse them as soon as this returns (the parallel path copies them only because
+	// its rejects wait in a block until their turn). Empty Raw stays a nil slice, as before.
+	raw := r.Raw
+	if len(raw) == 0 {
+		raw = nil
+	}
 	if err := a.batch.rejects.AppendRow(a.fileID, nullInt(r.Line), r.Offset, nullStr(r.Field), validText(r.Reason), raw); err != nil {
 		return err
 	}
