@@ -30,20 +30,29 @@ func keywordPattern() string {
 	return p + `)\b`
 }
 
-var huntLexer = lexer.MustSimple([]lexer.SimpleRule{
-	{Name: "Comment", Pattern: `(?:#|//)[^\n]*`},
-	{Name: "Whitespace", Pattern: `[ \t\r\n]+`},
-	{Name: "CIDR", Pattern: `\d{1,3}(?:\.\d{1,3}){3}/\d{1,3}\b`},
-	{Name: "IP", Pattern: `\d{1,3}(?:\.\d{1,3}){3}\b`},
-	{Name: "Duration", Pattern: `\d+(?:ms|s|m|h|d|w)\b`},
-	{Name: "Float", Pattern: `\d+\.\d+\b`},
-	{Name: "Int", Pattern: `\d+\b`},
-	{Name: "String", Pattern: `"(?:\\.|[^"\\\n])*"`},
-	{Name: "RawString", Pattern: `'[^'\n]*'`},
-	{Name: "Keyword", Pattern: keywordPattern()},
-	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*`},
-	{Name: "Op", Pattern: `==|!=|<=|>=|=~|!~|[-+*/%<>=(),|\[\]~.]`},
-})
+var huntLexer = lexer.MustSimple(lexerRules(nil, ""))
+
+// lexerRules are the tokens of queries; rule files (rule.go) add tokens in extra, just before
+// Keyword, and operator characters in extraOps.
+func lexerRules(extra []lexer.SimpleRule, extraOps string) []lexer.SimpleRule {
+	rules := []lexer.SimpleRule{
+		{Name: "Comment", Pattern: `(?:#|//)[^\n]*`},
+		{Name: "Whitespace", Pattern: `[ \t\r\n]+`},
+		{Name: "CIDR", Pattern: `\d{1,3}(?:\.\d{1,3}){3}/\d{1,3}\b`},
+		{Name: "IP", Pattern: `\d{1,3}(?:\.\d{1,3}){3}\b`},
+		{Name: "Duration", Pattern: `\d+(?:ms|s|m|h|d|w)\b`},
+		{Name: "Float", Pattern: `\d+\.\d+\b`},
+		{Name: "Int", Pattern: `\d+\b`},
+		{Name: "String", Pattern: `"(?:\\.|[^"\\\n])*"`},
+		{Name: "RawString", Pattern: `'[^'\n]*'`},
+	}
+	rules = append(rules, extra...)
+	return append(rules,
+		lexer.SimpleRule{Name: "Keyword", Pattern: keywordPattern()},
+		lexer.SimpleRule{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*`},
+		lexer.SimpleRule{Name: "Op", Pattern: `==|!=|<=|>=|=~|!~|[-+*/%<>=(),|\[\]~.` + extraOps + `]`},
+	)
+}
 
 type gQuery struct {
 	Pos    lexer.Position

@@ -126,21 +126,10 @@ const (
 	MaxTestEvents = 100000
 )
 
-var ruleLexer = lexer.MustSimple([]lexer.SimpleRule{
-	{Name: "Comment", Pattern: `(?:#|//)[^\n]*`},
-	{Name: "Whitespace", Pattern: `[ \t\r\n]+`},
-	{Name: "CIDR", Pattern: `\d{1,3}(?:\.\d{1,3}){3}/\d{1,3}\b`},
-	{Name: "IP", Pattern: `\d{1,3}(?:\.\d{1,3}){3}\b`},
-	{Name: "Duration", Pattern: `\d+(?:ms|s|m|h|d|w)\b`},
-	{Name: "Float", Pattern: `\d+\.\d+\b`},
-	{Name: "Int", Pattern: `\d+\b`},
-	{Name: "String", Pattern: `"(?:\\.|[^"\\\n])*"`},
-	{Name: "RawString", Pattern: `'[^'\n]*'`},
+// ruleLexer is the query lexer with ATT&CK technique ids and braces.
+var ruleLexer = lexer.MustSimple(lexerRules([]lexer.SimpleRule{
 	{Name: "Technique", Pattern: `T\d{4}(?:\.\d{3})?\b`},
-	{Name: "Keyword", Pattern: keywordPattern()},
-	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*`},
-	{Name: "Op", Pattern: `==|!=|<=|>=|=~|!~|[-+*/%<>=(),|\[\]~.{}]`},
-})
+}, "{}"))
 
 type gRuleFile struct {
 	Rules []*gRule `parser:"@@*"`
