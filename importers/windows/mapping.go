@@ -826,11 +826,18 @@ func powerShellClassic(d data, ev *event.Event) error {
 	return nil
 }
 
+// stringTagsToLines and dropStringTags handle the <string>..</string> wrappers python-evtx
+// leaves around unnamed data; built once, as a Replacer is costly to build per record.
+var (
+	stringTagsToLines = strings.NewReplacer("<string>", "\n", "</string>", "\n")
+	dropStringTags    = strings.NewReplacer("<string>", "", "</string>", "")
+)
+
 // keyValues reads "Key sep Value" lines (keys lower-cased, spaces kept inside them), trimming
 // the surrounding blanks and any XML string wrappers python-evtx leaves around unnamed data.
 func keyValues(s, sep string) map[string]string {
 	out := map[string]string{}
-	s = strings.NewReplacer("<string>", "\n", "</string>", "\n").Replace(s)
+	s = stringTagsToLines.Replace(s)
 	for _, line := range strings.Split(s, "\n") {
 		k, v, ok := strings.Cut(line, sep)
 		if !ok {
@@ -852,7 +859,7 @@ func keyValues(s, sep string) map[string]string {
 func mssqlLogon(d data, ev *event.Event) error {
 	var parts []string
 	add := func(s string) {
-		s = strings.NewReplacer("<string>", "", "</string>", "").Replace(s)
+		s = dropStringTags.Replace(s)
 		parts = append(parts, strings.Split(s, "\n")...)
 	}
 	if s, ok := d.get("Data"); ok {
