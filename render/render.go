@@ -148,12 +148,16 @@ func Text(v any) string {
 	return fmt.Sprint(v)
 }
 
+// lineBreaks turns line breaks and tabs into spaces: a table row is one line, and Windows
+// messages are full of CRLF. Built once: Cell runs for every cell of every row.
+var lineBreaks = strings.NewReplacer("\r\n", " ", "\t", " ", "\n", " ", "\r", " ")
+
 // Cell makes log text safe for a terminal table: control and escape sequences become visible
 // escapes, tabs and newlines become spaces, and it is cut to max characters.
 func Cell(s string, max int) string {
-	// Line breaks and tabs become spaces first (a table row is one line, and Windows messages
-	// are full of CRLF); every other control character is then shown as an escape.
-	s = strings.NewReplacer("\r\n", " ", "\t", " ", "\n", " ", "\r", " ").Replace(s)
+	// Line breaks and tabs become spaces first; every other control character is then shown
+	// as an escape.
+	s = lineBreaks.Replace(s)
 	s = Sanitize(s)
 	if ansi.StringWidth(s) > max {
 		s = ansi.Truncate(s, max-1, "") + "…"
