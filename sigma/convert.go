@@ -109,7 +109,7 @@ func Convert(r *Rule, opt Options) (res Result) {
 		res.Outcome, res.Reasons = Unsupported, append(res.Reasons, "the hunting language refused the compiled rule: "+firstError(err))
 		return res
 	}
-	cr, _, err := dsl.CheckRule(rules[0], dsl.EventCatalogue(), nil, opt.Compile)
+	cr, _, err := dsl.CheckRule(rules[0], catalogue, nil, opt.Compile)
 	if err != nil {
 		res.Outcome, res.Reasons = Unsupported, append(res.Reasons, "the hunting language refused the compiled rule: "+firstError(err))
 		return res

@@ -127,6 +127,7 @@ type target struct {
 	typ  dsl.Type
 }
 
+// catalogue is the events table, which every converted rule is checked against.
 var catalogue = dsl.EventCatalogue()
 
 func (c *converter) target(field string) target {
@@ -482,9 +483,9 @@ func (c *converter) keywords(fm *FieldMatch) (string, error) {
 
 // jsonEscape writes s as it appears inside a JSON string (for the escapes that matter in
 // searches: backslash and double quote).
-func jsonEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
-}
+func jsonEscape(s string) string { return jsonEscaper.Replace(s) }
+
+var jsonEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // wildString is a Sigma value read for wildcards: * (any text) and ? (one character), with \*,
 // \? and \\ for the characters themselves.
