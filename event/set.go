@@ -78,7 +78,7 @@ func intSetter(f func(*Event) *Int) func(*Event, string) error {
 
 func ipSetter(f func(*Event) *string) func(*Event, string) error {
 	return func(e *Event, v string) error {
-		if strings.TrimSpace(v) == "" || isPlaceholder(strings.TrimSpace(v)) {
+		if t := strings.TrimSpace(v); t == "" || isPlaceholder(t) {
 			return nil
 		}
 		ip := NormalizeIP(v)
