@@ -104,6 +104,7 @@ func (r *reader) line(l importers.Line) error {
 		obj  map[string]any
 		path string
 		err  error
+		raw  = string(text) // Raw, and the text TSV values are cut from: one copy of the line
 	)
 	switch text[0] {
 	case '#':
@@ -118,7 +119,7 @@ func (r *reader) line(l importers.Line) error {
 		}
 		fallthrough
 	default:
-		obj, err = r.tsv(text)
+		obj, err = r.tsv(raw)
 		path = r.h.path
 	}
 	if err == nil {
@@ -128,7 +129,7 @@ func (r *reader) line(l importers.Line) error {
 		if path == "" {
 			path = guessPath(obj)
 		}
-		err = build(&r.ev, path, obj, text)
+		err = build(&r.ev, path, obj, raw)
 	}
 	if err != nil {
 		return r.sink.Reject(importers.RejectOf(l, err))
@@ -182,12 +183,12 @@ func (r *reader) header(l importers.Line) error {
 // tsv splits a data line into its fields, typed by #types: numbers stay json.Number (their
 // spelling kept), T/F become booleans, sets and vectors become lists; unset fields are left
 // out, as Zeek's JSON writer leaves them out.
-func (r *reader) tsv(text []byte) (map[string]any, error) {
+func (r *reader) tsv(text string) (map[string]any, error) {
 	h := &r.h
 	if h.fields == nil {
 		return nil, fmt.Errorf("data line before any #fields header")
 	}
-	values := strings.Split(string(text), h.sep)
+	values := strings.Split(text, h.sep)
 	if len(values) != len(h.fields) {
 		return nil, fmt.Errorf("%d values for the %d fields of the #fields header", len(values), len(h.fields))
 	}
@@ -334,8 +335,8 @@ func lookup(obj map[string]any, src string) (string, bool) {
 }
 
 // build fills ev from one record of the given log path.
-func build(ev *event.Event, path string, obj map[string]any, raw []byte) error {
-	*ev = event.Event{SourceType: "zeek", Dataset: "zeek", Raw: string(raw), Fields: obj}
+func build(ev *event.Event, path string, obj map[string]any, raw string) error {
+	*ev = event.Event{SourceType: "zeek", Dataset: "zeek", Raw: raw, Fields: obj}
 	if path != "" {
 		ev.Dataset = "zeek." + path
 	}
