@@ -42,10 +42,11 @@ func Parse(src string) (q *Query, err error) {
 		}
 		return nil, Errors{{Stage: "parse", Span: spanAt(src, off, off+1), Msg: "query is not valid UTF-8"}}
 	}
-	if e := checkNesting(src); e != nil {
+	code, e := checkNesting(src)
+	if e != nil {
 		return nil, Errors{e}
 	}
-	if strings.TrimSpace(stripComments(src)) == "" {
+	if !code {
 		return nil, Errors{{Stage: "parse", Span: spanAt(src, 0, 0), Msg: "empty query", Hint: `start with an event category, e.g. logon | where outcome == "failure"`}}
 	}
 	g, perr := parser.ParseString("", src)
@@ -63,22 +64,25 @@ func Parse(src string) (q *Query, err error) {
 // MaxNesting bounds how deeply parentheses, brackets and prefix operators (not, -) may nest.
 const MaxNesting = 100
 
-// checkNesting refuses queries nested deeper than MaxNesting before the parser recurses into them.
-func checkNesting(src string) *Error {
+// checkNesting refuses queries nested deeper than MaxNesting before the parser recurses into
+// them. In the same pass it reports whether src holds any code besides comments and whitespace
+// (up to the first token the lexer cannot read, which the parser reports).
+func checkNesting(src string) (code bool, e *Error) {
 	toks, err := huntLexer.LexString("", src)
 	if err != nil {
-		return nil // the parser reports lexing errors with better context
+		return strings.TrimSpace(src) != "", nil // the parser reports lexing errors with better context
 	}
 	syms := huntLexer.Symbols()
 	depth, prefix := 0, 0
 	for {
 		t, err := toks.Next()
 		if err != nil || t.EOF() {
-			return nil
+			return code, nil
 		}
 		if t.Type == syms["Comment"] || t.Type == syms["Whitespace"] {
 			continue
 		}
+		code = true
 		switch v := strings.ToLower(t.Value); v {
 		case "(", "[":
 			depth++
@@ -91,27 +95,9 @@ func checkNesting(src string) *Error {
 			prefix = 0
 		}
 		if depth+prefix > MaxNesting {
-			return &Error{Stage: "parse", Span: spanAt(src, t.Pos.Offset, t.Pos.Offset+len(t.Value)), Msg: fmt.Sprintf("expression nested more than %d deep", MaxNesting), Hint: "split it with eval, or simplify it"}
+			return code, &Error{Stage: "parse", Span: spanAt(src, t.Pos.Offset, t.Pos.Offset+len(t.Value)), Msg: fmt.Sprintf("expression nested more than %d deep", MaxNesting), Hint: "split it with eval, or simplify it"}
 		}
 	}
-}
-
-func stripComments(src string) string {
-	toks, err := huntLexer.LexString("", src)
-	if err != nil {
-		return src
-	}
-	var b strings.Builder
-	for {
-		t, err := toks.Next()
-		if err != nil || t.EOF() {
-			break
-		}
-		if t.Type != huntLexer.Symbols()["Comment"] && t.Type != huntLexer.Symbols()["Whitespace"] {
-			b.WriteString(t.Value)
-		}
-	}
-	return b.String()
 }
 
 // parseError turns a participle error into an Error spanning the offending token, with a hint

@@ -257,7 +257,7 @@ func ParseRules(name, src string) (rules []*Rule, err error) {
 		}
 		return nil, Errors{{Stage: "parse", Span: spanAt(src, off, off+1), Msg: "rule file is not valid UTF-8"}}
 	}
-	if e := checkNesting(src); e != nil {
+	if _, e := checkNesting(src); e != nil {
 		return nil, Errors{e}
 	}
 	g, perr := ruleParser.ParseString(name, src)
