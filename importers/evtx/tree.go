@@ -61,20 +61,6 @@ func (e *Element) Child(name string) *Element {
 	return nil
 }
 
-// Children returns the child elements in order.
-func (e *Element) Children() []*Element {
-	if e == nil {
-		return nil
-	}
-	var out []*Element
-	for _, n := range e.Content {
-		if n.Kind == ElemNode {
-			out = append(out, n.Elem)
-		}
-	}
-	return out
-}
-
 // Elems iterates over the child elements in order, without allocating.
 func (e *Element) Elems() iter.Seq[*Element] {
 	return func(yield func(*Element) bool) {
