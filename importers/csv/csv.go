@@ -451,9 +451,8 @@ func (t *table) event(fields []string, raw []byte) (*event.Event, error) {
 		}
 		return fields[i], true
 	})
-	var fe *guess.FieldError
-	if errors.As(err, &fe) {
-		return nil, &importers.FieldError{Field: fe.Field, Err: fe.Err}
+	if err != nil {
+		return nil, err // a *importers.FieldError naming the field
 	}
-	return ev, err
+	return ev, nil
 }

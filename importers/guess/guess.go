@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"trawl/event"
+	"trawl/importers"
 )
 
 // Row is one line of the guess table: an event column and the source field names that fill
@@ -211,18 +212,10 @@ func (p Plan) has(col string) bool {
 	return false
 }
 
-// FieldError is an explicitly mapped field whose value does not fit its column.
-type FieldError struct {
-	Field string
-	Err   error
-}
-
-func (e *FieldError) Error() string { return fmt.Sprintf("field %s: %v", e.Field, e.Err) }
-func (e *FieldError) Unwrap() error { return e.Err }
-
 // Apply fills ev through the plan, reading values with get. For a guessed column, a value
 // that does not parse is passed over for the next candidate (the value stays in the event's
-// Fields): a guess must not cost the record. For an explicit column it is a *FieldError naming
+// Fields): a guess must not cost the record. For an explicit column it is an
+// *importers.FieldError naming
 // the field, and the caller rejects the record.
 func (p Plan) Apply(ev *event.Event, get func(field string) (string, bool)) error {
 	for _, c := range p.Cols {
@@ -236,7 +229,7 @@ func (p Plan) Apply(ev *event.Event, get func(field string) (string, bool)) erro
 				break
 			}
 			if c.Explicit {
-				return &FieldError{Field: f, Err: unwrapped(err)}
+				return &importers.FieldError{Field: f, Err: unwrapped(err)}
 			}
 		}
 	}

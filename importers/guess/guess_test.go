@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"trawl/event"
+	"trawl/importers"
 )
 
 func TestValidate(t *testing.T) {
@@ -82,14 +83,8 @@ func TestBuildApply(t *testing.T) {
 	// an explicit mapping takes over its column and its bad value is an error naming the field
 	var ev2 event.Event
 	err := Build(names, Explicit{"dst_ip": "dst"}).Apply(&ev2, get)
-	var fe *FieldError
-	if err == nil || !asFieldError(err, &fe) || fe.Field != "dst" {
+	fe, ok := err.(*importers.FieldError)
+	if !ok || fe.Field != "dst" {
 		t.Fatalf("explicit bad value: err = %v, want a FieldError on dst", err)
 	}
-}
-
-func asFieldError(err error, fe **FieldError) bool {
-	e, ok := err.(*FieldError)
-	*fe = e
-	return ok
 }

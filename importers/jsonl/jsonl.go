@@ -11,7 +11,6 @@ package jsonl
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"sort"
@@ -124,11 +123,7 @@ func (w *worker) record(l importers.Line, obj map[string]any, sink importers.Sin
 		return importers.GetText(obj, field) // an explicit path to an object or array
 	}
 	if err := w.plans.get(leaves).Apply(ev, get); err != nil {
-		var fe *guess.FieldError
-		if errors.As(err, &fe) {
-			err = &importers.FieldError{Field: fe.Field, Err: fe.Err}
-		}
-		return err
+		return err // a *importers.FieldError naming the field
 	}
 	return importers.Emit(sink, l, ev)
 }
