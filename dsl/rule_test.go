@@ -86,6 +86,9 @@ func TestRuleFiles(t *testing.T) {
 				}
 				return
 			}
+			if _, err := os.Stat(filepath.Join(dir, "error.txt")); err == nil {
+				t.Error("error.txt exists but the file parses")
+			}
 			testutil.Golden(t, filepath.Join(dir, "output.txt"), []byte(renderRules(t, src, rules)))
 		})
 	}
