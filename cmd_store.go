@@ -22,11 +22,16 @@ func (c *SourcesCmd) Run(g *Globals) error {
 		return err
 	}
 	defer st.Close()
+	return writeSourceStats(g, st, c.OutputFlags)
+}
+
+// writeSourceStats prints the counts per source: trawl sources, and trawl stats by default.
+func writeSourceStats(g *Globals, st *engine.Store, out OutputFlags) error {
 	stats, err := st.Stats(g.Ctx)
 	if err != nil {
 		return err
 	}
-	w := c.writer(g.Stdout, []string{"source", "format", "files", "events", "rejects", "first", "last"})
+	w := out.writer(g.Stdout, []string{"source", "format", "files", "events", "rejects", "first", "last"})
 	for _, s := range stats {
 		if err := w.Row([]any{s.Source, s.Format, s.Files, s.Events, s.Rejects, s.First, s.Last}); err != nil {
 			return err
@@ -60,17 +65,7 @@ func (c *StatsCmd) Run(g *Globals) error {
 		}
 		return w.Flush()
 	}
-	stats, err := st.Stats(g.Ctx)
-	if err != nil {
-		return err
-	}
-	w := c.writer(g.Stdout, []string{"source", "format", "files", "events", "rejects", "first", "last"})
-	for _, s := range stats {
-		if err := w.Row([]any{s.Source, s.Format, s.Files, s.Events, s.Rejects, s.First, s.Last}); err != nil {
-			return err
-		}
-	}
-	return w.Flush()
+	return writeSourceStats(g, st, c.OutputFlags)
 }
 
 // EventsCmd lists events.
