@@ -87,8 +87,7 @@ var ErrUnknownType = errors.New("unknown indicator type")
 // ParseType reads a type name as feeds write it (ip, ipv4-addr, domain-name, sha-256, hash...).
 // "hash" and "ip" need the value to decide and give "" with ok true.
 func ParseType(s string) (Type, bool) {
-	k := strings.ToLower(strings.TrimSpace(s))
-	k = strings.NewReplacer("_", "", "-", "", " ", "").Replace(k)
+	k := typeSeparators.Replace(strings.ToLower(strings.TrimSpace(s)))
 	switch k {
 	case "ipv4", "ipv4addr", "ipv4address":
 		return IPv4, true
@@ -115,6 +114,9 @@ func ParseType(s string) (Type, bool) {
 	}
 	return "", false
 }
+
+// typeSeparators drops the separators feeds put in type names (ipv4-addr, file_hash, SHA 256).
+var typeSeparators = strings.NewReplacer("_", "", "-", "", " ", "")
 
 // Refang undoes the usual defanging of shared indicators: hxxp(s)://, fxp://, [.], (.), {.},
 // [dot], [:], [://], [at].
@@ -231,7 +233,7 @@ func normalizeAs(t Type, s string) (Type, string, error) {
 		}
 		return URL, v, nil
 	case MD5, SHA1, SHA256, SHA512:
-		want := map[Type]int{MD5: 32, SHA1: 40, SHA256: 64, SHA512: 128}[t]
+		want := hashDigits[t]
 		if len(s) != want || !isHex(s) {
 			return "", "", fmt.Errorf("%q is not a %s hash (%d hex digits)", short(s), t, want)
 		}
@@ -239,6 +241,9 @@ func normalizeAs(t Type, s string) (Type, string, error) {
 	}
 	return "", "", fmt.Errorf("%w %q", ErrUnknownType, string(t))
 }
+
+// hashDigits is the number of hex digits of each hash type.
+var hashDigits = map[Type]int{MD5: 32, SHA1: 40, SHA256: 64, SHA512: 128}
 
 func normalizeIP(s string) (Type, string, error) {
 	s = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
