@@ -31,9 +31,11 @@ type user struct {
 	Admin    bool  // member of Domain Admins / sudoers
 	AWS      bool  // has an IAM user
 	AccessID string
+	sid      string // domainSID-RID, set by newWorld
 }
 
-func (u *user) SID() string { return fmt.Sprintf("%s-%d", domainSID, u.RID) }
+// SID is the user's domain SID (computed once by newWorld: it goes into many events).
+func (u *user) SID() string { return u.sid }
 
 type hostKind int
 
@@ -52,14 +54,12 @@ type host struct {
 	// Per-host running state: the next process id and Sysmon's process GUID prefix.
 	nextPID  int
 	guidBase uint32
+	fqdn     string // set by newWorld
 }
 
-func (h *host) FQDN() string {
-	if h.Kind == linuxServer || h.Kind == webServer {
-		return h.Name
-	}
-	return h.Name + "." + domainFQDN
-}
+// FQDN is the host's DNS name: the bare name for Linux hosts, name.domainFQDN for Windows ones
+// (computed once by newWorld: every Windows event carries it).
+func (h *host) FQDN() string { return h.fqdn }
 
 type world struct {
 	users        []*user
@@ -108,6 +108,7 @@ func newWorld() *world {
 	perm := r.Perm(len(lastNames))
 	for i := 0; i < 40; i++ {
 		u := &user{Name: firstNames[i] + "." + lastNames[perm[i]], RID: 1104 + i}
+		u.sid = fmt.Sprintf("%s-%d", domainSID, u.RID)
 		u.Full = strings.ToUpper(u.Name[:1]) + u.Name[1:strings.IndexByte(u.Name, '.')] + " " +
 			strings.ToUpper(lastNames[perm[i]][:1]) + lastNames[perm[i]][1:]
 		if i < 30 {
@@ -131,6 +132,10 @@ func newWorld() *world {
 	for i, h := range w.allHosts() {
 		h.nextPID = 1000 + 96*i
 		h.guidBase = 0x5f8b0000 + uint32(i)*0x1111
+		h.fqdn = h.Name
+		if h.Kind != linuxServer && h.Kind != webServer {
+			h.fqdn += "." + domainFQDN
+		}
 	}
 	return w
 }
