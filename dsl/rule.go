@@ -497,8 +497,9 @@ func (l *lowerer) testEvent(g *gEvent) (event.Event, bool) {
 	}
 	if g.JSON != nil {
 		sp := l.span(g.JSON.Pos, g.JSON.EndPos)
+		text := l.text(g.JSON)
 		var m map[string]any
-		dec := json.NewDecoder(strings.NewReader(l.text(g.JSON)))
+		dec := json.NewDecoder(strings.NewReader(text))
 		dec.UseNumber()
 		if err := dec.Decode(&m); err != nil {
 			l.errorf(sp, `write one JSON object in single quotes: '{"user": "alice"}'`, "bad test event: %v", err)
@@ -514,7 +515,7 @@ func (l *lowerer) testEvent(g *gEvent) (event.Event, bool) {
 				return ev, false
 			}
 		}
-		ev.Raw = l.text(g.JSON)
+		ev.Raw = text
 		return ev, true
 	}
 	var raw []string
