@@ -287,9 +287,11 @@ func FuzzReadList(f *testing.F) {
 	for _, tc := range inferCases {
 		f.Add(tc.in + "\n")
 	}
-	if b, err := os.ReadFile("testdata/iocs.txt"); err == nil {
-		f.Add(string(b))
+	b, err := os.ReadFile("testdata/iocs.txt")
+	if err != nil {
+		f.Fatal(err)
 	}
+	f.Add(string(b))
 	f.Fuzz(func(t *testing.T, in string) {
 		var c collect
 		if err := ReadList(context.Background(), strings.NewReader(in), Options{}, &c); err != nil {
@@ -315,9 +317,11 @@ func FuzzReadList(f *testing.F) {
 // normalized, every reject with a line and a reason.
 func FuzzRead(f *testing.F) {
 	for _, name := range []string{"bundle.json", "iocs.txt", "iocs.csv", "iocs.jsonl"} {
-		if b, err := os.ReadFile(filepath.Join("testdata", name)); err == nil {
-			f.Add(b)
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
 		}
+		f.Add(b)
 	}
 	f.Add([]byte(`{"type":"bundle","objects":[{"type":"indicator","pattern":"[ipv4-addr:value = '10.0.0.1']","confidence":101}]}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
