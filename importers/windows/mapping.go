@@ -556,24 +556,30 @@ func strongestHash(s string) string {
 		}
 		return ""
 	}
-	found := map[string]string{}
-	for _, part := range strings.Split(s, ",") {
+	// best is the last value of the strongest hash seen so far: no map or slice per event.
+	best, bestRank := "", -1
+	for rest, more := s, true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
 		k, v, ok := strings.Cut(part, "=")
 		if !ok {
 			continue
 		}
-		k, v = strings.ToUpper(strings.TrimSpace(k)), strings.TrimSpace(v)
-		if isHex(v) {
-			found[k] = strings.ToLower(v)
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !isHex(v) {
+			continue
+		}
+		for rank, name := range hashRanks {
+			if rank >= bestRank && strings.EqualFold(k, name) {
+				best, bestRank = v, rank
+			}
 		}
 	}
-	for _, k := range []string{"SHA256", "SHA1", "MD5"} {
-		if h := found[k]; h != "" {
-			return h
-		}
-	}
-	return ""
+	return strings.ToLower(best)
 }
+
+// hashRanks are the file hashes strongestHash takes, weakest first.
+var hashRanks = [...]string{"MD5", "SHA1", "SHA256"}
 
 func isHex(s string) bool {
 	if s == "" {

@@ -255,6 +255,8 @@ func TestStrongestHash(t *testing.T) {
 		"ABCDEF":                              "abcdef",
 		"SHA256=zz":                           "",
 		"":                                    "",
+		"sha1=AA,SHA1=BB,md5=CC":              "bb",
+		"SHA256=zz,MD5=Ab":                    "ab",
 	} {
 		if got := strongestHash(in); got != want {
 			t.Errorf("strongestHash(%q) = %q, want %q", in, got, want)
