@@ -7,11 +7,14 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"trawl/event"
 	"trawl/importers"
+	"trawl/internal/testutil"
 )
 
 // Result is everything a format emitted.
@@ -64,6 +67,56 @@ func ReadFile(t testing.TB, f importers.Format, path string) Result {
 		t.Fatal(err)
 	}
 	return ReadBytes(t, f, path, data)
+}
+
+// Golden reads testdata/<file> with f and compares what it emits, rendered by JSONL, with
+// testdata/<file>.golden.jsonl (testutil.Golden: -update rewrites it). A read error fails.
+func Golden(t testing.TB, f importers.Format, file string) {
+	t.Helper()
+	res := ReadFile(t, f, filepath.Join("testdata", file))
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	testutil.Golden(t, filepath.Join("testdata", file+".golden.jsonl"), JSONL(res))
+}
+
+// Configure is f with options (f itself when opts is nil); a format that takes no options, or
+// refuses these, fails the test.
+func Configure(t testing.TB, f importers.Format, opts map[string]string) importers.Format {
+	t.Helper()
+	if opts == nil {
+		return f
+	}
+	c, ok := f.(importers.Configurable)
+	if !ok {
+		t.Fatalf("%s takes no options", f.Name())
+	}
+	f, err := c.WithOptions(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// CheckParse checks one line of a format's field parser: with wantErr empty, that parse gives
+// at least the fields of want; otherwise that its error contains wantErr.
+func CheckParse(t testing.TB, parse func(line []byte) (map[string]string, error), line string, want map[string]string, wantErr string) {
+	t.Helper()
+	got, err := parse([]byte(line))
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q (all: %q)", k, got[k], v, got)
+		}
+	}
 }
 
 // JSONL renders events as golden JSON lines: one object per event with every non-empty

@@ -12,7 +12,6 @@ import (
 	"trawl/event"
 	"trawl/importers"
 	"trawl/importers/importertest"
-	"trawl/internal/testutil"
 )
 
 var goldenTests = []struct {
@@ -27,14 +26,7 @@ var goldenTests = []struct {
 
 func format(t testing.TB, opts map[string]string) importers.Format {
 	t.Helper()
-	if opts == nil {
-		return Format{}
-	}
-	f, err := Format{}.WithOptions(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return importertest.Configure(t, Format{}, opts)
 }
 
 func TestGolden(t *testing.T) {
@@ -42,11 +34,7 @@ func TestGolden(t *testing.T) {
 	for _, tc := range goldenTests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			res := importertest.ReadFile(t, format(t, tc.opts), filepath.Join("testdata", tc.file))
-			if res.Err != nil {
-				t.Fatal(res.Err)
-			}
-			testutil.Golden(t, filepath.Join("testdata", tc.file+".golden.jsonl"), importertest.JSONL(res))
+			importertest.Golden(t, format(t, tc.opts), tc.file)
 		})
 	}
 }

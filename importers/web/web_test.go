@@ -19,11 +19,7 @@ func TestGolden(t *testing.T) {
 	for _, name := range goldenFiles {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			res := importertest.ReadFile(t, Format{}, filepath.Join("testdata", name))
-			if res.Err != nil {
-				t.Fatal(res.Err)
-			}
-			testutil.Golden(t, filepath.Join("testdata", name+".golden.jsonl"), importertest.JSONL(res))
+			importertest.Golden(t, Format{}, name)
 		})
 	}
 }
@@ -74,21 +70,7 @@ func TestParseLine(t *testing.T) {
 	for _, tc := range parseTests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := parseLine([]byte(tc.line))
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			for k, v := range tc.want {
-				if got[k] != v {
-					t.Errorf("%s = %q, want %q (all: %q)", k, got[k], v, got)
-				}
-			}
+			importertest.CheckParse(t, parseLine, tc.line, tc.want, tc.wantErr)
 		})
 	}
 }
