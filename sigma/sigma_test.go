@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"trawl/dsl"
 )
 
 // ruleYAML wraps a detection section into a rule of the logsource.
@@ -287,13 +289,16 @@ func TestMappingsLoad(t *testing.T) {
 	// Every source and where condition of the mapping files is valid hunting language.
 	for _, p := range ms.Products() {
 		for _, l := range ms[p].Logsources {
-			src := "rule x {\n title \"x\"\n severity low\n query " + l.Source
+			query := l.Source
 			if l.Where != "" {
-				src += " | where " + l.Where
+				query += " | where " + l.Where
+			}
+			if _, err := dsl.Build(query, catalogue); err != nil {
+				t.Errorf("%s %s%s: %s", p, l.Category, l.Service, dsl.FormatError(query, err))
 			}
 			res := ConvertFile("x.yml", []byte(ruleYAML("product: "+p+"\ncategory: "+l.Category+"\nservice: "+l.Service+"\n", "sel:\n  X: y\ncondition: sel")), Options{})
 			if res.Outcome == Unsupported {
-				t.Errorf("%s %s%s: %q\n%s", p, l.Category, l.Service, res.Reasons, src)
+				t.Errorf("%s %s%s: %q\n%s", p, l.Category, l.Service, res.Reasons, query)
 			}
 		}
 	}
