@@ -3,6 +3,7 @@ package attack
 import (
 	"bytes"
 	"encoding/csv"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -231,7 +232,7 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			files := maps(good)
+			files := maps.Clone(good)
 			if !strings.Contains(files[tc.file], tc.from) {
 				t.Fatalf("%s does not contain %q", tc.file, tc.from)
 			}
@@ -242,14 +243,6 @@ func TestParseErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func maps(m map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 func mapFS(files map[string]string) fstest.MapFS {
