@@ -73,7 +73,7 @@ var load = sync.OnceValue(func() *table {
 // parse reads the four tables from fsys.
 func parse(fsys fs.FS) (*table, error) {
 	t := &table{tacticByKey: map[string]int{}, byID: map[string]*Technique{}, v19: map[string][]mapped{}}
-	err := readCSV(fsys, tacticsFile, []string{"tactic_id", "shortname", "name"}, func(line int, get func(string) string) error {
+	err := readCSV(fsys, tacticsFile, []string{"tactic_id", "shortname", "name"}, func(get func(string) string) error {
 		ta := Tactic{ID: get("tactic_id"), Short: get("shortname"), Name: get("name"), Order: len(t.tactics)}
 		if !tacticIDRe.MatchString(ta.ID) {
 			return fieldError("tactic_id", ta.ID, "not a tactic id (TA and four digits)")
@@ -99,7 +99,7 @@ func parse(fsys fs.FS) (*table, error) {
 	}
 
 	cols := []string{"technique_id", "name", "parent_id", "parent_name", "is_subtechnique", "tactic_ids", "tactics", "platforms", "version", "modified"}
-	err = readCSV(fsys, activeFile, cols, func(line int, get func(string) string) error {
+	err = readCSV(fsys, activeFile, cols, func(get func(string) string) error {
 		te := Technique{ID: get("technique_id"), Name: get("name"), Parent: get("parent_id"), ParentName: get("parent_name"),
 			Version: get("version"), Modified: get("modified"), Status: StatusActive}
 		if err := checkTechnique(te.ID, te.Name); err != nil {
@@ -132,7 +132,7 @@ func parse(fsys fs.FS) (*table, error) {
 		return nil, err
 	}
 
-	err = readCSV(fsys, retiredFile, []string{"technique_id", "name", "status", "replaced_by_id", "replaced_by_name", "modified"}, func(line int, get func(string) string) error {
+	err = readCSV(fsys, retiredFile, []string{"technique_id", "name", "status", "replaced_by_id", "replaced_by_name", "modified"}, func(get func(string) string) error {
 		te := Technique{ID: get("technique_id"), Name: get("name"), Modified: get("modified")}
 		if err := checkTechnique(te.ID, te.Name); err != nil {
 			return err
@@ -208,7 +208,7 @@ func (t *table) parseMapping(fsys fs.FS) error {
 		rules          int
 	}
 	var changes []change
-	err := readCSV(fsys, mappingFile, []string{"kind", "v18_tags_removed", "v19_tags_added", "rules_changed"}, func(line int, get func(string) string) error {
+	err := readCSV(fsys, mappingFile, []string{"kind", "v18_tags_removed", "v19_tags_added", "rules_changed"}, func(get func(string) string) error {
 		kind := get("kind")
 		if kind != "tactic" && kind != "technique" {
 			return fieldError("kind", kind, "not tactic or technique")
@@ -335,7 +335,7 @@ func (t *table) knownV18(id string) any {
 
 // readCSV reads one table with a header naming at least cols, calling row for each record with
 // a getter by column name. Errors name the file and line (and the field, through fieldError).
-func readCSV(fsys fs.FS, name string, cols []string, row func(line int, get func(string) string) error) error {
+func readCSV(fsys fs.FS, name string, cols []string, row func(get func(string) string) error) error {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return err
@@ -366,7 +366,7 @@ func readCSV(fsys fs.FS, name string, cols []string, row func(line int, get func
 		}
 		line, _ := r.FieldPos(0)
 		get := func(c string) string { return strings.TrimSpace(rec[index[c]]) }
-		if err := row(line, get); err != nil {
+		if err := row(get); err != nil {
 			return fmt.Errorf("%s:%d: %w", name, line, err)
 		}
 	}
