@@ -69,6 +69,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Build: %s", FormatError(src, err))
 			}
+			checkCompiled(t, src, out)
 			testutil.Golden(t, filepath.Join(dir, "output.sql"), []byte(out.SQL+"\n"))
 			testutil.Golden(t, filepath.Join(dir, "args.json"), argsJSON(out.Args))
 			ev := "-- the query loses its evidence\n"
