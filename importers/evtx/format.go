@@ -52,13 +52,8 @@ func (f Format) Read(ctx context.Context, in importers.Input, sink importers.Sin
 		buf = r.AppendJSON(buf[:0])
 		ev := &event.Event{SourceType: "evtx", Raw: string(buf)}
 		if err := windows.Normalize(r.Windows(), ev); err != nil {
-			rej := importers.Reject{Offset: r.Offset, Raw: []byte(ev.Raw),
-				Reason: fmt.Sprintf("chunk %d, record %d: %v", r.Chunk, r.ID, err)}
-			var fe *importers.FieldError
-			if errors.As(err, &fe) {
-				rej.Field = fe.Field
-				rej.Reason = fmt.Sprintf("chunk %d, record %d: %v", r.Chunk, r.ID, fe.Err)
-			}
+			rej := importers.RejectOf(importers.Line{Offset: r.Offset, Text: buf}, err)
+			rej.Reason = fmt.Sprintf("chunk %d, record %d: %s", r.Chunk, r.ID, rej.Reason)
 			return sinkErr(sink.Reject(rej))
 		}
 		return sinkErr(sink.Event(importers.Record{Offset: r.Offset}, ev))
