@@ -28,17 +28,11 @@ func (c *AlertsCmd) Run(g *Globals) error {
 	}
 	defer st.Close()
 	if c.Explain != nil {
-		var w *render.Writer
-		err := st.AlertEvidence(g.Ctx, *c.Explain, func(cols []string, row []any) error {
-			if w == nil {
-				w = c.writer(g.Stdout, cols)
-			}
-			return w.Row(row)
-		})
-		if err != nil {
+		out := c.stream(g.Stdout)
+		if err := st.AlertEvidence(g.Ctx, *c.Explain, out.row); err != nil {
 			return err
 		}
-		return w.Flush()
+		return out.flush(nil)
 	}
 	w := c.writer(g.Stdout, alertColumns)
 	err = st.Alerts(g.Ctx, engine.AlertFilter{Rule: c.Rule, RunID: c.RunID}, func(a engine.Alert) error {

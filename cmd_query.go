@@ -46,24 +46,15 @@ func (c *QueryCmd) Run(g *Globals) error {
 		return err
 	}
 	defer st.Close()
-	var w *render.Writer
-	err = st.QueryFunc(g.Ctx, compiled.SQL, compiled.Args, func(cols []string, row []any) error {
-		if w == nil {
-			w = c.writer(g.Stdout, cols)
-		}
-		return w.Row(row)
-	})
-	if err != nil {
+	out := c.stream(g.Stdout)
+	if err := st.QueryFunc(g.Ctx, compiled.SQL, compiled.Args, out.row); err != nil {
 		return fmt.Errorf("running query: %w", err)
 	}
-	if w == nil {
-		cols := make([]string, len(compiled.Columns))
-		for i, col := range compiled.Columns {
-			cols[i] = col.Name
-		}
-		w = c.writer(g.Stdout, cols)
+	cols := make([]string, len(compiled.Columns))
+	for i, col := range compiled.Columns {
+		cols[i] = col.Name
 	}
-	return w.Flush()
+	return out.flush(cols)
 }
 
 // explain prints the SQL, then each bound argument as an SQL comment.

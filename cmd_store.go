@@ -100,23 +100,11 @@ func (c *EventsCmd) Run(g *Globals) error {
 		return err
 	}
 	defer st.Close()
-	var w interface {
-		Row([]any) error
-		Flush() error
-	}
-	err = st.Events(g.Ctx, f, func(cols []string, row []any) error {
-		if w == nil {
-			w = c.writer(g.Stdout, cols)
-		}
-		return w.Row(row)
-	})
-	if err != nil {
+	out := c.stream(g.Stdout)
+	if err := st.Events(g.Ctx, f, out.row); err != nil {
 		return err
 	}
-	if w == nil {
-		w = c.writer(g.Stdout, engine.EventColumns)
-	}
-	return w.Flush()
+	return out.flush(engine.EventColumns)
 }
 
 func parseWhen(s string) (time.Time, error) {
@@ -197,43 +185,19 @@ func (c *SQLCmd) Run(g *Globals) error {
 		return err
 	}
 	defer st.Close()
-	var w interface {
-		Row([]any) error
-		Flush() error
-	}
-	err = st.ReadOnlySQL(g.Ctx, c.Query, func(cols []string, row []any) error {
-		if w == nil {
-			w = c.writer(g.Stdout, cols)
-		}
-		return w.Row(row)
-	})
-	if err != nil {
+	out := c.stream(g.Stdout)
+	if err := st.ReadOnlySQL(g.Ctx, c.Query, out.row); err != nil {
 		return err
 	}
-	if w != nil {
-		return w.Flush()
-	}
-	return nil
+	return out.flush(nil)
 }
 
-func streamQuery(g *Globals, st *engine.Store, out OutputFlags, q string, args []any) error {
-	var w interface {
-		Row([]any) error
-		Flush() error
-	}
-	err := st.QueryFunc(g.Ctx, q, args, func(cols []string, row []any) error {
-		if w == nil {
-			w = out.writer(g.Stdout, cols)
-		}
-		return w.Row(row)
-	})
-	if err != nil {
+func streamQuery(g *Globals, st *engine.Store, flags OutputFlags, q string, args []any) error {
+	out := flags.stream(g.Stdout)
+	if err := st.QueryFunc(g.Ctx, q, args, out.row); err != nil {
 		return err
 	}
-	if w != nil {
-		return w.Flush()
-	}
-	return nil
+	return out.flush(nil)
 }
 
 // FormatsCmd lists importers.

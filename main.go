@@ -146,6 +146,38 @@ func (o OutputFlags) writer(w io.Writer, cols []string) *render.Writer {
 	return render.New(w, render.Format(o.Format), cols)
 }
 
+// stream is output for a store method that hands over rows one by one, each with the column
+// names: its row method is that callback.
+func (o OutputFlags) stream(w io.Writer) *rowStream {
+	return &rowStream{flags: o, out: w}
+}
+
+// rowStream makes its render writer at the first row, from the columns the query reports.
+type rowStream struct {
+	flags OutputFlags
+	out   io.Writer
+	w     *render.Writer
+}
+
+func (s *rowStream) row(cols []string, row []any) error {
+	if s.w == nil {
+		s.w = s.flags.writer(s.out, cols)
+	}
+	return s.w.Row(row)
+}
+
+// flush ends the output. Without rows it prints just the header of empty, or nothing when
+// empty is nil.
+func (s *rowStream) flush(empty []string) error {
+	if s.w == nil {
+		if empty == nil {
+			return nil
+		}
+		s.w = s.flags.writer(s.out, empty)
+	}
+	return s.w.Flush()
+}
+
 func openStore(g *Globals, readOnly bool) (*engine.Store, error) {
 	if readOnly {
 		if _, err := os.Stat(g.DB); err != nil {
