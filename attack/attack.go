@@ -171,10 +171,7 @@ func SortTacticNames(names []string) {
 // and an "attack." prefix removed, letters upper-cased. It reports false when the text cannot be
 // a technique id of our tables (too long, or not ASCII).
 func techniqueKey(buf []byte, s string) ([]byte, bool) {
-	s = strings.TrimSpace(s)
-	if len(s) >= 7 && strings.EqualFold(s[:7], "attack.") {
-		s = s[7:]
-	}
+	s, _ = cutAttackPrefix(strings.TrimSpace(s))
 	if len(s) == 0 || len(s) > cap(buf)-len(buf) {
 		return buf, false
 	}
@@ -189,6 +186,15 @@ func techniqueKey(buf []byte, s string) ([]byte, bool) {
 		buf = append(buf, c)
 	}
 	return buf, true
+}
+
+// cutAttackPrefix removes the Sigma tag namespace "attack." (in any case) from s, and reports
+// whether it was there.
+func cutAttackPrefix(s string) (string, bool) {
+	if len(s) >= 7 && strings.EqualFold(s[:7], "attack.") {
+		return s[7:], true
+	}
+	return s, false
 }
 
 // tacticKey is the table key of a tactic id or name: lower case, "attack." prefix removed,

@@ -101,11 +101,7 @@ var (
 func Resolve(tag string) Resolution {
 	tb := load()
 	s := strings.TrimSpace(tag)
-	rest := s
-	attackNS := false
-	if len(rest) >= 7 && strings.EqualFold(rest[:7], "attack.") {
-		rest, attackNS = rest[7:], true
-	}
+	rest, attackNS := cutAttackPrefix(s)
 	up := strings.ToUpper(rest)
 	res := Resolution{Tag: tag, ID: s}
 	switch {
@@ -273,7 +269,7 @@ func ParseTags(tags []string) Tags {
 	seen := map[string]bool{}
 	for _, tag := range tags {
 		s := strings.TrimSpace(tag)
-		if !(len(s) >= 7 && strings.EqualFold(s[:7], "attack.")) {
+		if _, ok := cutAttackPrefix(s); !ok {
 			out.Other = append(out.Other, tag)
 			continue
 		}
