@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"trawl/event"
 )
 
 // scenarioDef is one embedded attack. run emits its records (they may span hours) and names
@@ -203,7 +205,7 @@ func beaconing(g *gen, tr *Truth) {
 	g.entity("host", h.Name)
 	g.entity("ip", c2IP)
 	g.entity("domain", c2DNS)
-	g.entity("process", baseName(implant.Image))
+	g.entity("process", event.BaseName(implant.Image))
 	stop := t.Add(36 * time.Hour)
 	if stop.After(g.end) {
 		stop = g.end

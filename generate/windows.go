@@ -247,7 +247,7 @@ func (g *gen) processCreate(t time.Time, p *proc) {
 		cwd = `C:\Users\` + p.userName() + `\`
 	}
 	g.sysmonEvent(t, p.Host, 1, "Process Create", "RuleName", "-", "UtcTime", sysmonTime(t), "ProcessGuid", p.GUID,
-		"ProcessId", strconv.Itoa(p.PID), "Image", p.Image, "OriginalFileName", baseName(p.Image), "CommandLine", p.CommandLine,
+		"ProcessId", strconv.Itoa(p.PID), "Image", p.Image, "OriginalFileName", event.BaseName(p.Image), "CommandLine", p.CommandLine,
 		"CurrentDirectory", cwd, "User", p.User, "LogonId", p.LogonID, "TerminalSessionId", "1", "IntegrityLevel", p.Integrity,
 		"Hashes", hashes(p.Image), "ParentProcessGuid", p.Parent.GUID, "ParentProcessId", strconv.Itoa(p.Parent.PID),
 		"ParentImage", p.Parent.Image, "ParentCommandLine", p.Parent.CommandLine)
@@ -709,11 +709,4 @@ func (g *gen) objectAccess(t time.Time, p *proc, objType, objName, mask string) 
 		kv("Object Type", objType).kv("Object Name", objName).section("Process Information").kv("Process ID", hex(p.PID)).
 		kv("Process Name", p.Image).section("Access Request Information").kv("Access Mask", mask)
 	g.winClose(s, t, &o)
-}
-
-func baseName(p string) string {
-	if i := strings.LastIndexAny(p, `\/`); i >= 0 {
-		return p[i+1:]
-	}
-	return p
 }
