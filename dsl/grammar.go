@@ -303,10 +303,11 @@ type gAdd struct {
 	EndPos lexer.Position
 
 	Left  *gMul     `parser:"@@"`
-	Right []*gOpMul `parser:"@@*"`
+	Right []*gAddOp `parser:"@@*"`
 }
 
-type gOpMul struct {
+// gAddOp is one "+ term" or "- term" after the first term of a sum.
+type gAddOp struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
 	Op     string `parser:"@( '+' | '-' )"`
@@ -317,11 +318,12 @@ type gMul struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
 
-	Left  *gUnary     `parser:"@@"`
-	Right []*gOpUnary `parser:"@@*"`
+	Left  *gUnary   `parser:"@@"`
+	Right []*gMulOp `parser:"@@*"`
 }
 
-type gOpUnary struct {
+// gMulOp is one "* factor", "/ factor" or "% factor" after the first factor of a product.
+type gMulOp struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
 	Op     string  `parser:"@( '*' | '/' | '%' )"`
