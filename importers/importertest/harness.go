@@ -1,12 +1,29 @@
 package importertest
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"trawl/event"
+	"trawl/importers"
 )
+
+// Collect returns a sink that gathers into res what a format emits (or a LineParser's
+// ParseLine), copying what the format may reuse, as ReadBytes does.
+func Collect(res *Result) importers.Sink { return sink{res} }
+
+// ReadRaw runs f over in as it is, without Open's decompression and byte-order-mark handling
+// (a fuzzed gzip header is Open's business, not the format's), with a time limit.
+func ReadRaw(t testing.TB, f importers.Format, in string) Result {
+	t.Helper()
+	var res Result
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	res.Err = f.Read(ctx, importers.Input{Name: "fuzz", R: strings.NewReader(in), Size: int64(len(in))}, sink{&res})
+	return res
+}
 
 // Columns returns every catalogue column of ev by name, times as RFC 3339 text in UTC, for
 // comparing two events column by column with cmp.Diff.

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"trawl/event"
 	"trawl/importers"
 	"trawl/importers/importertest"
 	"trawl/internal/testutil"
@@ -164,21 +163,6 @@ func TestHandWritten(t *testing.T) {
 	}
 }
 
-// collect is a sink gathering what ParseLine emits, as importertest does for Read.
-type collect struct{ res *importertest.Result }
-
-func (c collect) Event(rec importers.Record, ev *event.Event) error {
-	c.res.Events = append(c.res.Events, *ev)
-	c.res.Records = append(c.res.Records, rec)
-	return nil
-}
-
-func (c collect) Reject(r importers.Reject) error {
-	r.Raw = append([]byte(nil), r.Raw...)
-	c.res.Rejects = append(c.res.Rejects, r)
-	return nil
-}
-
 // TestParseLineMatchesRead checks the LineParser contract: parsing each line on its own gives
 // what Read gives, and FieldsJSON is the object's own text.
 func TestParseLineMatchesRead(t *testing.T) {
@@ -198,7 +182,7 @@ func TestParseLineMatchesRead(t *testing.T) {
 	var off int64
 	for i, line := range bytes.SplitAfter(in.Bytes(), []byte("\n")) {
 		text := bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
-		if err := (Format{}).ParseLine(importers.Line{Text: text, Num: int64(i + 1), Offset: off}, collect{&got}); err != nil {
+		if err := (Format{}).ParseLine(importers.Line{Text: text, Num: int64(i + 1), Offset: off}, importertest.Collect(&got)); err != nil {
 			t.Fatal(err)
 		}
 		off += int64(len(line))
