@@ -360,10 +360,7 @@ func (l *lowerer) idents(gs []*gIdent) []*Ident {
 }
 
 func (l *lowerer) sequence(g *gSequence) *Sequence {
-	s := &Sequence{Span: l.span(g.Pos, g.EndPos), Within: l.duration(g.Within)}
-	for _, b := range g.By {
-		s.By = append(s.By, l.ident(b))
-	}
+	s := &Sequence{Span: l.span(g.Pos, g.EndPos), Within: l.duration(g.Within), By: l.idents(g.By)}
 	for _, st := range g.Steps {
 		step := &Step{Span: l.span(st.Pos, st.EndPos), Source: &Source{Span: l.span(st.Source.Pos, st.Source.EndPos), Category: st.Source.Name}}
 		if st.Where != nil {
@@ -454,11 +451,7 @@ func (l *lowerer) stage(g *gStage) Stage {
 		}
 		return e
 	case g.Fields != nil:
-		f := &Fields{Span: sp, Drop: g.Fields.Drop}
-		for _, n := range g.Fields.Names {
-			f.Names = append(f.Names, l.ident(n))
-		}
-		return f
+		return &Fields{Span: sp, Drop: g.Fields.Drop, Names: l.idents(g.Fields.Names)}
 	case g.Sort != nil:
 		s := &Sort{Span: sp}
 		for _, k := range g.Sort.Keys {
@@ -468,11 +461,7 @@ func (l *lowerer) stage(g *gStage) Stage {
 	case g.Head != nil:
 		return &Head{Span: sp, N: l.int(g.Head)}
 	case g.Dedup != nil:
-		d := &Dedup{Span: sp}
-		for _, n := range g.Dedup.Names {
-			d.Names = append(d.Names, l.ident(n))
-		}
-		return d
+		return &Dedup{Span: sp, Names: l.idents(g.Dedup.Names)}
 	case g.Rare != nil:
 		return &Rare{Span: sp, Names: l.idents(g.Rare.Names), By: l.idents(g.Rare.By)}
 	case g.FirstSeen != nil:
