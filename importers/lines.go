@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"trawl/event"
 )
 
 // MaxLine is the longest line a text format accepts. A longer line becomes a reject that keeps
@@ -81,4 +83,43 @@ func ReadLines(ctx context.Context, r io.Reader, sink Sink, fn func(Line) error)
 			return ctx.Err()
 		}
 	}
+}
+
+// ParseEvent is one line of a format whose every non-blank line is one record: a blank line is
+// skipped, parse's error becomes the line's reject, and its event goes to the sink. Only the
+// sink's error is returned.
+func ParseEvent(l Line, sink Sink, parse func(text []byte) (*event.Event, error)) error {
+	if len(bytes.TrimSpace(l.Text)) == 0 {
+		return nil
+	}
+	ev, err := parse(l.Text)
+	if err != nil {
+		return sink.Reject(RejectOf(l, err))
+	}
+	return sink.Event(Record{Line: l.Num, Offset: l.Offset}, ev)
+}
+
+// SniffLines shows good the first max non-blank lines of head (without their \n or \r\n) and
+// says how many it saw and how many good accepted. A last line without a newline is seen only
+// when head is shorter than SniffSize (the whole input); otherwise the sniff window cut it.
+func SniffLines(head []byte, max int, good func(line []byte) bool) (lines, ok int) {
+	for len(head) > 0 && lines < max {
+		i := bytes.IndexByte(head, '\n')
+		if i < 0 {
+			if len(head) >= SniffSize {
+				break // cut short by the sniff window
+			}
+			i = len(head)
+		}
+		line := bytes.TrimSuffix(head[:i], []byte("\r"))
+		head = head[min(i+1, len(head)):]
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		lines++
+		if good(line) {
+			ok++
+		}
+	}
+	return lines, ok
 }

@@ -3,6 +3,7 @@ package importers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -70,5 +71,72 @@ func TestReadLines(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSniffLines(t *testing.T) {
+	t.Parallel()
+	good := func(line []byte) bool { return bytes.HasPrefix(line, []byte("ok")) }
+	cut := "ok\n" + strings.Repeat("x", SniffSize) // last line cut by the sniff window
+	tests := []struct {
+		name      string
+		head      string
+		max       int
+		lines, ok int
+	}{
+		{"empty", "", 20, 0, 0},
+		{"blank lines are not seen", "\n  \r\n\t\n", 20, 0, 0},
+		{"counts", "ok1\nbad\nok2\n", 20, 3, 2},
+		{"crlf is cut off", "ok\r\nbad\r\n", 20, 2, 1},
+		{"whole input without final newline", "ok", 20, 1, 1},
+		{"cut last line is not seen", cut, 20, 1, 1},
+		{"at most max", "ok\nok\nbad\nbad\n", 2, 2, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var seen []string
+			lines, ok := SniffLines([]byte(tc.head), tc.max, func(line []byte) bool {
+				seen = append(seen, string(line))
+				return good(line)
+			})
+			if lines != tc.lines || ok != tc.ok || len(seen) != tc.lines {
+				t.Errorf("SniffLines = %d, %d (saw %q), want %d, %d", lines, ok, seen, tc.lines, tc.ok)
+			}
+			for _, s := range seen {
+				if strings.ContainsAny(s, "\r\n") {
+					t.Errorf("line %q keeps its terminator", s)
+				}
+			}
+		})
+	}
+}
+
+type countSink struct {
+	events  []Record
+	rejects []Reject
+}
+
+func (s *countSink) Event(r Record, _ *event.Event) error { s.events = append(s.events, r); return nil }
+func (s *countSink) Reject(r Reject) error                { s.rejects = append(s.rejects, r); return nil }
+
+func TestParseEvent(t *testing.T) {
+	t.Parallel()
+	parse := func(text []byte) (*event.Event, error) {
+		if string(text) == "bad" {
+			return nil, &FieldError{Field: "f", Err: errors.New("nope")}
+		}
+		return &event.Event{Raw: string(text)}, nil
+	}
+	var s countSink
+	for i, text := range []string{"a", "  ", "bad", ""} {
+		if err := ParseEvent(Line{Text: []byte(text), Num: int64(i + 1), Offset: int64(10 * i)}, &s, parse); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []Record{{Line: 1, Offset: 0}}; !cmp.Equal(s.events, want) {
+		t.Errorf("events %v, want %v", s.events, want)
+	}
+	if len(s.rejects) != 1 || s.rejects[0].Line != 3 || s.rejects[0].Offset != 20 || s.rejects[0].Field != "f" || s.rejects[0].Reason != "nope" || string(s.rejects[0].Raw) != "bad" {
+		t.Errorf("rejects %+v, want line 3 at 20 on field f: nope", s.rejects)
 	}
 }

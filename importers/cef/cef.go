@@ -105,27 +105,14 @@ func (Format) Description() string {
 
 // Sniff answers 90 when most complete lines of head carry a CEF header.
 func (Format) Sniff(head []byte) int {
-	lines, ok := 0, 0
-	for len(head) > 0 && lines < 20 {
-		i := bytes.IndexByte(head, '\n')
-		if i < 0 {
-			if len(head) >= importers.SniffSize {
-				break
-			}
-			i = len(head)
+	lines, ok := importers.SniffLines(head, 20, func(line []byte) bool {
+		start := cefStart(line)
+		if start < 0 {
+			return false
 		}
-		line := head[:i]
-		head = head[min(i+1, len(head)):]
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		lines++
-		if start := cefStart(line); start >= 0 {
-			if _, _, err := splitHeader(line[start+4:]); err == nil {
-				ok++
-			}
-		}
-	}
+		_, _, err := splitHeader(line[start+4:])
+		return err == nil
+	})
 	if lines == 0 || ok*5 < lines*4 {
 		return 0
 	}
@@ -135,14 +122,7 @@ func (Format) Sniff(head []byte) int {
 // Read imports every line; blank lines are skipped.
 func (Format) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
 	return importers.ReadLines(ctx, in.R, sink, func(l importers.Line) error {
-		if len(bytes.TrimSpace(l.Text)) == 0 {
-			return nil
-		}
-		ev, err := toEvent(l.Text)
-		if err != nil {
-			return sink.Reject(importers.RejectOf(l, err))
-		}
-		return sink.Event(importers.Record{Line: l.Num, Offset: l.Offset}, ev)
+		return importers.ParseEvent(l, sink, toEvent)
 	})
 }
 

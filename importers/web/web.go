@@ -52,25 +52,10 @@ func (Format) Description() string {
 
 // Sniff answers 80 when most complete lines of head parse as access log lines.
 func (Format) Sniff(head []byte) int {
-	lines, ok := 0, 0
-	for len(head) > 0 && lines < 20 {
-		i := bytes.IndexByte(head, '\n')
-		if i < 0 {
-			if len(head) >= importers.SniffSize {
-				break // cut short by the sniff window
-			}
-			i = len(head)
-		}
-		line := bytes.TrimRight(head[:i], "\r")
-		head = head[min(i+1, len(head)):]
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		lines++
-		if _, err := parseLine(line); err == nil {
-			ok++
-		}
-	}
+	lines, ok := importers.SniffLines(head, 20, func(line []byte) bool {
+		_, err := parseLine(line)
+		return err == nil
+	})
 	if lines == 0 || ok*5 < lines*4 {
 		return 0
 	}
@@ -80,14 +65,7 @@ func (Format) Sniff(head []byte) int {
 // Read imports every line; blank lines are skipped.
 func (Format) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
 	return importers.ReadLines(ctx, in.R, sink, func(l importers.Line) error {
-		if len(bytes.TrimSpace(l.Text)) == 0 {
-			return nil
-		}
-		ev, err := toEvent(l.Text)
-		if err != nil {
-			return sink.Reject(importers.RejectOf(l, err))
-		}
-		return sink.Event(importers.Record{Line: l.Num, Offset: l.Offset}, ev)
+		return importers.ParseEvent(l, sink, toEvent)
 	})
 }
 
