@@ -36,7 +36,7 @@ func (b *batcher) begin() error {
 		return err
 	}
 	b.inTx, b.n = true, 0
-	inner, err := newEventWriter(b.ctx, b.conn, b.fileID)
+	inner, err := newEventWriter(b.conn)
 	if err != nil {
 		return err
 	}

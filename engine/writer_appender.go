@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"database/sql/driver"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -15,7 +14,7 @@ type appenderWriter struct {
 	row []driver.Value
 }
 
-func newEventWriter(_ context.Context, conn driver.Conn, _ int64) (eventWriter, error) {
+func newEventWriter(conn driver.Conn) (eventWriter, error) {
 	app, err := duckdb.NewAppenderFromConn(conn, "", "events")
 	if err != nil {
 		return nil, err
