@@ -70,12 +70,8 @@ func (s *Store) StartHunt(ctx context.Context, since time.Time, ruleFiles []stri
 	if !since.IsZero() {
 		sinceV = since.UTC()
 	}
-	if ruleFiles == nil {
-		ruleFiles = []string{}
-	}
-	files, _ := json.Marshal(ruleFiles)
 	_, err := s.db.ExecContext(ctx, `INSERT INTO hunt_runs (id, started_at, since, rule_files) VALUES (?, ?, ?, from_json(?::JSON, '["VARCHAR"]'))`,
-		id, time.Now().UTC(), sinceV, string(files))
+		id, time.Now().UTC(), sinceV, jsonArray(ruleFiles))
 	if err != nil {
 		return 0, fmt.Errorf("starting hunt: %w", err)
 	}
@@ -85,13 +81,19 @@ func (s *Store) StartHunt(ctx context.Context, since time.Time, ruleFiles []stri
 // FinishHunt records the end of a run: how many rules ran, how many new alerts they wrote, and
 // the rules that failed.
 func (s *Store) FinishHunt(ctx context.Context, run int64, rules, alerts int, errs []string) error {
-	e, _ := json.Marshal(errs)
-	if errs == nil {
-		e = []byte("[]")
-	}
 	_, err := s.db.ExecContext(ctx, `UPDATE hunt_runs SET finished_at = ?, rules = ?, alerts = ?, errors = from_json(?::JSON, '["VARCHAR"]') WHERE id = ?`,
-		time.Now().UTC(), rules, alerts, string(e), run)
+		time.Now().UTC(), rules, alerts, jsonArray(errs), run)
 	return err
+}
+
+// jsonArray is a list of text as a JSON array for from_json(?::JSON, '["VARCHAR"]'): [] for
+// none, so the stored list is empty rather than NULL (jsonList gives NULL for none).
+func jsonArray(ss []string) string {
+	if len(ss) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(ss)
+	return string(b)
 }
 
 // RuleResult is what one rule found in a run.
@@ -137,16 +139,12 @@ func (s *Store) RunRule(ctx context.Context, run int64, r AlertRule) (RuleResult
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM trawl_alerts`).Scan(&res.Alerts); err != nil {
 		return res, err
 	}
-	attack, _ := json.Marshal(r.Attack)
-	if r.Attack == nil {
-		attack = []byte("[]")
-	}
 	out, err := conn.ExecContext(ctx, `INSERT INTO alerts
 		SELECT (SELECT coalesce(max(id), 0) FROM alerts) + row_number() OVER (ORDER BY a.first NULLS LAST, a.first_id),
 			?, ?, ?, ?, ?, from_json(?::JSON, '["VARCHAR"]'), a.first, a.last, a.entities, a.ids, a.sources, ?
 		FROM trawl_alerts a
 		WHERE NOT EXISTS (SELECT 1 FROM alerts x WHERE x.rule = ? AND x.evidence = a.ids)`,
-		run, r.Name, r.Title, r.Severity, r.Confidence, string(attack), time.Now().UTC(), r.Name)
+		run, r.Name, r.Title, r.Severity, r.Confidence, jsonArray(r.Attack), time.Now().UTC(), r.Name)
 	if err != nil {
 		return res, fmt.Errorf("rule %s: writing alerts: %w", r.Name, err)
 	}

@@ -232,12 +232,12 @@ func (l *contextLoader) Identity(id inventory.Identity) error {
 	return nil
 }
 
+// jsonList is a list of text as a JSON array, NULL for none.
 func jsonList(v []string) any {
 	if len(v) == 0 {
 		return nil
 	}
-	b, _ := json.Marshal(v)
-	return string(b)
+	return jsonArray(v)
 }
 
 func jsonObject(m map[string]any) any {
