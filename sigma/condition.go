@@ -235,34 +235,14 @@ func paren(e string) string {
 // isUnit reports whether e needs no parentheses next to and/not: one parenthesised group, or
 // an expression without a top-level and/or.
 func isUnit(e string) bool {
-	depth := 0
-	inStr := byte(0)
-	for i := 0; i < len(e); i++ {
-		ch := e[i]
-		if inStr != 0 {
-			if ch == '\\' && inStr == '"' {
-				i++
-				continue
-			}
-			if ch == inStr {
-				inStr = 0
-			}
-			continue
+	unit := true
+	scanCode(e, func(i, depth int) bool {
+		if e[i] == ' ' && depth == 0 && (strings.HasPrefix(e[i:], " and ") || strings.HasPrefix(e[i:], " or ")) {
+			unit = false
 		}
-		switch ch {
-		case '"', '\'':
-			inStr = ch
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case ' ':
-			if depth == 0 && (strings.HasPrefix(e[i:], " and ") || strings.HasPrefix(e[i:], " or ")) {
-				return false
-			}
-		}
-	}
-	return true
+		return unit
+	})
+	return unit
 }
 
 // unwrap drops parentheses around the whole of e.
@@ -275,6 +255,20 @@ func unwrap(e string) string {
 
 // closing is the index of the parenthesis closing e's first one, skipping string literals.
 func closing(e string) int {
+	at := -1
+	scanCode(e, func(i, depth int) bool {
+		if e[i] == ')' && depth == 0 {
+			at = i
+		}
+		return at < 0
+	})
+	return at
+}
+
+// scanCode calls visit with the index of each byte of e outside string literals ("..." with
+// backslash escapes, '...' without) and the parenthesis depth after that byte, until visit
+// returns false.
+func scanCode(e string, visit func(i, depth int) bool) {
 	depth := 0
 	inStr := byte(0)
 	for i := 0; i < len(e); i++ {
@@ -292,14 +286,14 @@ func closing(e string) int {
 		switch ch {
 		case '"', '\'':
 			inStr = ch
+			continue
 		case '(':
 			depth++
 		case ')':
 			depth--
-			if depth == 0 {
-				return i
-			}
+		}
+		if !visit(i, depth) {
+			return
 		}
 	}
-	return -1
 }
