@@ -7,6 +7,8 @@ import (
 	"hash/crc32"
 	"strings"
 	"time"
+
+	"trawl/event"
 )
 
 const recordMagic = 0x00002a2a
@@ -408,16 +410,15 @@ func unwrap(frag *Element) *Element {
 }
 
 // parseSystemTime reads System/TimeCreated/@SystemTime written as text (python-evtx style or
-// ISO 8601), for records whose time is not a FILETIME value.
+// ISO 8601, through event.ParseTime), for records whose time is not a FILETIME value.
 func parseSystemTime(root *Element) time.Time {
 	v, ok := root.Child("System").Child("TimeCreated").Attr("SystemTime")
 	if !ok {
 		return time.Time{}
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t.UTC()
-		}
+	t, err := event.ParseTime(v)
+	if err != nil {
+		return time.Time{}
 	}
-	return time.Time{}
+	return t
 }

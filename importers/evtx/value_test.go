@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 )
 
@@ -89,5 +90,33 @@ func TestPyFloat(t *testing.T) {
 func TestFiletimeTime(t *testing.T) {
 	if got := FiletimeTime(131965347121543830).Format("2006-01-02T15:04:05.0000000Z"); got != "2019-03-08T16:05:12.1543830Z" {
 		t.Errorf("FiletimeTime: %s", got)
+	}
+}
+
+// TestParseSystemTime: a TimeCreated/@SystemTime written as text, as python-evtx prints it or
+// as ISO 8601, gives the UTC time; a missing or unreadable one gives the zero time.
+func TestParseSystemTime(t *testing.T) {
+	root := func(v string) *Element {
+		tc := &Element{Name: "TimeCreated", Attrs: []Attr{{"SystemTime", v}}}
+		sys := &Element{Name: "System", Content: []Node{{Kind: ElemNode, Elem: tc}}}
+		return &Element{Name: "Event", Content: []Node{{Kind: ElemNode, Elem: sys}}}
+	}
+	want := time.Date(2016, 7, 8, 18, 12, 51, 681640000, time.UTC)
+	for _, tt := range []struct {
+		v    string
+		want time.Time
+	}{
+		{"2016-07-08 18:12:51.681640", want},
+		{"2016-07-08T18:12:51.681640Z", want},
+		{"2016-07-08T20:12:51.681640+02:00", want},
+		{"2016-07-08T18:12:51.681640", want},
+		{"yesterday", time.Time{}},
+	} {
+		if got := parseSystemTime(root(tt.v)); !got.Equal(tt.want) || got.Location() != time.UTC {
+			t.Errorf("parseSystemTime(%q) = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+	if got := parseSystemTime(&Element{Name: "Event"}); !got.IsZero() {
+		t.Errorf("no TimeCreated: %v", got)
 	}
 }
