@@ -32,14 +32,7 @@ func Parse(src string) (q *Query, err error) {
 		return nil, Errors{{Stage: "parse", Span: spanAt(src, MaxQueryBytes, MaxQueryBytes+1), Msg: fmt.Sprintf("query is longer than %d bytes", MaxQueryBytes)}}
 	}
 	if !utf8.ValidString(src) {
-		off := 0
-		for off < len(src) {
-			r, n := utf8.DecodeRuneInString(src[off:])
-			if r == utf8.RuneError && n <= 1 {
-				break
-			}
-			off += n
-		}
+		off := invalidUTF8At(src)
 		return nil, Errors{{Stage: "parse", Span: spanAt(src, off, off+1), Msg: "query is not valid UTF-8"}}
 	}
 	code, e := checkNesting(src)
@@ -59,6 +52,20 @@ func Parse(src string) (q *Query, err error) {
 		return nil, l.errs.sorted()
 	}
 	return q, nil
+}
+
+// invalidUTF8At is the offset of the first byte of src that is not valid UTF-8, len(src) when
+// there is none.
+func invalidUTF8At(src string) int {
+	off := 0
+	for off < len(src) {
+		r, n := utf8.DecodeRuneInString(src[off:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		off += n
+	}
+	return off
 }
 
 // MaxNesting bounds how deeply parentheses, brackets and prefix operators (not, -) may nest.

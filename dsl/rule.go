@@ -247,14 +247,7 @@ func ParseRules(name, src string) (rules []*Rule, err error) {
 		return nil, Errors{{Stage: "parse", Span: spanAt(src, MaxRuleFileBytes, MaxRuleFileBytes+1), Msg: fmt.Sprintf("rule file is longer than %d bytes", MaxRuleFileBytes)}}
 	}
 	if !utf8.ValidString(src) {
-		off := 0
-		for off < len(src) {
-			r, n := utf8.DecodeRuneInString(src[off:])
-			if r == utf8.RuneError && n <= 1 {
-				break
-			}
-			off += n
-		}
+		off := invalidUTF8At(src)
 		return nil, Errors{{Stage: "parse", Span: spanAt(src, off, off+1), Msg: "rule file is not valid UTF-8"}}
 	}
 	if _, e := checkNesting(src); e != nil {
