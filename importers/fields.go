@@ -51,7 +51,12 @@ func (m FieldMap) Apply(ev *event.Event, get func(src string) (string, bool)) er
 			continue
 		}
 		if err := ev.Set(f.Col, v); err != nil {
-			return &FieldError{Field: f.Src, Err: errors.Unwrap(err)}
+			// Set names the column; the reject names the source field instead. An error
+			// that wraps nothing (an unknown column) is kept whole, so Err is never nil.
+			if inner := errors.Unwrap(err); inner != nil {
+				err = inner
+			}
+			return &FieldError{Field: f.Src, Err: err}
 		}
 	}
 	return nil

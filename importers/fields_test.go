@@ -3,6 +3,8 @@ package importers
 import (
 	"encoding/json"
 	"testing"
+
+	"trawl/event"
 )
 
 func TestGet(t *testing.T) {
@@ -36,6 +38,31 @@ func TestGet(t *testing.T) {
 			v, ok := Get(m, tt.key)
 			if ok != tt.ok || Text(v) != tt.want {
 				t.Errorf("Get(%s, %q) = %q, %v; want %q, %v", tt.obj, tt.key, Text(v), ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestFieldMapApplyErrors(t *testing.T) {
+	get := func(src string) (string, bool) { return "x", true }
+	for _, tc := range []struct {
+		name   string
+		m      FieldMap
+		field  string
+		reason string
+	}{
+		{"bad value names the source field", FieldMap{{"port", "src_port"}}, "port", `not an integer: "x"`},
+		{"unknown column", FieldMap{{"a", "nosuchcolumn"}}, "a", `unknown column "nosuchcolumn"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ev event.Event
+			err := tc.m.Apply(&ev, get)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			r := RejectOf(Line{Num: 1, Text: []byte("x")}, err) // must not panic on a nil Err
+			if r.Field != tc.field || r.Reason != tc.reason {
+				t.Errorf("reject field %q reason %q, want %q %q", r.Field, r.Reason, tc.field, tc.reason)
 			}
 		})
 	}
