@@ -213,7 +213,7 @@ func BenchmarkRead(b *testing.B) {
 // TestParseLineMatchesRead: the store's parallel path (ParseLine per line) gives what Read gives.
 func TestParseLineMatchesRead(t *testing.T) {
 	in := "{\"ts\":\"2024-01-02T03:04:05Z\",\"src_ip\":\"10.0.0.1\",\"user\":\"CORP\\\\alice\"}\n\nnot json\n{\"@timestamp\":\"2024-01-02T03:04:06Z\",\"source\":{\"ip\":\"bad\"}}\n"
-	for _, f := range []importers.Format{Format{}, mustOpts(t, map[string]string{"map.src_ip": "source.ip"})} {
+	for _, f := range []importers.Format{Format{}, format(t, map[string]string{"map.src_ip": "source.ip"})} {
 		want := importertest.JSONL(importertest.ReadBytes(t, f, "in", []byte(in)))
 		var res importertest.Result
 		lp := f.(importers.LineParser)
@@ -228,14 +228,6 @@ func TestParseLineMatchesRead(t *testing.T) {
 			t.Errorf("ParseLine differs from Read:\n%s\nvs\n%s", got, want)
 		}
 	}
-}
-
-func mustOpts(t *testing.T, o map[string]string) importers.Format {
-	f, err := Format{}.WithOptions(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
 }
 
 // lineOnce is a format that parses one given line with a LineParser, to drive ParseLine
