@@ -109,7 +109,7 @@ func ReadTableCSV(name string, r io.Reader, key string) (*Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
-	t := &Table{Name: name, Key: head[0]}
+	t := &Table{Name: name}
 	for i, h := range head {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
 		if !isIdent(h) {
@@ -119,6 +119,9 @@ func ReadTableCSV(name string, r io.Reader, key string) (*Table, error) {
 			t.Key = h
 		}
 		t.Columns = append(t.Columns, Column{Name: h, Type: TypeString})
+	}
+	if t.Key == "" {
+		t.Key = t.Columns[0].Name
 	}
 	for {
 		rec, err := cr.Read()
