@@ -161,13 +161,7 @@ func TestHostile(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			res := importertest.ReadBytes(t, Format{}, tc.name, []byte(tc.in))
-			if res.Err != nil {
-				t.Fatal(res.Err)
-			}
-			if len(res.Events) != tc.events || len(res.Rejects) != tc.rejects {
-				t.Fatalf("events %d rejects %d, want %d and %d: %.300v", len(res.Events), len(res.Rejects), tc.events, tc.rejects, res.Rejects)
-			}
+			importertest.Counts(t, Format{}, tc.name, []byte(tc.in), tc.events, tc.rejects)
 		})
 	}
 }

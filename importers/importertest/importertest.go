@@ -98,6 +98,20 @@ func Configure(t testing.TB, f importers.Format, opts map[string]string) importe
 	return f
 }
 
+// Counts reads data with f and checks that it gives no error and exactly events events and
+// rejects rejects.
+func Counts(t testing.TB, f importers.Format, name string, data []byte, events, rejects int) Result {
+	t.Helper()
+	res := ReadBytes(t, f, name, data)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if len(res.Events) != events || len(res.Rejects) != rejects {
+		t.Fatalf("events %d rejects %d, want %d and %d: %.300v", len(res.Events), len(res.Rejects), events, rejects, res.Rejects)
+	}
+	return res
+}
+
 // CheckParse checks one line of a format's field parser: with wantErr empty, that parse gives
 // at least the fields of want; otherwise that its error contains wantErr.
 func CheckParse(t testing.TB, parse func(line []byte) (map[string]string, error), line string, want map[string]string, wantErr string) {
