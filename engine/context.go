@@ -277,11 +277,7 @@ func (s *Store) ContextTable(ctx context.Context, kind inventory.Kind, fn func(c
 	if !ok {
 		return fmt.Errorf("unknown context kind %q", kind)
 	}
-	quoted := make([]string, len(cols))
-	for i, c := range cols {
-		quoted[i] = QuoteIdent(c)
-	}
-	return s.QueryFunc(ctx, fmt.Sprintf("SELECT %s FROM %s ORDER BY 1", strings.Join(quoted, ", "), kind), nil, fn)
+	return s.QueryFunc(ctx, fmt.Sprintf("SELECT %s FROM %s ORDER BY 1", selectList(cols), kind), nil, fn)
 }
 
 // AssetMatch is an asset an entity resolves to, and how.

@@ -169,23 +169,21 @@ func nullTime(t time.Time) any {
 	return t
 }
 
-// IntelColumns are the columns IntelTable lists.
+// IntelColumns are the columns IntelTable lists (and selects: the CLI prints them as its header).
 var IntelColumns = []string{"id", "type", "value", "source", "confidence", "valid_from", "valid_until", "labels", "indicator_id", "name", "note", "file", "line"}
 
 // IntelTable streams the stored indicators, by source, type and value.
 func (s *Store) IntelTable(ctx context.Context, fn func(cols []string, row []any) error) error {
-	return s.QueryFunc(ctx, `SELECT id, type, value, source, confidence, valid_from, valid_until, labels, indicator_id, name, note, file, line
-		FROM intel ORDER BY source, type, value, id`, nil, fn)
+	return s.QueryFunc(ctx, `SELECT `+selectList(IntelColumns)+` FROM intel ORDER BY source, type, value, id`, nil, fn)
 }
 
-// IntelMatchColumns are the columns IntelMatches gives.
+// IntelMatchColumns are the columns IntelMatches gives (and selects).
 var IntelMatchColumns = []string{"event_id", "time", "field", "value", "matched_by", "indicator", "type", "source", "confidence", "valid_until", "indicator_id", "name", "intel_id"}
 
 // IntelMatches streams the intel_matches view (see migrations/004_intel.sql): every event field
 // matching a live indicator, by event. limit <= 0 means all.
 func (s *Store) IntelMatches(ctx context.Context, limit int, fn func(cols []string, row []any) error) error {
-	q := `SELECT event_id, time, field, value, matched_by, indicator, type, source, confidence, valid_until, indicator_id, name, intel_id
-		FROM intel_matches ORDER BY event_id, field, intel_id`
+	q := `SELECT ` + selectList(IntelMatchColumns) + ` FROM intel_matches ORDER BY event_id, field, intel_id`
 	var args []any
 	if limit > 0 {
 		q += ` LIMIT ?`

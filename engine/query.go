@@ -246,6 +246,16 @@ func QuoteIdent(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
+// selectList is the quoted column names, comma-separated, for a SELECT of exactly the columns
+// a caller also prints as its header.
+func selectList(cols []string) string {
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = QuoteIdent(c)
+	}
+	return strings.Join(quoted, ", ")
+}
+
 // RawLoad is the baseline import benchmarks measure trawl against: DuckDB loading path into a
 // new table of this store by itself, with read_json for JSON lines (kind "json") or read_csv as
 // one text column per line (kind "lines"). Open the store on a file, as trawl import does, so
