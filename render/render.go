@@ -41,7 +41,8 @@ type Writer struct {
 	cols    []string
 	tw      *tabwriter.Writer
 	cw      *csv.Writer
-	enc     *json.Encoder
+	keys    [][]byte // JSON: each column's quoted key, made once
+	line    []byte   // JSON: the row being written, reused
 	started bool
 	// MaxCell truncates table cells to this many characters (0: 80).
 	MaxCell int
@@ -54,8 +55,10 @@ func New(w io.Writer, f Format, cols []string) *Writer {
 	case CSV:
 		wr.cw = csv.NewWriter(w)
 	case JSON:
-		wr.enc = json.NewEncoder(w)
-		wr.enc.SetEscapeHTML(false)
+		for _, c := range cols {
+			k, _ := json.Marshal(c)
+			wr.keys = append(wr.keys, k)
+		}
 	default:
 		wr.tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	}
@@ -84,11 +87,22 @@ func (w *Writer) Row(vals []any) error {
 	}
 	switch w.f {
 	case JSON:
-		obj := make(orderedObject, len(w.cols))
-		for i, c := range w.cols {
-			obj[i] = kv{c, jsonValue(vals[i])}
+		b := append(w.line[:0], '{')
+		for i, k := range w.keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, k...)
+			b = append(b, ':')
+			v, err := marshalNoHTML(jsonValue(vals[i]))
+			if err != nil {
+				return err
+			}
+			b = append(b, v...)
 		}
-		return w.enc.Encode(obj)
+		w.line = append(b, '}', '\n')
+		_, err := w.w.Write(w.line)
+		return err
 	case CSV:
 		rec := make([]string, len(vals))
 		for i, v := range vals {
@@ -211,33 +225,6 @@ func jsonValue(v any) any {
 		return string(x)
 	}
 	return v
-}
-
-type kv struct {
-	k string
-	v any
-}
-
-type orderedObject []kv
-
-func (o orderedObject) MarshalJSON() ([]byte, error) {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, p := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(p.k)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := marshalNoHTML(p.v)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return []byte(b.String()), nil
 }
 
 func marshalNoHTML(v any) ([]byte, error) {

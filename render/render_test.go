@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -84,5 +85,29 @@ func TestCellFoldsLineBreaks(t *testing.T) {
 	got := Cell("Subject:\r\n\tSecurity ID:\x1b[2J x", 80)
 	if want := `Subject:  Security ID:\x1b[2J x`; got != want {
 		t.Errorf("Cell = %q, want %q", got, want)
+	}
+}
+
+// TestJSONRows pins the JSON lines form: one object per row, keys in column order, times in
+// RFC 3339 UTC, bytes as text, NULL as null, and '<', '>', '&' kept in values.
+func TestJSONRows(t *testing.T) {
+	var b bytes.Buffer
+	w := New(&b, JSON, []string{"n", "s", "t", "raw", "none", "f", "a<b"})
+	rows := [][]any{
+		{int64(42), "x<y>&z \u2028\x01\"", time.Date(2026, 3, 2, 8, 15, 1, 500000000, time.FixedZone("", 3600)), []byte("bytes"), nil, 1.5, true},
+		{int64(-1), "", time.Time{}, []byte(nil), nil, 1e21, map[string]any{"k": []any{1, "v"}}},
+	}
+	for _, r := range rows {
+		if err := w.Row(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"n":42,"s":"x<y>&z \u2028\u0001\"","t":"2026-03-02T07:15:01.5Z","raw":"bytes","none":null,"f":1.5,"a\u003cb":true}` + "\n" +
+		`{"n":-1,"s":"","t":"0001-01-01T00:00:00Z","raw":"","none":null,"f":1e+21,"a\u003cb":{"k":[1,"v"]}}` + "\n"
+	if got := b.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
