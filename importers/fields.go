@@ -158,6 +158,13 @@ func ParseJSONLine(l Line, sink Sink, fn func(l Line, obj map[string]any) error)
 	if len(bytes.TrimSpace(l.Text)) == 0 {
 		return nil
 	}
+	return jsonRecord(l, sink, fn)
+}
+
+// jsonRecord decodes the JSON object of one record (a line, or an element of ReadJSONArray)
+// and hands it to fn; a record that is not an object, or whose fn fails, becomes a reject.
+// Only the sink's error is returned.
+func jsonRecord(l Line, sink Sink, fn func(l Line, obj map[string]any) error) error {
 	obj, err := DecodeObject(l.Text)
 	if err == nil {
 		err = fn(l, obj)

@@ -213,18 +213,7 @@ func (s *arrayScanner) element() error {
 		reason := fmt.Sprintf("array element of %d bytes is longer than the %d-byte limit (first %d bytes kept)", total, MaxLine, len(keep))
 		return s.sink.Reject(Reject{Line: line, Offset: start, Reason: reason, Raw: keep})
 	}
-	obj, err := DecodeObject(raw)
-	if err == nil {
-		err = s.fn(l, obj)
-	}
-	if err != nil {
-		var se sinkError
-		if errors.As(err, &se) {
-			return se.err
-		}
-		return s.sink.Reject(RejectOf(l, err))
-	}
-	return nil
+	return jsonRecord(l, s.sink, s.fn)
 }
 
 // value reads one JSON value from the current position (after whitespace), keeping at most
