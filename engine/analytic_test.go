@@ -140,7 +140,7 @@ func TestAnalyticGolden(t *testing.T) {
 func TestBeaconGenerated(t *testing.T) {
 	path := filepath.Join("..", "demo", "generated", "zeek", "conn.log.gz")
 	if _, err := os.Stat(path); err != nil {
-		t.Skip("demo data not generated")
+		t.Fatalf("the demo data is in the repository (regenerate it with trawl generate): %v", err)
 	}
 	s, err := Open(t.Context(), ":memory:", Options{Threads: 1})
 	if err != nil {
