@@ -13,10 +13,11 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"trawl/importers"
 )
 
 // Row is one record.
@@ -43,27 +44,17 @@ func (r Row) Get(name string) (string, bool) {
 	return Text(v), true
 }
 
-// Text renders a field value as text.
+// Text renders a field value as text: lists joined with "; ", anything else as importers.Text
+// does (strings as they are, numbers as written, objects as JSON).
 func Text(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	case bool:
-		return strconv.FormatBool(v)
-	case []any:
+	if v, ok := v.([]any); ok {
 		parts := make([]string, 0, len(v))
 		for _, x := range v {
 			parts = append(parts, Text(x))
 		}
 		return strings.Join(parts, "; ")
-	default:
-		b, _ := json.Marshal(v)
-		return string(b)
 	}
+	return importers.Text(v)
 }
 
 // List returns a field as a list: a JSON array element by element, text split on ';', '|',

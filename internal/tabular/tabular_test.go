@@ -1,6 +1,7 @@
 package tabular
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -56,5 +57,23 @@ func TestList(t *testing.T) {
 	got := List([]any{"a; b", "c|d", []any{"e f"}, nil})
 	if diff := cmp.Diff([]string{"a", "b", "c", "d", "e", "f"}, got); diff != "" {
 		t.Error(diff)
+	}
+}
+
+func TestText(t *testing.T) {
+	for _, tc := range []struct {
+		v    any
+		want string
+	}{
+		{nil, ""},
+		{"a b", "a b"},
+		{json.Number("12.50"), "12.50"},
+		{true, "true"},
+		{[]any{"a", json.Number("1"), []any{"b", false}}, "a; 1; b; false"},
+		{map[string]any{"k": "v", "n": json.Number("2")}, `{"k":"v","n":2}`},
+	} {
+		if got := Text(tc.v); got != tc.want {
+			t.Errorf("Text(%#v) = %q, want %q", tc.v, got, tc.want)
+		}
 	}
 }
