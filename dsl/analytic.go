@@ -410,21 +410,15 @@ func (c *checker) lookupTable(s *Lookup, field Column, name string) {
 		cp.Key = s.On.Name
 		s.table, t = &cp, &cp
 	}
-	var key Column
-	found := false
-	for _, col := range t.Columns {
-		if col.Name == t.Key {
-			key, found = col, true
-		}
-	}
-	if !found {
+	col := slices.IndexFunc(t.Columns, func(c Column) bool { return c.Name == t.Key })
+	if col < 0 {
 		c.errorf(s, "", "table %s has no key column %q", t.Name, t.Key)
 		return
 	}
+	key := t.Columns[col]
 	if t.From == "" {
 		// Values read from a file are text: convert the keys to the field's type here, so a
 		// bad value is reported with its line rather than silently never matching.
-		col := slices.Index(columnNames(t.Columns), t.Key)
 		switch field.Type {
 		case TypeString, TypeUnknown:
 			keys := make([]string, len(t.Rows))
@@ -437,7 +431,7 @@ func (c *checker) lookupTable(s *Lookup, field Column, name string) {
 			for i, r := range t.Rows {
 				n, err := strconv.ParseInt(strings.TrimSpace(r[col]), 10, 64)
 				if err != nil {
-					c.errorf(s.Path, "", "%s line %d: %s: %q is not a whole number, but %s is an int", t.Name, lineOf2(t, i), t.Key, r[col], s.On.Name)
+					c.errorf(s.Path, "", "%s line %d: %s: %q is not a whole number, but %s is an int", t.Name, tableLine(t, i), t.Key, r[col], s.On.Name)
 					return
 				}
 				keys = append(keys, n)
@@ -448,7 +442,7 @@ func (c *checker) lookupTable(s *Lookup, field Column, name string) {
 			for i, r := range t.Rows {
 				a, err := netip.ParseAddr(strings.TrimSpace(r[col]))
 				if err != nil {
-					c.errorf(s.Path, "lookup compares whole addresses; test networks with in", "%s line %d: %s: %q is not an IP address", t.Name, lineOf2(t, i), t.Key, r[col])
+					c.errorf(s.Path, "lookup compares whole addresses; test networks with in", "%s line %d: %s: %q is not an IP address", t.Name, tableLine(t, i), t.Key, r[col])
 					return
 				}
 				keys = append(keys, a.Unmap().String())
@@ -477,7 +471,8 @@ func (c *checker) lookupTable(s *Lookup, field Column, name string) {
 	c.addColumns(s, "lookup", added)
 }
 
-func lineOf2(t *Table, row int) int {
+// tableLine is the line of a table row in its file, for messages.
+func tableLine(t *Table, row int) int {
 	if row < len(t.Lines) {
 		return t.Lines[row]
 	}
