@@ -11,7 +11,6 @@ package jsonl
 
 import (
 	"context"
-	"fmt"
 	"hash/maphash"
 	"sort"
 	"sync"
@@ -31,6 +30,7 @@ const maxDepth = 32
 // Format is the generic JSON-lines format.
 type Format struct {
 	explicit guess.Explicit
+	workers  *sync.Pool // of *worker for this mapping; nil: defaultWorkers
 }
 
 func init() { importers.Register(Format{}) }
@@ -56,6 +56,7 @@ func (f Format) WithOptions(opts map[string]string) (importers.Format, error) {
 		return nil, err
 	}
 	f.explicit = ex
+	f.workers = newWorkerPool(ex)
 	return f, nil
 }
 
@@ -67,9 +68,12 @@ func (f Format) Read(ctx context.Context, in importers.Input, sink importers.Sin
 }
 
 // ParseLine makes the format a LineParser, so the store parses one file on all cores. Each
-// call borrows a worker (plan cache and scratch map) from a pool kept per configuration.
+// call borrows a worker (plan cache and scratch map) from the pool of the format's mapping.
 func (f Format) ParseLine(l importers.Line, sink importers.Sink) error {
-	pool := poolFor(f.explicit)
+	pool := f.workers
+	if pool == nil {
+		pool = defaultWorkers
+	}
 	w := pool.Get().(*worker)
 	defer pool.Put(w)
 	return w.parseLine(l, sink)
@@ -82,22 +86,13 @@ type worker struct {
 	leaves map[string]any
 }
 
-var (
-	poolsMu sync.Mutex
-	pools   = map[string]*sync.Pool{}
-)
+// defaultWorkers serves the format without options.
+var defaultWorkers = newWorkerPool(nil)
 
-// poolFor returns the worker pool of one explicit mapping (the options decide the plans).
-func poolFor(ex guess.Explicit) *sync.Pool {
-	key := fmt.Sprint(ex)
-	poolsMu.Lock()
-	defer poolsMu.Unlock()
-	p, ok := pools[key]
-	if !ok {
-		p = &sync.Pool{New: func() any { return &worker{plans: planCache{explicit: ex}, leaves: map[string]any{}} }}
-		pools[key] = p
-	}
-	return p
+// newWorkerPool makes the worker pool of one explicit mapping (the options decide the plans).
+// WithOptions makes it once, so ParseLine does no per-line lookup.
+func newWorkerPool(ex guess.Explicit) *sync.Pool {
+	return &sync.Pool{New: func() any { return &worker{plans: planCache{explicit: ex}, leaves: map[string]any{}} }}
 }
 
 func (w *worker) parseLine(l importers.Line, sink importers.Sink) error {
