@@ -121,6 +121,10 @@ func TestImportEventsRejectsAndIdempotence(t *testing.T) {
 	if n := count(t, st, `SELECT count(*) FROM events`); n != 3 {
 		t.Errorf("events = %d, want 3", n)
 	}
+	// The format's name is the source type of events that do not set one.
+	if n := count(t, st, `SELECT count(*) FROM events WHERE source_type = 'pipetest'`); n != 3 {
+		t.Errorf("events with source type pipetest = %d, want 3", n)
+	}
 	// The reject keeps line, field, reason and the raw bytes.
 	var line int64
 	var field, reason string
@@ -289,11 +293,11 @@ func TestParallelParseKeepsOrder(t *testing.T) {
 		if res[0].Err != nil {
 			t.Fatal(res[0].Err)
 		}
-		tab, err := st.Query(context.Background(), `SELECT string_agg(concat_ws(',', id, line, byte_offset, "user", host_key, message), ';' ORDER BY id) FROM events`)
+		tab, err := st.Query(context.Background(), `SELECT string_agg(concat_ws(',', id, line, byte_offset, source_type, "user", host_key, message), ';' ORDER BY id) FROM events`)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rj, err := st.Query(context.Background(), `SELECT string_agg(concat_ws(',', line, byte_offset, reason, octet_length(raw)), ';' ORDER BY byte_offset) FROM rejects`)
+		rj, err := st.Query(context.Background(), `SELECT string_agg(concat_ws(',', line, byte_offset, reason, octet_length(raw), md5(raw)), ';' ORDER BY byte_offset) FROM rejects`)
 		if err != nil {
 			t.Fatal(err)
 		}
