@@ -293,11 +293,9 @@ func assetOf(row tabular.Row) (Asset, *Reject) {
 	if ip := event.NormalizeIP(a.Name); ip != "" && !slices.Contains(a.Addresses, ip) {
 		a.Addresses = append([]string{ip}, a.Addresses...)
 	}
-	for _, h := range a.HostKeys() {
-		a.Key = h
-		break
-	}
-	if a.Key == "" && len(a.Addresses) > 0 {
+	if keys := a.HostKeys(); len(keys) > 0 {
+		a.Key = keys[0]
+	} else if len(a.Addresses) > 0 {
 		a.Key = a.Addresses[0]
 	}
 	if a.Key == "" {
