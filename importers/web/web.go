@@ -63,11 +63,17 @@ func (Format) Sniff(head []byte) int {
 }
 
 // Read imports every line; blank lines are skipped.
-func (Format) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
-	return importers.ReadLines(ctx, in.R, sink, func(l importers.Line) error {
-		return importers.ParseEvent(l, sink, toEvent)
-	})
+func (f Format) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
+	return importers.ReadEachLine(ctx, in, sink, f.ParseLine)
 }
+
+// ParseLine makes the format an importers.LineParser: lines are independent, so the store may
+// parse one file on several cores.
+func (Format) ParseLine(l importers.Line, sink importers.Sink) error {
+	return importers.ParseEvent(l, sink, toEvent)
+}
+
+var _ importers.LineParser = Format{}
 
 func toEvent(line []byte) (*event.Event, error) {
 	f, err := parseLine(line)
