@@ -7,6 +7,7 @@ package tabular
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"trawl/event"
 	"trawl/importers"
 )
 
@@ -193,45 +195,30 @@ func readCSV(r io.Reader, fn func(Row) error, bad func(int64, string, error) err
 	}
 }
 
-func readLines(br *bufio.Reader, fn func(Row) error, bad func(int64, string, error) error) error {
-	var num int64
-	for {
-		line, err := readLine(br)
-		if len(line) > 0 || err == nil {
-			num++
-			if t := bytes.TrimSpace(line); len(t) > 0 {
-				row, perr := decodeObject(t, num)
-				if perr != nil {
-					if berr := bad(num, cut(string(t)), perr); berr != nil {
-						return berr
-					}
-				} else if ferr := fn(row); ferr != nil {
-					return ferr
-				}
-			}
-		}
-		if err == io.EOF {
+// readLines reads JSON lines with importers.ReadLines; a line over importers.MaxLine is
+// reported to bad with the reader's reason.
+func readLines(r io.Reader, fn func(Row) error, bad func(int64, string, error) error) error {
+	return importers.ReadLines(context.Background(), r, badSink(bad), func(l importers.Line) error {
+		t := bytes.TrimSpace(l.Text)
+		if len(t) == 0 {
 			return nil
 		}
+		row, err := decodeObject(t, l.Num)
 		if err != nil {
-			return err
+			return bad(l.Num, cut(string(t)), err)
 		}
-	}
+		return fn(row)
+	})
 }
 
-// readLine reads one line; a line over MaxRecord is returned cut, its rest discarded.
-func readLine(br *bufio.Reader) ([]byte, error) {
-	var out []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if len(out)+len(chunk) <= MaxRecord+1 {
-			out = append(out, chunk...)
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		return bytes.TrimRight(out, "\r\n"), err
-	}
+// badSink hands the rejects of importers.ReadLines (overlong lines) to a bad callback.
+type badSink func(line int64, raw string, err error) error
+
+func (b badSink) Event(importers.Record, *event.Event) error {
+	return errors.New("tabular: unexpected event")
+}
+func (b badSink) Reject(r importers.Reject) error {
+	return b(r.Line, cut(string(r.Raw)), errors.New(r.Reason))
 }
 
 func decodeObject(b []byte, line int64) (Row, error) {

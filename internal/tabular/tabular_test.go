@@ -23,6 +23,8 @@ func TestRead(t *testing.T) {
 			[]string{"2: mfa=true user=alice", "4: groups=a; b n=5 user=bob", "5: error not a JSON object: json: cannot unmarshal number into Go value of type map[string]interface {}"}},
 		{"json lines", "{\"a\": 1}\n\n{\"a\": 2} x\nnull\n{\"a\":\"\\u00e9\"}\n", JSONLines,
 			[]string{"1: a=1", "3: error text after the JSON object", "4: error not a JSON object: null", "5: a=é"}},
+		{"json lines overlong", "{\"a\":\"" + strings.Repeat("x", MaxRecord) + "\"}\n{\"a\": 3}\n", JSONLines,
+			[]string{fmt.Sprintf("1: error record longer than %d bytes", MaxRecord), "2: a=3"}},
 		{"json array broken", "[{\"a\": 1}, {\"a\": ", JSONArray, []string{"1: a=1", "1: error bad JSON: unexpected EOF"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
