@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -64,8 +63,8 @@ func (c *HuntCmd) Run(g *Globals) error {
 	}
 	// The store must exist (hunting an empty new one is a mistake); it is opened for writing,
 	// which also brings an older store's schema up to date (the alerts tables).
-	if _, err := os.Stat(g.DB); err != nil {
-		return fmt.Errorf("no trawl database at %s (import something first, or pass --db / TRAWL_DB)", g.DB)
+	if err := storeExists(g); err != nil {
+		return err
 	}
 	st, err := openStore(g, false)
 	if err != nil {

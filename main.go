@@ -180,9 +180,18 @@ func (s *rowStream) flush(empty []string) error {
 
 func openStore(g *Globals, readOnly bool) (*engine.Store, error) {
 	if readOnly {
-		if _, err := os.Stat(g.DB); err != nil {
-			return nil, fmt.Errorf("no trawl database at %s (import something first, or pass --db / TRAWL_DB)", g.DB)
+		if err := storeExists(g); err != nil {
+			return nil, err
 		}
 	}
 	return engine.Open(g.Ctx, g.DB, engine.Options{ReadOnly: readOnly})
+}
+
+// storeExists fails when there is no store at --db: reading (or hunting) a new, empty one
+// would be a mistake.
+func storeExists(g *Globals) error {
+	if _, err := os.Stat(g.DB); err != nil {
+		return fmt.Errorf("no trawl database at %s (import something first, or pass --db / TRAWL_DB)", g.DB)
+	}
+	return nil
 }
