@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 
 	"trawl/engine"
 	"trawl/inventory"
@@ -41,9 +43,7 @@ func (c *ContextImportCmd) Run(g *Globals) error {
 			failed++
 			continue
 		}
-		for _, r := range res.Rejects {
-			fmt.Fprintf(g.Stderr, "%s:%s\n", f, render.Sanitize(r.String()[len("line "):]))
-		}
+		printRejects(g.Stderr, f, res.Rejects)
 		if err := w.Row([]any{res.File, string(res.Kind), res.Format, res.Rows, len(res.Rejects)}); err != nil {
 			return err
 		}
@@ -55,6 +55,14 @@ func (c *ContextImportCmd) Run(g *Globals) error {
 		return exitError{1, fmt.Errorf("%d of %d files could not be loaded", failed, len(c.Files))}
 	}
 	return nil
+}
+
+// printRejects writes each reject (whose text starts "line N") of file as FILE:N: ..., for
+// trawl context import and trawl intel import.
+func printRejects[R fmt.Stringer](w io.Writer, file string, rejects []R) {
+	for _, r := range rejects {
+		fmt.Fprintf(w, "%s:%s\n", file, render.Sanitize(strings.TrimPrefix(r.String(), "line ")))
+	}
 }
 
 // ContextListCmd is trawl context list.

@@ -36,9 +36,7 @@ func (c *IntelImportCmd) Run(g *Globals) error {
 			failed++
 			continue
 		}
-		for _, r := range res.Rejects {
-			fmt.Fprintf(g.Stderr, "%s:%s\n", f, render.Sanitize(r.String()[len("line "):]))
-		}
+		printRejects(g.Stderr, f, res.Rejects)
 		if err := w.Row([]any{res.File, res.Format, res.Source, res.Indicators, res.Skipped, res.Rejected}); err != nil {
 			return err
 		}
