@@ -14,7 +14,6 @@ import (
 	"trawl/attack"
 	"trawl/dsl"
 	"trawl/engine"
-	"trawl/event"
 	"trawl/rules"
 )
 
@@ -277,8 +276,7 @@ func runRuleTest(ctx context.Context, cr *dsl.CheckedRule, tc *dsl.RuleTest) (in
 		return 0, nil, err
 	}
 	defer st.Close()
-	evs := append([]event.Event(nil), tc.Events...)
-	if err := st.InsertEvents(ctx, "test:"+cr.Name.Name, evs); err != nil {
+	if err := st.InsertEvents(ctx, "test:"+cr.Name.Name, tc.Events); err != nil {
 		return 0, nil, fmt.Errorf("storing the test events: %w", err)
 	}
 	run, err := st.StartHunt(ctx, time.Time{}, []string{"test"})
