@@ -55,11 +55,8 @@ func (c *HuntCmd) Run(g *Globals) error {
 			return err
 		}
 	}
-	for _, warn := range set.warnings {
-		fmt.Fprint(g.Stderr, warn)
-	}
-	if len(set.errors) > 0 {
-		return exitError{code: 2, err: queryError{set.errorText() + "\nno rule was run: fix the rule files first"}}
+	if err := set.problems(g.Stderr, "\nno rule was run: fix the rule files first"); err != nil {
+		return err
 	}
 	// The store must exist (hunting an empty new one is a mistake); it is opened for writing,
 	// which also brings an older store's schema up to date (the alerts tables).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -171,6 +172,18 @@ func (s *ruleSet) errorText() string {
 	return strings.TrimRight(strings.Join(s.errors, ""), "\n")
 }
 
+// problems prints the set's warnings to stderr and returns its errors, followed by more, as an
+// exitError with code 2; nil when there are none.
+func (s *ruleSet) problems(stderr io.Writer, more string) error {
+	for _, warn := range s.warnings {
+		fmt.Fprint(stderr, warn)
+	}
+	if len(s.errors) > 0 {
+		return exitError{code: 2, err: queryError{s.errorText() + more}}
+	}
+	return nil
+}
+
 type RulesListCmd struct {
 	RulePaths
 	OutputFlags
@@ -196,13 +209,7 @@ func (c *RulesListCmd) Run(g *Globals) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	for _, warn := range set.warnings {
-		fmt.Fprint(g.Stderr, warn)
-	}
-	if len(set.errors) > 0 {
-		return exitError{code: 2, err: queryError{set.errorText()}}
-	}
-	return nil
+	return set.problems(g.Stderr, "")
 }
 
 type RulesCheckCmd struct {
@@ -214,11 +221,8 @@ func (c *RulesCheckCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	for _, warn := range set.warnings {
-		fmt.Fprint(g.Stderr, warn)
-	}
-	if len(set.errors) > 0 {
-		return exitError{code: 2, err: queryError{set.errorText()}}
+	if err := set.problems(g.Stderr, ""); err != nil {
+		return err
 	}
 	n := 0
 	for _, f := range set.files {
@@ -308,11 +312,8 @@ func (c *RulesTestCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	for _, warn := range set.warnings {
-		fmt.Fprint(g.Stderr, warn)
-	}
-	if len(set.errors) > 0 {
-		return exitError{code: 2, err: queryError{set.errorText()}}
+	if err := set.problems(g.Stderr, ""); err != nil {
+		return err
 	}
 	results := runRuleTests(g.Ctx, set.checked)
 	failed := 0
