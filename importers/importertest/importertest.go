@@ -98,17 +98,14 @@ func Configure(t testing.TB, f importers.Format, opts map[string]string) importe
 	return f
 }
 
-// Counts reads data with f and checks that it gives no error and exactly events events and
-// rejects rejects.
-func Counts(t testing.TB, f importers.Format, name string, data []byte, events, rejects int) Result {
+// Counts reads data with f, fails on a read error, and checks the result with CheckCounts.
+func Counts(t testing.TB, f importers.Format, name string, data []byte, events, rejects int, substrings ...string) Result {
 	t.Helper()
 	res := ReadBytes(t, f, name, data)
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
-	if len(res.Events) != events || len(res.Rejects) != rejects {
-		t.Fatalf("events %d rejects %d, want %d and %d: %.300v", len(res.Events), len(res.Rejects), events, rejects, res.Rejects)
-	}
+	CheckCounts(t, res, events, rejects, substrings...)
 	return res
 }
 
