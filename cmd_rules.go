@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -65,39 +62,16 @@ func readRuleFiles(paths []string) ([]ruleFile, error) {
 		}
 		return out, nil
 	}
-	for _, p := range paths {
-		st, err := os.Stat(p)
+	names, err := findFiles(paths, "rules", "*.hunt", func(name string) bool { return strings.HasSuffix(name, ".hunt") })
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		b, err := os.ReadFile(n)
 		if err != nil {
 			return nil, fmt.Errorf("reading rules: %w", err)
 		}
-		var names []string
-		if st.IsDir() {
-			err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				if !d.IsDir() && strings.HasSuffix(d.Name(), ".hunt") {
-					names = append(names, path)
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, fmt.Errorf("reading rules: %w", err)
-			}
-			sort.Strings(names)
-			if len(names) == 0 {
-				return nil, fmt.Errorf("reading rules: no *.hunt files in %s", p)
-			}
-		} else {
-			names = []string{p}
-		}
-		for _, n := range names {
-			b, err := os.ReadFile(n)
-			if err != nil {
-				return nil, fmt.Errorf("reading rules: %w", err)
-			}
-			out = append(out, ruleFile{name: n, src: string(b)})
-		}
+		out = append(out, ruleFile{name: n, src: string(b)})
 	}
 	return out, nil
 }

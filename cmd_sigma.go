@@ -71,11 +71,20 @@ type SigmaCheckCmd struct {
 
 // readSigmaRules finds the Sigma rule files named by paths (folders are walked), sorted.
 func readSigmaRules(paths []string) ([]string, error) {
+	return findFiles(paths, "sigma rules", ".yml", func(name string) bool {
+		return strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".yaml")
+	})
+}
+
+// findFiles lists the files paths name: a file as it is, a folder as the files under it whose
+// names match accepts, sorted; a folder without any is an error. Errors read "reading what: ...",
+// and a folder without files "no kind files in".
+func findFiles(paths []string, what, kind string, match func(name string) bool) ([]string, error) {
 	var names []string
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("reading sigma rules: %w", err)
+			return nil, fmt.Errorf("reading %s: %w", what, err)
 		}
 		if !st.IsDir() {
 			names = append(names, p)
@@ -86,16 +95,16 @@ func readSigmaRules(paths []string) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if !d.IsDir() && (strings.HasSuffix(d.Name(), ".yml") || strings.HasSuffix(d.Name(), ".yaml")) {
+			if !d.IsDir() && match(d.Name()) {
 				found = append(found, path)
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("reading sigma rules: %w", err)
+			return nil, fmt.Errorf("reading %s: %w", what, err)
 		}
 		if len(found) == 0 {
-			return nil, fmt.Errorf("reading sigma rules: no .yml files in %s", p)
+			return nil, fmt.Errorf("reading %s: no %s files in %s", what, kind, p)
 		}
 		sort.Strings(found)
 		names = append(names, found...)
