@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 
@@ -69,10 +70,8 @@ func (c *BenchImportCmd) Run(g *Globals) error {
 	return err
 }
 
+// round rounds f to digits decimals, half away from zero.
 func round(f float64, digits int) float64 {
-	p := 1.0
-	for range digits {
-		p *= 10
-	}
-	return float64(int64(f*p+0.5)) / p
+	p := math.Pow10(digits)
+	return math.Round(f*p) / p
 }
