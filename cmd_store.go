@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"trawl/engine"
@@ -79,15 +78,12 @@ type EventsCmd struct {
 
 func (c *EventsCmd) Run(g *Globals) error {
 	var f engine.EventFilter
-	if c.Entity != "" {
-		kind, val, ok := strings.Cut(c.Entity, "=")
-		k, known := event.ParseEntity(strings.ToLower(kind))
-		if !ok || !known || val == "" {
-			return fmt.Errorf("--entity %q: want KIND=VALUE with KIND one of user, host, ip, process, domain, hash, file", c.Entity)
-		}
-		f.Entity, f.Value = k, val
-	}
 	var err error
+	if c.Entity != "" {
+		if f.Entity, f.Value, err = engine.ParseEntityRef(c.Entity); err != nil {
+			return fmt.Errorf("--entity %w", err)
+		}
+	}
 	if f.From, err = parseWhen(c.From); err != nil {
 		return fmt.Errorf("--from: %w", err)
 	}
