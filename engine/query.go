@@ -192,11 +192,7 @@ func (s *Store) Events(ctx context.Context, f EventFilter, fn func(cols []string
 		where = append(where, "time < ?")
 		args = append(args, f.To.UTC())
 	}
-	cols := make([]string, len(EventColumns))
-	for i, c := range EventColumns {
-		cols[i] = QuoteIdent(c)
-	}
-	q := "SELECT " + strings.Join(cols, ", ") + " FROM events"
+	q := "SELECT " + selectList(EventColumns) + " FROM events"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
