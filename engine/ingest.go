@@ -522,3 +522,7 @@ func (emptyFormat) Sniff([]byte) int    { return 0 }
 func (emptyFormat) Read(context.Context, importers.Input, importers.Sink) error {
 	return nil
 }
+
+// WithOptions takes any options: there is nothing in an empty file for them to change, so an
+// empty file among others imported with --option is not an error.
+func (e emptyFormat) WithOptions(map[string]string) (importers.Format, error) { return e, nil }

@@ -219,6 +219,11 @@ func TestImportErrors(t *testing.T) {
 	if r := res[3]; r.Err != nil || r.Format != "empty" || r.Events != 0 {
 		t.Errorf("empty file: %+v", r)
 	}
+	// Options meant for the other files do not make an empty one fail.
+	st2, _ := openTemp(t)
+	if r := st2.ImportFiles(context.Background(), []string{empty}, ImportOptions{Options: map[string]string{"delimiter": ";"}})[0]; r.Err != nil || r.Format != "empty" {
+		t.Errorf("empty file with options: %+v", r)
+	}
 	for i, want := range []string{"not valid gzip", "unrecognised log format", "no such file"} {
 		if res[i].Err == nil || !strings.Contains(res[i].Err.Error(), want) {
 			t.Errorf("%s: err = %v, want %q", res[i].File, res[i].Err, want)
