@@ -100,11 +100,7 @@ func parseAndRun(parser *kong.Kong, args []string, cli *CLI, ctx context.Context
 	}()
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		var pe *kong.ParseError
-		if errors.As(err, &pe) {
-			return 2, err
-		}
-		return 2, err
+		return 2, err // a usage error, whatever its kind
 	}
 	cli.Globals.Stdout, cli.Globals.Stderr, cli.Globals.Ctx = stdout, stderr, ctx
 	if cli.CPUProfile != "" {
