@@ -18,16 +18,6 @@ func (s *Store) CompileQuery(src string) (*dsl.Compiled, error) {
 	return dsl.Build(src, s.Catalogue())
 }
 
-// QueryDSLFunc compiles a hunting-language query and streams its rows to fn. The row slice is
-// reused between calls. It returns the compiled query, so callers can show the SQL.
-func (s *Store) QueryDSLFunc(ctx context.Context, src string, fn func(cols []string, row []any) error) (*dsl.Compiled, error) {
-	c, err := s.CompileQuery(src)
-	if err != nil {
-		return nil, err
-	}
-	return c, s.QueryFunc(ctx, c.SQL, c.Args, fn)
-}
-
 // QueryDSL compiles and runs a hunting-language query, collecting every row in memory: end the
 // query with head N when the result may be large.
 func (s *Store) QueryDSL(ctx context.Context, src string) (*Table, *dsl.Compiled, error) {
