@@ -342,7 +342,7 @@ type appendSink struct {
 	source, format    string
 	nEvents, nRejects int64
 	first, last       time.Time
-	buf               bytes.Buffer
+	scratch           []byte // prepareRow's buffer
 	progress          func()
 }
 
@@ -393,25 +393,24 @@ func (r *eventRow) column(i int) any {
 }
 
 func (a *appendSink) Event(rec importers.Record, ev *event.Event) error {
-	row := prepareRow(rec, ev, &a.buf)
+	row := prepareRow(rec, ev, &a.scratch)
 	return a.commit(&row)
 }
 
 // prepareRow copies what the store needs of an event (the reader may reuse ev) and does the
 // per-row work that needs no order: the JSON text of its fields and its entity keys.
-func prepareRow(rec importers.Record, ev *event.Event, buf *bytes.Buffer) eventRow {
+func prepareRow(rec importers.Record, ev *event.Event, scratch *[]byte) eventRow {
 	row := eventRow{rec: rec, ev: *ev}
 	row.ev.Fields, row.ev.FieldsJSON = nil, ""
 	if ev.FieldsJSON != "" {
 		row.fields = validText(ev.FieldsJSON)
 	} else if len(ev.Fields) > 0 {
 		// the same text as encoding/json's Encoder without HTML escaping, several times faster
-		buf.Reset()
-		b, err := event.AppendFieldsJSON(buf.AvailableBuffer(), ev.Fields)
+		b, err := event.AppendFieldsJSON((*scratch)[:0], ev.Fields)
 		if err == nil {
 			row.fields = validText(string(b))
 		}
-		buf.Write(b) // keeps a grown buffer for the next row
+		*scratch = b[:0] // keeps a grown buffer for the next row, without copying the text into it
 	}
 	row.keys()
 	return row

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 	"sync"
@@ -54,12 +53,12 @@ type blockItem struct {
 
 // blockSink collects a worker's output for one block.
 type blockSink struct {
-	b   *lineBlock
-	buf bytes.Buffer
+	b       *lineBlock
+	scratch []byte // prepareRow's buffer
 }
 
 func (s *blockSink) Event(rec importers.Record, ev *event.Event) error {
-	s.b.items = append(s.b.items, blockItem{row: prepareRow(rec, ev, &s.buf)})
+	s.b.items = append(s.b.items, blockItem{row: prepareRow(rec, ev, &s.scratch)})
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"strings"
@@ -32,8 +31,7 @@ func TestPrepareRowFields(t *testing.T) {
 		{"null value", event.Event{Fields: map[string]any{"z": nil}}, `{"z":null}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			buf.WriteString("stale text from an earlier row")
+			buf := []byte("stale text from an earlier row")
 			first := prepareRow(importers.Record{}, &tc.ev, &buf)
 			if first.fields != tc.want {
 				t.Fatalf("fields %q, want %q", first.fields, tc.want)
