@@ -54,6 +54,22 @@ type CLI struct {
 	Sigma    SigmaCmd    `cmd:"" help:"Compile Sigma rules into the hunting language and report what compiled (docs/sigma.md)."`
 }
 
+// commands are the subcommands that cmd_*.go files add with registerCommand, next to the fixed
+// ones in CLI: a file can bring its command without touching this one.
+var commands []registeredCommand
+
+type registeredCommand struct {
+	name, help string
+	make       func() any // a fresh command struct (pointer) for each parse
+	tags       []string   // kong tags, e.g. `default:"withargs"`
+}
+
+// registerCommand adds a subcommand; call it from an init function. make returns a new pointer
+// to the command's struct, whose Run(*Globals) error method runs it.
+func registerCommand(name, help string, make func() any, tags ...string) {
+	commands = append(commands, registeredCommand{name: name, help: help, make: make, tags: tags})
+}
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -64,14 +80,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	var cli CLI
 	exitCode := -1
-	parser, err := kong.New(&cli,
+	options := []kong.Option{
 		kong.Name("trawl"),
 		kong.Description("Turn raw security logs into triaged, explained incidents."),
 		kong.UsageOnError(),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { exitCode = code; panic(exitPanic{}) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-	)
+	}
+	for _, c := range commands {
+		options = append(options, kong.DynamicCommand(c.name, c.help, "", c.make(), c.tags...))
+	}
+	parser, err := kong.New(&cli, options...)
 	if err != nil {
 		fmt.Fprintln(stderr, "trawl:", err)
 		return 2

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,5 +173,27 @@ func TestExpandPaths(t *testing.T) {
 	want := "a.log sub/b.json sub/c.evtx README.md"
 	if strings.Join(rel, " ") != want {
 		t.Errorf("expandPaths = %v, want %s", rel, want)
+	}
+}
+
+// registeredEcho is a command added through registerCommand, as cmd_*.go files do.
+type registeredEcho struct {
+	Word string `arg:""`
+}
+
+func (c *registeredEcho) Run(g *Globals) error {
+	_, err := fmt.Fprintln(g.Stdout, "echo", c.Word)
+	return err
+}
+
+func TestRegisterCommand(t *testing.T) {
+	saved := commands
+	defer func() { commands = saved }()
+	registerCommand("echo-test", "Print a word.", func() any { return &registeredEcho{} })
+	for _, word := range []string{"one", "two"} { // a fresh struct each run
+		var out, errs bytes.Buffer
+		if code := run([]string{"echo-test", word}, &out, &errs); code != 0 || out.String() != "echo "+word+"\n" {
+			t.Fatalf("run echo-test %s: code %d, out %q, err %q", word, code, out.String(), errs.String())
+		}
 	}
 }
