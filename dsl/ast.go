@@ -37,10 +37,12 @@ type Source struct {
 
 func (s *Source) NodeSpan() Span { return s.Span }
 
-// Sequence matches ordered steps sharing the same key values within a time span.
+// Sequence matches ordered steps sharing the same key values within a time span. The keys are
+// the columns in By, then the step keys each step computes for itself (Step.By: the same number
+// in every step, compared in order), which lets steps join on differently named fields.
 type Sequence struct {
 	Span   Span
-	By     []*Ident
+	By     []*Ident // may be empty
 	Within *Literal // a duration
 	Steps  []*Step
 }
@@ -53,6 +55,7 @@ type Step struct {
 	Span   Span
 	Source *Source
 	Where  Expr     // nil when the step has no condition
+	By     []*Key   // the step's own keys (by EXPR [as NAME], ...); the first step's names name them
 	Count  *Literal // nil, or an int literal: the step must match at least this many times
 }
 

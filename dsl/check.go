@@ -487,10 +487,33 @@ func (c *checker) call(x *Call, inStats bool) Type {
 			return TypeUnknown
 		}
 	}
+	if f.Check != nil {
+		if msg := f.Check(types); msg != "" {
+			c.errorf(x, "for example: "+f.Example, "%s", msg)
+			return TypeUnknown
+		}
+	}
+	if f.Const > 0 && len(x.Args) >= f.Const {
+		a := x.Args[f.Const-1]
+		lit, ok := a.(*Literal)
+		if n, isInt := literalInt(lit, ok); !isInt || n < f.ConstMin || n > f.ConstMax {
+			c.errorf(a, "for example: "+f.Example, "%s() wants a whole number from %d to %d written here", f.Name, f.ConstMin, f.ConstMax)
+			return TypeUnknown
+		}
+	}
 	if f.NeedTime && !c.needTime(x, f.Name+"()") {
 		return TypeUnknown
 	}
 	return f.Ret(types)
+}
+
+// literalInt is the value of an int literal.
+func literalInt(lit *Literal, ok bool) (int64, bool) {
+	if !ok || lit == nil || lit.Kind != LitInt {
+		return 0, false
+	}
+	n, isInt := lit.Value.(int64)
+	return n, isInt
 }
 
 func containsAgg(e Expr) bool {
@@ -745,12 +768,14 @@ func walkExpr(e Expr, fn func(Expr)) {
 func (c *checker) sequence(s *Sequence) {
 	c.schema = slices.Clone(c.cat.Columns())
 	var out []Column
+	seen := map[string]bool{}
 	for _, k := range s.By {
 		col, ok := c.column(k.Name)
 		if !ok {
 			c.unknownField(k, k.Name)
 			continue
 		}
+		seen[k.Name] = true
 		out = append(out, col)
 	}
 	if _, ok := c.column("time"); !ok {
@@ -759,7 +784,9 @@ func (c *checker) sequence(s *Sequence) {
 	if _, ok := c.column("id"); !ok {
 		c.errorf(s, "", "sequence needs an id column")
 	}
-	for _, st := range s.Steps {
+	// Step keys: every step names the same number; the first step's names name the columns.
+	var stepKeys []Column
+	for i, st := range s.Steps {
 		c.source(st.Source)
 		if st.Where != nil {
 			c.condition(st.Where, "a sequence step")
@@ -769,7 +796,46 @@ func (c *checker) sequence(s *Sequence) {
 				c.errorf(st.Count, "", "a step count must be between 1 and 10000")
 			}
 		}
+		if i > 0 && len(st.By) != len(s.Steps[0].By) {
+			c.errorf(st, "write the same number of keys after each step: [...] by a, b", "this step has %d keys, the first step %d", len(st.By), len(s.Steps[0].By))
+			continue
+		}
+		for j, k := range st.By {
+			t := c.expr(k.Expr)
+			if t == TypeJSON || t == TypeList || t == TypeBool {
+				c.errorf(k, "", "a sequence key cannot be %s", t)
+			}
+			if i > 0 {
+				k.Name = s.Steps[0].By[j].Name
+				if want := stepKeys[j].Type; t != want && t != TypeUnknown && want != TypeUnknown {
+					c.errorf(k, "", "this key is %s, the first step's %s", t, want)
+				}
+				continue
+			}
+			switch {
+			case k.As != nil:
+				c.checkName(k.As)
+				k.Name = k.As.Name
+			default:
+				if f, ok := k.Expr.(*FieldRef); ok && f.OutName() != "" {
+					k.Name = f.OutName()
+				} else {
+					c.errorf(k, "write EXPRESSION as NAME", "name this key")
+				}
+			}
+			if k.Name != "" && seen[k.Name] {
+				c.errorf(k, "give it another name with as", "two sequence keys are named %q", k.Name)
+			}
+			seen[k.Name] = true
+			stepKeys = append(stepKeys, Column{Name: k.Name, Type: t})
+		}
 	}
+	for _, n := range []string{"first", "last", "evidence"} {
+		if seen[n] {
+			c.errorf(s, "give the key another name with as", "a sequence key may not be named %q: the output has a column of that name", n)
+		}
+	}
+	out = append(out, stepKeys...)
 	c.schema = append(out,
 		Column{Name: "first", Type: TypeTime, Doc: "time of the first event of the sequence"},
 		Column{Name: "last", Type: TypeTime, Doc: "time of the last event of the sequence"},

@@ -577,8 +577,13 @@ func (c *compiler) call(x *Call) string {
 	args := make([]string, len(x.Args))
 	types := make([]Type, len(x.Args))
 	for i, a := range x.Args {
-		args[i] = c.expr(a)
 		types[i] = c.ch.types[a]
+		if i == f.Const-1 {
+			// A checked whole number (Check refused anything else) that DuckDB needs as a constant.
+			args[i] = strconv.FormatInt(a.(*Literal).Value.(int64), 10)
+			continue
+		}
+		args[i] = c.expr(a)
 	}
 	return f.SQL(args, types)
 }
@@ -742,16 +747,22 @@ func sqlString(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
-// sequence compiles `sequence by K within W [step] ... then [step]`: each step's events with,
-// for a counted step, the time of the n-th most recent match and the ids of the n matches; then
-// each step joined to the chain so far on the keys, strictly later, all within W of the start.
+// sequence compiles `sequence by K within W [step] by E ... then [step] by E`: each step's events
+// with their keys (the columns K, then the step's own key expressions E, named after the first
+// step's), and for a counted step, the time of the n-th most recent match and the ids of the n
+// matches; then each step joined to the chain so far on the keys, strictly later, all within W
+// of the start.
 func (c *compiler) sequence(s *Sequence) {
-	keys := make([]string, len(s.By))
-	var notNull []string
-	for i, k := range s.By {
-		keys[i] = quoteIdent(k.Name)
-		notNull = append(notNull, keys[i]+" IS NOT NULL")
+	var names []string // the keys' output names, header keys first
+	for _, k := range s.By {
+		names = append(names, k.Name)
 	}
+	if len(s.Steps) > 0 {
+		for _, k := range s.Steps[0].By {
+			names = append(names, k.Name)
+		}
+	}
+	keys := quoteAll(names)
 	within := s.Within.Value.(time.Duration).Microseconds()
 	tm, id := quoteIdent("time"), quoteIdent("id")
 	var steps []string
@@ -760,7 +771,23 @@ func (c *compiler) sequence(s *Sequence) {
 		if st.Count != nil {
 			n = st.Count.Value.(int64)
 		}
-		conds := append([]string{tm + " IS NOT NULL"}, notNull...)
+		// The keys as this step computes them: header columns, then the step's expressions.
+		exprs := make([]string, 0, len(keys))
+		for _, k := range s.By {
+			exprs = append(exprs, quoteIdent(k.Name))
+		}
+		for _, k := range st.By {
+			exprs = append(exprs, c.expr(k.Expr))
+		}
+		conds := []string{tm + " IS NOT NULL"}
+		sel := make([]string, len(exprs))
+		for i, e := range exprs {
+			conds = append(conds, e+" IS NOT NULL")
+			sel[i] = e
+			if e != keys[i] {
+				sel[i] += " AS " + keys[i]
+			}
+		}
 		if st.Source.Category != AllEvents {
 			conds = append(conds, quoteIdent("category")+" = "+c.param(categoryValue(st.Source.Category)))
 		}
@@ -768,9 +795,12 @@ func (c *compiler) sequence(s *Sequence) {
 			conds = append(conds, c.expr(st.Where))
 		}
 		conds = append(conds, c.sinceConds()...)
-		win := "PARTITION BY " + strings.Join(keys, ", ") + " ORDER BY " + tm + ", " + id
+		win := "ORDER BY " + tm + ", " + id
+		if len(exprs) > 0 {
+			win = "PARTITION BY " + strings.Join(exprs, ", ") + " " + win
+		}
 		// n is a checked integer (1..10000): DuckDB needs window frame offsets as constants.
-		body := "SELECT " + strings.Join(keys, ", ") + ", " + tm + ", " + id + ", "
+		body := "SELECT " + strings.Join(append(sel, tm, id), ", ") + ", "
 		if n == 1 {
 			body += tm + " AS " + quoteIdent("start") + ", [" + id + "] AS " + quoteIdent("ids")
 		} else {
@@ -783,8 +813,8 @@ func (c *compiler) sequence(s *Sequence) {
 		steps = append(steps, c.prev)
 	}
 	w := c.param(within)
-	c.add("SELECT " + strings.Join(keys, ", ") + ", " + quoteIdent("start") + " AS " + quoteIdent("first") + ", " + tm + " AS " + quoteIdent("last") +
-		", " + id + " AS " + quoteIdent("last_id") + ", " + quoteIdent("ids") + " AS " + quoteIdent("evidence") + " FROM " + steps[0] +
+	c.add("SELECT " + strings.Join(append(slices.Clone(keys), quoteIdent("start")+" AS "+quoteIdent("first"), tm+" AS "+quoteIdent("last"),
+		id+" AS "+quoteIdent("last_id"), quoteIdent("ids")+" AS "+quoteIdent("evidence")), ", ") + " FROM " + steps[0] +
 		" WHERE " + quoteIdent("start") + " IS NOT NULL AND " + tm + " <= " + quoteIdent("start") + " + to_microseconds(" + w + ")")
 	for _, step := range steps[1:] {
 		var on []string
@@ -796,21 +826,17 @@ func (c *compiler) sequence(s *Sequence) {
 		for i, k := range keys {
 			mk[i] = "m." + k
 		}
-		c.add("SELECT " + strings.Join(mk, ", ") + ", m." + quoteIdent("first") + ", q." + tm + " AS " + quoteIdent("last") + ", q." + id + " AS " + quoteIdent("last_id") +
-			", list_concat(m." + quoteIdent("evidence") + ", q." + quoteIdent("ids") + ") AS " + quoteIdent("evidence") +
+		c.add("SELECT " + strings.Join(append(mk, "m."+quoteIdent("first"), "q."+tm+" AS "+quoteIdent("last"), "q."+id+" AS "+quoteIdent("last_id"),
+			"list_concat(m."+quoteIdent("evidence")+", q."+quoteIdent("ids")+") AS "+quoteIdent("evidence")), ", ") +
 			" FROM " + c.prev + " m JOIN " + step + " q ON " + strings.Join(on, " AND "))
 	}
 	// One match per completing event: the one that started last (the tightest).
-	c.add("SELECT " + strings.Join(keys, ", ") + ", " + quoteIdent("first") + ", " + quoteIdent("last") + ", " + quoteIdent("evidence") + " FROM " + c.prev +
-		" QUALIFY row_number() OVER (PARTITION BY " + strings.Join(keys, ", ") + ", " + quoteIdent("last_id") + " ORDER BY " + quoteIdent("first") + " DESC) = 1")
-	c.cols = nil
-	for _, k := range s.By {
-		c.cols = append(c.cols, k.Name)
-	}
-	c.cols = append(c.cols, "first", "last", "evidence")
+	c.add("SELECT " + strings.Join(append(slices.Clone(keys), quoteIdent("first"), quoteIdent("last"), quoteIdent("evidence")), ", ") + " FROM " + c.prev +
+		" QUALIFY row_number() OVER (PARTITION BY " + strings.Join(append(slices.Clone(keys), quoteIdent("last_id")), ", ") + " ORDER BY " + quoteIdent("first") + " DESC) = 1")
+	c.cols = append(slices.Clone(names), "first", "last", "evidence")
 	c.order = []orderKey{{name: "first"}}
-	for _, k := range s.By {
-		c.order = append(c.order, orderKey{name: k.Name})
+	for _, n := range names {
+		c.order = append(c.order, orderKey{name: n})
 	}
 	c.ev, c.evCol = evList, "evidence"
 }

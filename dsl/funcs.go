@@ -25,6 +25,14 @@ type funcDef struct {
 	Ret func(args []Type) Type
 	// SQL renders the call from its rendered arguments.
 	SQL func(args []string, types []Type) string
+	// Check, when set, refuses argument types that fit Args one by one but not together (a
+	// message, or "" when they are fine).
+	Check func(args []Type) string
+	// Const, when above 0, is the 1-based position of an argument that must be a whole number
+	// written in the query, from ConstMin to ConstMax: DuckDB needs it as a constant, so the
+	// checked number is written into the SQL instead of being bound.
+	Const              int
+	ConstMin, ConstMax int64
 }
 
 func ret(t Type) func([]Type) Type { return func([]Type) Type { return t } }
@@ -79,6 +87,11 @@ func init() {
 				return "(isodow(" + a[0] + ") <= 5 AND hour(" + a[0] + ") >= " + start + " AND hour(" + a[0] + ") < " + end + ")"
 			}},
 
+		{Name: "if", Args: []Type{TypeBool, argAny, argAny}, Ret: ifType, Check: ifCheck, Doc: "the second argument when the condition is true, else the third", Example: `if(outcome == "failure", 1, 0)`,
+			SQL: func(a []string, _ []Type) string {
+				return "(CASE WHEN coalesce(" + a[0] + ", false) THEN " + a[1] + " ELSE " + a[2] + " END)"
+			}},
+
 		{Name: "count", Agg: true, Args: []Type{argAny}, Optional: 1, Ret: ret(TypeInt), Doc: "number of rows, or of rows where the argument is not null", Example: `stats count() by user`,
 			SQL: func(a []string, _ []Type) string {
 				if len(a) == 0 {
@@ -98,6 +111,8 @@ func init() {
 		{Name: "min", Agg: true, Args: []Type{argOrdered}, Ret: sameAsFirst, SQL: sqlFn("min"), Doc: "smallest value", Example: `stats min(time) by user`},
 		{Name: "max", Agg: true, Args: []Type{argOrdered}, Ret: sameAsFirst, SQL: sqlFn("max"), Doc: "largest value", Example: `stats max(bytes_out) by dst_ip`},
 		{Name: "avg", Agg: true, Args: []Type{argNumber}, Ret: ret(TypeFloat), SQL: sqlFn("avg"), Doc: "mean", Example: `stats avg(bytes_out) by src_ip`},
+		{Name: "percentile", Agg: true, Args: []Type{argNumber, TypeInt}, Const: 2, ConstMin: 0, ConstMax: 100, Ret: ret(TypeFloat), Doc: "the P-th percentile of the values (P from 0 to 100, interpolated; 50 is the median)", Example: `stats percentile(bytes_out, 95) by src_ip`,
+			SQL: func(a []string, _ []Type) string { return "quantile_cont(" + a[0] + ", " + a[1] + " / 100.0)" }},
 		{Name: "values", Agg: true, Args: []Type{argAny}, Ret: ret(TypeList), Doc: "sorted list of the distinct non-null values", Example: `stats values(user) by src_ip`,
 			SQL: func(a []string, _ []Type) string {
 				return "list_sort(list(DISTINCT " + a[0] + ") FILTER (WHERE " + a[0] + " IS NOT NULL))"
@@ -109,6 +124,28 @@ func init() {
 	} {
 		funcs[f.Name] = f
 	}
+}
+
+// ifType is the type of if(c, a, b): that of a, or of b when a is null.
+func ifType(args []Type) Type {
+	if len(args) < 3 {
+		return TypeUnknown
+	}
+	switch {
+	case args[1] == TypeNull:
+		return args[2]
+	case args[1].numeric() && args[2].numeric() && args[1] != args[2]:
+		return TypeFloat
+	}
+	return args[1]
+}
+
+func ifCheck(args []Type) string {
+	a, b := args[1], args[2]
+	if a == b || a == TypeNull || b == TypeNull || a == TypeUnknown || b == TypeUnknown || (a.numeric() && b.numeric()) {
+		return ""
+	}
+	return "if() gives one type of value: the second argument is " + a.String() + ", the third " + b.String()
 }
 
 // FuncNames lists the registry's function names, sorted, for completion and hints.

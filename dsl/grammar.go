@@ -74,7 +74,7 @@ type gSequence struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
 
-	By     []*gIdent  `parser:"'sequence' 'by' @@ ( ',' @@ )*"`
+	By     []*gIdent  `parser:"'sequence' ( 'by' @@ ( ',' @@ )* )?"`
 	Within *gDuration `parser:"'within' @@"`
 	Steps  []*gStep   `parser:"@@ ( 'then' @@ )+"`
 }
@@ -85,6 +85,7 @@ type gStep struct {
 
 	Source *gIdent `parser:"'[' @@"`
 	Where  *gOr    `parser:"( 'where' @@ )? ']'"`
+	By     []*gKey `parser:"( 'by' @@ ( ',' @@ )* )?"`
 	Count  *gInt   `parser:"( 'with' 'count' '>=' @@ )?"`
 }
 

@@ -373,12 +373,24 @@ func (l *lowerer) sequence(g *gSequence) *Sequence {
 		if st.Where != nil {
 			step.Where = l.or(st.Where)
 		}
+		for _, k := range st.By {
+			step.By = append(step.By, l.key(k))
+		}
 		if st.Count != nil {
 			step.Count = l.int(st.Count)
 		}
 		s.Steps = append(s.Steps, step)
 	}
 	return s
+}
+
+// key lowers a grouping key of stats or of a sequence step.
+func (l *lowerer) key(k *gKey) *Key {
+	key := &Key{Span: l.span(k.Pos, k.EndPos), Expr: l.add(k.Expr)}
+	if k.As != nil {
+		key.As = l.ident(k.As)
+	}
+	return key
 }
 
 func (l *lowerer) duration(g *gDuration) *Literal {
@@ -438,11 +450,7 @@ func (l *lowerer) stage(g *gStage) Stage {
 			s.Aggs = append(s.Aggs, agg)
 		}
 		for _, k := range g.Stats.By {
-			key := &Key{Span: l.span(k.Pos, k.EndPos), Expr: l.add(k.Expr)}
-			if k.As != nil {
-				key.As = l.ident(k.As)
-			}
-			s.By = append(s.By, key)
+			s.By = append(s.By, l.key(k))
 		}
 		if g.Stats.Window != nil {
 			s.Window = l.duration(g.Stats.Window)

@@ -15,8 +15,11 @@ func (q *Query) String() string {
 	}
 	if q.Sequence != nil {
 		s := q.Sequence
-		b.WriteString("sequence by ")
-		b.WriteString(joinIdents(s.By))
+		b.WriteString("sequence")
+		if len(s.By) > 0 {
+			b.WriteString(" by ")
+			b.WriteString(joinIdents(s.By))
+		}
 		b.WriteString(" within ")
 		b.WriteString(s.Within.Text)
 		for i, st := range s.Steps {
@@ -30,6 +33,10 @@ func (q *Query) String() string {
 				b.WriteString(ExprString(st.Where))
 			}
 			b.WriteString("]")
+			if len(st.By) > 0 {
+				b.WriteString(" by ")
+				b.WriteString(keysString(st.By))
+			}
 			if st.Count != nil {
 				b.WriteString(" with count >= ")
 				b.WriteString(st.Count.Text)
@@ -43,6 +50,18 @@ func (q *Query) String() string {
 		b.WriteString(stageString(st))
 	}
 	return b.String()
+}
+
+// keysString prints grouping keys: EXPR [as NAME], ...
+func keysString(ks []*Key) string {
+	keys := make([]string, len(ks))
+	for i, k := range ks {
+		keys[i] = exprPrec(k.Expr, precAdd)
+		if k.As != nil {
+			keys[i] += " as " + k.As.Name
+		}
+	}
+	return strings.Join(keys, ", ")
 }
 
 func joinIdents(ids []*Ident) string {
@@ -67,14 +86,7 @@ func stageString(st Stage) string {
 		}
 		out := "stats " + strings.Join(parts, ", ")
 		if len(s.By) > 0 {
-			keys := make([]string, len(s.By))
-			for i, k := range s.By {
-				keys[i] = exprPrec(k.Expr, precAdd)
-				if k.As != nil {
-					keys[i] += " as " + k.As.Name
-				}
-			}
-			out += " by " + strings.Join(keys, ", ")
+			out += " by " + keysString(s.By)
 		}
 		if s.Window != nil {
 			out += " window " + s.Window.Text
