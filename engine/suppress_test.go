@@ -25,16 +25,16 @@ func suppressStore(t *testing.T) *Store {
 		rule string
 		ents map[string][]string
 	}{
-		{"backup_copy", map[string][]string{"user": {"svc_backup"}, "host": {"bkp01"}, "src_ip": {"10.0.0.5"}}}, // 1
-		{"backup_copy", map[string][]string{"user": {"alice"}, "host": {"bkp02"}}},                              // 2
-		{"backup_copy", map[string][]string{"user": {"svc_backup"}, "host": {"ws01"}}},                          // 3
-		{"lateral_smb", map[string][]string{"user": {"svc_backup"}, "host": {"bkp03"}}},                         // 4
-		{"encoded_ps", map[string][]string{"user": {"bob"}, "host": {"ws01"}, "process": {"PowerShell.exe"}}},   // 5
-		{"weird", map[string][]string{"user": {"o'brien%_x"}, "host": {"h_1"}}},                                 // 6
-		{"weird", map[string][]string{"user": {"o'brienzzx"}, "host": {"hx1"}}},                                 // 7
+		{"backup_copy", map[string][]string{"user": {"svc_backup"}, "host": {"bkp01"}, "src_ip": {"10.0.0.5"}}},              // 1
+		{"backup_copy", map[string][]string{"user": {"alice"}, "host": {"bkp02"}}},                                           // 2
+		{"backup_copy", map[string][]string{"user": {"svc_backup"}, "host": {"ws01"}}},                                       // 3
+		{"lateral_smb", map[string][]string{"user": {"svc_backup"}, "host": {"bkp03"}}},                                      // 4
+		{"encoded_ps", map[string][]string{"user": {"bob"}, "host": {"ws01"}, "process": {"PowerShell.exe"}}},                // 5
+		{"weird", map[string][]string{"user": {"o'brien%_x"}, "host": {"h_1"}}},                                              // 6
+		{"weird", map[string][]string{"user": {"o'brienzzx"}, "host": {"hx1"}}},                                              // 7
 		{"spray", map[string][]string{"user": {"a", "b", "c", "d", "e"}, "src_ip": {"203.0.113.5"}, "dst_ip": {"10.0.0.1"}}}, // 8
-		{"weird", map[string][]string{"user": {"a*b"}, "target_user": {"Administrator"}}},                                   // 9
-		{"weird", map[string][]string{"user": {"axxb"}}},                                                                    // 10
+		{"weird", map[string][]string{"user": {"a*b"}, "target_user": {"Administrator"}}},                                    // 9
+		{"weird", map[string][]string{"user": {"axxb"}}},                                                                     // 10
 	}
 	for i, a := range alerts {
 		full := map[string][]string{}
