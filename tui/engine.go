@@ -1,0 +1,329 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"trawl/attack"
+	"trawl/engine"
+)
+
+// EngineStore is the Store over a trawl store. It runs its own paged SQL over the alerts and
+// events tables (engine.Store.QueryFunc), every value a bound parameter.
+type EngineStore struct {
+	S *engine.Store
+}
+
+// severityRank orders severities for the queue, most severe first.
+const severityRank = `CASE lower(severity) WHEN 'critical' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3 WHEN 'low' THEN 2 WHEN 'info' THEN 1 WHEN 'informational' THEN 1 ELSE 0 END`
+
+var queueOrder = map[QueueSort]string{
+	SortPriority: severityRank + ` DESC, last DESC NULLS LAST, id DESC`,
+	SortNewest:   `last DESC NULLS LAST, id DESC`,
+	SortOldest:   `first ASC NULLS LAST, id`,
+	SortRule:     `rule, last DESC NULLS LAST, id DESC`,
+}
+
+const alertColumns = `id, rule, title, severity, confidence, to_json(attack)::VARCHAR, first, last, entities::VARCHAR, len(evidence)`
+
+// fuzzyLike turns one filter term into a LIKE pattern matching its characters in order:
+// "brt" → %b%r%t%.
+func fuzzyLike(term string) string {
+	var b strings.Builder
+	b.WriteByte('%')
+	for _, r := range strings.ToLower(term) {
+		if r == '%' || r == '_' || r == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+		b.WriteByte('%')
+	}
+	return b.String()
+}
+
+// Queue lists alerts by the query's order, one page at a time (LIMIT/OFFSET in DuckDB).
+func (e EngineStore) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
+	page := QueuePage{Offset: q.Offset}
+	var where []string
+	var args []any
+	for _, term := range strings.Fields(q.Filter) {
+		where = append(where, `lower(concat_ws(' ', rule, title, severity, array_to_string(attack, ' '), entities::VARCHAR)) LIKE ? ESCAPE '\'`)
+		args = append(args, fuzzyLike(term))
+	}
+	sql := `SELECT ` + alertColumns + `, count(*) OVER () FROM alerts`
+	if len(where) > 0 {
+		sql += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	order, ok := queueOrder[q.Sort]
+	if !ok {
+		order = queueOrder[SortPriority]
+	}
+	sql += ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	args = append(args, max(q.Limit, 1), max(q.Offset, 0))
+	err := e.S.QueryFunc(ctx, sql, args, func(_ []string, row []any) error {
+		it, err := scanAlert(row)
+		if err != nil {
+			return err
+		}
+		page.Items = append(page.Items, it)
+		page.Total = int(asInt(row[10]))
+		return nil
+	})
+	if err != nil {
+		return page, fmt.Errorf("loading the queue: %w", err)
+	}
+	if len(page.Items) == 0 && q.Offset > 0 {
+		// Past the end: count what there is so the screen can move back.
+		cnt := `SELECT count(*) FROM alerts`
+		if len(where) > 0 {
+			cnt += ` WHERE ` + strings.Join(where, ` AND `)
+		}
+		err := e.S.QueryFunc(ctx, cnt, args[:len(args)-2], func(_ []string, row []any) error {
+			page.Total = int(asInt(row[0]))
+			return nil
+		})
+		if err != nil {
+			return page, fmt.Errorf("counting the queue: %w", err)
+		}
+	}
+	return page, nil
+}
+
+func scanAlert(row []any) (QueueItem, error) {
+	it := QueueItem{
+		Kind:       "alert",
+		ID:         asInt(row[0]),
+		Rule:       asString(row[1]),
+		Title:      asString(row[2]),
+		Severity:   asString(row[3]),
+		Confidence: asFloat(row[4]),
+		First:      asTime(row[6]),
+		Last:       asTime(row[7]),
+		Evidence:   int(asInt(row[9])),
+	}
+	all := map[string][]string{}
+	err := errors.Join(json.Unmarshal([]byte(asString(row[5])), &it.Attack), json.Unmarshal([]byte(asString(row[8])), &all))
+	if err != nil {
+		return it, fmt.Errorf("alert %d: %w", it.ID, err)
+	}
+	it.Entities = map[string][]string{}
+	for k, v := range all {
+		if len(v) > 0 {
+			it.Entities[k] = v
+		}
+	}
+	return it, nil
+}
+
+// Alert loads one alert.
+func (e EngineStore) Alert(ctx context.Context, id int64) (AlertDetail, error) {
+	var d AlertDetail
+	found := false
+	err := e.S.QueryFunc(ctx, `SELECT `+alertColumns+`, run_id, to_json(sources)::VARCHAR, created_at FROM alerts WHERE id = ?`, []any{id},
+		func(_ []string, row []any) error {
+			it, err := scanAlert(row)
+			if err != nil {
+				return err
+			}
+			found = true
+			d.QueueItem = it
+			d.Run = asInt(row[10])
+			d.CreatedAt = derefTime(asTime(row[12]))
+			return json.Unmarshal([]byte(asString(row[11])), &d.Sources)
+		})
+	if err != nil {
+		return d, fmt.Errorf("alert %d: %w", id, err)
+	}
+	if !found {
+		return d, fmt.Errorf("alert %d: %w", id, engine.ErrNoAlert)
+	}
+	return d, nil
+}
+
+// Evidence pages through an alert's evidence events with the columns `trawl alerts --explain`
+// shows (engine.AlertEvidence), the page cut in DuckDB.
+func (e EngineStore) Evidence(ctx context.Context, alert int64, offset, limit int) (Rows, error) {
+	r := Rows{Offset: offset}
+	err := e.S.QueryFunc(ctx, `SELECT e.id, e.time, e.source_type AS source, f.path AS file, e.line, e.category, e.action, e.outcome,
+			e.host, e."user", e.src_ip, e.dst_ip, e.process_name, e.command_line, coalesce(e.message, e.raw) AS text, count(*) OVER () AS total
+		FROM (SELECT unnest(evidence) AS eid, generate_subscripts(evidence, 1) AS pos FROM alerts WHERE id = ?) a
+		JOIN events e ON e.id = a.eid
+		LEFT JOIN files f ON f.id = e.file_id
+		ORDER BY a.pos LIMIT ? OFFSET ?`, []any{alert, max(limit, 1), max(offset, 0)}, func(cols []string, row []any) error {
+		if r.Cols == nil {
+			r.Cols = cols[:len(cols)-1]
+		}
+		r.Total = int(asInt(row[len(row)-1]))
+		r.Rows = append(r.Rows, row[:len(row)-1])
+		return nil
+	})
+	if err != nil {
+		return r, fmt.Errorf("evidence of alert %d: %w", alert, err)
+	}
+	return r, nil
+}
+
+// Record loads one event's raw text and fields.
+func (e EngineStore) Record(ctx context.Context, id int64) (Record, error) {
+	rec := Record{ID: id}
+	found := false
+	err := e.S.QueryFunc(ctx, `SELECT f.path, e.line, e.raw, e.fields FROM events e LEFT JOIN files f ON f.id = e.file_id WHERE e.id = ?`, []any{id},
+		func(_ []string, row []any) error {
+			found = true
+			rec.File, rec.Line, rec.Raw, rec.Fields = asString(row[0]), asInt(row[1]), asString(row[2]), asString(row[3])
+			return nil
+		})
+	if err != nil {
+		return rec, fmt.Errorf("event %d: %w", id, err)
+	}
+	if !found {
+		return rec, fmt.Errorf("event %d: no such event", id)
+	}
+	return rec, nil
+}
+
+// Overview summarises the store in a few aggregate queries.
+func (e EngineStore) Overview(ctx context.Context, buckets, top int) (Overview, error) {
+	var o Overview
+	buckets = max(buckets, 1)
+	var first, last *time.Time
+	err := e.S.QueryFunc(ctx, `SELECT min(time), max(time), count(*), (SELECT count(*) FROM alerts) FROM events`, nil, func(_ []string, row []any) error {
+		first, last = asTime(row[0]), asTime(row[1])
+		o.Events, o.Alerts = asInt(row[2]), asInt(row[3])
+		return nil
+	})
+	if err != nil {
+		return o, fmt.Errorf("overview: %w", err)
+	}
+	if first != nil && last != nil {
+		o.From, o.To = *first, *last
+		span := last.Sub(*first) + time.Microsecond
+		o.Bucket = max((span+time.Duration(buckets)-1)/time.Duration(buckets), time.Microsecond)
+		idx := map[string]int{}
+		err = e.S.QueryFunc(ctx, `SELECT source_type, least((epoch_us(time) - ?) // ?, ?) AS b, count(*) FROM events WHERE time IS NOT NULL GROUP BY ALL ORDER BY 1, 2`,
+			[]any{first.UnixMicro(), o.Bucket.Microseconds(), buckets - 1}, func(_ []string, row []any) error {
+				src := asString(row[0])
+				i, ok := idx[src]
+				if !ok {
+					i = len(o.Sources)
+					idx[src] = i
+					o.Sources = append(o.Sources, SourceVolume{Source: src, Counts: make([]int64, buckets)})
+				}
+				b, n := int(asInt(row[1])), asInt(row[2])
+				if b >= 0 && b < buckets {
+					o.Sources[i].Counts[b] += n
+				}
+				o.Sources[i].Total += n
+				return nil
+			})
+		if err != nil {
+			return o, fmt.Errorf("overview: event volume: %w", err)
+		}
+		sort.SliceStable(o.Sources, func(i, j int) bool { return o.Sources[i].Total > o.Sources[j].Total })
+	}
+	// Alerts by tactic: each distinct technique list once, with its number of alerts.
+	tactics := map[string]*TacticCount{}
+	err = e.S.QueryFunc(ctx, `SELECT to_json(list_sort(attack))::VARCHAR, count(*) FROM alerts GROUP BY 1`, nil, func(_ []string, row []any) error {
+		var ids []string
+		if err := json.Unmarshal([]byte(asString(row[0])), &ids); err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, id := range ids {
+			for _, ta := range attack.Resolve(id).Tactics {
+				if seen[ta.Name] {
+					continue
+				}
+				seen[ta.Name] = true
+				tc := tactics[ta.Name]
+				if tc == nil {
+					tc = &TacticCount{Tactic: ta.Name, Order: ta.Order}
+					tactics[ta.Name] = tc
+				}
+				tc.Alerts += asInt(row[1])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return o, fmt.Errorf("overview: alerts by tactic: %w", err)
+	}
+	for _, tc := range tactics {
+		o.Tactics = append(o.Tactics, *tc)
+	}
+	sort.Slice(o.Tactics, func(i, j int) bool { return o.Tactics[i].Order < o.Tactics[j].Order })
+	// Top entities by the number of alerts naming them.
+	var kinds []string
+	for _, k := range engine.AlertEntityKinds {
+		kinds = append(kinds, `SELECT '`+k.Kind+`' AS kind, unnest(from_json(json_extract(entities, '$.`+k.Kind+`'), '["VARCHAR"]')) AS value FROM alerts`)
+	}
+	err = e.S.QueryFunc(ctx, `SELECT kind, value, count(*) AS n FROM (`+strings.Join(kinds, ` UNION ALL `)+`) WHERE value IS NOT NULL GROUP BY ALL ORDER BY n DESC, kind, value LIMIT ?`,
+		[]any{max(top, 1)}, func(_ []string, row []any) error {
+			o.Entities = append(o.Entities, EntityCount{Kind: asString(row[0]), Value: asString(row[1]), Alerts: asInt(row[2])})
+			return nil
+		})
+	if err != nil {
+		return o, fmt.Errorf("overview: top entities: %w", err)
+	}
+	return o, nil
+}
+
+func asInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case int:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case float64:
+		return int64(x)
+	}
+	return 0
+}
+
+func asFloat(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case float32:
+		return float64(x)
+	case int64:
+		return float64(x)
+	}
+	return 0
+}
+
+func asString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	}
+	return fmt.Sprint(v)
+}
+
+func asTime(v any) *time.Time {
+	if t, ok := v.(time.Time); ok {
+		u := t.UTC()
+		return &u
+	}
+	return nil
+}
+
+func derefTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}

@@ -1,0 +1,146 @@
+package tui
+
+import (
+	"context"
+	"time"
+)
+
+// Store is what the workbench reads and writes. EngineStore implements it over *engine.Store;
+// tests may fake it. Every method is called from a job (a tea.Cmd), never from Update, and
+// every list is paged: the workbench never holds a whole table.
+type Store interface {
+	// Queue is one page of the triage queue.
+	Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
+	// Alert is one alert in full.
+	Alert(ctx context.Context, id int64) (AlertDetail, error)
+	// Evidence is one page of an alert's evidence events, in the alert's order.
+	Evidence(ctx context.Context, alert int64, offset, limit int) (Rows, error)
+	// Record is one event's original text and parsed fields.
+	Record(ctx context.Context, event int64) (Record, error)
+	// Overview is event volume per source over time in buckets, alert counts by tactic and
+	// the top entities.
+	Overview(ctx context.Context, buckets, top int) (Overview, error)
+}
+
+// QueueSort orders the queue.
+type QueueSort int
+
+const (
+	SortPriority QueueSort = iota // most severe (or highest score) first, then newest
+	SortNewest                    // newest first
+	SortOldest                    // oldest first
+	SortRule                      // by rule name, then newest
+)
+
+var sortNames = [...]string{"priority", "newest", "oldest", "rule"}
+
+func (s QueueSort) String() string {
+	if int(s) < len(sortNames) && s >= 0 {
+		return sortNames[s]
+	}
+	return "priority"
+}
+
+// Next is the sort after s, wrapping around.
+func (s QueueSort) Next() QueueSort { return (s + 1) % QueueSort(len(sortNames)) }
+
+// QueueQuery selects one page of the queue.
+type QueueQuery struct {
+	// Filter is fuzzy: its characters must appear in this order in an item's rule, title,
+	// severity, techniques or entities (case-insensitive). Spaces separate terms that must all
+	// match.
+	Filter string
+	Sort   QueueSort
+	Offset int
+	Limit  int
+}
+
+// QueueItem is one row of the queue: an alert (or, once the store has them, an incident).
+type QueueItem struct {
+	Kind       string // "alert" or "incident"
+	ID         int64
+	Rule       string
+	Title      string
+	Severity   string
+	Confidence float64
+	// Score and Priority are the risk score and P1..P4 when the store scores alerts (0 if not).
+	Score    float64
+	Priority int
+	Attack   []string
+	First    *time.Time
+	Last     *time.Time
+	Entities map[string][]string
+	Evidence int // number of evidence events
+}
+
+// QueuePage is a page of the queue and the number of items matching the filter in all.
+type QueuePage struct {
+	Items  []QueueItem
+	Offset int
+	Total  int
+}
+
+// AlertDetail is one alert in full.
+type AlertDetail struct {
+	QueueItem
+	Run       int64
+	Sources   []string
+	CreatedAt time.Time
+	// Factors explain the risk score when the store has one.
+	Factors []Factor
+}
+
+// Factor is one part of a risk score.
+type Factor struct {
+	Name   string
+	Points int
+	Reason string
+}
+
+// Rows is a page of a table; Total counts every row, not only this page's.
+type Rows struct {
+	Cols   []string
+	Rows   [][]any
+	Offset int
+	Total  int
+}
+
+// Record is one stored event's original form.
+type Record struct {
+	ID     int64
+	File   string
+	Line   int64
+	Raw    string
+	Fields string // JSON object of every parsed source field
+}
+
+// Overview is the store at a glance.
+type Overview struct {
+	Events   int64
+	From, To time.Time
+	Bucket   time.Duration
+	Sources  []SourceVolume
+	Tactics  []TacticCount
+	Entities []EntityCount
+	Alerts   int64
+}
+
+// SourceVolume is one source's event counts per time bucket.
+type SourceVolume struct {
+	Source string
+	Counts []int64
+	Total  int64
+}
+
+// TacticCount is the number of alerts with a technique of one ATT&CK tactic.
+type TacticCount struct {
+	Tactic string
+	Order  int // kill-chain position, for sorting
+	Alerts int64
+}
+
+// EntityCount is an entity and the number of alerts naming it.
+type EntityCount struct {
+	Kind, Value string
+	Alerts      int64
+}
