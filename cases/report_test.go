@@ -1,0 +1,168 @@
+package cases
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"trawl/internal/testutil"
+)
+
+func fixtureReport(t *testing.T) *Report {
+	t.Helper()
+	pbs, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fixture()
+	return NewReport(c, Recommend(pbs, c), at("2026-03-03T09:00:00Z"))
+}
+
+func renderAll(t *testing.T, r *Report) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		"md":   func(b *bytes.Buffer) error { return r.WriteMarkdown(b) },
+		"html": func(b *bytes.Buffer) error { return r.WriteHTML(b) },
+		"json": func(b *bytes.Buffer) error { return r.WriteJSON(b) },
+	} {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out[name] = b.Bytes()
+	}
+	return out
+}
+
+func TestReportGolden(t *testing.T) {
+	for ext, b := range renderAll(t, fixtureReport(t)) {
+		t.Run(ext, func(t *testing.T) {
+			testutil.Golden(t, "testdata/report."+ext, b)
+		})
+	}
+}
+
+// TestReportInert: the hostile note (a script tag, an OSC title change, colour escapes, a
+// Markdown link to javascript:, a right-to-left override) is inert in every format.
+func TestReportInert(t *testing.T) {
+	for ext, b := range renderAll(t, fixtureReport(t)) {
+		s := string(b)
+		t.Run(ext, func(t *testing.T) {
+			if strings.Contains(s, "<script") || strings.Contains(s, "bastion01 <b>") {
+				t.Error("raw markup from the case survived")
+			}
+			if strings.ContainsAny(s, "\x1b\x07\u202e") {
+				t.Error("a control character survived")
+			}
+			if ext == "md" && regexp.MustCompile(`[^\\]\[x\]\(javascript`).MatchString(s) {
+				t.Error("the Markdown link survived")
+			}
+		})
+	}
+	var m map[string]any
+	b := renderAll(t, fixtureReport(t))["json"]
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	// Decoded, the JSON gives the note back exactly: escaping is only in the encoding.
+	notes := m["case"].(map[string]any)["notes"].([]any)
+	if got := notes[1].(map[string]any)["text"]; got != hostile {
+		t.Errorf("note round trip: %q", got)
+	}
+}
+
+func TestJSONReportFieldsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/cases.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(renderAll(t, fixtureReport(t))["json"], &m); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, v := range x {
+				if prefix == "case.alerts[].entities" {
+					continue // keys are entity kinds
+				}
+				name := strings.TrimPrefix(prefix+"."+k, ".")
+				// actions_taken and open_tasks hold task objects, documented once under case.tasks.
+				for _, p := range []string{"actions_taken[].", "open_tasks[]."} {
+					if strings.HasPrefix(name, p) {
+						name = "case.tasks[]." + strings.TrimPrefix(name, p)
+					}
+				}
+				if !strings.Contains(string(doc), "`"+name+"`") {
+					t.Errorf("JSON report field %s is not documented in docs/cases.md", name)
+				}
+				walk(name, v)
+			}
+		case []any:
+			for _, e := range x {
+				walk(prefix+"[]", e)
+			}
+		}
+	}
+	walk("", m)
+}
+
+func TestTimelineOrder(t *testing.T) {
+	var got []string
+	for _, e := range Timeline(fixture()) {
+		got = append(got, e.At.Format("15:04:05")+" "+string(e.Kind))
+	}
+	want := []string{"02:41:04 event", "02:41:04 alert", "03:05:00 event", "03:11:01 event", "03:11:01 alert",
+		"04:00:00 status", "04:02:00 status", "04:05:00 note", "04:20:00 note", "04:31:00 status", "05:10:00 status"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("timeline (-want +got):\n%s", diff)
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for _, tc := range []struct {
+		d    string
+		want string
+	}{{"0s", "0s"}, {"59s", "59s"}, {"90s", "2m"}, {"1h", "1h"}, {"26h3m", "1d 2h 3m"}, {"-5m", "-5m"}} {
+		d, _ := timeParseDuration(tc.d)
+		if got := FormatDuration(d); got != tc.want {
+			t.Errorf("FormatDuration(%s) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+func FuzzMarkdownInert(f *testing.F) {
+	f.Add(hostile)
+	f.Add("a|b\nc")
+	f.Add("\\|")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := md(s)
+		if strings.ContainsAny(out, "<>\n\r\x1b\x07") {
+			t.Errorf("md(%q) = %q keeps markup or a control character", s, out)
+		}
+		// Every | is escaped: an odd run of backslashes before it.
+		for i := 0; i < len(out); i++ {
+			if out[i] != '|' {
+				continue
+			}
+			n := 0
+			for j := i - 1; j >= 0 && out[j] == '\\'; j-- {
+				n++
+			}
+			if n%2 == 0 {
+				t.Errorf("md(%q) = %q has an unescaped |", s, out)
+			}
+		}
+	})
+}
+
+var timeParseDuration = time.ParseDuration
