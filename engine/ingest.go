@@ -96,6 +96,7 @@ func (s *Store) ImportFiles(ctx context.Context, files []string, opt ImportOptio
 	}
 	close(jobs)
 	wg.Wait()
+	s.afterImport(ctx, results)
 	return results
 }
 

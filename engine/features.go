@@ -1,0 +1,367 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"trawl/features"
+)
+
+// FeatureStats reports one feature pass.
+type FeatureStats struct {
+	Events   int64         `json:"events"`   // events given features
+	Decoded  int64         `json:"decoded"`  // encoded commands decoded in Go (SQL could not)
+	Sessions int64         `json:"sessions"` // sessions in the store after the pass
+	Features time.Duration `json:"-"`        // time spent on features
+	Session  time.Duration `json:"-"`        // time spent on sessions
+}
+
+// featureMu serializes feature passes: two passes at once would both take the same new events.
+var featureMu sync.Mutex
+
+// UpdateFeatures gives every event of a finished import that has no features yet its derived
+// features (features.Columns, table event_features) and rebuilds the sessions. It runs after
+// every import; history-dependent features (off_hours, new_account, failures_1h) of the new
+// events are computed against the whole store, older events keep theirs until RebuildFeatures.
+func (s *Store) UpdateFeatures(ctx context.Context) (FeatureStats, error) {
+	return s.featurePass(ctx, false)
+}
+
+// RebuildFeatures computes the features of every event again (after the reference lists, the
+// asset ranges or the history changed) and rebuilds the sessions.
+func (s *Store) RebuildFeatures(ctx context.Context) (FeatureStats, error) {
+	return s.featurePass(ctx, true)
+}
+
+// afterImport is the import path's single hook: the feature pass over what was just imported.
+// A failure is reported on the imported files' results: their events are stored, and
+// trawl features rebuild computes the features again.
+func (s *Store) afterImport(ctx context.Context, results []FileResult) {
+	var imported bool
+	for _, r := range results {
+		imported = imported || (r.Err == nil && r.Events > 0)
+	}
+	if !imported || ctx.Err() != nil {
+		return
+	}
+	if _, err := s.UpdateFeatures(ctx); err != nil {
+		for i := range results {
+			if results[i].Err == nil && results[i].Events > 0 {
+				results[i].Err = fmt.Errorf("%s: imported, but computing its features failed (run trawl features rebuild): %w", results[i].File, err)
+				results[i].Error = results[i].Err.Error()
+			}
+		}
+	}
+}
+
+func (s *Store) featurePass(ctx context.Context, all bool) (st FeatureStats, err error) {
+	featureMu.Lock()
+	defer featureMu.Unlock()
+	start := time.Now()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return st, err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return st, err
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err = refreshFeatureLists(ctx, tx); err != nil {
+		return st, fmt.Errorf("feature lists: %w", err)
+	}
+	if all {
+		if _, err = tx.ExecContext(ctx, `DELETE FROM event_features`); err != nil {
+			return st, err
+		}
+	}
+	for _, step := range featureSteps() {
+		if _, err = tx.ExecContext(ctx, step.sql); err != nil {
+			return st, fmt.Errorf("feature pass, %s: %w", step.name, err)
+		}
+	}
+	if err = tx.QueryRowContext(ctx, `SELECT count(*) FROM feat_new`).Scan(&st.Events); err != nil {
+		return st, err
+	}
+	if st.Decoded, err = decodeLeftovers(ctx, tx); err != nil {
+		return st, fmt.Errorf("feature pass, decoding: %w", err)
+	}
+	if _, err = tx.ExecContext(ctx, insertFeatures); err != nil {
+		return st, fmt.Errorf("feature pass, storing: %w", err)
+	}
+	for _, t := range featureTemps {
+		if _, err = tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
+			return st, err
+		}
+	}
+	st.Features = time.Since(start)
+	start = time.Now()
+	if st.Sessions, err = buildSessions(ctx, tx); err != nil {
+		return st, fmt.Errorf("sessions: %w", err)
+	}
+	st.Session = time.Since(start)
+	if err = tx.Commit(); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+// refreshFeatureLists fills the feature_* reference tables from package features, so a
+// rebuild after an upgrade uses the lists the binary carries.
+func refreshFeatureLists(ctx context.Context, tx *sql.Tx) error {
+	var lol, parents, ports, protos, ranges [][]any
+	for _, l := range features.LOLBASList() {
+		lol = append(lol, []any{strings.ToLower(l.Name), l.Category})
+	}
+	for _, p := range features.Parents() {
+		parents = append(parents, []any{p.Child, p.Parent})
+	}
+	for _, p := range features.Ports() {
+		ports = append(ports, []any{int64(p.Port), p.Service, p.Admin})
+	}
+	for _, p := range features.ProtocolPorts() {
+		protos = append(protos, []any{p.Protocol, int64(p.Port)})
+	}
+	for _, r := range features.IPRanges() {
+		ranges = append(ranges, []any{r.Network, r.Class})
+	}
+	lists := []struct {
+		table, insert string
+		rows          [][]any
+	}{
+		{"feature_lolbas", `INSERT INTO feature_lolbas SELECT name, min(category) FROM (VALUES %s) t(name, category) GROUP BY name`, lol},
+		{"feature_parents", `INSERT INTO feature_parents SELECT DISTINCT child, parent FROM (VALUES %s) t(child, parent)`, parents},
+		{"feature_ports", `INSERT INTO feature_ports SELECT * FROM (VALUES %s) t(port, service, admin)`, ports},
+		{"feature_protocol_ports", `INSERT INTO feature_protocol_ports SELECT DISTINCT protocol, port FROM (VALUES %s) t(protocol, port)`, protos},
+		{"feature_ip_ranges", `INSERT INTO feature_ip_ranges SELECT network, class, trawl_net_of(trawl_net_lo(network), trawl_net_bits(network)), trawl_net_bits(network) FROM (VALUES %s) t(network, class)`, ranges},
+	}
+	for _, l := range lists {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+l.table); err != nil {
+			return err
+		}
+		var ph []string
+		var args []any
+		for _, r := range l.rows {
+			ph = append(ph, "("+strings.TrimSuffix(strings.Repeat("?, ", len(r)), ", ")+")")
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(l.insert, strings.Join(ph, ", ")), args...); err != nil {
+			return fmt.Errorf("%s: %w", l.table, err)
+		}
+	}
+	return nil
+}
+
+// featureTemps are the temporary tables of one pass, dropped at its end.
+var featureTemps = []string{"feat_new", "feat_ip", "feat_cmd", "feat_users", "feat_hours", "feat_fail"}
+
+// sqlText quotes one of trawl's own constants (a pattern) as an SQL string literal. Never
+// used for log content, which is always a bound parameter or a column.
+func sqlText(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+type featureStep struct{ name, sql string }
+
+// featureSteps is the pass as set-based SQL: the new events, then each group of features in a
+// temporary table keyed by event id (or by address or user, which are fewer), joined at the
+// end by insertFeatures.
+func featureSteps() []featureStep {
+	return []featureStep{
+		{"new events", `CREATE OR REPLACE TEMP TABLE feat_new AS
+SELECT e.id, e.time, e.category, e.event_code, e.action, e.outcome, e.source_type, e.user_key, e.src_ip, e.dst_ip,
+       e.dst_port, lower(e.protocol) AS protocol, e.http_method, e.process_name, e.parent_name, e.command_line,
+       CASE WHEN contains(e.fields, '"Signed"') THEN TRY_CAST(json_extract_string(e.fields, '$.Signed') AS BOOLEAN) END AS signed,
+       CASE WHEN contains(e.fields, '"SignatureStatus"') THEN json_extract_string(e.fields, '$.SignatureStatus') END AS signature_status,
+       CASE WHEN e.source_type = 'zeek' AND contains(e.fields, '"service"') THEN lower(split_part(json_extract_string(e.fields, '$.service'), ',', 1)) END AS service
+FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done'
+WHERE NOT EXISTS (SELECT 1 FROM event_features x WHERE x.event_id = e.id)`},
+
+		// Each distinct address once: its special-purpose block (the narrowest), else external;
+		// an address inside an asset's address or network is internal.
+		{"address classes", `CREATE OR REPLACE TEMP TABLE feat_ip AS
+WITH ips AS (
+    SELECT DISTINCT ip FROM (SELECT src_ip AS ip FROM feat_new UNION ALL SELECT dst_ip FROM feat_new) WHERE ip IS NOT NULL
+),
+nums AS (SELECT ip, trawl_ip_num(ip) AS num FROM ips),
+range_bits AS (SELECT DISTINCT ip_bits FROM feature_ip_ranges),
+special AS (
+    SELECT n.ip, r.class FROM nums n CROSS JOIN range_bits b
+    JOIN feature_ip_ranges r ON r.ip_bits = b.ip_bits AND r.ip_lo = trawl_net_of(n.num, b.ip_bits)
+    WHERE n.num IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY n.ip ORDER BY r.ip_bits DESC) = 1
+),
+asset_bits AS (SELECT DISTINCT ip_bits FROM asset_keys WHERE ip_bits IS NOT NULL),
+in_assets AS (
+    SELECT DISTINCT n.ip FROM nums n CROSS JOIN asset_bits b
+    JOIN asset_keys k ON k.ip_bits = b.ip_bits AND k.ip_lo = trawl_net_of(n.num, b.ip_bits)
+    WHERE n.num IS NOT NULL
+)
+SELECT n.ip, CASE
+    WHEN n.num IS NULL THEN NULL
+    WHEN a.ip IS NOT NULL AND coalesce(s.class, 'external') NOT IN ('loopback', 'multicast', 'unspecified', 'broadcast', 'link-local') THEN 'internal'
+    ELSE coalesce(s.class, 'external') END AS class
+FROM nums n LEFT JOIN special s ON s.ip = n.ip LEFT JOIN in_assets a ON a.ip = n.ip`},
+
+		// PowerShell command lines: the -EncodedCommand or FromBase64String argument, decoded in
+		// SQL when it is printable ASCII (as UTF-16LE or as bytes); the rest is left to Go.
+		{"encoded commands", `CREATE OR REPLACE TEMP TABLE feat_cmd AS
+WITH ps AS (
+    SELECT id, coalesce(nullif(regexp_extract(command_line, ` + sqlText(features.EncodedCommandPattern) + `, 1), ''),
+                        nullif(regexp_extract(command_line, ` + sqlText(features.FromBase64Pattern) + `, 1), '')) AS b64
+    FROM feat_new
+    WHERE command_line IS NOT NULL
+      AND (regexp_matches(command_line, ` + sqlText(features.PowerShellPattern) + `) OR regexp_matches(coalesce(process_name, ''), ` + sqlText(features.PowerShellPattern) + `))
+),
+bin AS (SELECT id, b64, TRY(from_base64(b64)) AS b FROM ps WHERE b64 IS NOT NULL),
+hx AS (SELECT id, b64, b, hex(b) AS h FROM bin)
+SELECT id, b64, CASE
+    WHEN b IS NULL THEN NULL
+    WHEN regexp_full_match(h, '(?:[2-7][0-9A-F]00|0[9AD]00)+') THEN replace(decode(b), chr(0), '')
+    WHEN regexp_full_match(h, '(?:[2-7][0-9A-F]|0[9AD])+') THEN decode(b)
+    END::VARCHAR AS decoded
+FROM hx`},
+
+		// Per user: events, distinct days, first sighting (acting or acted upon) and creation.
+		{"users", `CREATE OR REPLACE TEMP TABLE feat_users AS
+WITH u AS (SELECT DISTINCT user_key FROM feat_new WHERE user_key IS NOT NULL),
+seen AS (
+    SELECT user_key AS k, time, true AS acting FROM events WHERE user_key IN (SELECT user_key FROM u)
+    UNION ALL
+    SELECT target_user_key, time, false FROM events WHERE target_user_key IN (SELECT user_key FROM u) AND target_user_key IS DISTINCT FROM user_key
+),
+stats AS (
+    SELECT k AS user_key, count(time) FILTER (WHERE acting) AS total, count(DISTINCT time::DATE) FILTER (WHERE acting) AS days,
+           min(time) AS first_seen
+    FROM seen GROUP BY k
+),
+created AS (
+    SELECT target_user_key AS user_key, min(time) AS created FROM events
+    WHERE (event_code = '4720' OR action = 'user-create') AND target_user_key IN (SELECT user_key FROM u) GROUP BY 1
+)
+SELECT s.*, c.created FROM stats s LEFT JOIN created c ON c.user_key = s.user_key`},
+
+		// Per user and hour: that user's events in the hour and its two neighbours (wrapping at
+		// midnight), the user's "usual hours".
+		{"usual hours", `CREATE OR REPLACE TEMP TABLE feat_hours AS
+WITH hist AS (
+    SELECT user_key, hour(time) AS h, count(*) AS n FROM events
+    WHERE time IS NOT NULL AND user_key IN (SELECT user_key FROM feat_users) GROUP BY ALL
+)
+SELECT user_key, (h + d + 24) % 24 AS h, sum(n) AS near
+FROM hist CROSS JOIN (VALUES (-1), (0), (1)) t(d) GROUP BY ALL`},
+
+		// Failed logons and authentications of the same user in the hour up to each new event:
+		// one window over the new events and the older failures they can see.
+		{"failures", `CREATE OR REPLACE TEMP TABLE feat_fail AS
+WITH w AS (
+    SELECT id, user_key, time, true AS is_new,
+           (coalesce(outcome, '') = 'failure' AND category IN ('logon', 'auth')) AS failed
+    FROM feat_new WHERE user_key IS NOT NULL AND time IS NOT NULL
+    UNION ALL
+    SELECT e.id, e.user_key, e.time, false, true FROM events e
+    WHERE e.outcome = 'failure' AND e.category IN ('logon', 'auth') AND e.time IS NOT NULL
+      AND e.user_key IN (SELECT user_key FROM feat_users)
+      AND e.time >= (SELECT min(time) FROM feat_new) - INTERVAL 1 HOUR
+      AND NOT EXISTS (SELECT 1 FROM feat_new n WHERE n.id = e.id)
+)
+SELECT id, n FROM (
+    SELECT id, is_new, sum(failed::BIGINT) OVER (PARTITION BY user_key ORDER BY time RANGE BETWEEN INTERVAL 1 HOUR PRECEDING AND CURRENT ROW) AS n
+    FROM w)
+WHERE is_new`},
+	}
+}
+
+// insertFeatures joins the pass's pieces into one event_features row per new event.
+var insertFeatures = `INSERT INTO event_features
+WITH bounds AS (SELECT min(time) AS lo, max(time) AS hi FROM events),
+app AS (
+    SELECT n.id, CASE
+        WHEN n.protocol IN (SELECT protocol FROM feature_protocol_ports) THEN n.protocol
+        WHEN n.service IN (SELECT protocol FROM feature_protocol_ports) THEN n.service
+        WHEN n.http_method IS NOT NULL AND n.http_method <> '' THEN 'http'
+        WHEN n.category = 'dns' THEN 'dns'
+        END AS proto
+    FROM feat_new n
+)
+SELECT n.id,
+    si.class,
+    di.class,
+    p.service,
+    CASE WHEN n.dst_port IS NULL THEN NULL WHEN p.admin THEN 'admin' WHEN n.dst_port < 1024 THEN 'well-known'
+         WHEN n.dst_port < ` + strconv.Itoa(features.EphemeralFrom) + ` THEN 'registered' ELSE 'ephemeral' END,
+    CASE WHEN n.dst_port IS NULL THEN NULL WHEN a.proto IS NULL THEN false ELSE pp.port IS NULL END,
+    CASE WHEN n.process_name IS NULL OR n.process_name = '' THEN NULL ELSE l.name IS NOT NULL END,
+    CASE WHEN c.id IS NOT NULL THEN c.b64 IS NOT NULL WHEN n.command_line IS NOT NULL THEN false END,
+    c.decoded,
+    CASE WHEN n.command_line <> '' THEN list_aggregate(string_split(n.command_line, ''), 'entropy') END,
+    n.signed,
+    n.signature_status,
+    CASE WHEN pc.child IS NULL OR n.parent_name IS NULL OR n.parent_name = '' THEN NULL ELSE par.parent IS NULL END,
+    hour(n.time),
+    CASE WHEN n.user_key IS NULL OR n.time IS NULL THEN NULL
+         WHEN u.total >= ` + strconv.Itoa(features.MinHistoryEvents) + ` AND u.days >= ` + strconv.Itoa(features.MinHistoryDays) + `
+              THEN coalesce(h.near, 0) < ` + strconv.FormatFloat(features.RareHourShare, 'f', -1, 64) + ` * u.total
+         ELSE hour(n.time) < ` + strconv.Itoa(features.BusinessStart) + ` OR hour(n.time) >= ` + strconv.Itoa(features.BusinessEnd) + ` END,
+    CASE WHEN n.user_key IS NULL THEN NULL
+         WHEN u.created IS NOT NULL AND n.time >= u.created AND n.time < u.created + INTERVAL ` + strconv.Itoa(features.NewAccountDays) + ` DAY THEN true
+         ELSE coalesce(u.first_seen >= b.hi - INTERVAL ` + strconv.Itoa(features.NewAccountDays) + ` DAY
+                       AND u.first_seen >= b.lo + INTERVAL ` + strconv.Itoa(features.NewAccountDays) + ` DAY, false) END,
+    CASE WHEN n.user_key IS NULL OR n.time IS NULL THEN NULL ELSE coalesce(fl.n, 0) END
+FROM feat_new n
+CROSS JOIN bounds b
+LEFT JOIN feat_ip si ON si.ip = n.src_ip
+LEFT JOIN feat_ip di ON di.ip = n.dst_ip
+LEFT JOIN feature_ports p ON p.port = n.dst_port
+LEFT JOIN app a ON a.id = n.id
+LEFT JOIN feature_protocol_ports pp ON pp.protocol = a.proto AND pp.port = n.dst_port
+LEFT JOIN feature_lolbas l ON l.name = lower(n.process_name)
+LEFT JOIN feat_cmd c ON c.id = n.id
+LEFT JOIN (SELECT DISTINCT child FROM feature_parents) pc ON pc.child = lower(n.process_name)
+LEFT JOIN feature_parents par ON par.child = pc.child AND par.parent = lower(n.parent_name)
+LEFT JOIN feat_users u ON u.user_key = n.user_key
+LEFT JOIN feat_hours h ON h.user_key = n.user_key AND h.h = hour(n.time)
+LEFT JOIN feat_fail fl ON fl.id = n.id`
+
+// decodeLeftovers decodes in Go the encoded commands SQL could not (text beyond ASCII, missing
+// padding, UTF-8 payloads with control characters): few rows, so one update each.
+func decodeLeftovers(ctx context.Context, tx *sql.Tx) (int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, b64 FROM feat_cmd WHERE b64 IS NOT NULL AND decoded IS NULL`)
+	if err != nil {
+		return 0, err
+	}
+	type pending struct {
+		id   int64
+		text string
+	}
+	var todo []pending
+	for rows.Next() {
+		var id int64
+		var b64 string
+		if err := rows.Scan(&id, &b64); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if text, ok := features.DecodeBase64Text(b64); ok {
+			todo = append(todo, pending{id, validText(text)})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, p := range todo {
+		if _, err := tx.ExecContext(ctx, `UPDATE feat_cmd SET decoded = ? WHERE id = ?`, p.text, p.id); err != nil {
+			return 0, err
+		}
+	}
+	return int64(len(todo)), nil
+}
