@@ -102,7 +102,14 @@ func (c *HuntCmd) Run(g *Globals) error {
 	if err := st.FinishHunt(g.Ctx, run, len(set.checked), fresh, failures); err != nil {
 		return err
 	}
+	hidden, err := st.ApplySuppressions(g.Ctx)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(g.Stderr, "hunt run %d: %d rules, %d alerts (%d new); list them with trawl alerts\n", run, len(set.checked), total, fresh)
+	if hidden > 0 {
+		fmt.Fprintf(g.Stderr, "%d alerts hidden by suppressions (trawl suppress list)\n", hidden)
+	}
 	if len(failures) > 0 {
 		return exitError{code: 1, err: fmt.Errorf("%d rules failed", len(failures))}
 	}
