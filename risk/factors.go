@@ -1,0 +1,272 @@
+package risk
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// severityPoints is the base of every score.
+var severityPoints = map[string]int{"info": 5, "informational": 5, "low": 15, "medium": 30, "high": 45, "critical": 60}
+
+// criticalityShare is what asset criticality 1..5 adds, as a share of the severity points:
+// a low alert on a critical server stays lower than a critical alert on a laptop.
+var criticalityShare = [...]float64{0, -0.2, 0, 0.2, 0.35, 0.5}
+
+// privilegedShare is what a privileged identity adds, as a share of the severity points.
+const privilegedShare = 0.3
+
+// Identity points, each counted once per alert.
+const (
+	leavingPoints    = 15
+	noMFAPoints      = 4
+	servicePoints    = 3
+	flightRiskPoints = 15 // a leaving identity in a collection or exfiltration alert
+	exposurePoints   = 3
+	vulnPoints       = 3
+	ruleRarityMax    = 10
+	setRarityMax     = 3
+	anomalyMax       = 10
+)
+
+func round(x float64) int { return int(math.Round(x)) }
+
+// alertFactors are the factors of a collapsed alert before entity risk: a is its first alert.
+func (r *run) alertFactors(a *Alert, gr *group, intel []IntelMatch, total int, setCount int32) []Factor {
+	f := make([]Factor, 0, 8)
+	rf := r.ruleFactors(a, gr.rule, total)
+	f = append(f, rf.fixed...)
+	base := rf.base
+	assets := r.assets(gr)
+	f = r.assetFactors(assets, base, f)
+	f = r.identityFactors(a, gr, assets, base, f)
+	if len(intel) > 0 {
+		best := intel[0]
+		for _, m := range intel[1:] {
+			if m.Confidence > best.Confidence || (m.Confidence == best.Confidence && m.Indicator < best.Indicator) {
+				best = m
+			}
+		}
+		p := 20
+		conf := "unknown confidence"
+		if best.Confidence >= 0 {
+			conf = fmt.Sprintf("confidence %d", best.Confidence)
+			switch {
+			case best.Confidence < 40:
+				p = 6
+			case best.Confidence < 70:
+				p = 12
+			}
+		}
+		f = append(f, Factor{"threat_intel", p, fmt.Sprintf("%s matches indicator %s from %s (%s)", best.Value, best.Indicator, best.Source, conf)})
+	}
+	if rf.rarity.Points > 0 {
+		f = append(f, rf.rarity)
+	}
+	if total > 1 {
+		if p := round(setRarityMax * (1 - math.Log(float64(setCount))/math.Log(float64(total)))); p > 0 {
+			f = append(f, Factor{"entity_rarity", p, "these entities appear together in " + strconv.Itoa(int(setCount)) + " of " + strconv.Itoa(total) + " alerts"})
+		}
+	}
+	if gr.measure > 0 {
+		m := min(gr.measure, 1)
+		if p := round(anomalyMax * m); p > 0 {
+			f = append(f, Factor{"anomaly", p, fmt.Sprintf("anomaly strength %.2f", m)})
+		}
+	}
+	return f
+}
+
+// ruleFactor is what every alert of one rule shares: severity, confidence, rule rarity.
+type ruleFactor struct {
+	base   int
+	fixed  []Factor
+	rarity Factor
+}
+
+func (r *run) ruleFactors(a *Alert, rule int32, total int) *ruleFactor {
+	if r.ruleF == nil {
+		r.ruleF = make([]*ruleFactor, len(r.ruleCount))
+	}
+	if rf := r.ruleF[rule]; rf != nil {
+		return rf
+	}
+	rf := &ruleFactor{}
+	sev := strings.ToLower(a.Severity)
+	base, ok := severityPoints[sev]
+	if !ok {
+		base = severityPoints["low"]
+		rf.fixed = append(rf.fixed, Factor{"severity", base, fmt.Sprintf("unknown severity %q counts as low", a.Severity)})
+	} else {
+		rf.fixed = append(rf.fixed, Factor{"severity", base, sev + " (rule " + a.Rule + ")"})
+	}
+	if c := a.Confidence; c >= 0 && c < 1 {
+		if p := -round(float64(base) * (1 - c) / 2); p != 0 {
+			rf.fixed = append(rf.fixed, Factor{"confidence", p, fmt.Sprintf("rule confidence %.2g", c)})
+		}
+	}
+	if total > 1 {
+		n := r.ruleCount[rule]
+		if p := round(ruleRarityMax * (1 - math.Log(float64(n))/math.Log(float64(total)))); p > 0 {
+			rf.rarity = Factor{"rule_rarity", p, fmt.Sprintf("rule %s raised %d of %d alerts", a.Rule, n, total)}
+		}
+	}
+	rf.base = base
+	r.ruleF[rule] = rf
+	return rf
+}
+
+// assetRef is an asset an alert names, with the value that named it.
+type assetRef struct {
+	as    *Asset
+	value string
+}
+
+// assets lists the assets of an alert's hosts and addresses, each once, hosts first.
+func (r *run) assets(gr *group) []assetRef {
+	if len(r.assetVals) == 0 {
+		return nil
+	}
+	var out []assetRef
+	for pass := 0; pass < 2; pass++ {
+	next:
+		for _, e := range r.entities(gr.rep) {
+			x := r.entAsset[e]
+			if x < 0 || (r.ents[e].kind == "host") != (pass == 0) {
+				continue
+			}
+			as := &r.assetVals[x]
+			for _, o := range out {
+				if o.as.Key == as.Key {
+					continue next
+				}
+			}
+			out = append(out, assetRef{as, r.ents[e].value})
+		}
+	}
+	return out
+}
+
+func (r *run) assetFactors(list []assetRef, base int, f []Factor) []Factor {
+	if len(list) == 0 {
+		return f
+	}
+	best := list[0]
+	for _, x := range list[1:] {
+		if x.as.Criticality > best.as.Criticality {
+			best = x
+		}
+	}
+	if c := best.as.Criticality; c >= 1 && c <= 5 {
+		if p := round(criticalityShare[c] * float64(base)); p != 0 {
+			what := best.value
+			if best.value != best.as.Key {
+				what += " (asset " + best.as.Key + ")"
+			}
+			f = append(f, Factor{"asset_criticality", p, fmt.Sprintf("%s has criticality %d", what, c)})
+		}
+	}
+	for _, x := range list {
+		if x.as.InternetFacing {
+			f = append(f, Factor{"exposure", exposurePoints, fmt.Sprintf("%s is internet-facing", x.as.Key)})
+			break
+		}
+	}
+	for _, x := range list {
+		if x.as.Vulnerabilities > 0 {
+			f = append(f, Factor{"vulnerable", vulnPoints, fmt.Sprintf("%s has %d known vulnerabilities", x.as.Key, x.as.Vulnerabilities)})
+			break
+		}
+	}
+	return f
+}
+
+// identityFactors: privileged, leaving, no MFA and service accounts among the alert's users
+// (when a kind lists more users than grouping.wide_values, they are the targets of a spray or
+// scan, not actors, and are skipped) and the owners of its assets.
+func (r *run) identityFactors(a *Alert, gr *group, assets []assetRef, base int, f []Factor) []Factor {
+	if len(r.idVals) == 0 && len(assets) == 0 {
+		return f
+	}
+	type who struct {
+		id  Identity
+		how string
+	}
+	var ids []who
+	if n := len(a.Entities["user"]) + len(a.Entities["target_user"]); n <= r.pol.Grouping.WideValues {
+		for _, e := range r.entities(gr.rep) {
+			if x := r.entIdentity[e]; x >= 0 {
+				ids = append(ids, who{r.idVals[x], r.ents[e].value})
+			}
+		}
+	}
+	for _, x := range assets {
+		if x.as.Owner == "" {
+			continue
+		}
+		if id, ok := r.cx.Identities[x.as.Owner]; ok {
+			ids = append(ids, who{id, x.as.Owner + " (owner of " + x.as.Key + ")"})
+		}
+	}
+	first := func(ok func(Identity) bool) (who, bool) {
+		for _, w := range ids {
+			if ok(w.id) {
+				return w, true
+			}
+		}
+		return who{}, false
+	}
+	if w, ok := first(func(id Identity) bool { return id.Privileged }); ok {
+		f = append(f, Factor{"privileged_identity", max(round(privilegedShare*float64(base)), 1), w.how + " is privileged"})
+	}
+	if w, ok := first(Identity.Leaving); ok {
+		d := w.id.Status
+		if d == "" {
+			d = "leaving"
+		}
+		if !w.id.LeaveDate.IsZero() {
+			d += " (" + w.id.LeaveDate.Format("2006-01-02") + ")"
+		}
+		f = append(f, Factor{"leaving_identity", leavingPoints, w.how + " is " + d})
+		ti := r.techniques(a)
+		for _, t := range ti.tactics {
+			if t.Short == "exfiltration" || t.Short == "collection" {
+				f = append(f, Factor{"flight_risk", flightRiskPoints, "a leaving identity in a " + strings.ToLower(t.Name) + " alert"})
+				break
+			}
+		}
+	}
+	if w, ok := first(func(id Identity) bool { return id.NoMFA }); ok {
+		f = append(f, Factor{"no_mfa", noMFAPoints, w.how + " has no MFA"})
+	}
+	if w, ok := first(func(id Identity) bool { return id.ServiceAccount }); ok {
+		f = append(f, Factor{"service_account", servicePoints, w.how + " is a service account"})
+	}
+	return f
+}
+
+// entityFactor is the entity-risk factor of an entity set: lo points when its riskiest
+// non-hub entity reached the threshold, hi points at twice the threshold.
+func (r *run) entityFactor(ents []int32, lo, hi int) (Factor, bool) {
+	best := int32(-1)
+	for _, e := range ents {
+		if r.hub[e] {
+			continue
+		}
+		if best < 0 || r.eRisk[e] > r.eRisk[best] {
+			best = e
+		}
+	}
+	thr := r.threshold
+	if best < 0 || r.eRisk[best] < thr {
+		return Factor{}, false
+	}
+	p := lo
+	if r.eRisk[best] >= 2*thr {
+		p = hi
+	}
+	k := r.ents[best]
+	return Factor{"entity_risk", p, fmt.Sprintf("%s=%s has risk %.0f (threshold %.0f) from %d alerts of %d rules",
+		k.kind, k.value, r.eRisk[best], thr, r.eAlerts[best], r.eRules[best])}, true
+}
