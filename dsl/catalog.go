@@ -116,14 +116,15 @@ var storeColumns = []Column{
 }
 
 // EventCatalogue is the catalogue of the events table: the event model's columns
-// (event.Columns) and the store's own.
+// (event.Columns) and the store's own, with the derived feature columns of the store's
+// events_features view (read only by queries that name one).
 func EventCatalogue() Catalogue {
 	cols := append([]Column(nil), storeColumns[:5]...)
 	for _, c := range event.Columns {
 		cols = append(cols, Column{Name: c.Name, Type: fromEventType(c.Type), Doc: c.Doc})
 	}
 	cols = append(cols, storeColumns[5:]...)
-	return NewCatalogue(cols, Categories)
+	return WithDerived(NewCatalogue(cols, Categories), FeatureColumns(), DerivedView)
 }
 
 func fromEventType(t event.Type) Type {

@@ -20,6 +20,8 @@ type Checked struct {
 	cidrItems map[*In]bool
 	// sourceCols is the schema before the first stage.
 	sourceCols []Column
+	// from is the derived view the sources read when the query names a derived column.
+	from string
 }
 
 // Check validates q against cat: sources, fields, functions, types, durations and regexes. All
@@ -32,7 +34,7 @@ func Check(q *Query, cat Catalogue) (*Checked, error) {
 		c.sequence(q.Sequence)
 	} else {
 		c.source(q.Source)
-		c.schema = slices.Clone(cat.Columns())
+		c.schema = c.sourceSchema()
 	}
 	c.out.sourceCols = slices.Clone(c.schema)
 	for _, st := range q.Stages {
@@ -210,7 +212,7 @@ func (c *checker) checkName(id *Ident) {
 }
 
 func (c *checker) unknownField(n Node, name string) {
-	hint := suggest(name, c.names())
+	hint := suggest(name, append(c.names(), c.derivedNames()...))
 	if hint == "" && len(c.schema) <= 12 {
 		hint = "the fields here are " + strings.Join(c.names(), ", ")
 	}
@@ -766,7 +768,7 @@ func walkExpr(e Expr, fn func(Expr)) {
 
 // sequence checks a sequence source and sets the schema it produces.
 func (c *checker) sequence(s *Sequence) {
-	c.schema = slices.Clone(c.cat.Columns())
+	c.schema = c.sourceSchema()
 	var out []Column
 	seen := map[string]bool{}
 	for _, k := range s.By {
