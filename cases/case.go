@@ -7,8 +7,11 @@ package cases
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
+
+	"trawl/attack"
 )
 
 // Status is where a case is in its life. The order of the constants is the usual order of work,
@@ -218,4 +221,36 @@ type Summary struct {
 	OpenTasks int       `json:"open_tasks"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// DescribeTechniques names ATT&CK ids with the embedded tables: each once, upper-case, sorted
+// by the kill-chain order of its first tactic, then id. Unknown ids keep an empty name.
+func DescribeTechniques(ids []string) []Technique {
+	seen := map[string]bool{}
+	out := []Technique{}
+	order := map[string]int{}
+	for _, id := range ids {
+		id = strings.ToUpper(strings.TrimSpace(id))
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		t := Technique{ID: id, Tactics: []string{}}
+		order[id] = 99
+		if at, ok := attack.Lookup(id); ok {
+			t.Name = at.FullName()
+			t.Tactics = at.TacticNames()
+			if len(at.Tactics) > 0 {
+				order[id] = at.Tactics[0].Order
+			}
+		}
+		out = append(out, t)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if order[out[i].ID] != order[out[j].ID] {
+			return order[out[i].ID] < order[out[j].ID]
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
 }

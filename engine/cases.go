@@ -1,0 +1,809 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"trawl/cases"
+	"trawl/event"
+)
+
+// ErrNoCase is returned for a case id the store does not have.
+var ErrNoCase = errors.New("no such case")
+
+// Actor is who makes a change to a case, and when (zero: now). Tests fix the time.
+type Actor struct {
+	Name string
+	At   time.Time
+}
+
+func (a Actor) at() time.Time {
+	if a.At.IsZero() {
+		return time.Now().UTC()
+	}
+	return a.At.UTC()
+}
+
+// caseMu serialises case changes within the process: each reads the newest history entry and
+// appends after it, and two at once would race for the same sequence number.
+var caseMu sync.Mutex
+
+// CaseDraft is what a new case starts with.
+type CaseDraft struct {
+	Title      string
+	Severity   string
+	Assignee   string
+	Narrative  string
+	Alerts     []int64
+	Incidents  []int64
+	Entities   []cases.Entity // kind and value
+	Techniques []string
+}
+
+// DraftFromAlerts gathers what the alerts carry into a new case: their entities, ATT&CK
+// techniques, the highest severity, and a title and narrative from them. Their evidence events
+// come along when the case is created.
+func (s *Store) DraftFromAlerts(ctx context.Context, ids []int64) (CaseDraft, error) {
+	var d CaseDraft
+	if len(ids) == 0 {
+		return d, errors.New("no alerts given")
+	}
+	var alerts []Alert
+	for _, id := range ids {
+		a, err := s.alert(ctx, id)
+		if err != nil {
+			return d, err
+		}
+		if !slices.Contains(d.Alerts, id) {
+			d.Alerts = append(d.Alerts, id)
+			alerts = append(alerts, a)
+		}
+	}
+	sort.Slice(alerts, func(i, j int) bool { return timeBefore(alerts[i].First, alerts[j].First) })
+	d.Severity = "info"
+	seen := map[string]bool{}
+	var lines []string
+	for _, a := range alerts {
+		if cases.SeverityRank(a.Severity) > cases.SeverityRank(d.Severity) {
+			d.Severity = strings.ToLower(a.Severity)
+		}
+		d.Techniques = append(d.Techniques, a.Attack...)
+		for _, k := range AlertEntityKinds {
+			for _, v := range a.Entities[k.Kind] {
+				if key := k.Kind + "=" + v; v != "" && !seen[key] {
+					seen[key] = true
+					d.Entities = append(d.Entities, cases.Entity{Kind: k.Kind, Value: v})
+				}
+			}
+		}
+		lines = append(lines, fmt.Sprintf("alert %d %s: %s (%d events, %s to %s)", a.ID, a.Rule, a.Title, len(a.Evidence), timeText(a.First), timeText(a.Last)))
+	}
+	d.Title = alerts[0].Title
+	if len(alerts) > 1 {
+		d.Title += fmt.Sprintf(" and %d more alert(s)", len(alerts)-1)
+	}
+	d.Narrative = strings.Join(lines, "; ") + "."
+	return d, nil
+}
+
+func timeBefore(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a != nil
+	}
+	return a.Before(*b)
+}
+
+func timeText(t *time.Time) string {
+	if t == nil {
+		return "?"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// alert loads one alert.
+func (s *Store) alert(ctx context.Context, id int64) (Alert, error) {
+	var found *Alert
+	err := s.alerts(ctx, "WHERE id = ?", []any{id}, func(a Alert) error { found = &a; return nil })
+	if err != nil {
+		return Alert{}, err
+	}
+	if found == nil {
+		return Alert{}, fmt.Errorf("alert %d: %w", id, ErrNoAlert)
+	}
+	return *found, nil
+}
+
+// alerts lists alerts matching a WHERE clause, through Alerts' scanning.
+func (s *Store) alerts(ctx context.Context, where string, args []any, fn func(Alert) error) error {
+	ids := map[int64]bool{}
+	// Alerts has no id filter; select the ids first, then scan them through it by rule.
+	t, err := s.Query(ctx, `SELECT id, rule FROM alerts `+where, args...)
+	if err != nil {
+		return err
+	}
+	rules := map[string]bool{}
+	for _, r := range t.Rows {
+		ids[r[0].(int64)] = true
+		rules[r[1].(string)] = true
+	}
+	for rule := range rules {
+		err := s.Alerts(ctx, AlertFilter{Rule: rule}, func(a Alert) error {
+			if ids[a.ID] {
+				return fn(a)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateCase stores a new case from a draft, with the evidence events of its alerts, in one
+// transaction, and returns its id.
+func (s *Store) CreateCase(ctx context.Context, by Actor, d CaseDraft) (int64, error) {
+	if strings.TrimSpace(by.Name) == "" {
+		return 0, errors.New("a case change needs an author (--author, TRAWL_ANALYST or USER)")
+	}
+	if strings.TrimSpace(d.Title) == "" {
+		return 0, errors.New("a case needs a title")
+	}
+	sev, err := cases.ParseSeverity(d.Severity)
+	if err != nil {
+		return 0, err
+	}
+	caseMu.Lock()
+	defer caseMu.Unlock()
+	at := by.at()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var id int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM cases`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("creating case: %w", err)
+	}
+	fail := func(err error) (int64, error) { return 0, fmt.Errorf("creating case %d: %w", id, err) }
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, title, status, severity, assignee, verdict, narrative, created_at, created_by, updated_at)
+		VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?)`, id, d.Title, string(cases.StatusNew), sev, d.Assignee, d.Narrative, at, by.Name, at); err != nil {
+		return fail(err)
+	}
+	h := []cases.Change{
+		{Action: cases.ActionCreate, New: d.Title},
+		{Action: cases.ActionSet, Field: "status", New: string(cases.StatusNew)},
+		{Action: cases.ActionSet, Field: "severity", New: sev},
+	}
+	if d.Assignee != "" {
+		h = append(h, cases.Change{Action: cases.ActionSet, Field: "assignee", New: d.Assignee})
+	}
+	if d.Narrative != "" {
+		h = append(h, cases.Change{Action: cases.ActionSet, Field: "narrative", New: d.Narrative})
+	}
+	for _, a := range d.Alerts {
+		ch, err := linkAlert(ctx, tx, id, a)
+		if err != nil {
+			return fail(err)
+		}
+		h = append(h, ch...)
+	}
+	for _, inc := range d.Incidents {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_incidents VALUES (?, ?) ON CONFLICT DO NOTHING`, id, inc); err != nil {
+			return fail(err)
+		}
+		h = append(h, cases.Change{Action: cases.ActionLinkIncident, New: strconv.FormatInt(inc, 10)})
+	}
+	for _, e := range d.Entities {
+		ch, err := addEntity(ctx, tx, id, e.Kind, e.Value)
+		if err != nil {
+			return fail(err)
+		}
+		h = append(h, ch...)
+	}
+	for _, t := range cases.DescribeTechniques(d.Techniques) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_techniques VALUES (?, ?) ON CONFLICT DO NOTHING`, id, t.ID); err != nil {
+			return fail(err)
+		}
+		h = append(h, cases.Change{Action: cases.ActionTechnique, New: t.ID})
+	}
+	if err := updateRange(ctx, tx, id); err != nil {
+		return fail(err)
+	}
+	for i := range h {
+		h[i].Actor = by.Name
+	}
+	if err := appendHistory(ctx, tx, id, 0, "", at, h); err != nil {
+		return fail(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(err)
+	}
+	return id, nil
+}
+
+// linkAlert links an alert and carries its evidence events into the case.
+func linkAlert(ctx context.Context, tx *sql.Tx, id, alert int64) ([]cases.Change, error) {
+	var rule string
+	err := tx.QueryRowContext(ctx, `SELECT rule FROM alerts WHERE id = ?`, alert).Scan(&rule)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("alert %d: %w", alert, ErrNoAlert)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO case_alerts VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, alert, rule)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO case_events
+		SELECT DISTINCT ?, eid, 'alert' FROM (SELECT unnest(evidence) AS eid FROM alerts WHERE id = ?)
+		ON CONFLICT DO NOTHING`, id, alert); err != nil {
+		return nil, err
+	}
+	return []cases.Change{{Action: cases.ActionLinkAlert, New: strconv.FormatInt(alert, 10)}}, nil
+}
+
+func addEntity(ctx context.Context, tx *sql.Tx, id int64, kind, value string) ([]cases.Change, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO case_entities VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, kind, value)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, nil
+	}
+	return []cases.Change{{Action: cases.ActionEntity, New: kind + "=" + value}}, nil
+}
+
+// updateRange sets the case's first and last from its evidence events.
+func updateRange(ctx context.Context, tx *sql.Tx, id int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE cases SET first = r.first, last = r.last
+		FROM (SELECT min(e.time) AS first, max(e.time) AS last FROM case_events c JOIN events e ON e.id = c.event_id WHERE c.case_id = ?) r
+		WHERE cases.id = ?`, id, id)
+	return err
+}
+
+// appendHistory seals and inserts history entries after (lastSeq, lastHash), and stamps the
+// case's updated_at. History rows are only ever inserted.
+func appendHistory(ctx context.Context, tx *sql.Tx, id, lastSeq int64, lastHash string, at time.Time, h []cases.Change) error {
+	for _, c := range cases.Seal(id, lastSeq, lastHash, at, h) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_history (case_id, seq, changed_at, actor, action, field, old, new, prev_hash, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, c.Seq, c.At, c.Actor, string(c.Action), c.Field, c.Old, c.New, c.PrevHash, c.Hash); err != nil {
+			return fmt.Errorf("history entry %d: %w", c.Seq, err)
+		}
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE cases SET updated_at = ? WHERE id = ?`, at.UTC().Truncate(cases.Precision), id)
+	return err
+}
+
+// changeCase runs one change to a case as one transaction: fn makes its changes through tx and
+// returns the history entries describing them (none: nothing changed, nothing is written).
+func (s *Store) changeCase(ctx context.Context, id int64, by Actor, fn func(tx *sql.Tx, at time.Time) ([]cases.Change, error)) error {
+	if strings.TrimSpace(by.Name) == "" {
+		return errors.New("a case change needs an author (--author, TRAWL_ANALYST or USER)")
+	}
+	caseMu.Lock()
+	defer caseMu.Unlock()
+	at := by.at()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var lastSeq int64
+	var lastHash string
+	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM case_history WHERE case_id = ? ORDER BY seq DESC LIMIT 1`, id).Scan(&lastSeq, &lastHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("case %d: %w", id, ErrNoCase)
+	}
+	if err != nil {
+		return fmt.Errorf("case %d: %w", id, err)
+	}
+	h, err := fn(tx, at)
+	if err != nil {
+		return fmt.Errorf("case %d: %w", id, err)
+	}
+	if len(h) == 0 {
+		return nil
+	}
+	for i := range h {
+		h[i].Actor = by.Name
+	}
+	if err := appendHistory(ctx, tx, id, lastSeq, lastHash, at, h); err != nil {
+		return fmt.Errorf("case %d: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("case %d: %w", id, err)
+	}
+	return nil
+}
+
+// caseFields are the fields SetCaseField changes, each with its check.
+var caseFields = map[string]func(string) (string, error){
+	"title": func(s string) (string, error) {
+		if strings.TrimSpace(s) == "" {
+			return "", errors.New("a case needs a title")
+		}
+		return s, nil
+	},
+	"status": func(s string) (string, error) { st, err := cases.ParseStatus(s); return string(st), err },
+	"verdict": func(s string) (string, error) {
+		if s == "" {
+			return "", nil // withdrawn
+		}
+		v, err := cases.ParseVerdict(s)
+		return string(v), err
+	},
+	"severity":  cases.ParseSeverity,
+	"assignee":  func(s string) (string, error) { return strings.TrimSpace(s), nil },
+	"narrative": func(s string) (string, error) { return s, nil },
+}
+
+// SetCaseField changes title, status, verdict, severity, assignee or narrative. Setting the
+// value a field already has changes nothing and records nothing.
+func (s *Store) SetCaseField(ctx context.Context, id int64, by Actor, field, value string) error {
+	check, ok := caseFields[field]
+	if !ok {
+		return fmt.Errorf("case field %q cannot be set", field)
+	}
+	v, err := check(value)
+	if err != nil {
+		return err
+	}
+	return s.changeCase(ctx, id, by, func(tx *sql.Tx, at time.Time) ([]cases.Change, error) {
+		var old string
+		// field is one of caseFields' keys: a fixed column name, never user text.
+		if err := tx.QueryRowContext(ctx, `SELECT `+QuoteIdent(field)+` FROM cases WHERE id = ?`, id).Scan(&old); err != nil {
+			return nil, err
+		}
+		if old == v {
+			return nil, nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET `+QuoteIdent(field)+` = ? WHERE id = ?`, v, id); err != nil {
+			return nil, err
+		}
+		return []cases.Change{{Action: cases.ActionSet, Field: field, Old: old, New: v}}, nil
+	})
+}
+
+// AddCaseNote adds a note and returns its number.
+func (s *Store) AddCaseNote(ctx context.Context, id int64, by Actor, text string) (int64, error) {
+	if strings.TrimSpace(text) == "" {
+		return 0, errors.New("empty note")
+	}
+	var seq int64
+	err := s.changeCase(ctx, id, by, func(tx *sql.Tx, at time.Time) ([]cases.Change, error) {
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM case_notes WHERE case_id = ?`, id).Scan(&seq); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_notes VALUES (?, ?, ?, ?, ?)`, id, seq, at.Truncate(cases.Precision), by.Name, text); err != nil {
+			return nil, err
+		}
+		return []cases.Change{{Action: cases.ActionNote, Field: strconv.FormatInt(seq, 10), New: text}}, nil
+	})
+	return seq, err
+}
+
+// NewTask is a task to add to a case.
+type NewTask struct {
+	Text   string
+	Phase  string // contain, collect, eradicate, recover or empty
+	Source string // playbook:NAME, or empty
+}
+
+// AddCaseTasks adds tasks to the checklist (all in one transaction) and returns their numbers.
+func (s *Store) AddCaseTasks(ctx context.Context, id int64, by Actor, tasks []NewTask) ([]int64, error) {
+	for _, t := range tasks {
+		if strings.TrimSpace(t.Text) == "" {
+			return nil, errors.New("empty task")
+		}
+		if t.Phase != "" && !slices.Contains(cases.Phases, t.Phase) {
+			return nil, fmt.Errorf("phase %q: want one of %s", t.Phase, strings.Join(cases.Phases, ", "))
+		}
+	}
+	var seqs []int64
+	err := s.changeCase(ctx, id, by, func(tx *sql.Tx, at time.Time) ([]cases.Change, error) {
+		var next int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM case_tasks WHERE case_id = ?`, id).Scan(&next); err != nil {
+			return nil, err
+		}
+		var h []cases.Change
+		for _, t := range tasks {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO case_tasks (case_id, seq, text, phase, source, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				id, next, t.Text, t.Phase, t.Source, at.Truncate(cases.Precision), by.Name); err != nil {
+				return nil, err
+			}
+			seqs = append(seqs, next)
+			h = append(h, cases.Change{Action: cases.ActionTaskAdd, Field: strconv.FormatInt(next, 10), New: t.Text})
+			next++
+		}
+		return h, nil
+	})
+	return seqs, err
+}
+
+// CompleteCaseTask ticks a task off; ticking a done task again changes nothing.
+func (s *Store) CompleteCaseTask(ctx context.Context, id int64, by Actor, seq int64) error {
+	return s.changeCase(ctx, id, by, func(tx *sql.Tx, at time.Time) ([]cases.Change, error) {
+		var done sql.NullTime
+		err := tx.QueryRowContext(ctx, `SELECT done_at FROM case_tasks WHERE case_id = ? AND seq = ?`, id, seq).Scan(&done)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("no task %d", seq)
+		}
+		if err != nil || done.Valid {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE case_tasks SET done_at = ?, done_by = ? WHERE case_id = ? AND seq = ?`,
+			at.Truncate(cases.Precision), by.Name, id, seq); err != nil {
+			return nil, err
+		}
+		return []cases.Change{{Action: cases.ActionTaskDone, Field: strconv.FormatInt(seq, 10), Old: "open", New: "done"}}, nil
+	})
+}
+
+// PinCaseEvent adds an event to the case's evidence by hand.
+func (s *Store) PinCaseEvent(ctx context.Context, id int64, by Actor, eventID int64) error {
+	return s.changeCase(ctx, id, by, func(tx *sql.Tx, at time.Time) ([]cases.Change, error) {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE id = ?`, eventID).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("no event %d", eventID)
+		}
+		var src sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT max(source) FROM case_events WHERE case_id = ? AND event_id = ?`, id, eventID).Scan(&src); err != nil {
+			return nil, err
+		}
+		if src.String == "pin" {
+			return nil, nil
+		}
+		if src.Valid { // carried from an alert: now pinned as well
+			if _, err := tx.ExecContext(ctx, `UPDATE case_events SET source = 'pin' WHERE case_id = ? AND event_id = ?`, id, eventID); err != nil {
+				return nil, err
+			}
+		} else if _, err := tx.ExecContext(ctx, `INSERT INTO case_events VALUES (?, ?, 'pin')`, id, eventID); err != nil {
+			return nil, err
+		}
+		if err := updateRange(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		return []cases.Change{{Action: cases.ActionPin, New: strconv.FormatInt(eventID, 10)}}, nil
+	})
+}
+
+// LinkCaseAlerts links more alerts to a case, with their evidence events, entities and
+// techniques.
+func (s *Store) LinkCaseAlerts(ctx context.Context, id int64, by Actor, alerts []int64) error {
+	d, err := s.DraftFromAlerts(ctx, alerts)
+	if err != nil {
+		return err
+	}
+	return s.changeCase(ctx, id, by, func(tx *sql.Tx, at time.Time) ([]cases.Change, error) {
+		var h []cases.Change
+		for _, a := range d.Alerts {
+			ch, err := linkAlert(ctx, tx, id, a)
+			if err != nil {
+				return nil, err
+			}
+			h = append(h, ch...)
+		}
+		for _, e := range d.Entities {
+			ch, err := addEntity(ctx, tx, id, e.Kind, e.Value)
+			if err != nil {
+				return nil, err
+			}
+			h = append(h, ch...)
+		}
+		for _, t := range cases.DescribeTechniques(d.Techniques) {
+			res, err := tx.ExecContext(ctx, `INSERT INTO case_techniques VALUES (?, ?) ON CONFLICT DO NOTHING`, id, t.ID)
+			if err != nil {
+				return nil, err
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				h = append(h, cases.Change{Action: cases.ActionTechnique, New: t.ID})
+			}
+		}
+		return h, updateRange(ctx, tx, id)
+	})
+}
+
+// MaxCaseEvidence is how many evidence events Case loads (pinned ones always, then the
+// earliest); EvidenceN counts them all.
+const MaxCaseEvidence = 5000
+
+// Case loads a case with everything linked to it. Entities get a line of context from the
+// asset and identity tables.
+func (s *Store) Case(ctx context.Context, id int64) (*cases.Case, error) {
+	c, err := s.loadCase(ctx, id, true)
+	if err != nil {
+		return nil, fmt.Errorf("case %d: %w", id, err)
+	}
+	return c, nil
+}
+
+func (s *Store) loadCase(ctx context.Context, id int64, full bool) (*cases.Case, error) {
+	c := &cases.Case{ID: id, Incidents: []int64{}, Alerts: []cases.Alert{}, Evidence: []cases.Event{}, Entities: []cases.Entity{},
+		Techniques: []cases.Technique{}, Notes: []cases.Note{}, Tasks: []cases.Task{}, History: []cases.Change{}}
+	var first, last sql.NullTime
+	var status, verdict string
+	err := s.db.QueryRowContext(ctx, `SELECT title, status, severity, assignee, verdict, narrative, first, last, created_at, created_by, updated_at
+		FROM cases WHERE id = ?`, id).Scan(&c.Title, &status, &c.Severity, &c.Assignee, &verdict, &c.Narrative, &first, &last, &c.CreatedAt, &c.CreatedBy, &c.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoCase
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.Status, c.Verdict = cases.Status(status), cases.Verdict(verdict)
+	c.First, c.Last = timePtr(first), timePtr(last)
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+
+	// Alerts, through the store's own alert scanning; an alert gone from the store keeps its rule.
+	rows, err := s.Query(ctx, `SELECT ca.alert_id, ca.rule, a.id IS NOT NULL FROM case_alerts ca LEFT JOIN alerts a ON a.id = ca.alert_id WHERE ca.case_id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	var present []any
+	for _, r := range rows.Rows {
+		if r[2].(bool) {
+			present = append(present, r[0])
+		} else {
+			c.Alerts = append(c.Alerts, cases.Alert{ID: r[0].(int64), Rule: r[1].(string), Attack: []string{}, Entities: map[string][]string{}})
+		}
+	}
+	if len(present) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(present)), ", ")
+		err := s.alerts(ctx, "WHERE id IN ("+marks+")", present, func(a Alert) error {
+			c.Alerts = append(c.Alerts, cases.Alert{ID: a.ID, Rule: a.Rule, Title: a.Title, Severity: a.Severity, Attack: a.Attack,
+				First: a.First, Last: a.Last, CreatedAt: a.CreatedAt, Entities: a.Entities, Evidence: len(a.Evidence)})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	sort.Slice(c.Alerts, func(i, j int) bool {
+		if timeBefore(c.Alerts[i].First, c.Alerts[j].First) != timeBefore(c.Alerts[j].First, c.Alerts[i].First) {
+			return timeBefore(c.Alerts[i].First, c.Alerts[j].First)
+		}
+		return c.Alerts[i].ID < c.Alerts[j].ID
+	})
+
+	if err := s.scanRows(ctx, `SELECT incident_id FROM case_incidents WHERE case_id = ? ORDER BY 1`, []any{id}, func(r *sql.Rows) error {
+		var v int64
+		err := r.Scan(&v)
+		c.Incidents = append(c.Incidents, v)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM case_events WHERE case_id = ?`, id).Scan(&c.EvidenceN); err != nil {
+		return nil, err
+	}
+	if full {
+		if err := s.scanRows(ctx, `SELECT * FROM (
+				SELECT ce.event_id, e.time, coalesce(f.path, ''), coalesce(e.line, 0), coalesce(e.category, ''), coalesce(e.action, ''),
+					coalesce(e.outcome, ''), coalesce(e.host, ''), coalesce(e."user", ''), coalesce(e.src_ip::VARCHAR, ''),
+					coalesce(e.dst_ip::VARCHAR, ''), coalesce(e.process_name, ''), left(coalesce(e.message, e.raw, ''), ?), ce.source = 'pin'
+				FROM case_events ce LEFT JOIN events e ON e.id = ce.event_id LEFT JOIN files f ON f.id = e.file_id
+				WHERE ce.case_id = ? ORDER BY ce.source = 'pin' DESC, e.time NULLS LAST, ce.event_id LIMIT ?)
+			ORDER BY 2 NULLS LAST, 1`, []any{cases.MaxEventText, id, MaxCaseEvidence}, func(r *sql.Rows) error {
+			var e cases.Event
+			var t sql.NullTime
+			err := r.Scan(&e.ID, &t, &e.File, &e.Line, &e.Category, &e.Action, &e.Outcome, &e.Host, &e.User, &e.SrcIP, &e.DstIP, &e.Process, &e.Text, &e.Pinned)
+			e.Time = timePtr(t)
+			c.Evidence = append(c.Evidence, e)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.scanRows(ctx, `SELECT kind, value FROM case_entities WHERE case_id = ? ORDER BY kind, value`, []any{id}, func(r *sql.Rows) error {
+		var e cases.Entity
+		err := r.Scan(&e.Kind, &e.Value)
+		if err == nil && full {
+			e.Context = s.entityContextLine(ctx, e.Kind, e.Value)
+		}
+		c.Entities = append(c.Entities, e)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	var techs []string
+	if err := s.scanRows(ctx, `SELECT technique FROM case_techniques WHERE case_id = ?`, []any{id}, func(r *sql.Rows) error {
+		var t string
+		err := r.Scan(&t)
+		techs = append(techs, t)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	c.Techniques = cases.DescribeTechniques(techs)
+	if err := s.scanRows(ctx, `SELECT seq, written_at, author, text FROM case_notes WHERE case_id = ? ORDER BY seq`, []any{id}, func(r *sql.Rows) error {
+		var n cases.Note
+		err := r.Scan(&n.Seq, &n.At, &n.Author, &n.Text)
+		n.At = n.At.UTC()
+		c.Notes = append(c.Notes, n)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := s.scanRows(ctx, `SELECT seq, text, phase, source, created_at, created_by, done_at, done_by FROM case_tasks WHERE case_id = ? ORDER BY seq`, []any{id}, func(r *sql.Rows) error {
+		var t cases.Task
+		var done sql.NullTime
+		err := r.Scan(&t.Seq, &t.Text, &t.Phase, &t.Source, &t.CreatedAt, &t.CreatedBy, &done, &t.DoneBy)
+		t.CreatedAt, t.DoneAt = t.CreatedAt.UTC(), timePtr(done)
+		c.Tasks = append(c.Tasks, t)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := s.scanRows(ctx, `SELECT seq, changed_at, actor, action, field, old, new, prev_hash, hash FROM case_history WHERE case_id = ? ORDER BY seq`, []any{id}, func(r *sql.Rows) error {
+		var h cases.Change
+		var action string
+		err := r.Scan(&h.Seq, &h.At, &h.Actor, &action, &h.Field, &h.Old, &h.New, &h.PrevHash, &h.Hash)
+		h.At, h.Action = h.At.UTC(), cases.Action(action)
+		c.History = append(c.History, h)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if n := len(c.History); n > 0 {
+		c.HeadHash = c.History[n-1].Hash
+	}
+	return c, nil
+}
+
+func (s *Store) scanRows(ctx context.Context, q string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// entityContextLine says in one line what the asset and identity tables know of an entity.
+func (s *Store) entityContextLine(ctx context.Context, kind, value string) string {
+	var ent event.Entity
+	switch kind {
+	case "user", "target_user":
+		ent = event.EntityUser
+	case "host":
+		ent = event.EntityHost
+	case "src_ip", "dst_ip":
+		ent = event.EntityIP
+	default:
+		return ""
+	}
+	ec, err := s.EntityContext(ctx, ent, value)
+	if err != nil || ec == nil {
+		return ""
+	}
+	var parts []string
+	if id := ec.Identity; id != nil {
+		p := "identity " + id.Key
+		if id.DisplayName != "" {
+			p += " (" + id.DisplayName + ")"
+		}
+		var attrs []string
+		for _, a := range []struct {
+			ok   bool
+			text string
+		}{{id.Department != "", id.Department}, {id.Role != "", id.Role}, {id.Privileged.V, "privileged"},
+			{id.ServiceAccount.V, "service account"}, {id.Status != "", "status " + id.Status}} {
+			if a.ok {
+				attrs = append(attrs, a.text)
+			}
+		}
+		if len(attrs) > 0 {
+			p += ": " + strings.Join(attrs, ", ")
+		}
+		parts = append(parts, p)
+	}
+	for _, a := range ec.Assets {
+		p := "asset " + a.Key
+		var attrs []string
+		if a.Owner != "" {
+			attrs = append(attrs, "owner "+a.Owner)
+		}
+		if a.Criticality > 0 {
+			attrs = append(attrs, fmt.Sprintf("criticality %d", a.Criticality))
+		}
+		if a.Environment != "" {
+			attrs = append(attrs, a.Environment)
+		}
+		if a.InternetFacing.V {
+			attrs = append(attrs, "internet-facing")
+		}
+		if len(attrs) > 0 {
+			p += ": " + strings.Join(attrs, ", ")
+		}
+		parts = append(parts, p)
+		if len(parts) >= 3 {
+			break
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// CaseFilter selects cases for CaseList; the zero value selects all.
+type CaseFilter struct {
+	Status   string
+	Assignee string
+}
+
+// CaseList lists cases, newest first.
+func (s *Store) CaseList(ctx context.Context, f CaseFilter) ([]cases.Summary, error) {
+	q := `SELECT c.id, c.title, c.status, c.severity, c.assignee, c.verdict,
+			(SELECT count(*) FROM case_alerts a WHERE a.case_id = c.id),
+			(SELECT count(*) FROM case_tasks t WHERE t.case_id = c.id AND t.done_at IS NULL),
+			c.created_at, c.updated_at
+		FROM cases c WHERE (? = '' OR c.status = ?) AND (? = '' OR c.assignee = ?) ORDER BY c.id DESC`
+	out := []cases.Summary{}
+	err := s.scanRows(ctx, q, []any{f.Status, f.Status, f.Assignee, f.Assignee}, func(r *sql.Rows) error {
+		var c cases.Summary
+		var status, verdict string
+		err := r.Scan(&c.ID, &c.Title, &status, &c.Severity, &c.Assignee, &verdict, &c.Alerts, &c.OpenTasks, &c.CreatedAt, &c.UpdatedAt)
+		c.Status, c.Verdict = cases.Status(status), cases.Verdict(verdict)
+		c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+		out = append(out, c)
+		return err
+	})
+	return out, err
+}
+
+// VerifyCase checks a case's history chain and that the case tables agree with it. It returns
+// the head hash, and the problems found (none: intact).
+func (s *Store) VerifyCase(ctx context.Context, id int64) (string, []string, error) {
+	c, err := s.loadCase(ctx, id, false)
+	if err != nil {
+		return "", nil, fmt.Errorf("case %d: %w", id, err)
+	}
+	head, err := cases.Verify(id, c.History)
+	var problems []string
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	problems = append(problems, cases.Consistent(c)...)
+	return head, problems, nil
+}
+
+// CasesForMetrics loads every case without its evidence events, for KPIs and rule statistics.
+func (s *Store) CasesForMetrics(ctx context.Context) ([]*cases.Case, error) {
+	var ids []int64
+	if err := s.scanRows(ctx, `SELECT id FROM cases ORDER BY id`, nil, func(r *sql.Rows) error {
+		var id int64
+		err := r.Scan(&id)
+		ids = append(ids, id)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	out := make([]*cases.Case, 0, len(ids))
+	for _, id := range ids {
+		c, err := s.loadCase(ctx, id, false)
+		if err != nil {
+			return nil, fmt.Errorf("case %d: %w", id, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
