@@ -249,7 +249,10 @@ func TestCaseChangeErrors(t *testing.T) {
 		{"no author", s.SetCaseField(ctx, id, Actor{}, "status", "closed"), "needs an author"},
 		{"missing event", s.PinCaseEvent(ctx, id, Actor{Name: "a"}, 999), "no event 999"},
 		{"missing task", s.CompleteCaseTask(ctx, id, Actor{Name: "a"}, 5), "no task 5"},
-		{"bad phase", func() error { _, err := s.AddCaseTasks(ctx, id, Actor{Name: "a"}, []NewTask{{Text: "x", Phase: "pray"}}); return err }(), `phase "pray"`},
+		{"bad phase", func() error {
+			_, err := s.AddCaseTasks(ctx, id, Actor{Name: "a"}, []NewTask{{Text: "x", Phase: "pray"}})
+			return err
+		}(), `phase "pray"`},
 		{"empty note", func() error { _, err := s.AddCaseNote(ctx, id, Actor{Name: "a"}, " "); return err }(), "empty note"},
 		{"missing alert", func() error { _, err := s.DraftFromAlerts(ctx, []int64{1, 42}); return err }(), "alert 42: no such alert"},
 	} {
