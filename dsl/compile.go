@@ -830,9 +830,12 @@ func (c *compiler) sequence(s *Sequence) {
 			"list_concat(m."+quoteIdent("evidence")+", q."+quoteIdent("ids")+") AS "+quoteIdent("evidence")), ", ") +
 			" FROM " + c.prev + " m JOIN " + step + " q ON " + strings.Join(on, " AND "))
 	}
-	// One match per completing event: the one that started last (the tightest).
+	// One match per completing event: the one that started last (the tightest). Matches that
+	// start at the same time are told apart by their evidence, the highest ids first, so the
+	// choice is the same every run and is the most recent in import order: without it DuckDB
+	// picked whichever row its join yielded first.
 	c.add("SELECT " + strings.Join(append(slices.Clone(keys), quoteIdent("first"), quoteIdent("last"), quoteIdent("evidence")), ", ") + " FROM " + c.prev +
-		" QUALIFY row_number() OVER (PARTITION BY " + strings.Join(append(slices.Clone(keys), quoteIdent("last_id")), ", ") + " ORDER BY " + quoteIdent("first") + " DESC) = 1")
+		" QUALIFY row_number() OVER (PARTITION BY " + strings.Join(append(slices.Clone(keys), quoteIdent("last_id")), ", ") + " ORDER BY " + quoteIdent("first") + " DESC, " + quoteIdent("evidence") + " DESC) = 1")
 	c.cols = append(slices.Clone(names), "first", "last", "evidence")
 	c.order = []orderKey{{name: "first"}}
 	for _, n := range names {

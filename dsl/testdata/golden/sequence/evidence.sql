@@ -13,6 +13,6 @@ s4 AS (
   SELECT m."src_ip", m."user_key", m."first", q."time" AS "last", q."id" AS "last_id", list_concat(m."evidence", q."ids") AS "evidence" FROM s3 m JOIN s2 q ON m."src_ip" = q."src_ip" AND m."user_key" = q."user_key" AND q."start" > m."last" AND q."time" <= m."first" + to_microseconds($5)
 ),
 s5 AS (
-  SELECT "src_ip", "user_key", "first", "last", "evidence" FROM s4 QUALIFY row_number() OVER (PARTITION BY "src_ip", "user_key", "last_id" ORDER BY "first" DESC) = 1
+  SELECT "src_ip", "user_key", "first", "last", "evidence" FROM s4 QUALIFY row_number() OVER (PARTITION BY "src_ip", "user_key", "last_id" ORDER BY "first" DESC, "evidence" DESC) = 1
 )
 SELECT "evidence" AS "evidence" FROM s5

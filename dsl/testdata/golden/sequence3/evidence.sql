@@ -19,7 +19,7 @@ s6 AS (
   SELECT m."host", m."first", q."time" AS "last", q."id" AS "last_id", list_concat(m."evidence", q."ids") AS "evidence" FROM s5 m JOIN s3 q ON m."host" = q."host" AND q."start" > m."last" AND q."time" <= m."first" + to_microseconds($6)
 ),
 s7 AS (
-  SELECT "host", "first", "last", "evidence" FROM s6 QUALIFY row_number() OVER (PARTITION BY "host", "last_id" ORDER BY "first" DESC) = 1
+  SELECT "host", "first", "last", "evidence" FROM s6 QUALIFY row_number() OVER (PARTITION BY "host", "last_id" ORDER BY "first" DESC, "evidence" DESC) = 1
 ),
 s8 AS (
   SELECT * FROM s7 ORDER BY "first", "host" LIMIT $7

@@ -13,6 +13,6 @@ s4 AS (
   SELECT m."account", m."host", m."first", q."time" AS "last", q."id" AS "last_id", list_concat(m."evidence", q."ids") AS "evidence" FROM s3 m JOIN s2 q ON m."account" = q."account" AND m."host" = q."host" AND q."start" > m."last" AND q."time" <= m."first" + to_microseconds($7)
 ),
 s5 AS (
-  SELECT "account", "host", "first", "last", "evidence" FROM s4 QUALIFY row_number() OVER (PARTITION BY "account", "host", "last_id" ORDER BY "first" DESC) = 1
+  SELECT "account", "host", "first", "last", "evidence" FROM s4 QUALIFY row_number() OVER (PARTITION BY "account", "host", "last_id" ORDER BY "first" DESC, "evidence" DESC) = 1
 )
 SELECT "evidence" AS "evidence" FROM s5
