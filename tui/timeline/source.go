@@ -1,0 +1,258 @@
+package timeline
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"trawl/dsl"
+	"trawl/engine"
+	"trawl/event"
+	"trawl/render"
+)
+
+// Scope is which events a timeline shows: those about an entity, the rows of a hunting-language
+// query that returns events, or the evidence of one alert.
+type Scope struct {
+	Kind    event.Entity // with Value: events about one entity
+	Value   string
+	Query   string // a filter query (each row an event)
+	AlertID int64
+}
+
+// String names the scope for a title: user=alice, alert 12, or the query.
+func (s Scope) String() string {
+	switch {
+	case s.Kind != event.EntityNone:
+		return s.Kind.String() + "=" + s.Value
+	case s.AlertID != 0:
+		return "alert " + strconv.FormatInt(s.AlertID, 10)
+	case s.Query != "":
+		return s.Query
+	}
+	return "all events"
+}
+
+// Cursor is a place in time order: events are ordered by time, then id.
+type Cursor struct {
+	Time time.Time
+	ID   int64
+}
+
+// PageRequest asks for up to Limit events after From (Forward; at or after when Inclusive) or
+// before it (Backward), in time order either way.
+type PageRequest struct {
+	Scope     Scope
+	From      Cursor
+	Backward  bool
+	Inclusive bool
+	Limit     int
+}
+
+// Field is one non-empty column of an event; Entity says what it can be pivoted to.
+type Field struct {
+	Name   string
+	Value  string
+	Entity event.Entity
+}
+
+// Event is one event of a timeline, with its columns as text (log text, unsanitized).
+type Event struct {
+	ID       int64
+	Time     time.Time
+	Fields   []Field
+	Evidence bool // evidence of some alert
+}
+
+// Get is the value of a column, "" when empty.
+func (e Event) Get(name string) string {
+	for _, f := range e.Fields {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+// Page is a run of events in time order; AtStart and AtEnd say nothing comes before or after.
+type Page struct {
+	Events         []Event
+	AtStart, AtEnd bool
+}
+
+// Bucket is the count of events (and of alert evidence among them) in [Start, Start+width).
+type Bucket struct {
+	Start    time.Time
+	Count    int64
+	Evidence int64
+}
+
+// Source is what a timeline needs of the store: pages of events in time order, and counts per
+// time bucket for the activity strip.
+type Source interface {
+	Events(ctx context.Context, req PageRequest) (Page, error)
+	Histogram(ctx context.Context, scope Scope, width time.Duration, from, to time.Time) ([]Bucket, error)
+}
+
+// StoreSource reads timelines from an engine store.
+type StoreSource struct {
+	Store     *engine.Store
+	Catalogue dsl.Catalogue // what Query scopes compile against; nil means the events table
+}
+
+// NewStoreSource is a timeline Source over st.
+func NewStoreSource(st *engine.Store) *StoreSource {
+	return &StoreSource{Store: st, Catalogue: dsl.WithTables(dsl.EventCatalogue(), dsl.StoreTables(), nil)}
+}
+
+// detailColumns are the event columns a timeline reads: all of the event model's but the
+// parsed fields object (raw stays: the original record).
+var detailColumns = func() []string {
+	var cols []string
+	for _, c := range event.Columns {
+		if c.Name != "fields" && c.Name != "time" {
+			cols = append(cols, c.Name)
+		}
+	}
+	return cols
+}()
+
+var entityOf = func() map[string]event.Entity {
+	m := map[string]event.Entity{}
+	for _, c := range event.Columns {
+		m[c.Name] = c.Entity
+	}
+	return m
+}()
+
+// scopeSQL is the condition selecting a scope's events, with its arguments; placeholders are
+// $n numbered from 1.
+func (s *StoreSource) scopeSQL(sc Scope) (string, []any, error) {
+	switch {
+	case sc.Kind != event.EntityNone:
+		cond, args, err := engine.EntityCondition(sc.Kind, sc.Value)
+		if err != nil {
+			return "", nil, err
+		}
+		return numberPlaceholders(cond, 1), args, nil
+	case sc.AlertID != 0:
+		return "id IN (SELECT unnest(evidence) FROM alerts WHERE id = $1)", []any{sc.AlertID}, nil
+	case sc.Query != "":
+		c, err := dsl.Build(sc.Query, s.Catalogue)
+		if err != nil {
+			return "", nil, err
+		}
+		if !c.EventRows || !slices.ContainsFunc(c.Columns, func(col dsl.Column) bool { return col.Name == "id" }) {
+			return "", nil, fmt.Errorf("a timeline needs a query whose rows are events (a filter keeping id)")
+		}
+		return "id IN (SELECT id FROM (" + strings.TrimRight(strings.TrimSpace(c.SQL), ";") + ") AS q)", c.Args, nil
+	}
+	return "TRUE", nil, nil
+}
+
+// numberPlaceholders turns each ? of cond into $n, n counting from first. (EntityCondition's
+// conditions hold no ? inside quotes.)
+func numberPlaceholders(cond string, first int) string {
+	var b strings.Builder
+	for _, r := range cond {
+		if r == '?' {
+			b.WriteString("$" + strconv.Itoa(first))
+			first++
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Events implements Source with keyset paging on (time, id): DuckDB reads one page.
+func (s *StoreSource) Events(ctx context.Context, req PageRequest) (Page, error) {
+	cond, args, err := s.scopeSQL(req.Scope)
+	if err != nil {
+		return Page{}, err
+	}
+	limit := max(req.Limit, 1)
+	n := len(args)
+	t, id := "$"+strconv.Itoa(n+1), "$"+strconv.Itoa(n+2)
+	args = append(args, req.From.Time.UTC(), req.From.ID)
+	var where, order string
+	switch {
+	case req.Backward:
+		where, order = "(time < "+t+" OR (time = "+t+" AND id < "+id+"))", "time DESC, id DESC"
+	case req.Inclusive:
+		where, order = "(time > "+t+" OR (time = "+t+" AND id >= "+id+"))", "time, id"
+	default:
+		where, order = "(time > "+t+" OR (time = "+t+" AND id > "+id+"))", "time, id"
+	}
+	cols := make([]string, len(detailColumns))
+	for i, c := range detailColumns {
+		cols[i] = engine.QuoteIdent(c)
+	}
+	q := fmt.Sprintf(`SELECT id, time, id IN (SELECT unnest(evidence) FROM alerts) AS evidence, %s
+		FROM events WHERE time IS NOT NULL AND %s AND %s ORDER BY %s LIMIT %d`,
+		strings.Join(cols, ", "), cond, where, order, limit+1)
+	var p Page
+	more := false
+	err = s.Store.QueryFunc(ctx, q, args, func(_ []string, row []any) error {
+		if len(p.Events) == limit {
+			more = true
+			return nil
+		}
+		e := Event{ID: row[0].(int64), Time: row[1].(time.Time).UTC(), Evidence: row[2] == true}
+		for i, c := range detailColumns {
+			if v := render.Text(row[3+i]); v != "" {
+				e.Fields = append(e.Fields, Field{Name: c, Value: v, Entity: entityOf[c]})
+			}
+		}
+		// Fields that open an entity first: they are what an analyst pivots on.
+		slices.SortStableFunc(e.Fields, func(a, b Field) int {
+			return boolInt(a.Entity == event.EntityNone) - boolInt(b.Entity == event.EntityNone)
+		})
+		p.Events = append(p.Events, e)
+		return nil
+	})
+	if err != nil {
+		return Page{}, fmt.Errorf("reading the timeline: %w", err)
+	}
+	if req.Backward {
+		slices.Reverse(p.Events)
+		p.AtStart = !more
+	} else {
+		p.AtEnd = !more
+	}
+	return p, nil
+}
+
+// Histogram implements Source: counts per bucket of width in [from, to).
+func (s *StoreSource) Histogram(ctx context.Context, scope Scope, width time.Duration, from, to time.Time) ([]Bucket, error) {
+	cond, args, err := s.scopeSQL(scope)
+	if err != nil {
+		return nil, err
+	}
+	n := len(args)
+	args = append(args, from.UTC(), to.UTC())
+	// The bucket width is a whole number of seconds from the zoom table, never user text.
+	q := fmt.Sprintf(`SELECT time_bucket(INTERVAL '%d seconds', time) AS b, count(*),
+			count(*) FILTER (WHERE id IN (SELECT unnest(evidence) FROM alerts))
+		FROM events WHERE %s AND time >= $%d AND time < $%d GROUP BY b ORDER BY b`,
+		int64(width/time.Second), cond, n+1, n+2)
+	var out []Bucket
+	err = s.Store.QueryFunc(ctx, q, args, func(_ []string, row []any) error {
+		out = append(out, Bucket{Start: row[0].(time.Time).UTC(), Count: row[1].(int64), Evidence: row[2].(int64)})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("counting the timeline: %w", err)
+	}
+	return out, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,198 @@
+package timeline
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"trawl/event"
+	"trawl/themes"
+	"trawl/tui/screentest"
+)
+
+func TestMain(m *testing.M) { screentest.Main(m) }
+
+var sizes = []struct {
+	name          string
+	width, height int
+}{{"80x24", 80, 24}, {"160x48", 160, 48}}
+
+func newModel(t *testing.T, scope Scope, w, h int) Model {
+	t.Helper()
+	th, err := themes.ByName("dark")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(NewStoreSource(screentest.Store(t)), th)
+	m.SetSize(w, h)
+	cmd := m.SetScope(scope)
+	for _, msg := range screentest.Run(cmd) {
+		m = screentest.Drive(t, m, msg)
+	}
+	return m
+}
+
+func keys(names ...string) []tea.Msg {
+	out := make([]tea.Msg, len(names))
+	for i, n := range names {
+		out[i] = screentest.Key(n)
+	}
+	return out
+}
+
+func TestScreens(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			// A user with alerts: jump to the morning of the attack; evidence rows are marked !.
+			m := newModel(t, Scope{Kind: event.EntityUser, Value: "grace.popescu"}, sz.width, sz.height)
+			m = screentest.Drive(t, m, keys("g")...)
+			m = screentest.Drive(t, m, screentest.Type("2026-03-02 10:20\n")...)
+			e, ok := m.Selected()
+			if !ok || e.Time.Before(time.Date(2026, 3, 2, 10, 20, 0, 0, time.UTC)) {
+				t.Fatalf("after jumping to 10:20 the selected event is at %v", e.Time)
+			}
+			screentest.Golden(t, "user_"+sz.name, m.View(), sz.width, sz.height)
+
+			// Zoomed in, fields focused.
+			m = screentest.Drive(t, m, keys("+", "+", "tab")...)
+			if m.Zoom() != 5*time.Minute {
+				t.Errorf("zoom %v after two +, want 5m", m.Zoom())
+			}
+			screentest.Golden(t, "user_zoom_fields_"+sz.name, m.View(), sz.width, sz.height)
+
+			// Hostile log text arrives escaped.
+			m = newModel(t, Scope{Kind: event.EntityHost, Value: screentest.HostileHost}, sz.width, sz.height)
+			v := ansi.Strip(m.View())
+			if strings.ContainsAny(v, "\x1b\x07\x00") || !strings.Contains(v, `\x1b[31mRED`) {
+				t.Errorf("hostile message not escaped:\n%s", v)
+			}
+			screentest.Golden(t, "hostile_"+sz.name, m.View(), sz.width, sz.height)
+		})
+	}
+}
+
+// TestPaging walks across page boundaries with a tiny page size and checks the events met are
+// the same, in the same order, as one big page.
+func TestPaging(t *testing.T) {
+	scope := Scope{Kind: event.EntityUser, Value: "grace.popescu"}
+	big := newModel(t, scope, 80, 24)
+	all := big.page.Events
+	if len(all) < 20 {
+		t.Fatalf("only %d events", len(all))
+	}
+	th, _ := themes.ByName("dark")
+	m := New(NewStoreSource(screentest.Store(t)), th)
+	m.SetPageSize(4)
+	m = screentest.Drive(t, m, screentest.Run(m.SetScope(scope))...)
+	for i := 0; i < 15; i++ {
+		e, _ := m.Selected()
+		if e.ID != all[i].ID {
+			t.Fatalf("event %d going down: id %d, want %d", i, e.ID, all[i].ID)
+		}
+		m = screentest.Drive(t, m, keys("down")...)
+	}
+	for i := 15; i >= 0; i-- {
+		e, _ := m.Selected()
+		if e.ID != all[i].ID {
+			t.Fatalf("event %d going up: id %d, want %d", i, e.ID, all[i].ID)
+		}
+		m = screentest.Drive(t, m, keys("up")...)
+	}
+	// End goes to the last event.
+	m = screentest.Drive(t, m, keys("end")...)
+	last, _ := m.Selected()
+	if want := all[len(all)-1]; len(all) < 100 && last.ID != want.ID {
+		t.Errorf("end selects id %d, want %d", last.ID, want.ID)
+	}
+}
+
+func TestPivot(t *testing.T) {
+	m := newModel(t, Scope{Kind: event.EntityHost, Value: screentest.HostileHost}, 80, 24)
+	m = screentest.Drive(t, m, keys("enter")...)
+	e, _ := m.Selected()
+	var cmd tea.Cmd
+	for i, f := range e.Fields {
+		if f.Name == "user" {
+			for range i {
+				m, _ = m.Update(screentest.Key("down"))
+			}
+			m, cmd = m.Update(screentest.Key("enter"))
+			break
+		}
+	}
+	msgs := screentest.Run(cmd)
+	if len(msgs) != 1 || msgs[0] != (PivotMsg{Kind: event.EntityUser, Value: screentest.HostileUser}) {
+		t.Errorf("enter on the user field sent %v, want a pivot to user=%s", msgs, screentest.HostileUser)
+	}
+}
+
+// slowSource answers with one event whose id is the length of the scope's value.
+type slowSource struct{}
+
+func (s *slowSource) Events(ctx context.Context, req PageRequest) (Page, error) {
+	n := int64(len(req.Scope.Value))
+	return Page{Events: []Event{{ID: n, Time: time.Unix(n, 0).UTC()}}, AtStart: true, AtEnd: true}, nil
+}
+
+func (s *slowSource) Histogram(context.Context, Scope, time.Duration, time.Time, time.Time) ([]Bucket, error) {
+	return nil, nil
+}
+
+func TestStalePageDropped(t *testing.T) {
+	th, _ := themes.ByName("dark")
+	m := New(&slowSource{}, th)
+	first := m.SetScope(Scope{Kind: event.EntityUser, Value: "a"})
+	second := m.SetScope(Scope{Kind: event.EntityUser, Value: "bb"})
+	newer, older := screentest.Run(second), screentest.Run(first)
+	m = screentest.Drive(t, m, newer...)
+	m = screentest.Drive(t, m, older...)
+	if e, _ := m.Selected(); e.ID != 2 {
+		t.Errorf("selected event %d, want 2 (the late first page must be dropped)", e.ID)
+	}
+}
+
+func TestParseJump(t *testing.T) {
+	anchor := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Time
+		err  bool
+	}{
+		{"2026-03-02 08:15", time.Date(2026, 3, 2, 8, 15, 0, 0, time.UTC), false},
+		{"2026-03-02T08:15:00Z", time.Date(2026, 3, 2, 8, 15, 0, 0, time.UTC), false},
+		{"2026-03-03", time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), false},
+		{"08:15:30", time.Date(2026, 3, 2, 8, 15, 30, 0, time.UTC), false},
+		{"+2h", time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC), false},
+		{"-30m", time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC), false},
+		{"yesterday", time.Time{}, true},
+		{"", time.Time{}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseJump(tc.in, anchor)
+			if (err != nil) != tc.err || !got.Equal(tc.want) {
+				t.Errorf("ParseJump(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.err)
+			}
+		})
+	}
+}
+
+func TestSpark(t *testing.T) {
+	for _, tc := range []struct {
+		in   []int64
+		want string
+	}{
+		{[]int64{0, 1, 2, 4, 8}, " ▂▃▅█"},
+		{[]int64{0, 0}, "  "},
+		{[]int64{5}, "█"},
+		{[]int64{1, 100}, "▂█"},
+	} {
+		if got := Spark(tc.in); got != tc.want {
+			t.Errorf("Spark(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
