@@ -182,7 +182,7 @@ func (c *compiler) source(s *Source) {
 	for _, col := range c.catalogue() {
 		c.cols = append(c.cols, col.Name)
 	}
-	body := "SELECT * FROM " + quoteIdent(EventsTable)
+	body := "SELECT * FROM " + c.table()
 	var conds []string
 	if s.Category != AllEvents {
 		conds = append(conds, quoteIdent("category")+" = "+c.param(categoryValue(s.Category)))
@@ -808,7 +808,7 @@ func (c *compiler) sequence(s *Sequence) {
 			body += "lag(" + tm + ", " + off + ") OVER (" + win + ") AS " + quoteIdent("start") +
 				", list(" + id + ") OVER (" + win + " ROWS BETWEEN " + off + " PRECEDING AND CURRENT ROW) AS " + quoteIdent("ids")
 		}
-		body += " FROM " + quoteIdent(EventsTable) + " WHERE " + strings.Join(conds, " AND ")
+		body += " FROM " + c.table() + " WHERE " + strings.Join(conds, " AND ")
 		c.add(body)
 		steps = append(steps, c.prev)
 	}
