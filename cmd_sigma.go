@@ -38,7 +38,8 @@ func (f SigmaFlags) options() (sigma.Options, error) {
 
 type SigmaConvertCmd struct {
 	SigmaFlags
-	Rule string `arg:"" help:"A Sigma rule file (.yml)." type:"path"`
+	Rule string   `arg:"" help:"A Sigma rule file (.yml); every rule of it is printed (a correlation with its rules)." type:"path"`
+	With []string `help:"Other Sigma rule files or folders holding rules the file's correlations name (by id or name)." type:"path"`
 }
 
 func (c *SigmaConvertCmd) Run(g *Globals) error {
@@ -50,15 +51,40 @@ func (c *SigmaConvertCmd) Run(g *Globals) error {
 	if err != nil {
 		return fmt.Errorf("reading sigma rule: %w", err)
 	}
-	res := sigma.ConvertFile(c.Rule, b, opt)
-	if res.Text != "" {
-		fmt.Fprint(g.Stdout, res.Text)
+	files := []sigma.File{{Name: c.Rule, Src: b}}
+	if len(c.With) > 0 {
+		more, err := readSigmaFiles(c.With)
+		if err != nil {
+			return err
+		}
+		files = append(files, more...)
 	}
-	switch res.Outcome {
-	case sigma.Unsupported:
-		return exitError{code: 1, err: fmt.Errorf("%s: unsupported: %s", c.Rule, strings.Join(res.Reasons, "; "))}
-	case sigma.Partial:
-		fmt.Fprintf(g.Stderr, "trawl: %s: partial: %s\n", c.Rule, strings.Join(res.Reasons, "; "))
+	var first *sigma.Result
+	rs := sigma.ConvertAll(files, opt)
+	for i := range rs {
+		res := &rs[i]
+		if res.File != c.Rule {
+			continue
+		}
+		if first == nil {
+			first = res
+		}
+		if len(res.OnlyIn) > 0 {
+			fmt.Fprintf(g.Stderr, "trawl: %s: %s runs only inside %s (generate: false)\n", c.Rule, res.Name, strings.Join(res.OnlyIn, ", "))
+			continue
+		}
+		if res.Text != "" {
+			fmt.Fprint(g.Stdout, res.Text)
+		}
+		switch {
+		case res.Outcome == sigma.Unsupported && res != first:
+			fmt.Fprintf(g.Stderr, "trawl: %s: %s: unsupported: %s\n", c.Rule, res.Name, strings.Join(res.Reasons, "; "))
+		case res.Outcome == sigma.Partial:
+			fmt.Fprintf(g.Stderr, "trawl: %s: %s: partial: %s\n", c.Rule, res.Name, strings.Join(res.Reasons, "; "))
+		}
+	}
+	if first != nil && first.Outcome == sigma.Unsupported {
+		return exitError{code: 1, err: fmt.Errorf("%s: unsupported: %s", c.Rule, strings.Join(first.Reasons, "; "))}
 	}
 	return nil
 }
@@ -112,22 +138,43 @@ func findFiles(paths []string, what, kind string, match func(name string) bool) 
 	return names, nil
 }
 
-// convertSigmaFiles converts each file; an unreadable file is an unsupported outcome.
-func convertSigmaFiles(paths []string, opt sigma.Options) ([]sigma.Result, error) {
+// readSigmaFiles reads the Sigma rule files under paths; an unreadable file is kept with an
+// empty text, which converts to an unsupported outcome naming the problem.
+func readSigmaFiles(paths []string) ([]sigma.File, error) {
 	names, err := readSigmaRules(paths)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]sigma.Result, 0, len(names))
+	out := make([]sigma.File, 0, len(names))
 	for _, n := range names {
-		b, err := os.ReadFile(n)
+		b, err := readLimited(n, sigma.MaxRuleBytes)
 		if err != nil {
-			out = append(out, sigma.Result{File: n, Outcome: sigma.Unsupported, Reasons: []string{err.Error()}})
-			continue
+			b = nil
 		}
-		out = append(out, sigma.ConvertFile(n, b, opt))
+		out = append(out, sigma.File{Name: n, Src: b})
 	}
 	return out, nil
+}
+
+// readLimited reads a file of at most max bytes (one more is read, so a longer file is
+// reported as too long rather than cut).
+func readLimited(name string, max int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, max+1))
+}
+
+// convertSigmaFiles converts the files together, so correlations find the rules they name in
+// any of them; every rule gets an outcome.
+func convertSigmaFiles(paths []string, opt sigma.Options) ([]sigma.Result, error) {
+	files, err := readSigmaFiles(paths)
+	if err != nil {
+		return nil, err
+	}
+	return sigma.ConvertAll(files, opt), nil
 }
 
 // sigmaSummary is the one-line count of outcomes.
@@ -140,7 +187,17 @@ func sigmaSummary(rs []sigma.Result) string {
 	if len(rs) > 0 {
 		pct = 100 * float64(n[sigma.Compiled]) / float64(len(rs))
 	}
-	return fmt.Sprintf("%d sigma rules: %d compiled (%.1f%%), %d partial, %d unsupported", len(rs), n[sigma.Compiled], pct, n[sigma.Partial], n[sigma.Unsupported])
+	line := fmt.Sprintf("%d sigma rules: %d compiled (%.1f%%), %d partial, %d unsupported", len(rs), n[sigma.Compiled], pct, n[sigma.Partial], n[sigma.Unsupported])
+	inside := 0
+	for _, r := range rs {
+		if len(r.OnlyIn) > 0 {
+			inside++
+		}
+	}
+	if inside > 0 {
+		line += fmt.Sprintf("; %d run only inside correlations", inside)
+	}
+	return line
 }
 
 func (c *SigmaCheckCmd) Run(g *Globals) error {
@@ -153,15 +210,20 @@ func (c *SigmaCheckCmd) Run(g *Globals) error {
 		return err
 	}
 	if c.Format != "table" {
-		w := c.writer(g.Stdout, []string{"file", "id", "title", "rule", "outcome", "reasons"})
+		w := c.writer(g.Stdout, []string{"file", "id", "title", "rule", "outcome", "reasons", "only_in"})
 		for _, r := range rs {
-			var reasons any = r.Reasons
+			var reasons, onlyIn any = r.Reasons, r.OnlyIn
 			if c.Format != "json" {
-				reasons = strings.Join(r.Reasons, "; ")
-			} else if r.Reasons == nil {
-				reasons = []string{}
+				reasons, onlyIn = strings.Join(r.Reasons, "; "), strings.Join(r.OnlyIn, "; ")
+			} else {
+				if r.Reasons == nil {
+					reasons = []string{}
+				}
+				if r.OnlyIn == nil {
+					onlyIn = []string{}
+				}
 			}
-			if err := w.Row([]any{r.File, r.ID, r.Title, r.Name, r.Outcome.String(), reasons}); err != nil {
+			if err := w.Row([]any{r.File, r.ID, r.Title, r.Name, r.Outcome.String(), reasons, onlyIn}); err != nil {
 				return err
 			}
 		}
@@ -169,9 +231,17 @@ func (c *SigmaCheckCmd) Run(g *Globals) error {
 			return err
 		}
 	} else {
+		perFile := map[string]int{}
+		for _, r := range rs {
+			perFile[r.File]++
+		}
 		for _, r := range rs {
 			if r.Outcome != sigma.Compiled {
-				fmt.Fprintf(g.Stdout, "%s: %s: %s\n", r.File, r.Outcome, strings.Join(r.Reasons, "; "))
+				where := r.File
+				if perFile[r.File] > 1 {
+					where += ": " + r.Name // a file of several rules (a correlation with its rules)
+				}
+				fmt.Fprintf(g.Stdout, "%s: %s: %s\n", where, r.Outcome, strings.Join(r.Reasons, "; "))
 			}
 		}
 		fmt.Fprintln(g.Stdout, sigmaSummary(rs))
@@ -197,6 +267,9 @@ func addSigmaRules(set *ruleSet, paths []string, opt dsl.Options, stderr io.Writ
 		}
 		if r.Checked == nil {
 			continue
+		}
+		if len(r.OnlyIn) > 0 {
+			continue // it runs inside its correlations (the summary line counts these)
 		}
 		name := r.Checked.Name.Name
 		for i := 2; seen[strings.ToLower(name)]; i++ {

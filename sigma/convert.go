@@ -53,6 +53,9 @@ type Result struct {
 	// written); Checked its checked and compiled form (nil unless it runs).
 	Text    string
 	Checked *dsl.CheckedRule
+	// OnlyIn names the correlation rules that run this rule as one of theirs without
+	// generating it on its own (generate: false): it does not run by itself.
+	OnlyIn []string
 }
 
 // unsupportedError stops a conversion with a reason.
@@ -64,58 +67,112 @@ func unsupported(format string, args ...any) error {
 	return &unsupportedError{fmt.Sprintf(format, args...)}
 }
 
-// ConvertFile reads and converts one Sigma rule file.
+// ConvertFile reads and converts one Sigma rule file. A file of several documents (a
+// correlation and the rules it names) is converted as a whole; the result is its first
+// document's (ConvertAll gives every document's).
 func ConvertFile(name string, src []byte, opt Options) Result {
-	r, err := Parse(name, src)
-	if err != nil {
-		return Result{File: name, Name: ruleName(name, ""), Outcome: Unsupported, Reasons: []string{err.Error()}}
-	}
-	return Convert(r, opt)
+	return ConvertAll([]File{{Name: name, Src: src}}, opt)[0]
 }
 
-// Convert compiles a parsed rule to the hunting language and checks it with dsl.
-func Convert(r *Rule, opt Options) (res Result) {
-	res = Result{File: r.File, ID: r.ID, Title: r.Title, Name: ruleName(r.File, r.ID)}
+// Convert compiles a parsed detection rule to the hunting language and checks it with dsl.
+func Convert(r *Rule, opt Options) Result {
+	res, _ := convertRule(r, opt)
+	return res
+}
+
+// compiledRule is what a correlation needs of a detection rule it names: the converter (for
+// the rule's field mapping) and the parts of its query.
+type compiledRule struct {
+	c                    *converter
+	source, where, match string
+}
+
+// cond is the rule's events as one condition of the hunting language: its logsource's where
+// condition and its detection; with category, also the category its source reads (for a query
+// over every event).
+func (cr *compiledRule) cond(category bool) string {
+	var parts []string
+	if category && cr.source != "events" {
+		parts = append(parts, "category == "+dsl.Quote(strings.ReplaceAll(strings.ToLower(cr.source), "_", "-")))
+	}
+	if cr.where != "" {
+		parts = append(parts, cr.where)
+	}
+	parts = append(parts, cr.match)
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	for i, p := range parts {
+		parts[i] = "(" + p + ")"
+	}
+	return strings.Join(parts, " and ")
+}
+
+func mappings(opt Options) (Mappings, error) {
+	if opt.Mappings != nil {
+		return opt.Mappings, nil
+	}
+	return Builtin()
+}
+
+// convertRule converts a detection rule, returning its parts for correlations when it runs.
+func convertRule(r *Rule, opt Options) (res Result, cr *compiledRule) {
+	res = Result{File: r.File, ID: r.ID, Title: r.Title, Name: docName(r)}
 	defer func() {
 		if p := recover(); p != nil {
-			res.Outcome, res.Reasons, res.Checked = Unsupported, []string{fmt.Sprintf("internal error converting the rule: %v", p)}, nil
+			res.Outcome, res.Reasons, res.Checked, cr = Unsupported, []string{fmt.Sprintf("internal error converting the rule: %v", p)}, nil, nil
 		}
 	}()
 	if r.Unsupported != "" {
 		res.Outcome, res.Reasons = Unsupported, []string{r.Unsupported}
-		return res
+		return res, nil
 	}
-	ms := opt.Mappings
-	if ms == nil {
-		var err error
-		if ms, err = Builtin(); err != nil {
-			res.Outcome, res.Reasons = Unsupported, []string{err.Error()}
-			return res
-		}
+	if r.Correlation != nil {
+		res.Outcome, res.Reasons = Unsupported, []string{"a correlation rule is converted with the rules it names (ConvertAll)"}
+		return res, nil
 	}
-	c := &converter{rule: r, opt: opt}
-	query, err := c.query(ms)
+	ms, err := mappings(opt)
 	if err != nil {
 		res.Outcome, res.Reasons = Unsupported, []string{err.Error()}
-		return res
+		return res, nil
 	}
+	c := &converter{rule: r, opt: opt}
+	source, where, match, err := c.parts(ms)
+	if err != nil {
+		res.Outcome, res.Reasons = Unsupported, []string{err.Error()}
+		return res, nil
+	}
+	query := source
+	if where != "" {
+		query += "\n    | where " + where
+	}
+	query += "\n    | where " + match
 	res.Reasons = c.partial
 	if len(c.partial) > 0 {
 		res.Outcome = Partial
 	}
-	res.Text = c.ruleText(res.Name, query)
-	rules, err := dsl.ParseRules(r.File, res.Text)
+	finish(&res, c.ruleText(res.Name, query), opt)
+	if res.Checked == nil {
+		return res, nil
+	}
+	return res, &compiledRule{c: c, source: source, where: where, match: match}
+}
+
+// finish checks a compiled rule's text with the hunting language: res gets its text and
+// checked form, or becomes unsupported with the language's reason.
+func finish(res *Result, text string, opt Options) {
+	res.Text = text
+	rules, err := dsl.ParseRules(res.File, text)
 	if err != nil {
 		res.Outcome, res.Reasons = Unsupported, append(res.Reasons, "the hunting language refused the compiled rule: "+firstError(err))
-		return res
+		return
 	}
 	cr, _, err := dsl.CheckRule(rules[0], catalogue, nil, opt.Compile)
 	if err != nil {
 		res.Outcome, res.Reasons = Unsupported, append(res.Reasons, "the hunting language refused the compiled rule: "+firstError(err))
-		return res
+		return
 	}
 	res.Checked = cr
-	return res
 }
 
 func firstError(err error) string {
@@ -126,6 +183,20 @@ func firstError(err error) string {
 }
 
 var nonIdent = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+
+// docName is the rule name of a document: ruleName for a file's first document; a later
+// document's adds its name attribute (or its number), so every document of a file has its own.
+func docName(r *Rule) string {
+	n := ruleName(r.File, r.ID)
+	if r.Doc == 0 {
+		return n
+	}
+	suffix := strings.Trim(nonIdent.ReplaceAllString(r.Name, "_"), "_")
+	if suffix == "" {
+		suffix = strconv.Itoa(r.Doc + 1)
+	}
+	return n + "_" + suffix
+}
 
 // ruleName is a rule name of the language from the file name (proc_creation_win_x.yml), else
 // the rule id.
@@ -153,7 +224,11 @@ func ruleName(file, id string) string {
 }
 
 type converter struct {
-	rule     *Rule
+	rule *Rule
+	// comments are extra lines written above the rule (a correlation's summary and notes);
+	// attack are ATT&CK tags of other rules (a correlation's rules) used when the rule has none.
+	comments []string
+	attack   []string
 	opt      Options
 	mapping  *Mapping
 	ls       *LogsourceMap
@@ -170,9 +245,9 @@ func (c *converter) partialf(format string, args ...any) {
 	}
 }
 
-// query writes the hunting-language query of the rule: the logsource's events, then the
-// detection condition.
-func (c *converter) query(ms Mappings) (string, error) {
+// parts compiles the rule's logsource and detection: the source of the hunting language the
+// logsource reads, its where condition ("" when none) and the detection condition.
+func (c *converter) parts(ms Mappings) (source, where, match string, err error) {
 	r := c.rule
 	prod := r.Logsource.Product
 	m := ms[prod]
@@ -186,12 +261,12 @@ func (c *converter) query(ms Mappings) (string, error) {
 		}
 	}
 	if m == nil {
-		return "", unsupported("logsource %s: no mapping for product %q", r.Logsource, prod)
+		return "", "", "", unsupported("logsource %s: no mapping for product %q", r.Logsource, prod)
 	}
 	c.mapping = m
 	l, exact := m.find(r.Logsource)
 	if l == nil {
-		return "", unsupported("logsource %s: not in the %s mapping", r.Logsource, m.Product)
+		return "", "", "", unsupported("logsource %s: not in the %s mapping", r.Logsource, m.Product)
 	}
 	if !exact {
 		c.partial = append(c.partial, fmt.Sprintf("logsource %s is not in the %s mapping: the rule reads every %s event", r.Logsource, m.Product, m.Product))
@@ -202,9 +277,9 @@ func (c *converter) query(ms Mappings) (string, error) {
 		e, err := c.condition(cond)
 		if err != nil {
 			if _, ok := err.(*unsupportedError); ok && !strings.Contains(err.Error(), ", line ") {
-				return "", unsupported("%v (condition, line %d)", err, r.CondLine)
+				return "", "", "", unsupported("%v (condition, line %d)", err, r.CondLine)
 			}
-			return "", err
+			return "", "", "", err
 		}
 		conds = append(conds, e)
 	}
@@ -212,13 +287,7 @@ func (c *converter) query(ms Mappings) (string, error) {
 	if len(conds) > 1 {
 		det = "(" + strings.Join(conds, ") or (") + ")"
 	}
-	var b strings.Builder
-	b.WriteString(l.Source)
-	if l.Where != "" {
-		b.WriteString("\n    | where " + l.Where)
-	}
-	b.WriteString("\n    | where " + unwrap(det))
-	return b.String(), nil
+	return l.Source, l.Where, unwrap(det), nil
 }
 
 // ruleText writes the whole rule file: licence and provenance comments, then the rule.
@@ -236,7 +305,14 @@ func (c *converter) ruleText(name, query string) string {
 	if r.Date != "" || r.Modified != "" {
 		fmt.Fprintf(&b, "# date: %s, modified: %s\n", oneLine(r.Date), oneLine(r.Modified))
 	}
-	fmt.Fprintf(&b, "# status: %s; logsource: %s; file: %s\n", orDash(oneLine(r.Status)), r.Logsource, oneLine(r.File))
+	if r.Correlation != nil {
+		fmt.Fprintf(&b, "# status: %s; file: %s\n", orDash(oneLine(r.Status)), oneLine(r.File))
+	} else {
+		fmt.Fprintf(&b, "# status: %s; logsource: %s; file: %s\n", orDash(oneLine(r.Status)), r.Logsource, oneLine(r.File))
+	}
+	for _, l := range c.comments {
+		b.WriteString("# " + oneLine(l) + "\n")
+	}
 	b.WriteString("# " + LicenceNotice + "\n")
 	for _, p := range c.partial {
 		b.WriteString("# partial: " + oneLine(p) + "\n")
@@ -247,7 +323,11 @@ func (c *converter) ruleText(name, query string) string {
 		fmt.Fprintf(&b, "  description %s\n", dsl.Quote(strings.TrimSpace(r.Description)))
 	}
 	fmt.Fprintf(&b, "  severity %s\n", severity(r.Level))
-	if ids := AttackIDs(r.Tags); len(ids) > 0 {
+	ids := AttackIDs(r.Tags)
+	if len(ids) == 0 {
+		ids = AttackIDs(c.attack)
+	}
+	if len(ids) > 0 {
 		fmt.Fprintf(&b, "  attack [%s]\n", strings.Join(ids, ", "))
 	}
 	tags := []string{"sigma"}

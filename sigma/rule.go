@@ -25,7 +25,12 @@ const MaxRuleBytes = 1 << 20
 
 // Rule is one Sigma rule as read from YAML, with the line of each part for messages.
 type Rule struct {
-	File           string
+	File string
+	// Doc is the rule's YAML document in its file (0 for the first); Line the line it starts on.
+	Doc  int
+	Line int
+	// Name is the rule's name attribute, by which correlation rules may refer to it.
+	Name           string
 	Title          string
 	ID             string
 	Status         string
@@ -43,9 +48,12 @@ type Rule struct {
 	Detection []*Search
 	Condition []string
 	CondLine  int
-	// Unsupported is set when the file is a kind of rule this slice does not compile
-	// (correlation rules, rule collections, legacy aggregations), with the reason.
+	// Correlation is set for a correlation rule (which has no logsource or detection).
+	Correlation *Correlation
+	// Unsupported is set when the document is a kind of rule that does not compile (rule
+	// collections, legacy aggregations) or is not a valid rule, with the reason.
 	Unsupported string
+	err         error // the problem of a document that is not a valid rule
 }
 
 // Logsource is the rule's logsource section.
@@ -111,11 +119,29 @@ func (e *Error) Error() string {
 	return e.File + ": " + e.Msg
 }
 
-// Parse reads one Sigma rule file. name is used in messages.
-func Parse(name string, src []byte) (r *Rule, err error) {
+// MaxDocuments bounds the YAML documents of one rule file (a correlation with its rules).
+const MaxDocuments = 64
+
+// Parse reads one Sigma rule file; for a file of several documents (a correlation and the rules
+// it names), the first. name is used in messages.
+func Parse(name string, src []byte) (*Rule, error) {
+	rs, err := ParseAll(name, src)
+	if err != nil {
+		return nil, err
+	}
+	if rs[0].err != nil {
+		return nil, rs[0].err
+	}
+	return rs[0], nil
+}
+
+// ParseAll reads every YAML document of a rule file: detection rules and correlation rules. A
+// file that is not YAML, or is empty, is an error; a document that is not a valid rule becomes a
+// rule with Unsupported set to the problem (file and line), so the others still count.
+func ParseAll(name string, src []byte) (rs []*Rule, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			r, err = nil, &Error{File: name, Msg: fmt.Sprintf("internal error reading the rule: %v", p)}
+			rs, err = nil, &Error{File: name, Msg: fmt.Sprintf("internal error reading the rule: %v", p)}
 		}
 	}()
 	if len(src) > MaxRuleBytes {
@@ -131,23 +157,56 @@ func Parse(name string, src []byte) (r *Rule, err error) {
 			}
 			return nil, &Error{File: name, Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 		}
-		docs = append(docs, &n)
-		if len(docs) > 16 {
-			break
+		if len(n.Content) == 0 {
+			continue // an empty document (a trailing ---)
 		}
+		if len(docs) == MaxDocuments {
+			return nil, &Error{File: name, Line: n.Line, Msg: fmt.Sprintf("more than %d YAML documents in one file", MaxDocuments)}
+		}
+		docs = append(docs, &n)
 	}
-	if len(docs) == 0 || len(docs[0].Content) == 0 {
+	if len(docs) == 0 {
 		return nil, &Error{File: name, Msg: "empty rule file"}
 	}
-	root := docs[0].Content[0]
+	for _, d := range docs {
+		root := d.Content[0]
+		for i := 0; root.Kind == yaml.MappingNode && i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value == "action" {
+				return []*Rule{{File: name, Line: root.Line, Title: mapValue(docs[0].Content[0], "title"),
+					Unsupported: "rule collections (action: " + scalar(root.Content[i+1]) + ") are not supported yet"}}, nil
+			}
+		}
+	}
+	for i, d := range docs {
+		r, err := parseDoc(name, d.Content[0])
+		if err != nil {
+			root := d.Content[0]
+			r = &Rule{File: name, Line: root.Line, Title: mapValue(root, "title"), ID: mapValue(root, "id"), Name: mapValue(root, "name"), Unsupported: err.Error(), err: err}
+		}
+		r.Doc = i
+		rs = append(rs, r)
+	}
+	return rs, nil
+}
+
+// mapValue is the text of key in a mapping node, "" when absent.
+func mapValue(m *yaml.Node, key string) string {
+	for i := 0; m.Kind == yaml.MappingNode && i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return scalar(m.Content[i+1])
+		}
+	}
+	return ""
+}
+
+// parseDoc reads one YAML document: a detection rule or a correlation rule.
+func parseDoc(name string, root *yaml.Node) (*Rule, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, &Error{File: name, Line: root.Line, Msg: "a Sigma rule is a YAML mapping (title:, logsource:, detection:, ...)"}
 	}
-	r = &Rule{File: name}
-	if len(docs) > 1 {
-		r.Unsupported = "rule collections (several YAML documents in one file) are not supported yet"
-	}
-	var detection *yaml.Node
+	r := &Rule{File: name, Line: root.Line}
+	var detection, correlation *yaml.Node
+	generate := false
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		switch k.Value {
@@ -155,6 +214,8 @@ func Parse(name string, src []byte) (r *Rule, err error) {
 			r.Title = scalar(v)
 		case "id":
 			r.ID = scalar(v)
+		case "name":
+			r.Name = scalar(v)
 		case "status":
 			r.Status = scalar(v)
 		case "description":
@@ -187,16 +248,22 @@ func Parse(name string, src []byte) (r *Rule, err error) {
 		case "detection":
 			detection = v
 		case "correlation":
-			r.Unsupported = "correlation rules are not supported yet (a later slice compiles them to stats and sequence stages)"
-		case "action":
-			r.Unsupported = "rule collections (action: " + scalar(v) + ") are not supported yet"
+			correlation = v
+		case "generate":
+			generate = scalar(v) == "true"
 		}
-	}
-	if r.Unsupported != "" {
-		return r, nil
 	}
 	if r.Title == "" {
 		return nil, &Error{File: name, Line: root.Line, Msg: "the rule has no title"}
+	}
+	if correlation != nil {
+		c, err := readCorrelation(name, correlation)
+		if err != nil {
+			return nil, err
+		}
+		c.Generate = c.Generate || generate
+		r.Correlation = c
+		return r, nil
 	}
 	if detection == nil || detection.Kind != yaml.MappingNode {
 		line := root.Line
@@ -213,7 +280,7 @@ func Parse(name string, src []byte) (r *Rule, err error) {
 			continue
 		}
 		if k.Value == "timeframe" {
-			r.Unsupported = "timeframe (an aggregation window) belongs to correlation rules, not supported yet"
+			r.Unsupported = "timeframe (the legacy aggregation window) is not supported: write a correlation rule (event_count, value_count, ...) instead"
 			continue
 		}
 		s, err := readSearch(name, k.Value, v)

@@ -266,7 +266,7 @@ func TestParseErrorsHaveLines(t *testing.T) {
 func TestUnsupportedKinds(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ src, want string }{
-		{"title: c\ncorrelation:\n  type: event_count\n", "correlation rules"},
+		{"title: c\ncorrelation:\n  type: event_count\n", "correlation: no rules"},
 		{"action: global\ntitle: x\n---\ntitle: y\n", "rule collections"},
 		{"title: x\nlogsource: {product: windows}\ndetection:\n  sel: a\n  timeframe: 5m\n  condition: sel\n", "timeframe"},
 	} {
