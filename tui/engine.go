@@ -31,6 +31,11 @@ var queueOrder = map[QueueSort]string{
 
 const alertColumns = `id, rule, title, severity, confidence, to_json(attack)::VARCHAR, first, last, entities::VARCHAR, len(evidence)`
 
+// likeEscape escapes the LIKE wildcards of s.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
 // fuzzyLike turns one filter term into a LIKE pattern matching its characters in order:
 // "brt" → %b%r%t%.
 func fuzzyLike(term string) string {
@@ -52,8 +57,10 @@ func (e EngineStore) Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
 	var where []string
 	var args []any
 	for _, term := range strings.Fields(q.Filter) {
-		where = append(where, `lower(concat_ws(' ', rule, title, severity, array_to_string(attack, ' '), entities::VARCHAR)) LIKE ? ESCAPE '\'`)
-		args = append(args, fuzzyLike(term))
+		// A term is found as written anywhere, or as an abbreviation of the rule name
+		// ("sshbf" for ssh_bruteforce): its letters in order.
+		where = append(where, `(lower(concat_ws(' ', rule, title, severity, array_to_string(attack, ' '), entities::VARCHAR)) LIKE ? ESCAPE '\' OR lower(rule) LIKE ? ESCAPE '\')`)
+		args = append(args, "%"+likeEscape(strings.ToLower(term))+"%", fuzzyLike(term))
 	}
 	sql := `SELECT ` + alertColumns + `, count(*) OVER () FROM alerts`
 	if len(where) > 0 {
@@ -156,10 +163,10 @@ func (e EngineStore) Evidence(ctx context.Context, alert int64, offset, limit in
 		LEFT JOIN files f ON f.id = e.file_id
 		ORDER BY a.pos LIMIT ? OFFSET ?`, []any{alert, max(limit, 1), max(offset, 0)}, func(cols []string, row []any) error {
 		if r.Cols == nil {
-			r.Cols = cols[:len(cols)-1]
+			r.Cols = append([]string(nil), cols[:len(cols)-1]...)
 		}
 		r.Total = int(asInt(row[len(row)-1]))
-		r.Rows = append(r.Rows, row[:len(row)-1])
+		r.Rows = append(r.Rows, append([]any(nil), row[:len(row)-1]...)) // QueryFunc reuses row
 		return nil
 	})
 	if err != nil {

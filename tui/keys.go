@@ -14,7 +14,7 @@ type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom, Left, Right key.Binding
 
 	// Actions screens share.
-	Open, Filter, Sort, Mark, MarkAll, Ack, Assign, Raw, Focus, Refresh, Pivot key.Binding
+	Open, Filter, Sort, Mark, MarkAll, Ack, Assign, Raw, Focus, Refresh, Pivot, TimelineOf key.Binding
 }
 
 // DefaultKeyMap is the built-in key map.
@@ -54,6 +54,8 @@ func DefaultKeyMap() *KeyMap {
 		Focus:   b("tab", "switch pane", "tab"),
 		Refresh: b("ctrl+r", "reload", "ctrl+r"),
 		Pivot:   b("p", "pivot", "p"),
+
+		TimelineOf: b("t", "timeline", "t"),
 	}
 }
 

@@ -46,9 +46,9 @@ func (s QueueSort) Next() QueueSort { return (s + 1) % QueueSort(len(sortNames))
 
 // QueueQuery selects one page of the queue.
 type QueueQuery struct {
-	// Filter is fuzzy: its characters must appear in this order in an item's rule, title,
-	// severity, techniques or entities (case-insensitive). Spaces separate terms that must all
-	// match.
+	// Filter is a list of terms separated by spaces that must all match (case-insensitive):
+	// a term matches if it occurs in an item's rule, title, severity, techniques or entities,
+	// or if its letters occur in order in the rule name (fuzzy: "sshbf" finds ssh_bruteforce).
 	Filter string
 	Sort   QueueSort
 	Offset int

@@ -1,0 +1,202 @@
+// Package overview is the store at a glance: event volume per source over time as sparklines,
+// alert counts by ATT&CK tactic, and the entities most alerts name.
+package overview
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"trawl/tui"
+	"trawl/tui/text"
+)
+
+// Model is the overview screen.
+type Model struct {
+	ctx  *tui.Context
+	id   int
+	w, h int
+
+	ov      tui.Overview
+	loaded  bool
+	loading bool
+	err     error
+	cursor  int // selected top entity
+	buckets int // of the loaded overview
+}
+
+// New returns the overview screen.
+func New(ctx *tui.Context) *Model { return &Model{ctx: ctx, id: ctx.NewID()} }
+
+func (m *Model) ID() int         { return m.id }
+func (m *Model) Title() string   { return "Overview" }
+func (m *Model) Capturing() bool { return false }
+func (m *Model) Init() tea.Cmd   { return m.load() }
+
+// topN is how many entities are listed.
+const topN = 10
+
+// sparkWidth is the sparkline width at the current size: the buckets asked of the store.
+func (m *Model) sparkWidth() int { return max(m.w-16-10, 10) }
+
+func (m *Model) load() tea.Cmd {
+	store, n := m.ctx.Store, m.sparkWidth()
+	m.loading, m.buckets = true, n
+	return m.ctx.Query(m.id, "overview", func(ctx context.Context) (any, error) { return store.Overview(ctx, n, topN) })
+}
+
+func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
+
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tui.QueryFinishedMsg:
+		m.loading = false
+		if msg.Err != nil {
+			m.err = msg.Err
+			return tui.Fail(msg.Err)
+		}
+		m.ov, m.loaded, m.err = msg.Rows.(tui.Overview), true, nil
+		m.cursor = min(m.cursor, max(len(m.ov.Entities)-1, 0))
+	case tea.KeyPressMsg:
+		k := m.ctx.Keys
+		switch {
+		case key.Matches(msg, k.Down):
+			m.cursor = min(m.cursor+1, max(len(m.ov.Entities)-1, 0))
+		case key.Matches(msg, k.Up):
+			m.cursor = max(m.cursor-1, 0)
+		case key.Matches(msg, k.Refresh):
+			return m.load()
+		case key.Matches(msg, k.Open), key.Matches(msg, k.Pivot):
+			if m.cursor < len(m.ov.Entities) {
+				e := m.ov.Entities[m.cursor]
+				return tui.Open(tui.Target{Kind: "entity", Entity: entityKind(e.Kind), Value: e.Value})
+			}
+		}
+	}
+	return nil
+}
+
+// entityKind maps an alert entity key to the kind the entity view takes.
+func entityKind(k string) string {
+	switch k {
+	case "src_ip", "dst_ip":
+		return "ip"
+	case "target_user":
+		return "user"
+	}
+	return k
+}
+
+func (m *Model) View() string {
+	th := m.ctx.Theme
+	var lines []string
+	switch {
+	case m.err != nil && !m.loaded:
+		return tui.Block([]string{th.Title.Render("Overview"), th.Error.Render(text.Clip("error: "+m.err.Error(), m.w))}, m.w, m.h)
+	case !m.loaded:
+		return tui.Block([]string{th.Title.Render("Overview"), th.Muted.Render("loading…")}, m.w, m.h)
+	}
+	o := m.ov
+	head := fmt.Sprintf("  %d events · %d alerts", o.Events, o.Alerts)
+	if !o.From.IsZero() {
+		head += " · " + o.From.Format("2006-01-02 15:04") + " → " + o.To.Format("2006-01-02 15:04") + " · cell ≈ " + span(o.Bucket*time.Duration(max(len(firstCounts(o)), 1))/time.Duration(m.sparkWidth()))
+	}
+	lines = append(lines, th.Title.Render("Overview")+th.Muted.Render(text.Truncate(head, max(m.w-8, 0))))
+	lines = append(lines, "")
+
+	// Event volume: at most a third of the screen.
+	lines = append(lines, th.Title.Render("Event volume per source"))
+	maxSources := max((m.h-6)/3, 2)
+	sw := m.sparkWidth()
+	for i, s := range o.Sources {
+		if i == maxSources-1 && len(o.Sources) > maxSources {
+			lines = append(lines, th.Muted.Render(fmt.Sprintf("  … %d more sources", len(o.Sources)-i)))
+			break
+		}
+		lines = append(lines, text.Pad(" "+s.Source, 16)+th.Accent.Render(tui.Sparkline(s.Counts, sw))+th.Muted.Render(fmt.Sprintf(" %9d", s.Total)))
+	}
+	if len(o.Sources) == 0 {
+		lines = append(lines, th.Muted.Render("  no events: import some with `trawl import`"))
+	}
+	lines = append(lines, "")
+
+	// Two columns: alerts by tactic, top entities.
+	rest := m.h - len(lines)
+	leftW := (m.w - 2) / 2
+	rightW := m.w - leftW - 2
+	left := []string{th.Title.Render("Alerts by ATT&CK tactic")}
+	var peak int64
+	for _, tc := range o.Tactics {
+		peak = max(peak, tc.Alerts)
+	}
+	nameW := min(22, leftW/2)
+	for _, tc := range o.Tactics {
+		barW := leftW - nameW - 7
+		left = append(left, text.Pad(" "+tc.Tactic, nameW)+th.Muted.Render(fmt.Sprintf("%5d ", tc.Alerts))+th.Severity("high").Render(tui.Bar(tc.Alerts, peak, barW)))
+	}
+	if len(o.Tactics) == 0 {
+		left = append(left, th.Muted.Render(" no alerts with ATT&CK techniques"))
+	}
+	right := []string{th.Title.Render("Entities in most alerts") + th.Muted.Render(" (enter: pivot)")}
+	for i, e := range o.Entities {
+		label := text.Clip(e.Kind+":"+e.Value, rightW-8)
+		row := " " + text.Pad(label, rightW-8) + fmt.Sprintf("%6d", e.Alerts)
+		if i == m.cursor {
+			row = th.Selected.Render(tui.Line(row, rightW))
+		} else {
+			row = th.Chip.Render(" "+label) + tui.Line("", rightW-8-text.Width(label)) + th.Muted.Render(fmt.Sprintf("%6d", e.Alerts))
+		}
+		right = append(right, row)
+	}
+	if len(o.Entities) == 0 {
+		right = append(right, th.Muted.Render(" none"))
+	}
+	for i := range max(len(left), len(right)) {
+		if i >= rest {
+			break
+		}
+		l, r := "", ""
+		if i < len(left) {
+			l = left[i]
+		}
+		if i < len(right) {
+			r = right[i]
+		}
+		lines = append(lines, tui.Line(l, leftW)+"  "+tui.Line(r, rightW))
+	}
+	return tui.Block(lines, m.w, m.h)
+}
+
+func firstCounts(o tui.Overview) []int64 {
+	if len(o.Sources) == 0 {
+		return nil
+	}
+	return o.Sources[0].Counts
+}
+
+// span is a duration rounded for display: 45s, 12m, 3h, 2d.
+func span(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(max(int(d.Round(time.Second)/time.Second), 1)) + "s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Round(time.Minute)/time.Minute)) + "m"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d.Round(time.Hour)/time.Hour)) + "h"
+	}
+	return strconv.Itoa(int(d.Round(24*time.Hour)/(24*time.Hour))) + "d"
+}
+
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.ctx.Keys
+	return []key.Binding{k.Open, k.Refresh}
+}
+
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.ctx.Keys
+	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Refresh}}
+}

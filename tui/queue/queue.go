@@ -1,0 +1,432 @@
+// Package queue is the triage queue: alerts ranked by priority (severity, then newest), with
+// severity colours, ATT&CK tactics, entity chips, age and status; a fuzzy filter, sorting,
+// acknowledging and assigning one or many at once. Rows are loaded from the store a page at a
+// time around the cursor.
+package queue
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"trawl/attack"
+	"trawl/tui"
+	"trawl/tui/text"
+)
+
+// Statuses an analyst sets in the queue.
+const (
+	StatusNew = "new"
+	StatusAck = "ack"
+)
+
+// Model is the queue screen.
+type Model struct {
+	ctx  *tui.Context
+	id   int
+	w, h int
+
+	page    tui.QueuePage
+	loaded  bool
+	loading bool
+	err     error
+
+	cursor int // absolute index of the cursor row
+	top    int // absolute index of the first row shown
+
+	sort      tui.QueueSort
+	filter    tui.Input
+	filtering bool
+	marked    map[int64]bool
+
+	// pageLimit overrides the page size (tests).
+	pageLimit int
+}
+
+// New returns the queue screen; its Init loads the first page.
+func New(ctx *tui.Context) *Model {
+	return &Model{ctx: ctx, id: ctx.NewID(), filter: tui.Input{Prompt: "/"}, marked: map[int64]bool{}}
+}
+
+func (m *Model) ID() int         { return m.id }
+func (m *Model) Title() string   { return "Queue" }
+func (m *Model) Capturing() bool { return m.filtering }
+func (m *Model) Init() tea.Cmd   { return m.load() }
+
+func (m *Model) SetSize(w, h int) {
+	m.w, m.h = w, h
+	m.scroll()
+}
+
+// rows is how many queue rows fit: the screen less the title, header and footer lines.
+func (m *Model) rows() int { return max(m.h-3, 1) }
+
+// pageSize is how many rows one load fetches: a few screens' worth.
+func (m *Model) pageSize() int {
+	// A page covers at least two screens, so the rows around the cursor are always in it.
+	if m.pageLimit > 0 {
+		return max(m.pageLimit, 2*m.rows())
+	}
+	return max(3*m.rows(), 60)
+}
+
+// Cursor is the item under the cursor, if loaded.
+func (m *Model) Cursor() (tui.QueueItem, bool) { return m.item(m.cursor) }
+
+func (m *Model) item(i int) (tui.QueueItem, bool) {
+	j := i - m.page.Offset
+	if j < 0 || j >= len(m.page.Items) {
+		return tui.QueueItem{}, false
+	}
+	return m.page.Items[j], true
+}
+
+// load fetches the page around the cursor.
+func (m *Model) load() tea.Cmd {
+	q := tui.QueueQuery{Filter: m.filter.Value, Sort: m.sort, Offset: max(m.cursor-m.rows(), 0), Limit: m.pageSize()}
+	m.loading = true
+	store := m.ctx.Store
+	return m.ctx.Query(m.id, "page", func(ctx context.Context) (any, error) {
+		return store.Queue(ctx, q)
+	})
+}
+
+// ensure loads a new page if the rows on screen are not all loaded.
+func (m *Model) ensure() tea.Cmd {
+	first, last := m.top, min(m.top+m.rows(), m.page.Total)-1
+	if first >= m.page.Offset && last < m.page.Offset+len(m.page.Items) {
+		return nil
+	}
+	return m.load()
+}
+
+// scroll keeps the cursor in the window.
+func (m *Model) scroll() {
+	n := m.rows()
+	if m.cursor < m.top {
+		m.top = m.cursor
+	}
+	if m.cursor >= m.top+n {
+		m.top = m.cursor - n + 1
+	}
+	m.top = max(min(m.top, m.page.Total-n), 0)
+}
+
+func (m *Model) move(to int) tea.Cmd {
+	m.cursor = max(min(to, m.page.Total-1), 0)
+	m.scroll()
+	return m.ensure()
+}
+
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tui.QueryFinishedMsg:
+		if msg.Slot != "page" {
+			return nil
+		}
+		m.loading = false
+		if msg.Err != nil {
+			m.err = msg.Err
+			return tui.Fail(msg.Err)
+		}
+		m.err = nil
+		m.page = msg.Rows.(tui.QueuePage)
+		m.loaded = true
+		if m.cursor >= m.page.Total {
+			m.cursor = max(m.page.Total-1, 0)
+			m.scroll()
+			return m.ensure()
+		}
+		m.scroll()
+		return nil
+	case tea.KeyPressMsg:
+		if m.filtering {
+			return m.filterKey(msg)
+		}
+		return m.key(msg)
+	}
+	return nil
+}
+
+func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "enter":
+		m.filtering = false
+		return nil
+	case "esc":
+		m.filtering = false
+		if m.filter.Value == "" {
+			return nil
+		}
+		m.filter.Value = ""
+		m.cursor, m.top = 0, 0
+		return m.load()
+	}
+	if m.filter.Update(msg) {
+		m.cursor, m.top = 0, 0
+		return m.load()
+	}
+	return nil
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.ctx.Keys
+	switch {
+	case key.Matches(msg, k.Down):
+		return m.move(m.cursor + 1)
+	case key.Matches(msg, k.Up):
+		return m.move(m.cursor - 1)
+	case key.Matches(msg, k.PageDown):
+		return m.move(m.cursor + m.rows())
+	case key.Matches(msg, k.PageUp):
+		return m.move(m.cursor - m.rows())
+	case key.Matches(msg, k.Top):
+		return m.move(0)
+	case key.Matches(msg, k.Bottom):
+		return m.move(m.page.Total - 1)
+	case key.Matches(msg, k.Filter):
+		m.filtering = true
+		return nil
+	case key.Matches(msg, k.Sort):
+		m.sort = m.sort.Next()
+		m.cursor, m.top = 0, 0
+		return tea.Batch(m.load(), tui.Notify("sorted by "+m.sort.String()))
+	case key.Matches(msg, k.Refresh):
+		return m.load()
+	case key.Matches(msg, k.Open):
+		if it, ok := m.Cursor(); ok {
+			return tui.Open(tui.Target{Kind: it.Kind, ID: it.ID})
+		}
+	case key.Matches(msg, k.Mark):
+		if it, ok := m.Cursor(); ok {
+			if m.marked[it.ID] {
+				delete(m.marked, it.ID)
+			} else {
+				m.marked[it.ID] = true
+			}
+			return m.move(m.cursor + 1)
+		}
+	case key.Matches(msg, k.MarkAll):
+		all := true
+		for i := m.top; i < min(m.top+m.rows(), m.page.Total); i++ {
+			if it, ok := m.item(i); ok && !m.marked[it.ID] {
+				all = false
+			}
+		}
+		for i := m.top; i < min(m.top+m.rows(), m.page.Total); i++ {
+			if it, ok := m.item(i); ok {
+				if all {
+					delete(m.marked, it.ID)
+				} else {
+					m.marked[it.ID] = true
+				}
+			}
+		}
+	case key.Matches(msg, k.Ack):
+		ids := m.targets()
+		if len(ids) == 0 {
+			return nil
+		}
+		// Acknowledge all, unless all are acknowledged already: then reopen them.
+		set := StatusAck
+		allAck := true
+		for _, id := range ids {
+			if m.ctx.Status[id] != StatusAck {
+				allAck = false
+			}
+		}
+		if allAck {
+			set = StatusNew
+		}
+		for _, id := range ids {
+			m.ctx.Status[id] = set
+		}
+		clear(m.marked)
+		return tui.Notify(fmt.Sprintf("%d %s marked %s (this session only)", len(ids), plural(len(ids), "alert"), set))
+	case key.Matches(msg, k.Assign):
+		ids := m.targets()
+		for _, id := range ids {
+			m.ctx.Assignee[id] = "me"
+		}
+		clear(m.marked)
+		if len(ids) > 0 {
+			return tui.Notify(fmt.Sprintf("%d %s assigned to me (this session only)", len(ids), plural(len(ids), "alert")))
+		}
+	case key.Matches(msg, k.Pivot):
+		if it, ok := m.Cursor(); ok {
+			for _, kind := range tui.EntityKinds {
+				if vs := it.Entities[kind]; len(vs) > 0 {
+					return tui.Open(tui.Target{Kind: "entity", Entity: kind, Value: vs[0]})
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// targets are the marked alerts, or the one under the cursor.
+func (m *Model) targets() []int64 {
+	var ids []int64
+	for id := range m.marked {
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		if it, ok := m.Cursor(); ok {
+			ids = append(ids, it.ID)
+		}
+	}
+	return ids
+}
+
+func plural(n int, s string) string {
+	if n == 1 {
+		return s
+	}
+	return s + "s"
+}
+
+// columns at a width: tactics only when there is room.
+func (m *Model) columns() []tui.Column {
+	cols := []tui.Column{{Title: "", Width: 1}, {Title: "ID", Width: 5}, {Title: "SEVERITY", Width: 8}, {Title: "AGE", Width: 5}, {Title: "STATUS", Width: 6}}
+	if m.w >= 120 {
+		return append(cols, tui.Column{Title: "ALERT", Flex: 4}, tui.Column{Title: "TACTICS", Flex: 2}, tui.Column{Title: "ENTITIES", Flex: 3})
+	}
+	return append(cols, tui.Column{Title: "ALERT", Flex: 3}, tui.Column{Title: "ENTITIES", Flex: 2})
+}
+
+func (m *Model) View() string {
+	th := m.ctx.Theme
+	lines := make([]string, 0, m.h)
+	// Title line.
+	title := th.Title.Render("Queue")
+	info := []string{}
+	if m.loaded {
+		info = append(info, fmt.Sprintf("%d %s", m.page.Total, plural(m.page.Total, "alert")))
+	}
+	info = append(info, "sort: "+m.sort.String())
+	if m.filter.Value != "" {
+		info = append(info, "filter: "+text.Clip(m.filter.Value, 30))
+	}
+	if len(m.marked) > 0 {
+		info = append(info, fmt.Sprintf("%d selected", len(m.marked)))
+	}
+	lines = append(lines, title+th.Muted.Render("  "+strings.Join(info, " · ")))
+
+	cols := m.columns()
+	widths := tui.Widths(cols, m.w)
+	var hdr []string
+	for i, c := range cols {
+		hdr = append(hdr, tui.Cell(th.Table.Header, c.Title, widths[i]))
+	}
+	lines = append(lines, strings.Join(hdr, " "))
+
+	switch {
+	case m.err != nil && !m.loaded:
+		lines = append(lines, th.Error.Render(text.Clip("error: "+m.err.Error(), m.w)))
+	case !m.loaded:
+		lines = append(lines, th.Muted.Render("loading…"))
+	case m.page.Total == 0 && m.filter.Value != "":
+		lines = append(lines, th.Muted.Render("no alert matches the filter (esc in the filter clears it)"))
+	case m.page.Total == 0:
+		lines = append(lines, th.Muted.Render("no alerts: run `trawl hunt` to raise some"))
+	default:
+		for i := m.top; i < min(m.top+m.rows(), m.page.Total); i++ {
+			lines = append(lines, m.row(i, cols, widths))
+		}
+	}
+	for len(lines) < m.h-1 {
+		lines = append(lines, "")
+	}
+	// Footer: the filter being typed, or the position.
+	if m.filtering {
+		lines = append(lines, m.filter.View(m.ctx, m.w))
+	} else if m.loaded && m.page.Total > 0 {
+		lines = append(lines, th.Muted.Render(fmt.Sprintf("%d/%d", m.cursor+1, m.page.Total)))
+	}
+	return tui.Block(lines, m.w, m.h)
+}
+
+func (m *Model) row(i int, cols []tui.Column, widths []int) string {
+	th := m.ctx.Theme
+	it, ok := m.item(i)
+	if !ok {
+		return th.Subtle.Render(text.Pad("  …", m.w))
+	}
+	selected := i == m.cursor
+	base := th.Base
+	if selected {
+		base = th.Selected
+	}
+	status := m.ctx.Status[it.ID]
+	if status == "" {
+		status = StatusNew
+	}
+	if who := m.ctx.Assignee[it.ID]; who != "" {
+		status += "@"
+	}
+	mark := " "
+	if m.marked[it.ID] {
+		mark = "●"
+	}
+	sev := th.Severity(it.Severity)
+	if selected {
+		sev = sev.Background(th.Palette.SelectionBg)
+		if th.NoColor {
+			sev = sev.Reverse(true)
+		}
+	}
+	titleText := it.Title
+	if titleText == "" {
+		titleText = it.Rule
+	}
+	cells := []string{
+		base.Render(text.Pad(mark, widths[0])),
+		base.Render(text.Pad(strconv.FormatInt(it.ID, 10), widths[1])),
+		sev.Render(text.Pad(strings.ToLower(it.Severity), widths[2])),
+		base.Render(text.Pad(tui.Age(m.ctx.Now(), it.Last), widths[3])),
+		base.Render(text.Pad(status, widths[4])),
+		base.Render(text.Pad(titleText, widths[5])),
+	}
+	next := 6
+	if len(cols) == 8 {
+		cells = append(cells, base.Render(text.Pad(Tactics(it.Attack), widths[6])))
+		next = 7
+	}
+	cells = append(cells, tui.Line(m.ctx.Chips(it.Entities, tui.EntityKinds, widths[next]), widths[next]))
+	sep := base.Render(" ")
+	return strings.Join(cells, sep)
+}
+
+// Tactics names the ATT&CK tactics of technique ids, in kill-chain order, without repeats.
+func Tactics(ids []string) string {
+	seen := map[string]bool{}
+	var ts []attack.Tactic
+	for _, id := range ids {
+		for _, ta := range attack.Resolve(id).Tactics {
+			if !seen[ta.ID] {
+				seen[ta.ID] = true
+				ts = append(ts, ta)
+			}
+		}
+	}
+	ts = attack.SortTactics(ts)
+	names := make([]string, len(ts))
+	for i, ta := range ts {
+		names[i] = ta.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.ctx.Keys
+	return []key.Binding{k.Open, k.Filter, k.Sort, k.Mark, k.Ack}
+}
+
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.ctx.Keys
+	return [][]key.Binding{{k.Open, k.Filter, k.Sort, k.Refresh}, {k.Mark, k.MarkAll, k.Ack, k.Assign, k.Pivot}}
+}

@@ -1,0 +1,199 @@
+package queue
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"trawl/generate"
+	"trawl/themes"
+	"trawl/tui"
+	"trawl/tui/screentest"
+)
+
+func TestMain(m *testing.M) { screentest.Main(m) }
+
+// now is the fixed clock of the tests: three days after the generated data begins.
+var now = generate.DefaultStart.Add(72 * time.Hour)
+
+func newCtx(t *testing.T, theme string) *tui.Context {
+	t.Helper()
+	th, err := themes.ByName(theme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tui.NewContext(tui.EngineStore{S: screentest.Store(t)}, th)
+	c.Now = func() time.Time { return now }
+	return c
+}
+
+func open(t *testing.T, c *tui.Context, w, h int) *Model {
+	t.Helper()
+	m := New(c)
+	m.SetSize(w, h)
+	tui.Drain(c, m, m.Init())
+	if !m.loaded || m.page.Total == 0 {
+		t.Fatalf("queue did not load: %v", m.err)
+	}
+	return m
+}
+
+func keys(names ...string) []tea.Msg {
+	var out []tea.Msg
+	for _, n := range names {
+		out = append(out, screentest.Key(n))
+	}
+	return out
+}
+
+func TestGolden(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		w, h := size[0], size[1]
+		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
+			c := newCtx(t, "dark")
+			m := open(t, c, w, h)
+			screentest.Golden(t, fmt.Sprintf("queue_%dx%d", w, h), m.View(), w, h)
+
+			// Down twice, select two, acknowledge them, sort by newest.
+			tui.Press(c, m, keys("j", "space", "space", "a")...)
+			screentest.Golden(t, fmt.Sprintf("queue_acked_%dx%d", w, h), m.View(), w, h)
+		})
+	}
+}
+
+func TestFilter(t *testing.T) {
+	c := newCtx(t, "no-color")
+	m := open(t, c, 80, 24)
+	total := m.page.Total
+	msgs := tui.Press(c, m, keys("/")...)
+	if !m.Capturing() || len(msgs) != 0 {
+		t.Fatalf("/ did not start the filter: %v", msgs)
+	}
+	tui.Press(c, m, screentest.Type("brute")...)
+	if m.page.Total == 0 || m.page.Total >= total {
+		t.Errorf("filter brute: %d of %d", m.page.Total, total)
+	}
+	for _, it := range m.page.Items {
+		if !subsequence(strings.ToLower(it.Rule+" "+it.Title+" "+it.Severity+" "+strings.Join(it.Attack, " ")+fmt.Sprint(it.Entities)), "brute") {
+			t.Errorf("filter brute kept %s %q", it.Rule, it.Title)
+		}
+	}
+	screentest.Golden(t, "queue_filter_80x24", m.View(), 80, 24)
+	tui.Press(c, m, keys("enter")...)
+	if m.Capturing() || m.filter.Value != "brute" {
+		t.Errorf("enter: capturing %v, filter %q", m.Capturing(), m.filter.Value)
+	}
+	tui.Press(c, m, keys("/", "esc")...)
+	if m.page.Total != total || m.filter.Value != "" {
+		t.Errorf("esc did not clear the filter: %d, %q", m.page.Total, m.filter.Value)
+	}
+}
+
+func subsequence(s, sub string) bool {
+	for _, r := range sub {
+		i := strings.IndexRune(s, r)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(string(r)):]
+	}
+	return true
+}
+
+func TestNavigationAndPaging(t *testing.T) {
+	c := newCtx(t, "dark")
+	m := open(t, c, 80, 24)
+	total := m.page.Total
+	tui.Press(c, m, keys("G")...)
+	if m.cursor != total-1 {
+		t.Errorf("G: cursor %d, want %d", m.cursor, total-1)
+	}
+	if _, ok := m.Cursor(); !ok {
+		t.Error("G: the last row is not loaded")
+	}
+	tui.Press(c, m, keys("g")...)
+	if m.cursor != 0 || m.top != 0 {
+		t.Errorf("g: cursor %d top %d", m.cursor, m.top)
+	}
+	tui.Press(c, m, keys("pgdown", "down", "j", "k")...)
+	if want := min(min(m.rows(), total-1)+2, total-1) - 1; m.cursor != want {
+		t.Errorf("pgdown down j k: cursor %d, want %d", m.cursor, want)
+	}
+	it, _ := m.Cursor()
+	msgs := tui.Press(c, m, keys("enter")...)
+	if len(msgs) != 1 || msgs[0] != (tui.OpenMsg{Target: tui.Target{Kind: "alert", ID: it.ID}}) {
+		t.Errorf("enter: %v", msgs)
+	}
+	msgs = tui.Press(c, m, keys("p")...)
+	if len(msgs) != 1 {
+		t.Fatalf("p: %v", msgs)
+	}
+	if o, ok := msgs[0].(tui.OpenMsg); !ok || o.Target.Kind != "entity" || o.Target.Value == "" {
+		t.Errorf("p: %v", msgs)
+	}
+	// Sorting cycles and reloads from the top.
+	tui.Press(c, m, keys("s")...)
+	if m.sort != tui.SortNewest || m.cursor != 0 {
+		t.Errorf("s: sort %s cursor %d", m.sort, m.cursor)
+	}
+	for i := 1; i < len(m.page.Items); i++ {
+		a, b := m.page.Items[i-1], m.page.Items[i]
+		if a.Last != nil && b.Last != nil && a.Last.Before(*b.Last) {
+			t.Errorf("newest first: %d before %d", a.ID, b.ID)
+		}
+	}
+}
+
+// TestPagesFromStore checks that the queue holds one page, not the table: with a tiny screen
+// the page is smaller than the number of alerts, and scrolling past it loads the next.
+func TestPagesFromStore(t *testing.T) {
+	c := newCtx(t, "dark")
+	m := New(c)
+	m.pageLimit = 4
+	m.SetSize(80, 8) // 5 rows: pages of 10
+	tui.Drain(c, m, m.Init())
+	if m.page.Total <= m.pageSize() {
+		t.Skipf("only %d alerts: paging needs more than %d", m.page.Total, m.pageSize())
+	}
+	if len(m.page.Items) != m.pageSize() {
+		t.Errorf("loaded %d items, want one page of %d", len(m.page.Items), m.pageSize())
+	}
+	for i := range m.page.Total - 1 {
+		tui.Press(c, m, keys("j")...)
+		if _, ok := m.Cursor(); !ok || len(m.page.Items) > 10 {
+			t.Fatalf("after %d rows down: cursor %d not loaded (page at %d, %d items)", i+1, m.cursor, m.page.Offset, len(m.page.Items))
+		}
+	}
+	if m.page.Offset == 0 {
+		t.Error("scrolling to the end never loaded a later page")
+	}
+	tui.Press(c, m, keys("g")...)
+	if _, ok := m.Cursor(); !ok || m.page.Offset != 0 {
+		t.Errorf("g: page at %d", m.page.Offset)
+	}
+}
+
+func TestAckToggles(t *testing.T) {
+	c := newCtx(t, "dark")
+	m := open(t, c, 80, 24)
+	it, _ := m.Cursor()
+	tui.Press(c, m, keys("a")...)
+	if c.Status[it.ID] != StatusAck {
+		t.Errorf("a: status %q", c.Status[it.ID])
+	}
+	tui.Press(c, m, keys("a")...)
+	if c.Status[it.ID] != StatusNew {
+		t.Errorf("a again: status %q", c.Status[it.ID])
+	}
+	tui.Press(c, m, keys("V", "A")...)
+	n := 0
+	for range c.Assignee {
+		n++
+	}
+	if n != min(m.rows(), m.page.Total) || len(m.marked) != 0 {
+		t.Errorf("V A: %d assigned, %d still marked", n, len(m.marked))
+	}
+}
