@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -24,17 +25,19 @@ var Zooms = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time
 // TimeLayout is how the timeline writes times (UTC).
 const TimeLayout = "2006-01-02 15:04:05"
 
-// PageFinishedMsg is a page of events for request Seq.
+// PageFinishedMsg is a page of events for request Seq of timeline Owner.
 type PageFinishedMsg struct {
-	Seq  int
-	Page Page
+	Owner int
+	Seq   int
+	Page  Page
 	// Select says which event to select: its index, or -1 for the last.
 	Select int
 	Err    error
 }
 
-// HistogramFinishedMsg is the activity strip for request Seq.
+// HistogramFinishedMsg is the activity strip for request Seq of timeline Owner.
 type HistogramFinishedMsg struct {
+	Owner   int
 	Seq     int
 	From    time.Time
 	Width   time.Duration
@@ -59,6 +62,7 @@ const (
 
 // Model is a timeline.
 type Model struct {
+	id     int // tells this timeline's messages from another's (the entity view embeds one)
 	src    Source
 	theme  *themes.Theme
 	Keys   KeyMap
@@ -88,7 +92,7 @@ type Model struct {
 
 // New builds a timeline over src; call SetScope to choose its events.
 func New(src Source, theme *themes.Theme) Model {
-	m := Model{src: src, theme: theme, Keys: DefaultKeyMap(), pageSize: 100, zoom: 3}
+	m := Model{id: int(lastID.Add(1)), src: src, theme: theme, Keys: DefaultKeyMap(), pageSize: 100, zoom: 3}
 	m.SetSize(80, 24)
 	return m
 }
@@ -139,11 +143,11 @@ func (m *Model) load(req PageRequest, sel int) tea.Cmd {
 	m.loading = true
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	seq, src := m.seq, m.src
+	id, seq, src := m.id, m.seq, m.src
 	return func() tea.Msg {
 		defer cancel()
 		p, err := src.Events(ctx, req)
-		return PageFinishedMsg{Seq: seq, Page: p, Select: sel, Err: err}
+		return PageFinishedMsg{Owner: id, Seq: seq, Page: p, Select: sel, Err: err}
 	}
 }
 
@@ -158,10 +162,10 @@ func (m *Model) histogram() tea.Cmd {
 	from := e.Time.Truncate(width).Add(-time.Duration(n/2) * width)
 	to := from.Add(time.Duration(n) * width)
 	m.histSeq++
-	seq, src, scope := m.histSeq, m.src, m.scope
+	id, seq, src, scope := m.id, m.histSeq, m.src, m.scope
 	return func() tea.Msg {
 		b, err := src.Histogram(context.Background(), scope, width, from, to)
-		return HistogramFinishedMsg{Seq: seq, From: from, Width: width, Buckets: b, Err: err}
+		return HistogramFinishedMsg{Owner: id, Seq: seq, From: from, Width: width, Buckets: b, Err: err}
 	}
 }
 
@@ -169,8 +173,8 @@ func (m *Model) histogram() tea.Cmd {
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case PageFinishedMsg:
-		if msg.Seq != m.seq {
-			return m, nil // stale
+		if msg.Owner != m.id || msg.Seq != m.seq {
+			return m, nil // another timeline's, or stale
 		}
 		m.loading, m.cancel = false, nil
 		if msg.Err != nil {
@@ -194,7 +198,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		m.scroll()
 		return m, m.histogram()
 	case HistogramFinishedMsg:
-		if msg.Seq != m.histSeq {
+		if msg.Owner != m.id || msg.Seq != m.histSeq {
 			return m, nil
 		}
 		if msg.Err == nil {
@@ -310,6 +314,9 @@ func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	}
 	return m, nil
 }
+
+// lastID numbers timelines.
+var lastID atomic.Int64
 
 // farFuture is after every event.
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)

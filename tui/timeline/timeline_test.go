@@ -153,6 +153,14 @@ func TestStalePageDropped(t *testing.T) {
 	if e, _ := m.Selected(); e.ID != 2 {
 		t.Errorf("selected event %d, want 2 (the late first page must be dropped)", e.ID)
 	}
+	// Another timeline's page with the same sequence number is not taken either.
+	other := New(&slowSource{}, th)
+	other.SetScope(Scope{Kind: event.EntityUser, Value: "x"})
+	msgs := screentest.Run(other.SetScope(Scope{Kind: event.EntityUser, Value: "ccc"}))
+	m = screentest.Drive(t, m, msgs...)
+	if e, _ := m.Selected(); e.ID != 2 {
+		t.Errorf("selected event %d, want 2 (another timeline's page was taken)", e.ID)
+	}
 }
 
 func TestParseJump(t *testing.T) {
