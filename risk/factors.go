@@ -30,7 +30,9 @@ const (
 	anomalyMax       = 10
 )
 
-func round(x float64) int { return int(math.Round(x)) }
+// round rounds half away from zero, forgiving the float error of shares such as 45 × 0.2 / 2
+// (4.4999999…), so that the documented arithmetic holds.
+func round(x float64) int { return int(math.Round(x + math.Copysign(1e-9, x))) }
 
 // alertFactors are the factors of a collapsed alert before entity risk: a is its first alert.
 func (r *run) alertFactors(a *Alert, gr *group, intel []IntelMatch, total int, setCount int32) []Factor {
@@ -232,7 +234,7 @@ func (r *run) identityFactors(a *Alert, gr *group, assets []assetRef, base int, 
 		ti := r.techniques(a)
 		for _, t := range ti.tactics {
 			if t.Short == "exfiltration" || t.Short == "collection" {
-				f = append(f, Factor{"flight_risk", flightRiskPoints, "a leaving identity in a " + strings.ToLower(t.Name) + " alert"})
+				f = append(f, Factor{"flight_risk", flightRiskPoints, "a leaving identity in an alert of " + strings.ToLower(t.Name)})
 				break
 			}
 		}
