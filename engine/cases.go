@@ -807,3 +807,41 @@ func (s *Store) CasesForMetrics(ctx context.Context) ([]*cases.Case, error) {
 	}
 	return out, nil
 }
+
+// prioritySeverity maps an incident's priority to a case severity.
+var prioritySeverity = map[string]string{"P1": "critical", "P2": "high", "P3": "medium", "P4": "low", "P5": "info"}
+
+// DraftFromIncident gathers an incident into a new case: its alerts (with their evidence,
+// entities and techniques), its title and narrative, and a severity from its priority (or its
+// alerts' highest).
+func (s *Store) DraftFromIncident(ctx context.Context, id int64) (CaseDraft, error) {
+	inc, err := s.Incident(ctx, id)
+	if err != nil {
+		return CaseDraft{}, err
+	}
+	var ids []int64
+	for _, a := range inc.AlertList {
+		ids = append(ids, a.ID)
+	}
+	if len(ids) == 0 {
+		return CaseDraft{}, fmt.Errorf("incident %d has no alerts", id)
+	}
+	d, err := s.DraftFromAlerts(ctx, ids)
+	if err != nil {
+		return d, err
+	}
+	d.Incidents = []int64{id}
+	if inc.Title != "" {
+		d.Title = inc.Title
+	}
+	if inc.Narrative != "" {
+		d.Narrative = inc.Narrative
+	}
+	if sev, ok := prioritySeverity[strings.ToUpper(inc.Priority)]; ok && cases.SeverityRank(sev) > cases.SeverityRank(d.Severity) {
+		d.Severity = sev
+	}
+	for _, t := range inc.Techniques {
+		d.Techniques = append(d.Techniques, t.ID)
+	}
+	return d, nil
+}

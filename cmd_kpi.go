@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"trawl/cases"
+	"trawl/render"
+)
+
+func init() {
+	registerCommand("kpi", "SOC measures from the case files: mean time to detect and respond, false-positive rate, true-positive yield, analyst time (docs/cases.md).",
+		func() any { return &KPICmd{} })
+}
+
+// KPICmd is trawl kpi.
+type KPICmd struct {
+	OutputFlags
+	From  string `help:"Cases created at or after this time (RFC 3339 or YYYY-MM-DD, UTC)."`
+	To    string `help:"Cases created before this time."`
+	Rules bool   `help:"List the verdicts per rule instead: alerts, cases, verdicts, true-positive rate and analyst time."`
+}
+
+func (c *KPICmd) Run(g *Globals) error {
+	from, err := parseWhen(c.From)
+	if err != nil {
+		return exitError{2, fmt.Errorf("--from: %w", err)}
+	}
+	to, err := parseWhen(c.To)
+	if err != nil {
+		return exitError{2, fmt.Errorf("--to: %w", err)}
+	}
+	st, err := openStore(g, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	all, err := st.CasesForMetrics(g.Ctx)
+	if err != nil {
+		return err
+	}
+	if c.Rules {
+		var sel []*cases.Case
+		for _, cs := range all {
+			if (from.IsZero() || !cs.CreatedAt.Before(from)) && (to.IsZero() || cs.CreatedAt.Before(to)) {
+				sel = append(sel, cs)
+			}
+		}
+		w := c.writer(g.Stdout, []string{"rule", "alerts", "cases", "true_positive", "benign_true_positive", "false_positive", "open", "true_positive_rate", "analyst_seconds"})
+		for _, r := range cases.ComputeRuleStats(sel) {
+			if err := w.Row([]any{r.Rule, r.Alerts, r.Cases, r.Verdicts["true_positive"], r.Verdicts["benign_true_positive"],
+				r.Verdicts["false_positive"], r.Verdicts["open"], ratioValue(r.TruePositiveRate), r.AnalystSeconds}); err != nil {
+				return err
+			}
+		}
+		return w.Flush()
+	}
+	k := cases.ComputeKPIs(all, from, to)
+	if c.Format == "json" {
+		return writeJSON(g.Stdout, k)
+	}
+	w := c.writer(g.Stdout, []string{"kpi", "value", "detail"})
+	period := "all cases"
+	if k.From != nil || k.To != nil {
+		period = fmt.Sprintf("cases created %s to %s", orOpen(k.From), orOpen(k.To))
+	}
+	rows := [][]any{
+		{"cases", k.Cases, period},
+		{"true_positive", k.Verdicts["true_positive"], ""},
+		{"benign_true_positive", k.Verdicts["benign_true_positive"], ""},
+		{"false_positive", k.Verdicts["false_positive"], ""},
+		{"open", k.Verdicts["open"], "no verdict yet"},
+		{"mean_time_to_detect", durationValue(k.MTTD), "first malicious event to first alert, true positives"},
+		{"mean_time_to_respond", durationValue(k.MTTR), "first alert to containment, true positives"},
+		{"false_positive_rate", ratioValue(k.FalsePositiveRate), "false-positive cases / cases with a verdict"},
+		{"true_positive_yield", ratioValue(k.TruePositiveYield), "alerts in true-positive cases / alerts in cases with a verdict"},
+		{"analyst_time_per_case", durationValue(k.AnalystTime), "history activity, pauses over 30m left out"},
+	}
+	for _, r := range rows {
+		if err := w.Row(r); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+func orOpen(t *time.Time) string {
+	if t == nil {
+		return "…"
+	}
+	return render.Text(*t)
+}
+
+func durationValue(s *float64) any {
+	if s == nil {
+		return nil
+	}
+	return cases.FormatDuration(time.Duration(*s * float64(time.Second)))
+}
+
+func ratioValue(r *float64) any {
+	if r == nil {
+		return nil
+	}
+	return fmt.Sprintf("%.1f%%", *r*100)
+}
