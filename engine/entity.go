@@ -1,0 +1,593 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"trawl/event"
+	"trawl/inventory"
+)
+
+// EntityProfileOptions bound an entity profile. Zero values take the defaults.
+type EntityProfileOptions struct {
+	From, To time.Time // only events (and alerts overlapping) in [From, To); zero: unbounded
+	Limit    int       // timeline events, default 50
+	Related  int       // related entities per kind, default 5
+	Alerts   int       // alerts listed, default 50 (AlertsTotal counts all)
+	Days     int       // days of the activity sparkline, at most, ending at the last active day; default 90
+}
+
+func (o *EntityProfileOptions) defaults() {
+	if o.Limit <= 0 {
+		o.Limit = 50
+	}
+	if o.Related <= 0 {
+		o.Related = 5
+	}
+	if o.Alerts <= 0 {
+		o.Alerts = 50
+	}
+	if o.Days <= 0 {
+		o.Days = 90
+	}
+}
+
+// EntityProfile is everything the store knows about one entity: the JSON form of trawl entity
+// show (documented in docs/entity.md) and the TUI's entity screen.
+type EntityProfile struct {
+	Kind        string         `json:"kind"`
+	Value       string         `json:"value"`    // as asked
+	Key         string         `json:"key"`      // the resolution key (user key, host key, address, ...)
+	Keys        []string       `json:"keys"`     // every key searched: Key and its aliases from the context tables
+	Identity    string         `json:"identity"` // the identity (users) or asset (hosts) the aliases came from
+	From        *time.Time     `json:"from"`
+	To          *time.Time     `json:"to"`
+	Events      int64          `json:"events"`
+	First       *time.Time     `json:"first_seen"`
+	Last        *time.Time     `json:"last_seen"`
+	Sources     []EntitySource `json:"sources"`
+	Activity    []DayCount     `json:"activity"`  // events per day, gaps filled, the last Days days to the last active one
+	Sparkline   string         `json:"sparkline"` // Activity as block characters, one per day
+	Context     *EntityContext `json:"-"`         // the context tables' answer (EntityContext)
+	ContextInfo map[string]any `json:"context"`   // Context for JSON: {"identity": {...}, "alias": ..., "assets": [...]}
+	Intel       []EntityIntel  `json:"intel"`
+	Alerts      []EntityAlert  `json:"alerts"`
+	// AlertsTotal counts every alert involving the entity (Alerts lists the first ones).
+	AlertsTotal int64           `json:"alerts_total"`
+	Related     []RelatedEntity `json:"related"`
+	Timeline    []TimelineEvent `json:"timeline"`
+	// Risk is the entity's accumulated risk from the scoring (Store.EntityRisk). It is not
+	// filled yet: the scoring work had not landed when the profile was written; nil until then.
+	Risk any `json:"risk"`
+}
+
+// EntitySource is the entity's activity in one source.
+type EntitySource struct {
+	Source     string     `json:"source"`
+	SourceType string     `json:"source_type"`
+	Events     int64      `json:"events"`
+	First      *time.Time `json:"first_seen"`
+	Last       *time.Time `json:"last_seen"`
+}
+
+// DayCount is the number of events on one UTC day.
+type DayCount struct {
+	Day    string `json:"day"` // YYYY-MM-DD
+	Events int64  `json:"events"`
+}
+
+// EntityIntel is a live indicator matching a field of the entity's events (for an address,
+// domain or hash, that includes the entity itself: Self).
+type EntityIntel struct {
+	Field      string     `json:"field"` // src_ip, dst_ip, domain, url, hash
+	Value      string     `json:"value"`
+	Self       bool       `json:"self"`       // the value is the entity itself
+	MatchedBy  string     `json:"matched_by"` // exact, cidr, parent-domain
+	Type       string     `json:"type"`
+	Indicator  string     `json:"indicator"`
+	Source     string     `json:"source"`
+	Confidence *int64     `json:"confidence"`
+	ValidUntil *time.Time `json:"valid_until"`
+	Name       string     `json:"name"`
+	Events     int64      `json:"events"`
+	First      *time.Time `json:"first_seen"`
+	Last       *time.Time `json:"last_seen"`
+}
+
+// EntityAlert is an alert that names the entity among its entities.
+type EntityAlert struct {
+	ID         int64      `json:"id"`
+	Rule       string     `json:"rule"`
+	Title      string     `json:"title"`
+	Severity   string     `json:"severity"`
+	Confidence float64    `json:"confidence"`
+	Attack     []string   `json:"attack"`
+	First      *time.Time `json:"first"`
+	Last       *time.Time `json:"last"`
+	Suppressed []string   `json:"suppressed"` // suppressions hiding it (docs/suppression.md)
+}
+
+// RelatedEntity is an entity seen in the same events, with how many.
+type RelatedEntity struct {
+	Kind   string `json:"kind"`
+	Value  string `json:"value"`
+	Events int64  `json:"events"`
+}
+
+// TimelineEvent is one event of the entity's timeline.
+type TimelineEvent struct {
+	ID          int64      `json:"id"`
+	Time        *time.Time `json:"time"`
+	Source      string     `json:"source"`
+	SourceType  string     `json:"source_type"`
+	Category    string     `json:"category"`
+	EventCode   string     `json:"event_code"`
+	Action      string     `json:"action"`
+	Outcome     string     `json:"outcome"`
+	Host        string     `json:"host"`
+	User        string     `json:"user"`
+	SrcIP       string     `json:"src_ip"`
+	DstIP       string     `json:"dst_ip"`
+	DstPort     *int64     `json:"dst_port"`
+	Process     string     `json:"process_name"`
+	CommandLine string     `json:"command_line"`
+	Domain      string     `json:"domain"`
+	URL         string     `json:"url"`
+	Message     string     `json:"message"`
+}
+
+// entityAlertKeys are the alerts.entities keys each entity kind is found under.
+var entityAlertKeys = map[event.Entity][]string{
+	event.EntityUser:    {"user", "target_user"},
+	event.EntityHost:    {"host"},
+	event.EntityIP:      {"src_ip", "dst_ip"},
+	event.EntityProcess: {"process"},
+	event.EntityDomain:  {"domain"},
+	event.EntityHash:    {"hash"},
+}
+
+// relatedKind is the kind name related entities use for an entity kind (as in the entities view).
+var relatedKind = map[event.Entity]string{
+	event.EntityUser: "user", event.EntityHost: "host", event.EntityIP: "ip", event.EntityProcess: "process",
+	event.EntityDomain: "domain", event.EntityHash: "hash",
+}
+
+// maxAliasKeys bounds the aliases an entity is searched by.
+const maxAliasKeys = 64
+
+// EntityProfile gathers an entity's profile. Every section reads the events through the entity
+// key columns (user_key, target_user_key, host_key, src_ip, dst_ip, ...), bounded by LIMITs; only
+// the alerts section reads alerts.entities, the one place alert entities are kept.
+func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value string, opt EntityProfileOptions) (*EntityProfile, error) {
+	opt.defaults()
+	p := &EntityProfile{Kind: kind.String(), Value: value}
+	if !opt.From.IsZero() {
+		f := opt.From.UTC()
+		p.From = &f
+	}
+	if !opt.To.IsZero() {
+		t := opt.To.UTC()
+		p.To = &t
+	}
+	if err := s.resolveEntity(ctx, kind, value, p); err != nil {
+		return nil, err
+	}
+	where, args, err := entityWhere(kind, value, p.Keys)
+	if err != nil {
+		return nil, err
+	}
+	if p.From != nil {
+		where += " AND time >= ?"
+		args = append(args, *p.From)
+	}
+	if p.To != nil {
+		where += " AND time < ?"
+		args = append(args, *p.To)
+	}
+	steps := []func() error{
+		func() error { return s.profileSources(ctx, p, where, args) },
+		func() error { return s.profileActivity(ctx, p, where, args, opt.Days) },
+		func() error {
+			ec, err := s.EntityContext(ctx, kind, value)
+			p.Context, p.ContextInfo = ec, contextInfo(ec)
+			return err
+		},
+		func() error { return s.profileIntel(ctx, p, where, args) },
+		func() error { return s.profileAlerts(ctx, p, kind, opt) },
+		func() error { return s.profileRelated(ctx, p, kind, where, args, opt.Related) },
+		func() error { return s.profileTimeline(ctx, p, where, args, opt.Limit) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, fmt.Errorf("entity %s=%s: %w", p.Kind, p.Value, err)
+		}
+	}
+	return p, nil
+}
+
+// resolveEntity sets Key, Keys and Identity: a user through the identity aliases, a host
+// through the host names of its asset; other kinds are their normalized value.
+func (s *Store) resolveEntity(ctx context.Context, kind event.Entity, value string, p *EntityProfile) error {
+	var alias string
+	switch kind {
+	case event.EntityUser:
+		p.Key = event.UserKey(value)
+		alias = `SELECT identity, alias_key FROM identity_aliases WHERE identity = (SELECT identity FROM identity_aliases WHERE alias_key = ? ORDER BY identity LIMIT 1)`
+	case event.EntityHost:
+		p.Key = event.HostKey(value)
+		alias = `SELECT asset_key, value FROM asset_keys WHERE kind = 'host' AND asset_key = (SELECT asset_key FROM asset_keys WHERE kind = 'host' AND value = ? ORDER BY asset_key LIMIT 1)`
+	case event.EntityIP:
+		if p.Key = event.NormalizeIP(value); p.Key == "" {
+			return fmt.Errorf("%q is not an IP address", value)
+		}
+	case event.EntityProcess:
+		p.Key = strings.ToLower(event.BaseName(value))
+	case event.EntityDomain:
+		p.Key = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(value)), ".")
+	case event.EntityHash, event.EntityFile:
+		p.Key = strings.ToLower(strings.TrimSpace(value))
+	default:
+		return fmt.Errorf("unknown entity kind %v", kind)
+	}
+	if p.Key == "" {
+		return fmt.Errorf("%s=%q names no %s", kind, value, kind)
+	}
+	p.Keys = []string{p.Key}
+	if alias == "" {
+		return nil
+	}
+	t, err := s.Query(ctx, alias+` ORDER BY 2 LIMIT `+fmt.Sprint(maxAliasKeys), p.Key)
+	if err != nil {
+		return fmt.Errorf("resolving %s=%s: %w", kind, value, err)
+	}
+	for _, r := range t.Rows {
+		p.Identity = text(r[0])
+		if k := text(r[1]); k != p.Key {
+			p.Keys = append(p.Keys, k)
+		}
+	}
+	return nil
+}
+
+// entityWhere is the events condition for an entity and its keys, with bound args.
+func entityWhere(kind event.Entity, value string, keys []string) (string, []any, error) {
+	in := func(col string) (string, []any) {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ")
+		args := make([]any, len(keys))
+		for i, k := range keys {
+			args[i] = k
+		}
+		return col + " IN (" + marks + ")", args
+	}
+	switch kind {
+	case event.EntityUser:
+		a, aa := in("user_key")
+		b, ba := in("target_user_key")
+		return "(" + a + " OR " + b + ")", append(aa, ba...), nil
+	case event.EntityHost:
+		w, a := in("host_key")
+		return "(" + w + ")", a, nil
+	}
+	w, a, err := EntityCondition(kind, value)
+	if err != nil {
+		return "", nil, err
+	}
+	return "(" + w + ")", a, nil
+}
+
+func (s *Store) profileSources(ctx context.Context, p *EntityProfile, where string, args []any) error {
+	p.Sources = []EntitySource{}
+	return s.QueryFunc(ctx, `SELECT source, source_type, count(*), min(time), max(time) FROM events WHERE `+where+`
+		GROUP BY source, source_type ORDER BY 3 DESC, 1, 2`, args, func(_ []string, r []any) error {
+		src := EntitySource{Source: text(r[0]), SourceType: text(r[1]), Events: intOf(r[2]), First: anyTime(r[3]), Last: anyTime(r[4])}
+		p.Sources = append(p.Sources, src)
+		p.Events += src.Events
+		if src.First != nil && (p.First == nil || src.First.Before(*p.First)) {
+			p.First = src.First
+		}
+		if src.Last != nil && (p.Last == nil || src.Last.After(*p.Last)) {
+			p.Last = src.Last
+		}
+		return nil
+	})
+}
+
+func anyTime(v any) *time.Time {
+	t, ok := v.(time.Time)
+	if !ok {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func (s *Store) profileActivity(ctx context.Context, p *EntityProfile, where string, args []any, days int) error {
+	p.Activity = []DayCount{}
+	if p.Last == nil {
+		return nil
+	}
+	lastDay := p.Last.Truncate(24 * time.Hour)
+	firstDay := p.First.Truncate(24 * time.Hour)
+	if min := lastDay.AddDate(0, 0, -(days - 1)); firstDay.Before(min) {
+		firstDay = min
+	}
+	counts := map[string]int64{}
+	err := s.QueryFunc(ctx, `SELECT strftime(time, '%Y-%m-%d'), count(*) FROM events WHERE `+where+` AND time >= ? GROUP BY 1`,
+		append(append([]any{}, args...), firstDay), func(_ []string, r []any) error {
+			counts[text(r[0])] = intOf(r[1])
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	for d := firstDay; !d.After(lastDay); d = d.AddDate(0, 0, 1) {
+		day := d.Format("2006-01-02")
+		p.Activity = append(p.Activity, DayCount{Day: day, Events: counts[day]})
+	}
+	p.Sparkline = Sparkline(p.Activity)
+	return nil
+}
+
+// sparkBlocks are the levels of a sparkline, lowest first; a day without events is a space.
+var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
+
+// Sparkline draws day counts as block characters, scaled to the busiest day.
+func Sparkline(days []DayCount) string {
+	var max int64
+	for _, d := range days {
+		if d.Events > max {
+			max = d.Events
+		}
+	}
+	var b strings.Builder
+	for _, d := range days {
+		if d.Events <= 0 {
+			b.WriteByte(' ')
+			continue
+		}
+		level := int((d.Events*int64(len(sparkBlocks)) - 1) / max)
+		b.WriteRune(sparkBlocks[min(level, len(sparkBlocks)-1)])
+	}
+	return b.String()
+}
+
+// profileIntel matches the entity's events against live indicators, as the intel_matches view
+// does for the whole store (addresses exactly and by network, domains exactly and by parent
+// domain, URLs, hashes) but only over the distinct values of these events.
+func (s *Store) profileIntel(ctx context.Context, p *EntityProfile, where string, args []any) error {
+	p.Intel = []EntityIntel{}
+	var n int64
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM intel LIMIT 1)`).Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	q := `WITH e AS (SELECT id, time, src_ip, dst_ip, lower(rtrim(domain, '.')) AS domain, url, lower(hash) AS hash FROM events WHERE ` + where + `),
+	vals AS (
+		SELECT time, 'src_ip' AS field, src_ip AS value FROM e WHERE src_ip IS NOT NULL
+		UNION ALL SELECT time, 'dst_ip', dst_ip FROM e WHERE dst_ip IS NOT NULL
+		UNION ALL SELECT time, 'domain', domain FROM e WHERE domain IS NOT NULL AND domain <> ''
+		UNION ALL SELECT time, 'url', url FROM e WHERE url IS NOT NULL AND contains(url, '://')
+		UNION ALL SELECT time, 'hash', hash FROM e WHERE hash IS NOT NULL
+	),
+	dv AS (SELECT DISTINCT field, value FROM vals),
+	ips AS (SELECT field, value, trawl_ip_num(value) AS num FROM dv WHERE field IN ('src_ip', 'dst_ip')),
+	prefixes AS (SELECT DISTINCT ip_bits FROM intel WHERE ip_bits IS NOT NULL),
+	ip_nets AS (SELECT ips.field, ips.value, p.ip_bits AS bits, trawl_net_of(ips.num, p.ip_bits) AS net FROM ips CROSS JOIN prefixes p WHERE ips.num IS NOT NULL),
+	names AS (
+		SELECT value, unnest(list_transform(range(1, greatest(len(string_split(value, '.')), 2)),
+		                                    lambda k: array_to_string(string_split(value, '.')[k:], '.'))) AS suffix
+		FROM dv WHERE field = 'domain'
+	),
+	hits AS (
+		SELECT n.field, n.value, i.id AS intel_id, CASE WHEN i.type = 'cidr' THEN 'cidr' ELSE 'exact' END AS how
+		FROM ip_nets n JOIN intel i ON i.ip_bits = n.bits AND i.ip_lo = n.net
+		UNION ALL
+		SELECT 'domain', n.value, i.id, CASE WHEN n.suffix = n.value THEN 'exact' ELSE 'parent-domain' END
+		FROM names n JOIN intel i ON i.type = 'domain' AND i.value = n.suffix
+		UNION ALL
+		SELECT 'url', d.value, i.id, 'exact' FROM dv d JOIN intel i ON d.field = 'url' AND i.type = 'url' AND lower(rtrim(i.value, '/')) = lower(rtrim(d.value, '/'))
+		UNION ALL
+		SELECT 'hash', d.value, i.id, 'exact' FROM dv d JOIN intel i ON d.field = 'hash' AND i.type IN ('md5', 'sha1', 'sha256', 'sha512') AND i.value = d.value
+	)
+	SELECT h.field, h.value, h.how, i.type, i.value, i.source, i.confidence, i.valid_until, coalesce(i.name, i.indicator_id),
+	       count(*), min(v.time), max(v.time)
+	FROM hits h JOIN vals v ON v.field = h.field AND v.value = h.value JOIN intel i ON i.id = h.intel_id
+	WHERE i.valid_until IS NULL OR coalesce(v.time, now()::TIMESTAMP) < i.valid_until
+	GROUP BY ALL ORDER BY i.confidence DESC NULLS LAST, 10 DESC, 5, 1, 2 LIMIT 100`
+	return s.QueryFunc(ctx, q, args, func(_ []string, r []any) error {
+		hit := EntityIntel{Field: text(r[0]), Value: text(r[1]), MatchedBy: text(r[2]), Type: text(r[3]), Indicator: text(r[4]),
+			Source: text(r[5]), ValidUntil: anyTime(r[7]), Name: text(r[8]), Events: intOf(r[9]), First: anyTime(r[10]), Last: anyTime(r[11])}
+		if r[6] != nil {
+			c := intOf(r[6])
+			hit.Confidence = &c
+		}
+		hit.Self = strings.EqualFold(hit.Value, p.Key)
+		p.Intel = append(p.Intel, hit)
+		return nil
+	})
+}
+
+// profileAlerts lists the alerts whose entities hold one of the entity's keys (values compared
+// lower-case), overlapping the time window, in time order.
+func (s *Store) profileAlerts(ctx context.Context, p *EntityProfile, kind event.Entity, opt EntityProfileOptions) error {
+	p.Alerts = []EntityAlert{}
+	keys := entityAlertKeys[kind]
+	if len(keys) == 0 {
+		return nil
+	}
+	var lists []string
+	for _, k := range keys {
+		// k is one of the constant names above, never input.
+		lists = append(lists, `coalesce(from_json(entities -> '`+k+`', '["VARCHAR"]'), [])`)
+	}
+	lower := make([]string, len(p.Keys))
+	for i, k := range p.Keys {
+		lower[i] = strings.ToLower(k)
+	}
+	want, _ := json.Marshal(lower)
+	cond := `list_has_any(list_transform(flatten([` + strings.Join(lists, ", ") + `]), lambda v: lower(v)), from_json(?, '["VARCHAR"]'))`
+	args := []any{string(want)}
+	if kind == event.EntityDomain {
+		// A domain's events include its subdomains' (EntityCondition); so do its alerts.
+		cond = `(` + cond + ` OR len(list_filter(` + lists[0] + `, lambda v: ends_with(lower(v), ?))) > 0)`
+		args = append(args, "."+p.Key)
+	}
+	// A cheap text test first: each key lower-case inside the JSON text. JSON escapes only
+	// quotes, backslashes and control characters (and, in some writers, non-ASCII), so plain
+	// ASCII keys are found as they are; with any other key the test is left out.
+	plain := true
+	for _, k := range lower {
+		plain = plain && !strings.ContainsFunc(k, func(r rune) bool { return r < 0x20 || r > 0x7e || r == '"' || r == '\\' })
+	}
+	if plain {
+		pre := make([]string, len(lower))
+		preArgs := make([]any, len(lower))
+		for i, k := range lower {
+			pre[i], preArgs[i] = `contains(lower(entities::VARCHAR), ?)`, k
+		}
+		cond = `(` + strings.Join(pre, " OR ") + `) AND ` + cond
+		args = append(preArgs, args...)
+	}
+	if p.From != nil {
+		cond += ` AND (last IS NULL OR last >= ?)`
+		args = append(args, *p.From)
+	}
+	if p.To != nil {
+		cond += ` AND (first IS NULL OR first < ?)`
+		args = append(args, *p.To)
+	}
+	q := `WITH m AS (SELECT id, rule, title, severity, confidence, to_json(attack)::VARCHAR AS attack, first, last,
+			count(*) OVER () AS total
+		FROM alerts WHERE ` + cond + ` ORDER BY first NULLS LAST, id LIMIT ?)
+		SELECT m.*, coalesce((SELECT to_json(list(x.suppression ORDER BY x.suppression)) FROM alert_suppressions x WHERE x.alert_id = m.id), '[]')::VARCHAR
+		FROM m ORDER BY first NULLS LAST, id`
+	args = append(args, opt.Alerts)
+	return s.QueryFunc(ctx, q, args, func(_ []string, r []any) error {
+		a := EntityAlert{ID: intOf(r[0]), Rule: text(r[1]), Title: text(r[2]), Severity: text(r[3]), First: anyTime(r[6]), Last: anyTime(r[7])}
+		a.Confidence, _ = r[4].(float64)
+		p.AlertsTotal = intOf(r[8])
+		if err := json.Unmarshal([]byte(text(r[5])), &a.Attack); err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(text(r[9])), &a.Suppressed); err != nil {
+			return err
+		}
+		if a.Attack == nil {
+			a.Attack = []string{}
+		}
+		if a.Suppressed == nil {
+			a.Suppressed = []string{}
+		}
+		p.Alerts = append(p.Alerts, a)
+		return nil
+	})
+}
+
+// profileRelated counts the entities seen in the entity's events, top n per kind, the entity
+// itself left out.
+func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event.Entity, where string, args []any, n int) error {
+	p.Related = []RelatedEntity{}
+	self, _ := json.Marshal(p.Keys)
+	// One pass over the events: each event gives a list of (kind, value) pairs, unnested.
+	q := `WITH r AS (
+		SELECT unnest([
+			{'kind': 'user', 'value': user_key},
+			{'kind': 'user', 'value': CASE WHEN target_user_key IS DISTINCT FROM user_key THEN target_user_key END},
+			{'kind': 'host', 'value': host_key},
+			{'kind': 'ip', 'value': src_ip},
+			{'kind': 'ip', 'value': CASE WHEN dst_ip IS DISTINCT FROM src_ip THEN dst_ip END},
+			{'kind': 'process', 'value': lower(process_name)},
+			{'kind': 'domain', 'value': domain},
+			{'kind': 'hash', 'value': hash}
+		], recursive := true)
+		FROM events WHERE ` + where + `
+	)
+	SELECT kind, value, count(*) AS events FROM r
+	WHERE value IS NOT NULL AND value <> '' AND NOT (kind = ? AND list_contains(from_json(?, '["VARCHAR"]'), value))
+	GROUP BY kind, value
+	QUALIFY row_number() OVER (PARTITION BY kind ORDER BY count(*) DESC, value) <= ?
+	ORDER BY kind, events DESC, value`
+	a := append(append([]any{}, args...), relatedKind[kind], string(self), n)
+	return s.QueryFunc(ctx, q, a, func(_ []string, r []any) error {
+		p.Related = append(p.Related, RelatedEntity{Kind: text(r[0]), Value: text(r[1]), Events: intOf(r[2])})
+		return nil
+	})
+}
+
+func (s *Store) profileTimeline(ctx context.Context, p *EntityProfile, where string, args []any, limit int) error {
+	p.Timeline = []TimelineEvent{}
+	// The ids first (a narrow top-N), then the wide columns of those rows only, found through
+	// the id range so that DuckDB skips the row groups outside it.
+	t, err := s.Query(ctx, `SELECT id FROM events WHERE `+where+` ORDER BY time NULLS LAST, id LIMIT ?`, append(append([]any{}, args...), limit)...)
+	if err != nil || len(t.Rows) == 0 {
+		return err
+	}
+	ids := make([]any, len(t.Rows))
+	lo, hi := intOf(t.Rows[0][0]), intOf(t.Rows[0][0])
+	for i, r := range t.Rows {
+		id := intOf(r[0])
+		ids[i] = id
+		lo, hi = min(lo, id), max(hi, id)
+	}
+	q := `SELECT id, time, source, source_type, category, event_code, action, outcome, host, "user", src_ip, dst_ip, dst_port,
+			process_name, command_line, domain, url, message
+		FROM events WHERE id BETWEEN ? AND ? AND id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + `)
+		ORDER BY time NULLS LAST, id`
+	return s.QueryFunc(ctx, q, append([]any{lo, hi}, ids...), func(_ []string, r []any) error {
+		ev := TimelineEvent{ID: intOf(r[0]), Time: anyTime(r[1]), Source: text(r[2]), SourceType: text(r[3]), Category: text(r[4]),
+			EventCode: text(r[5]), Action: text(r[6]), Outcome: text(r[7]), Host: text(r[8]), User: text(r[9]), SrcIP: text(r[10]),
+			DstIP: text(r[11]), Process: text(r[13]), CommandLine: text(r[14]), Domain: text(r[15]), URL: text(r[16]), Message: text(r[17])}
+		if r[12] != nil {
+			port := intOf(r[12])
+			ev.DstPort = &port
+		}
+		p.Timeline = append(p.Timeline, ev)
+		return nil
+	})
+}
+
+// contextInfo is an entity's context with snake_case keys, and unknown yes/no as null.
+func contextInfo(ec *EntityContext) map[string]any {
+	out := map[string]any{"identity": nil, "assets": []any{}}
+	if ec == nil {
+		return out
+	}
+	tri := func(b inventory.Bool) any {
+		if !b.OK {
+			return nil
+		}
+		return b.V
+	}
+	nonNil := func(l []string) []string {
+		if l == nil {
+			return []string{}
+		}
+		return l
+	}
+	if id := ec.Identity; id != nil {
+		var leave any
+		if !id.LeaveDate.IsZero() {
+			leave = id.LeaveDate.Format("2006-01-02")
+		}
+		out["identity"] = map[string]any{"identity": id.Key, "user": id.User, "display_name": id.DisplayName, "email": id.Email,
+			"aliases": nonNil(id.Aliases), "department": id.Department, "role": id.Role, "privileged": tri(id.Privileged),
+			"service_account": tri(id.ServiceAccount), "mfa": tri(id.MFA), "manager": id.Manager, "status": id.Status,
+			"leave_date": leave, "extra": id.Extra}
+		out["alias"] = ec.Alias
+	}
+	assets := []any{}
+	for _, a := range ec.Assets {
+		var crit any
+		if a.Criticality > 0 {
+			crit = a.Criticality
+		}
+		assets = append(assets, map[string]any{"asset": a.Key, "name": a.Name, "hostnames": nonNil(a.Hostnames),
+			"addresses": nonNil(a.Addresses), "owner": a.Owner, "criticality": crit, "environment": a.Environment,
+			"internet_facing": tri(a.InternetFacing), "vulnerabilities": nonNil(a.Vulnerabilities), "extra": a.Extra,
+			"matched_by": a.MatchedBy, "matched": a.Matched})
+	}
+	out["assets"] = assets
+	return out
+}
