@@ -34,9 +34,13 @@ func (c *AlertsCmd) Run(g *Globals) error {
 		}
 		return out.flush(nil)
 	}
-	w := c.writer(g.Stdout, alertColumns)
+	scores, err := st.AlertScores(g.Ctx)
+	if err != nil {
+		return err
+	}
+	w := c.writer(g.Stdout, append(append([]string{}, alertColumns...), alertScoreColumns...))
 	err = st.Alerts(g.Ctx, engine.AlertFilter{Rule: c.Rule, RunID: c.RunID}, func(a engine.Alert) error {
-		return w.Row(alertRow(a, c.Format == "json"))
+		return w.Row(append(alertRow(a, c.Format == "json"), alertScoreValues(scores, a.ID)...))
 	})
 	if err != nil {
 		return err

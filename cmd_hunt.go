@@ -110,6 +110,9 @@ func (c *HuntCmd) Run(g *Globals) error {
 	if hidden > 0 {
 		fmt.Fprintf(g.Stderr, "%d alerts hidden by suppressions (trawl suppress list)\n", hidden)
 	}
+	if err := scoreAfterHunt(g, st); err != nil {
+		return err
+	}
 	if len(failures) > 0 {
 		return exitError{code: 1, err: fmt.Errorf("%d rules failed", len(failures))}
 	}

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"trawl/risk"
+)
+
+// scenarioInventory is the estate of the generated company (generate/world.go): its servers
+// and the two workstations of the stories with their owners, the phished user, the insider
+// (leaving) and the admin whose password is dumped (privileged).
+const (
+	scenarioAssets = `hostname,ip_addresses,owner,business_criticality,environment,internet_facing
+DC01,10.10.10.10,it-infra,5,prod,no
+SQL01,10.10.10.21,dba-team,5,prod,no
+FS01,10.10.10.20,it-infra,4,prod,no
+APP01,10.10.10.22,app-team,3,prod,no
+bastion01,10.10.30.10,ops,3,prod,yes
+web01,172.16.5.10,web-team,3,dmz,yes
+WS07,10.10.20.27,grace.popescu,2,corp,no
+WS22,10.10.20.42,vera.tanaka,2,corp,no
+`
+	scenarioIdentities = `user,department,role,privileged,service_account,mfa,status
+grace.popescu,Finance,Accountant,no,no,yes,active
+vera.tanaka,Sales,Account manager,no,no,yes,leaving on 2026-03-13
+julia.novak,IT,Domain administrator,yes,no,yes,active
+deploy,IT,Deployment,yes,yes,no,active
+`
+)
+
+func factorList(v any) []string {
+	var out []string
+	fs, _ := v.([]any)
+	for _, f := range fs {
+		if m, ok := f.(map[string]any); ok {
+			out = append(out, m["name"].(string))
+		}
+	}
+	return out
+}
+
+func strList(v any) []string {
+	var out []string
+	l, _ := v.([]any)
+	for _, x := range l {
+		out = append(out, x.(string))
+	}
+	return out
+}
+
+// TestScoreGeneratedScenarios generates every scenario, imports and hunts it with the built-in
+// pack, loads the inventory and scores: the intrusion story on WS07 (phishing, encoded
+// PowerShell, beaconing, LSASS dump) must be the first incident, and the insider's upload must
+// carry the identity factors.
+func TestScoreGeneratedScenarios(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates, imports and hunts")
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "gen.duckdb")
+	gen := filepath.Join(dir, "gen")
+	for _, args := range [][]string{
+		{"generate", "--events", "20000", "--out", gen},
+		{"--db", db, "import", gen},
+	} {
+		if out, errs, code := trawl(t, args...); code != 0 {
+			t.Fatalf("%v: %d %s%s", args, code, out, errs)
+		}
+	}
+	// Before any scoring there are no incidents to list.
+	if _, errs, code := trawl(t, "--db", db, "incidents"); code != 1 || !strings.Contains(errs, "not been scored") {
+		t.Errorf("incidents before scoring: %d %s", code, errs)
+	}
+	_, errs, code := trawl(t, "--db", db, "hunt")
+	if code != 0 || !strings.Contains(errs, "list them with trawl incidents") {
+		t.Fatalf("hunt: %d %s", code, errs)
+	}
+	assets := filepath.Join(dir, "assets.csv")
+	ids := filepath.Join(dir, "identities.csv")
+	os.WriteFile(assets, []byte(scenarioAssets), 0o644)
+	os.WriteFile(ids, []byte(scenarioIdentities), 0o644)
+	if out, errs, code := trawl(t, "--db", db, "context", "import", assets, ids); code != 0 {
+		t.Fatalf("context import: %d %s%s", code, out, errs)
+	}
+	out, errs, code := trawl(t, "--db", db, "score")
+	if code != 0 || !strings.HasPrefix(out, "scored 16 alerts") {
+		t.Fatalf("score: %d %s%s", code, out, errs)
+	}
+	out, errs, code = trawl(t, "--db", db, "incidents", "-f", "json")
+	if code != 0 {
+		t.Fatalf("incidents: %d %s", code, errs)
+	}
+	incs := jsonLines(t, out)
+	for _, key := range []string{"id", "priority", "score", "title", "tactics", "techniques", "entities", "first", "last", "alerts", "narrative"} {
+		if _, ok := incs[0][key]; !ok {
+			t.Errorf("incident JSON lacks %q: %v", key, incs[0])
+		}
+	}
+	intrusion, insider := -1, -1
+	for i, inc := range incs {
+		ents, _ := inc["entities"].(map[string]any)
+		if slices.Contains(strList(ents["host"]), "ws07") && slices.Contains(strList(inc["tactics"]), "Credential Access") {
+			intrusion = i
+		}
+		if slices.Contains(strList(ents["asset"]), "ws22") {
+			insider = i
+		}
+		t.Logf("#%d %s %v %s: %v", i+1, inc["priority"], inc["score"], inc["title"], inc["tactics"])
+	}
+	if intrusion != 0 {
+		t.Errorf("the intrusion on WS07 ranks %d, want 1", intrusion+1)
+	}
+	if nar, _ := incs[0]["narrative"].(string); !strings.Contains(nar, "PowerShell started with an encoded command (rule encoded_powershell) by user grace.popescu") {
+		t.Errorf("intrusion narrative: %s", nar)
+	}
+	// The insider: the built-in pack only sees her uploads (no rule for file-access spikes,
+	// USB or off-hours work), so the story is one collapsed alert; the leaving owner of WS22
+	// lifts it, but four external compromises outrank it (see the report of issue 5).
+	if insider < 0 {
+		t.Fatal("no incident for the insider's uploads from WS22")
+	}
+	t.Logf("insider ranks %d of %d", insider+1, len(incs))
+	out, errs, code = trawl(t, "--db", db, "incident", "show", "-f", "json", idText(incs[insider]["id"]))
+	if code != 0 {
+		t.Fatalf("incident show: %d %s", code, errs)
+	}
+	shown := jsonLines(t, out)
+	list, _ := shown[0]["alert_list"].([]any)
+	if len(list) == 0 {
+		t.Fatalf("insider incident without alerts: %s", out)
+	}
+	got := factorList(list[0].(map[string]any)["factors"])
+	for _, want := range []string{"severity", "confidence", "leaving_identity", "flight_risk"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("insider upload factors %v lack %s", got, want)
+		}
+	}
+	// The table view of the top incident and the alerts list with its new columns.
+	out, _, code = trawl(t, "--db", db, "incident", "show", idText(incs[0]["id"]))
+	for _, want := range []string{"score:\n", "what happened:\n", "alerts:\n", "top_alert", "kill_chain"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("incident show lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, _ = trawl(t, "--db", db, "alerts", "-f", "csv")
+	if !strings.HasPrefix(out, "id,rule,title,severity,confidence,attack,first,last,entities,evidence,sources,run_id,score,action\n") {
+		t.Errorf("alerts header: %s", strings.SplitN(out, "\n", 2)[0])
+	}
+	// --priority filters.
+	out, _, _ = trawl(t, "--db", db, "incidents", "-f", "json", "--priority", "p4")
+	for _, inc := range jsonLines(t, out) {
+		if inc["priority"] != "P4" {
+			t.Errorf("--priority p4 gave %v", inc)
+		}
+	}
+}
+
+// idText is a JSON number as command-line text.
+func idText(v any) string {
+	f, _ := v.(float64)
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+func TestScoreCLIErrors(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.duckdb")
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("actions:\n  - action: ignore\n"), 0o644)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		err  string
+	}{
+		{"bad policy", []string{"--db", db, "score", "--policy", bad}, 2, `bad.yaml: policy: actions[0]: unknown action "ignore"`},
+		{"missing policy", []string{"--db", db, "score", "--policy", filepath.Join(dir, "none.yaml")}, 2, "no such file"},
+		{"missing store", []string{"--db", db, "score"}, 1, "no trawl database"},
+		{"incident id not a number", []string{"--db", db, "incident", "show", "x"}, 2, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs, code := trawl(t, tc.args...)
+			if code != tc.code || !strings.Contains(errs, tc.err) {
+				t.Errorf("code %d, stderr %s", code, errs)
+			}
+		})
+	}
+	out, _, code := trawl(t, "score", "--show-policy")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	if string(risk.DefaultPolicyYAML()) != out {
+		t.Error("--show-policy differs from the embedded policy")
+	}
+}
