@@ -22,6 +22,7 @@ import (
 	"trawl/generate"
 	_ "trawl/importers/all" // the formats the generated files are in
 	"trawl/internal/testutil"
+	"trawl/inventory"
 	"trawl/rules"
 )
 
@@ -45,8 +46,9 @@ var (
 	buildErr error
 )
 
-// Store opens (read-only) a store built once per test binary: 3000 generated events over one
-// day with every scenario, the hostile events, and the alerts of the built-in rules.
+// Store opens (read-only) a store built once per test binary: 3000 generated events over three
+// days with every scenario, the hostile events, context and intel, and the alerts of the
+// built-in rules.
 func Store(t testing.TB) *engine.Store {
 	t.Helper()
 	once.Do(func() { storeDir, buildErr = build() })
@@ -68,7 +70,7 @@ func build() (string, error) {
 		return "", err
 	}
 	logs := filepath.Join(dir, "logs")
-	if _, err := generate.Run(ctx, generate.Config{Events: 3000, Seed: 7, Days: 1, SyslogTime: "rfc3339"}, generate.DirOpener(logs)); err != nil {
+	if _, err := generate.Run(ctx, generate.Config{Events: 3000, Seed: 7, Days: 3, SyslogTime: "rfc3339"}, generate.DirOpener(logs)); err != nil {
 		return "", fmt.Errorf("generating: %w", err)
 	}
 	var files []string
@@ -94,7 +96,53 @@ func build() (string, error) {
 	if err := st.InsertEvents(ctx, "hostile.log", HostileEvents()); err != nil {
 		return "", err
 	}
+	if err := importContext(ctx, st, dir); err != nil {
+		return "", err
+	}
 	return dir, runRules(ctx, st)
+}
+
+// Context and intel of the fixture: an identity and an asset for the encoded-powershell victim,
+// and indicators for the beaconing address and domain and for the hostile events' address (with
+// terminal escapes in its description).
+const (
+	identitiesCSV = "user,display_name,email,department,role,privileged,mfa,status,manager\n" +
+		"grace.popescu,Grace Popescu,grace.popescu@acme.local,Finance,Accountant,no,yes,active,Omar Haddad\n"
+	assetsCSV = "name,ip,owner,criticality,environment,internet_facing\n" +
+		"WS07.acme.local,10.10.20.27,it-desktop,3,corp,no\n"
+	intelCSV = "type,value,confidence,source,expiry,labels,description\n" +
+		"ipv4-addr,203.0.113.200,90,fixture-feed,2099-12-31,c2,Beacon C2\n" +
+		"domain,sync.cloud-telemetry.net,80,fixture-feed,2099-12-31,c2,Fake telemetry C2\n" +
+		"ipv4-addr,203.0.113.66,50,fixture-feed,2099-12-31,scanner,\"evil \x1b[5mBLINK\x1b[0m feed\"\n"
+)
+
+func importContext(ctx context.Context, st *engine.Store, dir string) error {
+	write := func(name, body string) (string, error) {
+		p := filepath.Join(dir, name)
+		return p, os.WriteFile(p, []byte(body), 0o644)
+	}
+	ids, err := write("identities.csv", identitiesCSV)
+	if err != nil {
+		return err
+	}
+	assets, err := write("assets.csv", assetsCSV)
+	if err != nil {
+		return err
+	}
+	iocs, err := write("iocs.csv", intelCSV)
+	if err != nil {
+		return err
+	}
+	if _, err := st.ImportContext(ctx, ids, inventory.Identities); err != nil {
+		return fmt.Errorf("importing identities: %w", err)
+	}
+	if _, err := st.ImportContext(ctx, assets, inventory.Assets); err != nil {
+		return fmt.Errorf("importing assets: %w", err)
+	}
+	if _, err := st.ImportIntel(ctx, iocs, "fixture-feed"); err != nil {
+		return fmt.Errorf("importing intel: %w", err)
+	}
+	return nil
 }
 
 // HostileEvents are logon events whose text carries terminal escapes and control characters.

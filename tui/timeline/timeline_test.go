@@ -47,12 +47,12 @@ func keys(names ...string) []tea.Msg {
 func TestScreens(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(sz.name, func(t *testing.T) {
-			// A user with alerts: jump to the morning of the attack; evidence rows are marked !.
+			// A user with alerts: jump to the morning of the attack (day two); evidence rows are marked !.
 			m := newModel(t, Scope{Kind: event.EntityUser, Value: "grace.popescu"}, sz.width, sz.height)
 			m = screentest.Drive(t, m, keys("g")...)
-			m = screentest.Drive(t, m, screentest.Type("2026-03-02 10:20\n")...)
+			m = screentest.Drive(t, m, screentest.Type("2026-03-03 10:20\n")...)
 			e, ok := m.Selected()
-			if !ok || e.Time.Before(time.Date(2026, 3, 2, 10, 20, 0, 0, time.UTC)) {
+			if !ok || e.Time.Before(time.Date(2026, 3, 3, 10, 20, 0, 0, time.UTC)) {
 				t.Fatalf("after jumping to 10:20 the selected event is at %v", e.Time)
 			}
 			screentest.Golden(t, "user_"+sz.name, m.View(), sz.width, sz.height)
