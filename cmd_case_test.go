@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -367,5 +368,89 @@ func TestCaseSurvivesKill(t *testing.T) {
 		}
 		t.Logf("round %d: killed after %d finished edits; %d notes of this round stored; %d history entries in all", round, last+1, notes, got)
 		done = got
+	}
+}
+
+// TestCaseSurvivesKillBinary builds the trawl binary and runs it to edit a case again and
+// again, each run killed with SIGKILL after a different delay (before, during and after its
+// transaction). After every kill the store must open, the history chain and the case must
+// verify, every edit whose process exited normally must be stored, and nothing else.
+func TestCaseSurvivesKillBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "trawl")
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	db := filepath.Join(dir, "t.duckdb")
+	log := writeFile(t, filepath.Join(dir, "a.log"), "kv-test: time=2024-01-02T03:04:05Z user=alice src_ip=10.0.0.1 outcome=failure host=ws1\n")
+	mustTrawl(t, "--db", db, "import", log)
+	mustTrawl(t, "--db", db, "hunt", "--rules", writeFile(t, filepath.Join(dir, "kv.hunt"), kvRules))
+	mustTrawl(t, "--db", db, "case", "new", "--from-alerts", "1", "--author", "setup")
+
+	committed, killed := map[string]bool{}, map[string]bool{}
+	statuses := []string{"investigating", "contained", "closed", "new"}
+	for i := range 24 {
+		note := fmt.Sprintf("binary note %d", i)
+		args := [][]string{
+			{"case", "note", "1", note},
+			{"case", "status", "1", statuses[i%len(statuses)]},
+			{"case", "task", "add", "1", note},
+		}[i%3]
+		cmd := exec.Command(bin, append([]string{"--db", db}, append(args, "--author", "killer")...)...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		delay := time.Duration(i*53%400) * time.Millisecond
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		var err error
+		select {
+		case err = <-exited:
+		case <-time.After(delay):
+			cmd.Process.Kill()
+			err = <-exited
+		}
+		if i%3 == 0 {
+			if err == nil {
+				committed[note] = true
+			} else {
+				killed[note] = true
+			}
+		}
+		out, errs, code := trawl(t, "--db", db, "case", "verify", "1")
+		if code != 0 {
+			t.Fatalf("edit %d (%v) killed after %v: verify: %d %s%s", i, args, delay, code, out, errs)
+		}
+	}
+	var c map[string]any
+	json.Unmarshal([]byte(mustTrawl(t, "--db", db, "case", "show", "1", "-f", "json")), &c)
+	stored := map[string]bool{}
+	for _, n := range c["notes"].([]any) {
+		stored[n.(map[string]any)["text"].(string)] = true
+	}
+	for n := range committed {
+		if !stored[n] {
+			t.Errorf("%q was committed (the process exited normally) but is not stored", n)
+		}
+	}
+	for n := range stored {
+		if !committed[n] && !killed[n] {
+			t.Errorf("%q is stored but was never written", n)
+		}
+	}
+	survived := 0
+	for n := range killed {
+		if stored[n] {
+			survived++
+		}
+	}
+	t.Logf("%d note edits finished, %d killed (%d of those had committed before the kill); %d history entries", len(committed), len(killed), survived, len(c["history"].([]any)))
+	if len(committed) == 0 || len(killed) == 0 {
+		// The delays are chosen to do both; a very slow or very fast machine may not.
+		t.Logf("warning: the delays did not both kill some edits and let some finish")
 	}
 }
