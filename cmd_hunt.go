@@ -68,6 +68,9 @@ func (c *HuntCmd) Run(g *Globals) error {
 		return err
 	}
 	defer st.Close()
+	if err := addStoredRules(g, st, set, c, dsl.Options{Since: since}); err != nil {
+		return err
+	}
 	var names []string
 	for _, f := range set.files {
 		names = append(names, f.name)

@@ -180,6 +180,11 @@ func (c *RulesListCmd) Run(g *Globals) error {
 			}
 		}
 	}
+	if len(c.Paths) == 0 {
+		if err := storedRuleRows(g, w, c.Format); err != nil { // the rule store's rules that hunt runs
+			return err
+		}
+	}
 	if err := w.Flush(); err != nil {
 		return err
 	}

@@ -17,6 +17,10 @@ import (
 type SigmaCmd struct {
 	Convert SigmaConvertCmd `cmd:"" help:"Print a Sigma rule compiled into the hunting language (docs/sigma.md)."`
 	Check   SigmaCheckCmd   `cmd:"" help:"Compile Sigma rules and report each as compiled, partial or unsupported."`
+	Import  SigmaImportCmd  `cmd:"" help:"Add Sigma rules to the rule store, which trawl hunt runs with the built-in pack (same id: updated)."`
+	List    SigmaListCmd    `cmd:"" help:"List the rule store: every stored Sigma rule with its outcome and enabled flag."`
+	Enable  SigmaEnableCmd  `cmd:"" help:"Turn stored rules on (by Sigma id or rule name)."`
+	Disable SigmaDisableCmd `cmd:"" help:"Turn stored rules off (by Sigma id or rule name)."`
 }
 
 // SigmaFlags are the conversion options every Sigma command shares.

@@ -53,6 +53,8 @@ type Result struct {
 	// written); Checked its checked and compiled form (nil unless it runs).
 	Text    string
 	Checked *dsl.CheckedRule
+	// Rule is the rule as read (its metadata), nil when its file could not be read as YAML.
+	Rule *Rule
 	// OnlyIn names the correlation rules that run this rule as one of theirs without
 	// generating it on its own (generate: false): it does not run by itself.
 	OnlyIn []string
@@ -117,7 +119,7 @@ func mappings(opt Options) (Mappings, error) {
 
 // convertRule converts a detection rule, returning its parts for correlations when it runs.
 func convertRule(r *Rule, opt Options) (res Result, cr *compiledRule) {
-	res = Result{File: r.File, ID: r.ID, Title: r.Title, Name: docName(r)}
+	res = Result{File: r.File, ID: r.ID, Title: r.Title, Name: docName(r), Rule: r}
 	defer func() {
 		if p := recover(); p != nil {
 			res.Outcome, res.Reasons, res.Checked, cr = Unsupported, []string{fmt.Sprintf("internal error converting the rule: %v", p)}, nil, nil
@@ -378,8 +380,10 @@ func list(items []string) string {
 	return "[" + strings.Join(q, ", ") + "]"
 }
 
-// severity maps a Sigma level to a severity of the language; informational is info, and a rule
+// Severity maps a Sigma level to a severity of the language; informational is info, and a rule
 // without level is medium.
+func Severity(level string) string { return severity(level) }
+
 func severity(level string) string {
 	switch strings.ToLower(strings.TrimSpace(level)) {
 	case "informational", "info":

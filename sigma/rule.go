@@ -182,11 +182,24 @@ func ParseAll(name string, src []byte) (rs []*Rule, err error) {
 		if err != nil {
 			root := d.Content[0]
 			r = &Rule{File: name, Line: root.Line, Title: mapValue(root, "title"), ID: mapValue(root, "id"), Name: mapValue(root, "name"), Unsupported: err.Error(), err: err}
+			if hasKey(root, "correlation") {
+				r.Correlation = &Correlation{Percentile: -1} // an invalid correlation rule: still a correlation
+			}
 		}
 		r.Doc = i
 		rs = append(rs, r)
 	}
 	return rs, nil
+}
+
+// hasKey says whether a mapping node has the key.
+func hasKey(m *yaml.Node, key string) bool {
+	for i := 0; m.Kind == yaml.MappingNode && i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
 }
 
 // mapValue is the text of key in a mapping node, "" when absent.

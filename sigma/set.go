@@ -39,13 +39,19 @@ func ConvertAll(files []File, opt Options) []Result {
 		}
 	}
 	for _, e := range s.entries {
-		if e.rule != nil && e.rule.Correlation == nil {
+		if e.rule == nil {
+			continue
+		}
+		if e.rule.Unsupported != "" {
+			e.res = Result{File: e.rule.File, ID: e.rule.ID, Title: e.rule.Title, Name: docName(e.rule), Rule: e.rule, Outcome: Unsupported, Reasons: []string{e.rule.Unsupported}}
+			e.done = true
+		} else if e.rule.Correlation == nil {
 			e.res, e.compiled = convertRule(e.rule, opt)
 			e.done = true
 		}
 	}
 	for _, e := range s.entries {
-		if e.rule != nil && e.rule.Correlation != nil {
+		if e.rule != nil && !e.done {
 			s.correlation(e)
 		}
 	}
@@ -107,7 +113,7 @@ func (s *ruleSet) correlation(e *setEntry) {
 		return
 	}
 	r := e.rule
-	e.res = Result{File: r.File, ID: r.ID, Title: r.Title, Name: docName(r)}
+	e.res = Result{File: r.File, ID: r.ID, Title: r.Title, Name: docName(r), Rule: r}
 	if e.busy {
 		e.res.Outcome, e.res.Reasons = Unsupported, []string{"the correlation names itself through the rules it names"}
 		return
@@ -137,6 +143,10 @@ func (s *ruleSet) correlation(e *setEntry) {
 			return
 		}
 		m := &member{ref: ref, names: []string{ref, x.rule.Name, x.rule.ID}}
+		if x.rule.Unsupported != "" {
+			fail("the rule %q it names is unsupported: %s", ref, x.rule.Unsupported)
+			return
+		}
 		if x.rule.Correlation != nil {
 			s.correlation(x)
 			inner := x.rule.Correlation

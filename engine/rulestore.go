@@ -1,0 +1,171 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// StoredRule is one rule of the rule store (table stored_rules): a Sigma rule kept with its
+// original YAML, the rule compiled into the hunting language, its outcome and metadata.
+type StoredRule struct {
+	Key            string    `json:"key"` // the Sigma id, or name:RULE for a rule without one
+	SigmaID        string    `json:"sigma_id"`
+	Name           string    `json:"name"`
+	Title          string    `json:"title"`
+	Kind           string    `json:"kind"` // detection or correlation
+	Status         string    `json:"status"`
+	Level          string    `json:"level"`
+	Severity       string    `json:"severity"`
+	Outcome        string    `json:"outcome"` // compiled, partial or unsupported
+	Reasons        []string  `json:"reasons"`
+	OnlyIn         []string  `json:"only_in"`
+	Attack         []string  `json:"attack"`
+	Tags           []string  `json:"tags"`
+	FalsePositives []string  `json:"falsepositives"`
+	References     []string  `json:"references"`
+	Author         string    `json:"author"`
+	Licence        string    `json:"licence"`
+	File           string    `json:"file"`
+	Doc            int       `json:"doc"`
+	YAML           string    `json:"-"`
+	Hunt           string    `json:"-"`
+	Enabled        bool      `json:"enabled"`
+	ImportedAt     time.Time `json:"imported_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// Runs says whether trawl hunt runs the rule: enabled, compiled (fully or partially) and not
+// only a part of correlations.
+func (r StoredRule) Runs() bool {
+	return r.Enabled && r.Outcome != "unsupported" && r.Hunt != "" && len(r.OnlyIn) == 0
+}
+
+// Rule store actions, what SaveRules did with each rule.
+const (
+	RuleAdded     = "added"
+	RuleUpdated   = "updated"
+	RuleUnchanged = "unchanged"
+)
+
+const storedRuleColumns = `key, sigma_id, name, title, kind, status, level, severity, outcome, reasons, only_in, attack,
+	tags, falsepositives, refs, author, licence, file, doc, yaml, hunt, enabled, imported_at, updated_at`
+
+// SaveRules adds rules to the rule store in one transaction, or updates the stored rule of the
+// same key: its text, outcome and metadata are replaced, while its enabled flag (the analyst's
+// choice) and first import time are kept. New rules take their own Enabled. It returns, per
+// rule, RuleAdded, RuleUpdated or RuleUnchanged (same YAML, hunt and outcome as stored).
+func (s *Store) SaveRules(ctx context.Context, rules []StoredRule) ([]string, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	now := time.Now().UTC()
+	out := make([]string, len(rules))
+	for i, r := range rules {
+		if r.Key == "" {
+			return nil, fmt.Errorf("rule store: rule %q has no key", r.Name)
+		}
+		var yaml, outcome string
+		var hunt sql.NullString
+		var enabled bool
+		var imported, changed time.Time
+		err := tx.QueryRowContext(ctx, `SELECT yaml, hunt, outcome, enabled, imported_at, updated_at FROM stored_rules WHERE key = ?`, r.Key).Scan(&yaml, &hunt, &outcome, &enabled, &imported, &changed)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			out[i] = RuleAdded
+			imported = now
+			enabled = r.Enabled
+		case err != nil:
+			return nil, fmt.Errorf("rule store: %w", err)
+		case yaml == r.YAML && hunt.String == r.Hunt && outcome == r.Outcome:
+			out[i] = RuleUnchanged
+		default:
+			out[i] = RuleUpdated
+		}
+		if out[i] != RuleAdded {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM stored_rules WHERE key = ?`, r.Key); err != nil {
+				return nil, fmt.Errorf("rule store: %w", err)
+			}
+		}
+		updated := now
+		if out[i] == RuleUnchanged {
+			updated = changed // the time of the last change
+		}
+		var huntV any
+		if r.Hunt != "" {
+			huntV = r.Hunt
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO stored_rules (`+storedRuleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,
+			from_json(?::JSON, '["VARCHAR"]'), from_json(?::JSON, '["VARCHAR"]'), from_json(?::JSON, '["VARCHAR"]'), from_json(?::JSON, '["VARCHAR"]'),
+			from_json(?::JSON, '["VARCHAR"]'), from_json(?::JSON, '["VARCHAR"]'), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.Key, nullText(r.SigmaID), r.Name, r.Title, r.Kind, nullText(r.Status), nullText(r.Level), r.Severity, r.Outcome,
+			jsonArray(r.Reasons), jsonArray(r.OnlyIn), jsonArray(r.Attack), jsonArray(r.Tags), jsonArray(r.FalsePositives), jsonArray(r.References),
+			nullText(r.Author), r.Licence, r.File, r.Doc, r.YAML, huntV, enabled, imported, updated)
+		if err != nil {
+			return nil, fmt.Errorf("rule store: saving %s: %w", r.Key, err)
+		}
+	}
+	return out, tx.Commit()
+}
+
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// StoredRules lists the rule store in order of file, document and key, with their YAML and
+// hunt text.
+func (s *Store) StoredRules(ctx context.Context, fn func(StoredRule) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT key, coalesce(sigma_id, ''), name, title, kind, coalesce(status, ''), coalesce(level, ''), severity, outcome,
+		to_json(reasons)::VARCHAR, to_json(only_in)::VARCHAR, to_json(attack)::VARCHAR, to_json(tags)::VARCHAR, to_json(falsepositives)::VARCHAR,
+		to_json(refs)::VARCHAR, coalesce(author, ''), licence, file, doc, yaml, coalesce(hunt, ''), enabled, imported_at, updated_at
+		FROM stored_rules ORDER BY file, doc, key`)
+	if err != nil {
+		return fmt.Errorf("rule store: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r StoredRule
+		var lists [6]string
+		if err := rows.Scan(&r.Key, &r.SigmaID, &r.Name, &r.Title, &r.Kind, &r.Status, &r.Level, &r.Severity, &r.Outcome,
+			&lists[0], &lists[1], &lists[2], &lists[3], &lists[4], &lists[5], &r.Author, &r.Licence, &r.File, &r.Doc, &r.YAML, &r.Hunt,
+			&r.Enabled, &r.ImportedAt, &r.UpdatedAt); err != nil {
+			return err
+		}
+		for i, dst := range []*[]string{&r.Reasons, &r.OnlyIn, &r.Attack, &r.Tags, &r.FalsePositives, &r.References} {
+			if err := json.Unmarshal([]byte(lists[i]), dst); err != nil {
+				return fmt.Errorf("rule store: %s: %w", r.Key, err)
+			}
+			if *dst == nil {
+				*dst = []string{}
+			}
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// SetRulesEnabled turns stored rules on or off, each named by its key (Sigma id) or rule name.
+// It returns the names it did not find.
+func (s *Store) SetRulesEnabled(ctx context.Context, refs []string, enabled bool) (missing []string, err error) {
+	for _, ref := range refs {
+		res, err := s.db.ExecContext(ctx, `UPDATE stored_rules SET enabled = ? WHERE key = ? OR name = ?`, enabled, ref, ref)
+		if err != nil {
+			return nil, fmt.Errorf("rule store: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 && !slices.Contains(missing, ref) {
+			missing = append(missing, ref)
+		}
+	}
+	return missing, nil
+}
