@@ -67,8 +67,16 @@ func (r *run) alertFactors(a *Alert, gr *group, intel []IntelMatch, total int, s
 		f = append(f, rf.rarity)
 	}
 	if total > 1 {
-		if p := round(setRarityMax * (1 - math.Log(float64(setCount))/math.Log(float64(total)))); p > 0 {
-			f = append(f, Factor{"entity_rarity", p, "these entities appear together in " + strconv.Itoa(int(setCount)) + " of " + strconv.Itoa(total) + " alerts"})
+		// Most entity sets are seen a few times: one factor per count, made once.
+		sf, ok := r.setF[setCount]
+		if !ok {
+			if p := round(setRarityMax * (1 - math.Log(float64(setCount))/math.Log(float64(total)))); p > 0 {
+				sf = Factor{"entity_rarity", p, "these entities appear together in " + strconv.Itoa(int(setCount)) + " of " + strconv.Itoa(total) + " alerts"}
+			}
+			r.setF[setCount] = sf
+		}
+		if sf.Points > 0 {
+			f = append(f, sf)
 		}
 	}
 	if gr.measure > 0 {

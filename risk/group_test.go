@@ -275,3 +275,29 @@ func TestScoreGolden(t *testing.T) {
 	enc.Encode(res.Summary)
 	testutil.Golden(t, "testdata/score.golden.json", []byte(b.String()))
 }
+
+// FuzzReadPolicy: any file gives a policy or an error, never a panic, and an accepted policy
+// maps every score to an action and a priority.
+func FuzzReadPolicy(f *testing.F) {
+	f.Add(string(DefaultPolicyYAML()))
+	for _, s := range []string{"", "actions:\n  - action: queue\n    below: 90\n  - action: escalate\n", "entity_risk:\n  half_life: 2d\n",
+		"actions:\n  - action: ignore\n", "grouping:\n  window: soon\n", "priorities:\n  - priority: P1\n    min: 10\n  - priority: P2\n    min: 20\n", "[1, 2", "{a: [}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ReadPolicy(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		for _, score := range []int{-1, 0, 29, 30, 69, 70, 100, 1000} {
+			switch p.ActionFor(score) {
+			case AutoClose, Queue, Escalate:
+			default:
+				t.Fatalf("score %d: action %q", score, p.ActionFor(score))
+			}
+			if p.PriorityFor(score) == "" {
+				t.Fatalf("score %d: no priority", score)
+			}
+		}
+	})
+}

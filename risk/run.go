@@ -59,6 +59,7 @@ type run struct {
 
 	tech  map[string]*techInfo // by rule name
 	ruleF []*ruleFactor        // by rule index
+	setF  map[int32]Factor     // entity_rarity by set count
 	first []int64              // alert i's first time in unix nanoseconds
 
 	// entity risk
@@ -80,7 +81,8 @@ type techInfo struct {
 }
 
 func newRun(alerts []Alert, cx Context, pol Policy) *run {
-	return &run{in: alerts, cx: cx, pol: pol, entIdx: map[entKey]int32{}, ruleIdx: map[string]int32{}, tech: map[string]*techInfo{}}
+	return &run{in: alerts, cx: cx, pol: pol, entIdx: map[entKey]int32{}, ruleIdx: map[string]int32{}, tech: map[string]*techInfo{},
+		setF: map[int32]Factor{}}
 }
 
 func nanos(t time.Time) int64 {
