@@ -203,3 +203,30 @@ func FuzzParsePlaybook(f *testing.F) {
 		Recommend([]Playbook{p}, c)
 	})
 }
+
+// TestPlaceholdersOutsideQuotes: in the built-in sh and PowerShell commands no placeholder
+// stands inside a quoted string, where the quoted value would not be one literal word.
+func TestPlaceholdersOutsideQuotes(t *testing.T) {
+	pbs, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pbs {
+		for _, s := range p.Steps {
+			if s.Shell != "sh" && s.Shell != "powershell" {
+				continue
+			}
+			var quote rune
+			for i, r := range s.Run {
+				switch {
+				case quote == 0 && (r == '\'' || r == '"'):
+					quote = r
+				case quote == r:
+					quote = 0
+				case quote != 0 && strings.HasPrefix(s.Run[i:], "{{"):
+					t.Errorf("%s:%d: placeholder inside a %c-quoted string: %s", p.File, s.Line, quote, s.Run)
+				}
+			}
+		}
+	}
+}
