@@ -314,3 +314,30 @@ func TestSuppressionList(t *testing.T) {
 	}
 	testutil.Golden(t, "testdata/suppressions.golden.json", append(b, '\n'))
 }
+
+// suppressionPatternSeeds are the patterns of the tests above, and some odd ones.
+var suppressionPatternSeeds = []string{"svc_backup", "BKP*", "bkp0?", `CORP\svc_backup`, "o'brien%_x", "a[*]b", "a*b", "[", "[]", "[[]]", "*?*",
+	`') OR 1=1 --`, "h\\_1", "::ffff:10.0.0.1", "ünïcödé*", "\xff\xfe"}
+
+// FuzzSuppressionPattern: a pattern never panics; GlobEscape makes any text a glob without
+// wildcards whose literal is that text; and the LIKE form of an escaped value matches the value
+// itself (checked by the same matching SQL in TestSuppressionMatching; here by its pieces).
+func FuzzSuppressionPattern(f *testing.F) {
+	for _, s := range suppressionPatternSeeds {
+		for _, k := range []string{"user", "host", "ip", "process", "domain"} {
+			f.Add(k, s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, kind, pattern string) {
+		if p, err := ParseEntityPattern(kind + "=" + pattern); err == nil {
+			conditionLike(p)
+		}
+		g := parseGlob(GlobEscape(pattern))
+		if g.wildcard || g.literal() != pattern {
+			t.Errorf("GlobEscape(%q) parses to %+v", pattern, g)
+		}
+		if l := g.like(); strings.ContainsAny(strings.NewReplacer(`\\`, "", `\%`, "", `\_`, "").Replace(l), `%_`) {
+			t.Errorf("escaped %q has a LIKE wildcard: %q", pattern, l)
+		}
+	})
+}
