@@ -106,7 +106,7 @@ func (r *run) incidents() {
 		list := occ[off[e]:off[e+1]]
 		for k, i := range list {
 			a := &r.in[i]
-			first, last := nanos(a.First), max(nanos(a.Last), nanos(a.First))
+			first, last := r.first[i], max(nanos(a.Last), r.first[i])
 			if k > 0 && first <= end+window {
 				r.union(r.group[list[k-1]], r.group[i])
 				end = max(end, last)

@@ -3,6 +3,7 @@ package risk
 import (
 	"cmp"
 	"encoding/binary"
+	"hash/maphash"
 	"math"
 	"slices"
 	"time"
@@ -211,10 +212,15 @@ func (r *run) collapse() {
 	r.group = make([]int32, n)
 	r.dup = make([]int32, n)
 	r.setCount = make([]int32, n)
-	byKey := make(map[string]int32, n/2)
-	bySet := make(map[string]int32, n/2)
+	// Entity sets by hash, with a chain through setNext for the rare collision; each set is
+	// checked against its first alert's entities.
+	seed := maphash.MakeSeed()
+	setHead := make(map[uint64]int32, n/2)
+	var setRep, setNext, setCounts []int32
 	setOf := make([]int32, n)
-	var setCounts []int32
+	type groupKey struct{ set, rule, supp int32 }
+	byKey := make(map[groupKey]int32, n/2)
+	supps := map[string]int32{"": 0}
 	buf := make([]byte, 0, 64)
 	for _, i := range r.order {
 		a := &r.in[i]
@@ -225,34 +231,50 @@ func (r *run) collapse() {
 			r.ruleCount = append(r.ruleCount, 0)
 		}
 		r.ruleCount[rule]++
+		ents := r.entities(i)
 		buf = buf[:0]
-		for _, e := range r.entities(i) {
+		for _, e := range ents {
 			buf = binary.LittleEndian.AppendUint32(buf, uint32(e))
 		}
-		s, ok := bySet[string(buf)]
-		if !ok {
-			s = int32(len(setCounts))
-			bySet[string(buf)] = s
+		h := maphash.Bytes(seed, buf)
+		set, found := setHead[h]
+		for found && !slices.Equal(r.entities(setRep[set]), ents) {
+			set = setNext[set]
+			found = set >= 0
+		}
+		if !found {
+			set = int32(len(setCounts))
+			head, ok := setHead[h]
+			if !ok {
+				head = -1
+			}
+			setNext = append(setNext, head)
+			setHead[h] = set
+			setRep = append(setRep, i)
 			setCounts = append(setCounts, 0)
 		}
-		setCounts[s]++
-		setOf[i] = s
-		buf = binary.LittleEndian.AppendUint32(buf, uint32(rule))
-		buf = append(buf, a.Suppressed...)
-		g, ok := byKey[string(buf)]
+		setCounts[set]++
+		setOf[i] = set
+		supp, ok := supps[a.Suppressed]
+		if !ok {
+			supp = int32(len(supps))
+			supps[a.Suppressed] = supp
+		}
+		key := groupKey{set, rule, supp}
+		g, ok := byKey[key]
 		if !ok {
 			g = int32(len(r.groups))
-			byKey[string(buf)] = g
-			r.groups = append(r.groups, group{rep: i, rule: rule, first: nanos(a.First), suppressed: a.Suppressed != "", parent: g, incident: -1})
+			byKey[key] = g
+			r.groups = append(r.groups, group{rep: i, rule: rule, first: r.first[i], suppressed: a.Suppressed != "", parent: g, incident: -1})
 		}
 		gr := &r.groups[g]
 		r.group[i] = g
 		r.dup[i] = gr.count
 		gr.count++
-		if f := nanos(a.First); f < gr.first {
+		if f := r.first[i]; f < gr.first {
 			gr.first = f
 		}
-		if l := max(nanos(a.Last), nanos(a.First)); l > gr.last {
+		if l := max(nanos(a.Last), r.first[i]); l > gr.last {
 			gr.last = l
 		}
 		gr.measure = max(gr.measure, a.Measure)
@@ -367,14 +389,14 @@ func (r *run) entityRisk() {
 		var peakAt, cur int64
 		lo := 0
 		for k, i := range list {
-			t := nanos(r.in[i].First)
+			t := r.first[i]
 			if k > 0 && t > cur {
 				sum *= math.Exp2(-float64(t-cur) / halfLife)
 			}
 			cur = t
-			for lo < k && nanos(r.in[list[lo]].First) < t-window {
+			for lo < k && r.first[list[lo]] < t-window {
 				j := list[lo]
-				sum -= contrib(j) * math.Exp2(-float64(t-nanos(r.in[j].First))/halfLife)
+				sum -= contrib(j) * math.Exp2(-float64(t-r.first[j])/halfLife)
 				lo++
 			}
 			sum = max(sum+contrib(i), 0)
