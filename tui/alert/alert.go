@@ -289,7 +289,7 @@ func (m *Model) View() string {
 	}
 	d := m.detail
 	var lines []string
-	title := th.Title.Render(m.Title()) + "  " + th.Severity(d.Severity).Render(strings.ToUpper(d.Severity)) + "  " + th.Bold.Render(text.Clip(d.Title, max(m.w-30, 10)))
+	title := th.Title.Render(m.Title()) + "  " + th.Severity(d.Severity).Render(text.Clip(strings.ToUpper(d.Severity), 12)) + "  " + th.Bold.Render(text.Clip(d.Title, max(m.w-30, 10)))
 	lines = append(lines, title)
 	when := "-"
 	if d.First != nil && d.Last != nil {
@@ -308,7 +308,7 @@ func (m *Model) View() string {
 	lines = append(lines, "")
 
 	tableH := m.h - len(lines) - 1
-	sideW := max(m.w/3, 30)
+	sideW := max(m.w/3, 34) // room for a field name and a full time
 	tableW := m.w - sideW - 1
 	table := m.evidenceTable(tableW, tableH)
 	side := m.sidePanel(sideW, tableH)

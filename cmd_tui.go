@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/mattn/go-isatty"
+
+	"trawl/engine"
+	"trawl/themes"
+	"trawl/tui"
+	"trawl/tui/workbench"
+)
+
+// TuiCmd opens the workbench. It is the default command: `trawl` with no arguments runs it.
+type TuiCmd struct {
+	Theme string `help:"Colour theme: dark, light, high-contrast (colour-blind safe) or no-color. Default: $TRAWL_THEME, else dark; NO_COLOR turns colour off." placeholder:"NAME"`
+	Rules string `help:"Folder the hunt console saves rules into (ctrl+s); saving is off without it." type:"path" placeholder:"DIR"`
+}
+
+func init() {
+	registerCommand("tui", "Open the workbench: triage queue, alert detail, pivots, timelines, hunt console (the default command).",
+		func() any { return &TuiCmd{} }, `default:"withargs"`)
+}
+
+// errNoTerminal is returned when the workbench is asked for without a terminal to draw on.
+var errNoTerminal = errors.New("the workbench needs a terminal on stdin and stdout; run a subcommand instead (trawl --help lists them)")
+
+func (c *TuiCmd) Run(g *Globals) error {
+	th, err := themes.Choose(c.Theme, "")
+	if err != nil {
+		return exitError{code: 2, err: err}
+	}
+	out, ok := g.Stdout.(*os.File)
+	if !ok || !isatty.IsTerminal(out.Fd()) || !isatty.IsTerminal(os.Stdin.Fd()) {
+		return exitError{code: 2, err: errNoTerminal}
+	}
+	st, err := openStore(g, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return runWorkbench(g.Ctx, st, th, workbench.Options{DB: g.DB, RulesDir: c.Rules}, os.Stdin, out)
+}
+
+// runWorkbench runs the workbench over st until the analyst quits, reading keys from in and
+// drawing on out; more program options (a fixed size, a colour profile) are for tests.
+func runWorkbench(ctx context.Context, st *engine.Store, th *themes.Theme, opt workbench.Options, in io.Reader, out io.Writer, more ...tea.ProgramOption) error {
+	opt.Engine = st
+	m := workbench.New(tui.NewContext(tui.EngineStore{S: st}, th), opt)
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out)}, more...)...)
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return fmt.Errorf("workbench: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,219 @@
+package workbench
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/sahilm/fuzzy"
+
+	"trawl/themes"
+	"trawl/tui"
+	"trawl/tui/text"
+)
+
+// command is one palette command: a name, an optional argument and what it does.
+type command struct {
+	name, arg, desc string
+	run             func(arg string) tea.Cmd
+}
+
+func (c command) usage() string {
+	if c.arg == "" {
+		return c.name
+	}
+	return c.name + " " + c.arg
+}
+
+// palette is the `:` command line: typed text, the commands matching its first word (fuzzy,
+// best first) and the one chosen.
+type palette struct {
+	m        *Model
+	open     bool
+	in       tui.Input
+	commands []command
+	matches  fuzzy.Matches
+	sel      int
+}
+
+const paletteRows = 8
+
+func newPalette(m *Model) palette {
+	p := palette{m: m, in: tui.Input{Prompt: ":"}}
+	screen := func(kind, desc string) command {
+		return command{name: kind, desc: desc, run: func(string) tea.Cmd { return m.open(tui.Target{Kind: kind}) }}
+	}
+	entity := func(kind, desc string) command {
+		return command{name: kind, arg: "VALUE", desc: desc, run: func(arg string) tea.Cmd {
+			return m.open(tui.Target{Kind: "entity", Entity: kind, Value: arg})
+		}}
+	}
+	p.commands = []command{
+		screen("queue", "the triage queue"),
+		screen("overview", "the store at a glance"),
+		screen("hunt", "the hunt console"),
+		screen("timeline", "events in time order"),
+		{name: "alert", arg: "ID", desc: "open an alert", run: func(arg string) tea.Cmd {
+			id, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
+			if err != nil || id <= 0 {
+				return m.fail(fmt.Errorf("alert: %q is not an alert number", arg))
+			}
+			return m.open(tui.Target{Kind: "alert", ID: id})
+		}},
+		entity("user", "pivot to a user"),
+		entity("host", "pivot to a host"),
+		entity("ip", "pivot to an address"),
+		entity("process", "pivot to a process name"),
+		entity("domain", "pivot to a domain"),
+		entity("hash", "pivot to a file hash"),
+		{name: "theme", arg: "NAME", desc: "switch theme: " + strings.Join(themes.Names(), ", "), run: func(arg string) tea.Cmd {
+			th, err := themes.ByName(arg)
+			if err != nil {
+				return m.fail(err)
+			}
+			m.ctx.Theme = th
+			m.applyTheme()
+			return tui.Notify("theme " + th.Name)
+		}},
+		{name: "back", desc: "go back", run: func(string) tea.Cmd { m.back(); return nil }},
+		{name: "forward", desc: "go forward", run: func(string) tea.Cmd { m.forward(); return nil }},
+		{name: "help", desc: "show the keys", run: func(string) tea.Cmd { m.showHelp = true; return nil }},
+		{name: "quit", desc: "leave the workbench", run: func(string) tea.Cmd { return m.quit() }},
+	}
+	return p
+}
+
+func (p *palette) start() {
+	p.open = true
+	p.in.Value = ""
+	p.refresh()
+}
+
+// names are the command names fuzzy matching runs over.
+func (p *palette) names() []string {
+	n := make([]string, len(p.commands))
+	for i, c := range p.commands {
+		n[i] = c.name
+	}
+	return n
+}
+
+// refresh matches the first word typed against the command names.
+func (p *palette) refresh() {
+	word, _, _ := strings.Cut(strings.TrimLeft(p.in.Value, " "), " ")
+	if word == "" {
+		p.matches = make(fuzzy.Matches, len(p.commands))
+		for i, c := range p.commands {
+			p.matches[i] = fuzzy.Match{Str: c.name, Index: i}
+		}
+	} else {
+		p.matches = fuzzy.Find(word, p.names())
+	}
+	p.sel = 0
+}
+
+func (p *palette) key(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc", "ctrl+g":
+		p.open = false
+		return nil
+	case "up", "ctrl+p":
+		p.sel = max(p.sel-1, 0)
+		return nil
+	case "down", "ctrl+n":
+		p.sel = min(p.sel+1, max(len(p.matches)-1, 0))
+		return nil
+	case "tab":
+		if p.sel < len(p.matches) {
+			c := p.commands[p.matches[p.sel].Index]
+			p.in.Value = c.name + " "
+			p.refresh()
+		}
+		return nil
+	case "enter":
+		return p.run()
+	}
+	if p.in.Update(msg) {
+		p.refresh()
+	}
+	return nil
+}
+
+// run runs the command typed: its first word exactly, or else the chosen match; an argument a
+// command needs but lacks completes the name and waits for it.
+func (p *palette) run() tea.Cmd {
+	word, arg, _ := strings.Cut(strings.TrimSpace(p.in.Value), " ")
+	arg = strings.TrimSpace(arg)
+	var c *command
+	for i := range p.commands {
+		if p.commands[i].name == word {
+			c = &p.commands[i]
+		}
+	}
+	if c == nil && p.sel < len(p.matches) {
+		c = &p.commands[p.matches[p.sel].Index]
+	}
+	if c == nil {
+		p.open = false
+		return p.m.fail(fmt.Errorf("no command %q (: then tab lists them)", word))
+	}
+	if c.arg != "" && arg == "" {
+		p.in.Value = c.name + " "
+		p.refresh()
+		return nil
+	}
+	p.open = false
+	return c.run(arg)
+}
+
+// overlay draws the palette over the top of the body.
+func (p *palette) overlay(body string, w, h int) string {
+	th := p.m.ctx.Theme
+	lines := strings.Split(body, "\n")
+	out := []string{p.in.View(p.m.ctx, w)}
+	for i, mt := range p.matches {
+		if i >= paletteRows {
+			out = append(out, th.Muted.Render(text.Pad(fmt.Sprintf("  … %d more", len(p.matches)-i), w)))
+			break
+		}
+		c := p.commands[mt.Index]
+		name := highlight(c.name, mt.MatchedIndexes, th.Match, th.Base)
+		row := "  " + name + th.Muted.Render(strings.TrimPrefix(c.usage(), c.name))
+		row = tui.Line(row, 26) + th.Muted.Render(text.Clip(c.desc, max(w-28, 0)))
+		if i == p.sel {
+			row = th.Selected.Render(" ▸ " + text.Pad(c.usage(), 23) + text.Clip(c.desc, max(w-28, 0)))
+		}
+		out = append(out, tui.Line(row, w))
+	}
+	if len(p.matches) == 0 {
+		out = append(out, th.Muted.Render(tui.Line("  no command matches", w)))
+	}
+	out = append(out, th.Subtle.Render(strings.Repeat("─", w)))
+	for i := range out {
+		if i < len(lines) {
+			lines[i] = out[i]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// highlight styles the matched characters of s.
+func highlight(s string, idx []int, match, base interface{ Render(...string) string }) string {
+	if len(idx) == 0 {
+		return base.Render(s)
+	}
+	hit := map[int]bool{}
+	for _, i := range idx {
+		hit[i] = true
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if hit[i] {
+			b.WriteString(match.Render(string(r)))
+		} else {
+			b.WriteString(base.Render(string(r)))
+		}
+	}
+	return b.String()
+}

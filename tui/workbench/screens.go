@@ -1,0 +1,113 @@
+package workbench
+
+import (
+	"fmt"
+	"strconv"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"trawl/dsl"
+	"trawl/engine"
+	"trawl/event"
+	"trawl/tui"
+	"trawl/tui/hunt"
+	"trawl/tui/text"
+	"trawl/tui/timeline"
+)
+
+// EntityKind maps an alert's entity key (src_ip, target_user...) to the entity kind pivots take
+// (ip, user...).
+func EntityKind(k string) string {
+	switch k {
+	case "src_ip", "dst_ip":
+		return "ip"
+	case "target_user":
+		return "user"
+	}
+	return k
+}
+
+// engineFactories are the screens built over the store itself: the hunt console and the
+// timeline (also the entity view until that has its own screen).
+func engineFactories(st *engine.Store, rulesDir string) map[string]Factory {
+	return map[string]Factory{
+		"hunt": func(c *tui.Context, t tui.Target) (tui.Screen, error) {
+			m := hunt.New(hunt.Deps{Source: hunt.NewStoreSource(st, dsl.WithTables(dsl.EventCatalogue(), dsl.StoreTables(), nil)), RulesDir: rulesDir, Query: t.Query}, c.Theme)
+			return &huntScreen{id: c.NewID(), m: m}, nil
+		},
+		"timeline": func(c *tui.Context, t tui.Target) (tui.Screen, error) {
+			return newTimeline(c, st, t, "Timeline")
+		},
+		"entity": func(c *tui.Context, t tui.Target) (tui.Screen, error) {
+			if t.Value == "" {
+				return nil, fmt.Errorf("which %s? give a value", t.Entity)
+			}
+			return newTimeline(c, st, t, "")
+		},
+	}
+}
+
+// huntScreen adapts the hunt console to tui.Screen.
+type huntScreen struct {
+	id int
+	m  hunt.Model
+}
+
+func (s *huntScreen) ID() int                   { return s.id }
+func (s *huntScreen) Title() string             { return "Hunt" }
+func (s *huntScreen) Init() tea.Cmd             { return s.m.Init() }
+func (s *huntScreen) View() string              { return s.m.View() }
+func (s *huntScreen) SetSize(w, h int)          { s.m.SetSize(w, h) }
+func (s *huntScreen) ShortHelp() []key.Binding  { return s.m.Keys.ShortHelp() }
+func (s *huntScreen) FullHelp() [][]key.Binding { return s.m.Keys.FullHelp() }
+func (s *huntScreen) Capturing() bool           { return s.m.Capturing() }
+func (s *huntScreen) Update(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	s.m, cmd = s.m.Update(msg)
+	return cmd
+}
+
+// timelineScreen adapts the timeline to tui.Screen.
+type timelineScreen struct {
+	id    int
+	title string
+	m     timeline.Model
+	scope timeline.Scope
+}
+
+func newTimeline(c *tui.Context, st *engine.Store, t tui.Target, title string) (tui.Screen, error) {
+	sc := timeline.Scope{Value: t.Value, Query: t.Query, AlertID: t.ID}
+	if t.Entity != "" {
+		k, ok := event.ParseEntity(EntityKind(t.Entity))
+		if !ok {
+			return nil, fmt.Errorf("%q is not an entity kind (user, host, ip, process, domain, hash, file)", t.Entity)
+		}
+		sc.Kind = k
+	}
+	if title == "" {
+		title = EntityKind(t.Entity) + " " + text.Clip(t.Value, 40)
+	} else {
+		switch {
+		case t.ID > 0:
+			title += " of alert " + strconv.FormatInt(t.ID, 10)
+		case t.Value != "":
+			title += " of " + EntityKind(t.Entity) + " " + text.Clip(t.Value, 30)
+		}
+	}
+	return &timelineScreen{id: c.NewID(), title: title, m: timeline.New(timeline.NewStoreSource(st), c.Theme), scope: sc}, nil
+}
+
+func (s *timelineScreen) ID() int                   { return s.id }
+func (s *timelineScreen) Title() string             { return s.title }
+func (s *timelineScreen) Init() tea.Cmd             { return s.m.SetScope(s.scope) }
+func (s *timelineScreen) View() string              { return s.m.View() }
+func (s *timelineScreen) SetSize(w, h int)          { s.m.SetSize(w, h) }
+func (s *timelineScreen) ShortHelp() []key.Binding  { return s.m.Keys.ShortHelp() }
+func (s *timelineScreen) FullHelp() [][]key.Binding { return s.m.Keys.FullHelp() }
+func (s *timelineScreen) Capturing() bool           { return s.m.Capturing() }
+func (s *timelineScreen) Update(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	s.m, cmd = s.m.Update(msg)
+	return cmd
+}
