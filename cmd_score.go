@@ -179,9 +179,9 @@ func incidentRow(inc engine.Incident, cols []string, structured bool) []any {
 				v = entitiesText(inc.Entities)
 			}
 		case "first":
-			v = inc.First
+			v = textOrNil(inc.First)
 		case "last":
-			v = inc.Last
+			v = textOrNil(inc.Last)
 		case "alerts":
 			v = inc.Alerts
 		case "collapsed":

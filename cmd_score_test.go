@@ -125,6 +125,9 @@ func TestScoreGeneratedScenarios(t *testing.T) {
 		t.Fatal("no incident for the insider's uploads from WS22")
 	}
 	t.Logf("insider ranks %d of %d", insider+1, len(incs))
+	if p := incs[insider]["priority"]; p != "P1" && p != "P2" {
+		t.Errorf("insider priority %v, want P1 or P2", p)
+	}
 	out, errs, code = trawl(t, "--db", db, "incident", "show", "-f", "json", idText(incs[insider]["id"]))
 	if code != 0 {
 		t.Fatalf("incident show: %d %s", code, errs)
