@@ -294,3 +294,55 @@ func TestBuffer(t *testing.T) {
 		t.Errorf("control characters: %q", got)
 	}
 }
+
+// FuzzBuffer types arbitrary text and keys into the editor: no panic, the cursor stays inside
+// the text, and the text never holds control characters other than newlines.
+func FuzzBuffer(f *testing.F) {
+	f.Add("logon | where x == 1\n| head 5", "left,enter,backspace,ctrl+w,up,delete")
+	f.Add("\x1b[31m\t\r\x00é世", "home,ctrl+k,end,alt+left,ctrl+u,down")
+	f.Fuzz(func(t *testing.T, typed, keyList string) {
+		b := newBuffer(true, 256)
+		b.Insert(typed)
+		for _, k := range strings.Split(keyList, ",") {
+			if _, ok := knownKeys[k]; ok {
+				b.Update(screentest.Key(k))
+			} else {
+				b.Insert(k)
+			}
+		}
+		v := b.Value()
+		if b.Line() < 0 || b.Line() >= b.LineCount() || b.Column() < 0 || b.Column() > len(b.lines[b.Line()]) {
+			t.Fatalf("cursor %d:%d outside the text %q", b.Line(), b.Column(), v)
+		}
+		if len(v) > 256 || b.size != len(v) {
+			t.Fatalf("size %d for %d bytes of text", b.size, len(v))
+		}
+		for _, r := range v {
+			if r != '\n' && (r < 0x20 || (r >= 0x7f && r < 0xa0)) {
+				t.Fatalf("control character %U in %q", r, v)
+			}
+		}
+	})
+}
+
+var knownKeys = map[string]bool{"left": true, "right": true, "up": true, "down": true, "home": true, "end": true,
+	"enter": true, "backspace": true, "delete": true, "ctrl+w": true, "ctrl+u": true, "ctrl+k": true,
+	"alt+left": true, "alt+right": true, "space": true}
+
+// FuzzEditorView draws whatever was typed with the real checker's errors: every line fits the
+// width and no control character reaches the screen.
+func FuzzEditorView(f *testing.F) {
+	f.Add(typo)
+	f.Add("logon | where x == \"\x1b[2J\"\n| stats count() by\t")
+	f.Add("世界 | where 🙂 == 'x")
+	f.Fuzz(func(t *testing.T, src string) {
+		th, err := themes.ByName("no-color")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := New(Deps{Source: NewStoreSource(nil, nil), Query: src, Debounce: time.Nanosecond}, th)
+		m.SetSize(60, 16)
+		m = screentest.Drive(t, m, screentest.Run(m.Init())...)
+		screentest.Screen(t, m.View(), 60, 16)
+	})
+}

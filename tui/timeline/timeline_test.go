@@ -204,3 +204,16 @@ func TestSpark(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseJump(f *testing.F) {
+	for _, s := range []string{"2026-03-02 08:15", "2026-03-02T08:15:00Z", "08:15:30", "+2h", "-30m", "yesterday", "", "+", "\x1b[2J"} {
+		f.Add(s)
+	}
+	anchor := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseJump(s, anchor)
+		if err == nil && got.Location() != time.UTC {
+			t.Errorf("ParseJump(%q) = %v, not UTC", s, got)
+		}
+	})
+}
