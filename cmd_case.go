@@ -457,40 +457,43 @@ func (c *CaseAssignCmd) Run(g *Globals) error {
 	})
 }
 
-// CaseTaskCmd is trawl case task.
+// CaseTaskCmd is trawl case task ID add|done ...: the case id comes before the action.
 type CaseTaskCmd struct {
-	Add  CaseTaskAddCmd  `cmd:"" help:"Add a task: trawl case task add ID TEXT [--phase P]."`
-	Done CaseTaskDoneCmd `cmd:"" help:"Tick tasks off: trawl case task done ID TASK..."`
+	ID caseTaskBranch `arg:"" help:"Case id (trawl case list)."`
 }
 
-// CaseTaskAddCmd is trawl case task add.
+type caseTaskBranch struct {
+	ID   int64           `arg:"" help:"Case id (trawl case list)."`
+	Add  CaseTaskAddCmd  `cmd:"" help:"Add a task: trawl case task ID add TEXT [--phase P]."`
+	Done CaseTaskDoneCmd `cmd:"" help:"Tick tasks off: trawl case task ID done TASK..."`
+}
+
+// CaseTaskAddCmd is trawl case task ID add.
 type CaseTaskAddCmd struct {
 	caseOutput
 	caseAuthor
-	caseArg
 	Text  []string `arg:"" help:"What to do (words are joined with spaces)."`
 	Phase string   `help:"contain, collect, eradicate or recover." enum:",contain,collect,eradicate,recover" default:""`
 }
 
-func (c *CaseTaskAddCmd) Run(g *Globals) error {
-	return caseChange(g, c.caseOutput, c.caseAuthor, c.ID, func(st *engine.Store, by engine.Actor) (string, error) {
-		seqs, err := st.AddCaseTasks(g.Ctx, c.ID, by, []engine.NewTask{{Text: strings.Join(c.Text, " "), Phase: c.Phase}})
+func (c *CaseTaskAddCmd) Run(g *Globals, task *caseTaskBranch) error {
+	return caseChange(g, c.caseOutput, c.caseAuthor, task.ID, func(st *engine.Store, by engine.Actor) (string, error) {
+		seqs, err := st.AddCaseTasks(g.Ctx, task.ID, by, []engine.NewTask{{Text: strings.Join(c.Text, " "), Phase: c.Phase}})
 		return fmt.Sprintf("task %v added", seqs), err
 	})
 }
 
-// CaseTaskDoneCmd is trawl case task done.
+// CaseTaskDoneCmd is trawl case task ID done.
 type CaseTaskDoneCmd struct {
 	caseOutput
 	caseAuthor
-	caseArg
 	Tasks []int64 `arg:"" help:"Task numbers (trawl case show)."`
 }
 
-func (c *CaseTaskDoneCmd) Run(g *Globals) error {
-	return caseChange(g, c.caseOutput, c.caseAuthor, c.ID, func(st *engine.Store, by engine.Actor) (string, error) {
+func (c *CaseTaskDoneCmd) Run(g *Globals, task *caseTaskBranch) error {
+	return caseChange(g, c.caseOutput, c.caseAuthor, task.ID, func(st *engine.Store, by engine.Actor) (string, error) {
 		for _, t := range c.Tasks {
-			if err := st.CompleteCaseTask(g.Ctx, c.ID, by, t); err != nil {
+			if err := st.CompleteCaseTask(g.Ctx, task.ID, by, t); err != nil {
 				return "", err
 			}
 		}

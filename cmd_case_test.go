@@ -103,8 +103,8 @@ func TestCaseLifeOnDemo(t *testing.T) {
 		t.Errorf("playbook output:\n%s", pb)
 	}
 	run("playbook", "1", "--add")
-	run("task", "add", "1", "Call", "the", "bastion", "owner", "--phase", "collect", "--author", "carol")
-	run("task", "done", "1", "1")
+	run("task", "1", "add", "Call", "the", "bastion", "owner", "--phase", "collect", "--author", "carol")
+	run("task", "1", "done", "1")
 	run("pin", "1", "1")
 	run("status", "1", "contained")
 	run("verdict", "1", "true_positive")
@@ -271,9 +271,9 @@ func TestCaseKillHelper(t *testing.T) {
 		case 1:
 			args = []string{"case", "status", "1", statuses[(i/5)%len(statuses)]}
 		case 2:
-			args = []string{"case", "task", "add", "1", fmt.Sprintf("task %d", i)}
+			args = []string{"case", "task", "1", "add", fmt.Sprintf("task %d", i)}
 		case 3:
-			args = []string{"case", "task", "done", "1", strconv.Itoa(i/5 + 1)}
+			args = []string{"case", "task", "1", "done", strconv.Itoa(i/5 + 1)}
 		case 4:
 			args = []string{"case", "assign", "1", fmt.Sprintf("analyst%d", i)}
 		}
@@ -398,7 +398,7 @@ func TestCaseSurvivesKillBinary(t *testing.T) {
 		args := [][]string{
 			{"case", "note", "1", note},
 			{"case", "status", "1", statuses[i%len(statuses)]},
-			{"case", "task", "add", "1", note},
+			{"case", "task", "1", "add", note},
 		}[i%3]
 		cmd := exec.Command(bin, append([]string{"--db", db}, append(args, "--author", "killer")...)...)
 		if err := cmd.Start(); err != nil {
