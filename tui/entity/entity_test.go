@@ -1,0 +1,133 @@
+package entity
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"trawl/event"
+	"trawl/themes"
+	"trawl/tui/screentest"
+	"trawl/tui/timeline"
+)
+
+func TestMain(m *testing.M) { screentest.Main(m) }
+
+var sizes = []struct {
+	name          string
+	width, height int
+}{{"80x24", 80, 24}, {"160x48", 160, 48}}
+
+func newModel(t *testing.T, src Source, w, h int) Model {
+	t.Helper()
+	th, err := themes.ByName("dark")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src == nil {
+		src = NewStoreSource(screentest.Store(t))
+	}
+	m := New(src, th)
+	m.SetSize(w, h)
+	return m
+}
+
+// open opens an entity and runs its loads.
+func open(t *testing.T, m Model, kind event.Entity, value string) Model {
+	t.Helper()
+	return screentest.Drive(t, m, screentest.Run(m.Open(kind, value))...)
+}
+
+func keys(names ...string) []tea.Msg {
+	out := make([]tea.Msg, len(names))
+	for i, n := range names {
+		out[i] = screentest.Key(n)
+	}
+	return out
+}
+
+func TestScreens(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			m := newModel(t, nil, sz.width, sz.height)
+			m = open(t, m, event.EntityUser, "grace.popescu")
+			p := m.Profile()
+			if p.Events == 0 || p.AlertsTotal == 0 || len(p.Related) == 0 || len(p.Activity) == 0 {
+				t.Fatalf("thin profile: %+v", p)
+			}
+			screentest.Golden(t, "user_"+sz.name, m.View(), sz.width, sz.height)
+
+			// Hostile text, in the profile and the timeline, arrives escaped.
+			m = open(t, m, event.EntityHost, screentest.HostileHost)
+			v := ansi.Strip(m.View())
+			if strings.ContainsAny(v, "\x1b\x07\x00") || !strings.Contains(v, `\x1b[31mRED`) {
+				t.Errorf("hostile text not escaped:\n%s", v)
+			}
+			screentest.Golden(t, "hostile_"+sz.name, m.View(), sz.width, sz.height)
+		})
+	}
+}
+
+// TestPivotBackForward pivots from a timeline field, then walks back and forward.
+func TestPivotBackForward(t *testing.T) {
+	m := newModel(t, nil, 80, 24)
+	m = open(t, m, event.EntityHost, screentest.HostileHost)
+	// enter opens the fields panel; the user field is second (entity fields come first).
+	m = screentest.Drive(t, m, keys("enter", "down", "enter")...)
+	if r, _ := m.Current(); r != (Ref{event.EntityUser, screentest.HostileUser}) {
+		t.Fatalf("after pivoting on the user field: %v, want user=%s", r, screentest.HostileUser)
+	}
+	if tl := m.Timeline().Scope(); tl.Kind != event.EntityUser || tl.Value != screentest.HostileUser {
+		t.Errorf("timeline scope %v after the pivot", tl)
+	}
+	m = screentest.Drive(t, m, keys("[")...)
+	if r, _ := m.Current(); r.Kind != event.EntityHost {
+		t.Errorf("back: %v, want the host", r)
+	}
+	m = screentest.Drive(t, m, keys("]")...)
+	if r, _ := m.Current(); r.Kind != event.EntityUser {
+		t.Errorf("forward: %v, want the user", r)
+	}
+	// Opening another entity from the middle of the history drops the forward part.
+	m = screentest.Drive(t, m, keys("[")...)
+	m = open(t, m, event.EntityIP, "203.0.113.66")
+	h, at := m.History()
+	if len(h) != 2 || at != 1 || h[1].Kind != event.EntityIP {
+		t.Errorf("history %v at %d, want [host ip] at 1", h, at)
+	}
+	// A related entity opens with enter once the related panel has the focus.
+	m = screentest.Drive(t, m, keys("shift+tab", "enter")...)
+	if r, _ := m.Current(); r.Kind == event.EntityIP {
+		t.Errorf("enter on a related entity did not open it (still %v)", r)
+	}
+}
+
+// fakeSource answers profiles named after the value, and empty timelines.
+type fakeSource struct{}
+
+func (fakeSource) Profile(ctx context.Context, kind event.Entity, value string) (Profile, error) {
+	return Profile{Kind: kind, Value: value, Events: int64(len(value))}, nil
+}
+
+func (fakeSource) Events(context.Context, timeline.PageRequest) (timeline.Page, error) {
+	return timeline.Page{AtStart: true, AtEnd: true}, nil
+}
+
+func (fakeSource) Histogram(context.Context, timeline.Scope, time.Duration, time.Time, time.Time) ([]timeline.Bucket, error) {
+	return nil, nil
+}
+
+func TestStaleProfileDropped(t *testing.T) {
+	m := newModel(t, fakeSource{}, 80, 24)
+	first := m.Open(event.EntityUser, "a")
+	second := m.Open(event.EntityUser, "bb")
+	m = screentest.Drive(t, m, screentest.Run(second)...)
+	m = screentest.Drive(t, m, screentest.Run(first)...)
+	if got := m.Profile().Value; got != "bb" {
+		t.Errorf("profile of %q shown, want bb (the first came back late)", got)
+	}
+}
