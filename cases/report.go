@@ -252,7 +252,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	p("| | |\n|---|---|\n")
 	p("| Status | %s |\n| Severity | %s |\n| Verdict | %s |\n| Assignee | %s |\n", md(string(c.Status)), md(c.Severity), md(verdictText(c.Verdict)), md(orDash(c.Assignee)))
 	p("| Opened | %s by %s |\n| Updated | %s |\n| Report generated | %s |\n", fmtTime(c.CreatedAt), md(c.CreatedBy), fmtTime(c.UpdatedAt), fmtTime(r.GeneratedAt))
-	p("| History head | `%s` |\n\n", c.HeadHash)
+	p("| History head | %s |\n\n", md(c.HeadHash))
 	p("## Executive summary\n\n%s\n\n", mdPara(r.Summary))
 	if c.Narrative != "" {
 		p("%s\n\n", mdPara(c.Narrative))
@@ -273,7 +273,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	} else {
 		p("| Time | Kind | Ref | What |\n|---|---|---|---|\n")
 		for _, e := range r.Timeline {
-			p("| %s | %s | %d | %s |\n", fmtTimePtr(e.At), e.Kind, e.Ref, md(cut(e.Text, 300)))
+			p("| %s | %s | %d | %s |\n", fmtTimePtr(e.At), md(string(e.Kind)), e.Ref, md(cut(e.Text, 300)))
 		}
 		p("\n")
 	}
@@ -361,7 +361,7 @@ func phaseTag(p string) string {
 	if p == "" {
 		return ""
 	}
-	return "**" + p + "**: "
+	return "**" + md(p) + "**: "
 }
 
 func verdictText(v Verdict) string {
@@ -420,7 +420,14 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}{Report: r, Chart: TimelineChart(r.Timeline)}
 	data.Shown = min(len(r.Case.Evidence), MaxReportEvidence)
 	data.Hidden = r.Case.EvidenceN - data.Shown
-	return reportHTML.Execute(w, data)
+	var b bytes.Buffer
+	if err := reportHTML.Execute(&b, data); err != nil {
+		return err
+	}
+	// The template holds no control characters but line breaks; any other one came from the
+	// case, through a field the template does not clean: show it as an escape too.
+	_, err := io.WriteString(w, render.Sanitize(b.String()))
+	return err
 }
 
 // Chart is the timeline drawn as an SVG: one lane per entry kind, a mark per entry.
@@ -485,6 +492,9 @@ func TimelineChart(entries []Entry) Chart {
 			x = left + (right-left)*e.At.Sub(lo).Seconds()/span
 		}
 		l := lanes[e.Kind]
+		if l == nil {
+			continue
+		}
 		l.Marks = append(l.Marks, Mark{X: math.Round(x*10) / 10, Title: fmtTime(*e.At) + " " + render.Sanitize(cut(e.Text, 200))})
 	}
 	for i := range ch.Lanes {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -166,3 +167,59 @@ func FuzzMarkdownInert(f *testing.F) {
 }
 
 var timeParseDuration = time.ParseDuration
+
+// hostileEverywhere sets every string of v (struct fields, slice and map elements) to the
+// hostile text, so a report cannot leave any field unescaped.
+func hostileEverywhere(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			hostileEverywhere(v.Elem())
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				hostileEverywhere(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			hostileEverywhere(v.Index(i))
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			e := reflect.New(v.Type().Elem()).Elem()
+			e.Set(v.MapIndex(k))
+			hostileEverywhere(e)
+			v.SetMapIndex(k, e)
+		}
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(hostile)
+		}
+	}
+}
+
+func TestEveryFieldInert(t *testing.T) {
+	c := fixture()
+	hostileEverywhere(reflect.ValueOf(c))
+	pbs, _ := Builtin()
+	r := NewReport(c, Recommend(pbs, c), at("2026-03-03T09:00:00Z"))
+	hostileEverywhere(reflect.ValueOf(r))
+	for ext, b := range renderAll(t, r) {
+		s := string(b)
+		if strings.ContainsAny(s, "\x1b\x07\u202e") {
+			t.Errorf("%s: a control character survived", ext)
+		}
+		switch ext {
+		case "md", "json":
+			if strings.Contains(s, "<") {
+				t.Errorf("%s: a raw < survived", ext)
+			}
+		case "html":
+			if strings.Contains(s, "<script") || strings.Contains(s, "javascript:alert(2)\"") {
+				t.Errorf("html: markup survived")
+			}
+		}
+	}
+}
