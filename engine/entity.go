@@ -490,24 +490,25 @@ func (s *Store) profileAlerts(ctx context.Context, p *EntityProfile, kind event.
 func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event.Entity, where string, args []any, n int) error {
 	p.Related = []RelatedEntity{}
 	self, _ := json.Marshal(p.Keys)
-	// One pass over the events: each event gives a list of (kind, value) pairs, unnested.
-	q := `WITH r AS (
-		SELECT unnest([
-			{'kind': 'user', 'value': user_key},
-			{'kind': 'user', 'value': CASE WHEN target_user_key IS DISTINCT FROM user_key THEN target_user_key END},
-			{'kind': 'host', 'value': host_key},
-			{'kind': 'ip', 'value': src_ip},
-			{'kind': 'ip', 'value': CASE WHEN dst_ip IS DISTINCT FROM src_ip THEN dst_ip END},
-			{'kind': 'process', 'value': lower(process_name)},
-			{'kind': 'domain', 'value': domain},
-			{'kind': 'hash', 'value': hash}
-		], recursive := true)
+	// One pass over the events, counted per column with grouping sets; each result row has
+	// exactly one column set (the others are NULL), which says its kind. A target user equal to
+	// the acting one, or a destination equal to the source, is not counted twice.
+	q := `WITH e AS (
+		SELECT user_key AS u, CASE WHEN target_user_key IS DISTINCT FROM user_key THEN target_user_key END AS tu, host_key AS h,
+			src_ip AS si, CASE WHEN dst_ip IS DISTINCT FROM src_ip THEN dst_ip END AS di, lower(process_name) AS pr, domain AS d, hash AS hs
 		FROM events WHERE ` + where + `
+	),
+	g AS (SELECT u, tu, h, si, di, pr, d, hs, count(*) AS n FROM e GROUP BY GROUPING SETS ((u), (tu), (h), (si), (di), (pr), (d), (hs))),
+	r AS (
+		SELECT CASE WHEN u IS NOT NULL OR tu IS NOT NULL THEN 'user' WHEN h IS NOT NULL THEN 'host' WHEN si IS NOT NULL OR di IS NOT NULL THEN 'ip'
+			WHEN pr IS NOT NULL THEN 'process' WHEN d IS NOT NULL THEN 'domain' ELSE 'hash' END AS kind,
+			coalesce(u, tu, h, si, di, pr, d, hs) AS value, n
+		FROM g WHERE coalesce(u, tu, h, si, di, pr, d, hs) IS NOT NULL
 	)
-	SELECT kind, value, count(*) AS events FROM r
-	WHERE value IS NOT NULL AND value <> '' AND NOT (kind = ? AND list_contains(from_json(?, '["VARCHAR"]'), value))
+	SELECT kind, value, sum(n)::BIGINT AS events FROM r
+	WHERE value <> '' AND NOT (kind = ? AND list_contains(from_json(?, '["VARCHAR"]'), value))
 	GROUP BY kind, value
-	QUALIFY row_number() OVER (PARTITION BY kind ORDER BY count(*) DESC, value) <= ?
+	QUALIFY row_number() OVER (PARTITION BY kind ORDER BY sum(n) DESC, value) <= ?
 	ORDER BY kind, events DESC, value`
 	a := append(append([]any{}, args...), relatedKind[kind], string(self), n)
 	return s.QueryFunc(ctx, q, a, func(_ []string, r []any) error {

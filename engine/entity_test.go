@@ -302,3 +302,33 @@ func TestEntityProfileRealSample(t *testing.T) {
 	}
 	testutil.Golden(t, filepath.Join("testdata", "entity", "security_sample.golden.json"), append(b, '\n'))
 }
+
+// BenchmarkEntityProfile profiles the busiest entity of each kind of an existing store (set
+// TRAWL_BENCH_DB, e.g. one made by trawl generate --events 1000000 and trawl import).
+func BenchmarkEntityProfile(b *testing.B) {
+	db := os.Getenv("TRAWL_BENCH_DB")
+	if db == "" {
+		b.Skip("set TRAWL_BENCH_DB to a store")
+	}
+	s, err := Open(b.Context(), db, Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	top, err := s.Query(b.Context(), `SELECT kind, value, events FROM entities
+		QUALIFY row_number() OVER (PARTITION BY kind ORDER BY events DESC, value) = 1 ORDER BY kind`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, r := range top.Rows {
+		kind, _ := event.ParseEntity(text(r[0]))
+		b.Run(text(r[0])+"="+text(r[1]), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.EntityProfile(b.Context(), kind, text(r[1]), EntityProfileOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(intOf(r[2])), "entity-events")
+		})
+	}
+}
