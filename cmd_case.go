@@ -303,7 +303,8 @@ func showCase(out io.Writer, c *cases.Case, maxEvents int) error {
 		}
 		fmt.Fprintf(&b, "  %3d %s %s %s%s %s\n", h.Seq, render.Text(h.At), cell(h.Actor), h.Action, cell(field), render.Cell(change, 120))
 	}
-	_, err := out.Write(b.Bytes())
+	// Fields not cut by Cell above (status, kinds, phases) come from the store too.
+	_, err := io.WriteString(out, render.Sanitize(b.String()))
 	return err
 }
 
@@ -339,8 +340,8 @@ func caseChange(g *Globals, out caseOutput, author caseAuthor, id int64, change 
 			if out.Format == "json" {
 				return writeJSON(g.Stdout, s)
 			}
-			fmt.Fprintf(g.Stdout, "case %d: %s (status %s, verdict %s, assignee %s, %d open task(s))\n",
-				s.ID, msg, s.Status, orNone(string(s.Verdict)), orNone(render.Cell(s.Assignee, 60)), s.OpenTasks)
+			fmt.Fprint(g.Stdout, render.Sanitize(fmt.Sprintf("case %d: %s (status %s, verdict %s, assignee %s, %d open task(s))\n",
+				s.ID, msg, s.Status, orNone(string(s.Verdict)), orNone(render.Cell(s.Assignee, 60)), s.OpenTasks)))
 			return nil
 		}
 	}
@@ -594,22 +595,29 @@ func (c *CasePlaybookCmd) Run(g *Globals) error {
 		fmt.Fprintf(g.Stdout, "no playbook matches case %d's techniques or rules\n", c.ID)
 		return nil
 	}
-	fmt.Fprintln(g.Stdout, "Recommended steps (trawl never runs them: review each command before you run it yourself)")
+	var b bytes.Buffer
+	writePlaybook(&b, recs)
+	_, err = io.WriteString(g.Stdout, render.Sanitize(b.String()))
+	return err
+}
+
+// writePlaybook prints recommendations by phase.
+func writePlaybook(out io.Writer, recs []cases.Recommendation) {
+	fmt.Fprintln(out, "Recommended steps (trawl never runs them: review each command before you run it yourself)")
 	phase := ""
 	for _, r := range recs {
 		if r.Phase != phase {
 			phase = r.Phase
-			fmt.Fprintf(g.Stdout, "\n%s\n", strings.ToUpper(phase))
+			fmt.Fprintf(out, "\n%s\n", strings.ToUpper(phase))
 		}
-		fmt.Fprintf(g.Stdout, "  [%s] %s\n", r.Playbook, render.Cell(r.Title, 200))
+		fmt.Fprintf(out, "  [%s] %s\n", r.Playbook, render.Cell(r.Title, 200))
 		for _, cmd := range r.Commands {
-			fmt.Fprintf(g.Stdout, "      %s$ %s\n", shellPrompt(r.Shell), render.Cell(cmd, 1000))
+			fmt.Fprintf(out, "      %s$ %s\n", shellPrompt(r.Shell), render.Cell(cmd, 1000))
 		}
 		if len(r.Missing) > 0 {
-			fmt.Fprintf(g.Stdout, "      (no %s in the case)\n", strings.Join(r.Missing, ", "))
+			fmt.Fprintf(out, "      (no %s in the case)\n", strings.Join(r.Missing, ", "))
 		}
 	}
-	return nil
 }
 
 func shellPrompt(shell string) string {
