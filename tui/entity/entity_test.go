@@ -130,4 +130,9 @@ func TestStaleProfileDropped(t *testing.T) {
 	if got := m.Profile().Value; got != "bb" {
 		t.Errorf("profile of %q shown, want bb (the first came back late)", got)
 	}
+	// Another view's profile with the current sequence number is not taken.
+	m, _ = m.Update(ProfileFinishedMsg{Owner: m.ID() + 1000, Seq: m.seq, Profile: Profile{Value: "other"}})
+	if got := m.Profile().Value; got != "bb" {
+		t.Errorf("profile of %q shown, want bb (another view's came in)", got)
+	}
 }

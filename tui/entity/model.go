@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -28,8 +29,9 @@ type Ref struct {
 
 func (r Ref) String() string { return r.Kind.String() + "=" + r.Value }
 
-// ProfileFinishedMsg is the profile asked for by request Seq.
+// ProfileFinishedMsg is the profile asked for by request Seq of view Owner.
 type ProfileFinishedMsg struct {
+	Owner   int
 	Seq     int
 	Profile Profile
 	Err     error
@@ -49,6 +51,7 @@ const (
 
 // Model is the entity view.
 type Model struct {
+	id     int
 	src    Source
 	theme  *themes.Theme
 	Keys   KeyMap
@@ -73,7 +76,7 @@ type Model struct {
 
 // New builds the entity view over src; Open chooses the entity.
 func New(src Source, theme *themes.Theme) Model {
-	m := Model{src: src, theme: theme, Keys: DefaultKeyMap(), at: -1, timeline: timeline.New(src, theme)}
+	m := Model{id: int(lastID.Add(1)), src: src, theme: theme, Keys: DefaultKeyMap(), at: -1, timeline: timeline.New(src, theme)}
 	m.SetSize(80, 24)
 	return m
 }
@@ -118,6 +121,12 @@ func (m *Model) Open(kind event.Entity, value string) tea.Cmd {
 	return m.load()
 }
 
+// lastID numbers entity views, so that one's profiles are never taken by another.
+var lastID atomic.Int64
+
+// ID tells this view's messages (their Owner) from another's.
+func (m Model) ID() int { return m.id }
+
 // maxHistory bounds the back history.
 const maxHistory = 100
 
@@ -153,11 +162,11 @@ func (m *Model) load() tea.Cmd {
 	m.related, m.alert, m.focus = 0, 0, FocusTimeline
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	seq, src := m.seq, m.src
+	id, seq, src := m.id, m.seq, m.src
 	profile := func() tea.Msg {
 		defer cancel()
 		p, err := src.Profile(ctx, r.Kind, r.Value)
-		return ProfileFinishedMsg{Seq: seq, Profile: p, Err: err}
+		return ProfileFinishedMsg{Owner: id, Seq: seq, Profile: p, Err: err}
 	}
 	return tea.Batch(profile, m.timeline.SetScope(timeline.Scope{Kind: r.Kind, Value: r.Value}))
 }
@@ -166,7 +175,7 @@ func (m *Model) load() tea.Cmd {
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case ProfileFinishedMsg:
-		if msg.Seq != m.seq {
+		if msg.Owner != m.id || msg.Seq != m.seq {
 			return m, nil // stale: another entity was opened since
 		}
 		m.loading, m.cancel = false, nil

@@ -155,14 +155,19 @@ func TestStaleResultsDropped(t *testing.T) {
 		t.Errorf("shown results are of %q, want second (the first run's came back late)", got)
 	}
 	// An old sequence number is dropped however it arrives.
-	m, _ = m.Update(QueryFinishedMsg{Seq: 1, Page: Page{Columns: []string{"q"}, Rows: [][]string{{"stale"}}}})
+	m, _ = m.Update(QueryFinishedMsg{Owner: m.ID(), Seq: 1, Page: Page{Columns: []string{"q"}, Rows: [][]string{{"stale"}}}})
 	if got := m.Page().Rows[0][0]; got != "second" {
 		t.Errorf("after a stale message results are of %q, want second", got)
 	}
 	// A check of older text is dropped too.
-	m, _ = m.Update(CheckFinishedMsg{Seq: 0, Text: "second", Err: errors.New("stale")})
+	m, _ = m.Update(CheckFinishedMsg{Owner: m.ID(), Seq: 0, Text: "second", Err: errors.New("stale")})
 	if m.checkErr != nil {
 		t.Errorf("stale check result was applied: %v", m.checkErr)
+	}
+	// Another console's result with the current sequence number is not taken either.
+	m, _ = m.Update(QueryFinishedMsg{Owner: m.ID() + 1000, Seq: m.runSeq, Page: Page{Columns: []string{"q"}, Rows: [][]string{{"other"}}}})
+	if got := m.Page().Rows[0][0]; got != "second" {
+		t.Errorf("after another console's message results are of %q, want second", got)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -55,31 +56,39 @@ func (f Focus) String() string {
 	return fmt.Sprintf("Focus(%d)", int(f))
 }
 
-// CheckFinishedMsg is the result of checking the editor's text as of check Seq.
+// CheckFinishedMsg is the result of checking the editor's text as of check Seq of console
+// Owner.
 type CheckFinishedMsg struct {
-	Seq  int
-	Text string
-	Err  error // dsl.Errors, or nil when the query checks
+	Owner int
+	Seq   int
+	Text  string
+	Err   error // dsl.Errors, or nil when the query checks
 }
 
-// QueryFinishedMsg is one page of results of run Seq.
+// QueryFinishedMsg is one page of results of run Seq of console Owner.
 type QueryFinishedMsg struct {
-	Seq  int
-	Page Page
-	Err  error
+	Owner int
+	Seq   int
+	Page  Page
+	Err   error
 }
 
-// RuleSavedMsg says where "save as rule" wrote the rule, or why it did not.
+// RuleSavedMsg says where "save as rule" of console Owner wrote the rule, or why it did not.
 type RuleSavedMsg struct {
-	Path string
-	Err  error
+	Owner int
+	Path  string
+	Err   error
 }
 
 // checkDueMsg fires when typing paused: the check of Seq may start if nothing was typed since.
-type checkDueMsg struct{ Seq int }
+type checkDueMsg struct{ Owner, Seq int }
+
+// lastID numbers consoles, so that one console's results are never taken by another.
+var lastID atomic.Int64
 
 // Model is the hunt console.
 type Model struct {
+	id       int
 	deps     Deps
 	theme    *themes.Theme
 	Keys     KeyMap
@@ -129,6 +138,7 @@ func New(deps Deps, theme *themes.Theme) Model {
 		Selected: theme.Table.Selected,
 	})
 	m := Model{
+		id:      int(lastID.Add(1)),
 		deps:    deps,
 		theme:   theme,
 		Keys:    DefaultKeyMap(),
@@ -158,6 +168,9 @@ func (m *Model) SetSize(w, h int) {
 	m.table.SetHeight(m.resultsHeight())
 	m.table.SetColumns(m.columns())
 }
+
+// ID tells this console's messages (their Owner) from another's.
+func (m Model) ID() int { return m.id }
 
 // Value is the editor's text.
 func (m Model) Value() string { return m.editor.Value() }
@@ -200,12 +213,12 @@ func (m Model) resultsHeight() int { return max(m.height-m.editorHeight()-3, 2) 
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case checkDueMsg:
-		if msg.Seq != m.checkSeq {
+		if msg.Owner != m.id || msg.Seq != m.checkSeq {
 			return m, nil // typed again since: a later check is due
 		}
 		return m, m.checkCmd()
 	case CheckFinishedMsg:
-		if msg.Seq != m.checkSeq {
+		if msg.Owner != m.id || msg.Seq != m.checkSeq {
 			return m, nil // stale: the text changed while it was checked
 		}
 		m.checking = false
@@ -224,7 +237,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		return m, nil
 	case QueryFinishedMsg:
-		if msg.Seq != m.runSeq {
+		if msg.Owner != m.id || msg.Seq != m.runSeq {
 			return m, nil // stale: a newer run (or page) was asked for
 		}
 		m.running = false
@@ -241,6 +254,9 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		m.table.SetCursor(0)
 		return m, nil
 	case RuleSavedMsg:
+		if msg.Owner != m.id {
+			return m, nil
+		}
 		if msg.Err != nil {
 			m.save.err = msg.Err.Error()
 			return m, nil
@@ -274,7 +290,7 @@ func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 				m.save.err = err.Error()
 				return m, nil
 			}
-			return m, saveRuleCmd(m.deps.RulesDir, r)
+			return m, saveRuleCmd(m.id, m.deps.RulesDir, r)
 		}
 		return m, m.save.update(msg)
 	}
@@ -368,19 +384,19 @@ func (m *Model) edited() tea.Cmd {
 	m.status = ""
 	m.checkSeq++
 	m.checking = true
-	seq := m.checkSeq
-	return tea.Tick(m.deps.Debounce, func(time.Time) tea.Msg { return checkDueMsg{Seq: seq} })
+	id, seq := m.id, m.checkSeq
+	return tea.Tick(m.deps.Debounce, func(time.Time) tea.Msg { return checkDueMsg{Owner: id, Seq: seq} })
 }
 
 // checkCmd checks the editor's text now.
 func (m *Model) checkCmd() tea.Cmd {
-	src, seq, source := m.editor.Value(), m.checkSeq, m.deps.Source
+	id, src, seq, source := m.id, m.editor.Value(), m.checkSeq, m.deps.Source
 	m.checking = true
 	return func() tea.Msg {
 		if strings.TrimSpace(src) == "" {
-			return CheckFinishedMsg{Seq: seq, Text: src}
+			return CheckFinishedMsg{Owner: id, Seq: seq, Text: src}
 		}
-		return CheckFinishedMsg{Seq: seq, Text: src, Err: source.Check(src)}
+		return CheckFinishedMsg{Owner: id, Seq: seq, Text: src, Err: source.Check(src)}
 	}
 }
 
@@ -405,11 +421,11 @@ func (m Model) run(src string, offset int) (Model, tea.Cmd) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	seq, source, size := m.runSeq, m.deps.Source, m.deps.PageSize
+	id, seq, source, size := m.id, m.runSeq, m.deps.Source, m.deps.PageSize
 	return m, func() tea.Msg {
 		defer cancel()
 		p, err := source.Run(ctx, src, offset, size)
-		return QueryFinishedMsg{Seq: seq, Page: p, Err: err}
+		return QueryFinishedMsg{Owner: id, Seq: seq, Page: p, Err: err}
 	}
 }
 

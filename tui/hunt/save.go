@@ -166,18 +166,18 @@ func RuleText(name, title, severity, query string) string {
 }
 
 // saveRuleCmd writes the rule into dir as NAME.hunt, refusing to replace an existing file.
-func saveRuleCmd(dir string, r savedRule) tea.Cmd {
+func saveRuleCmd(owner int, dir string, r savedRule) tea.Cmd {
 	return func() tea.Msg {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return RuleSavedMsg{Err: fmt.Errorf("creating rules folder: %w", err)}
+			return RuleSavedMsg{Owner: owner, Err: fmt.Errorf("creating rules folder: %w", err)}
 		}
 		path := filepath.Join(dir, r.Name+".hunt")
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err != nil {
 			if errors.Is(err, os.ErrExist) {
-				return RuleSavedMsg{Err: fmt.Errorf("%s already exists: choose another name", path)}
+				return RuleSavedMsg{Owner: owner, Err: fmt.Errorf("%s already exists: choose another name", path)}
 			}
-			return RuleSavedMsg{Err: fmt.Errorf("saving rule: %w", err)}
+			return RuleSavedMsg{Owner: owner, Err: fmt.Errorf("saving rule: %w", err)}
 		}
 		_, err = f.WriteString(r.Text)
 		if cerr := f.Close(); err == nil {
@@ -185,8 +185,8 @@ func saveRuleCmd(dir string, r savedRule) tea.Cmd {
 		}
 		if err != nil {
 			os.Remove(path)
-			return RuleSavedMsg{Err: fmt.Errorf("saving rule %s: %w", path, err)}
+			return RuleSavedMsg{Owner: owner, Err: fmt.Errorf("saving rule %s: %w", path, err)}
 		}
-		return RuleSavedMsg{Path: path}
+		return RuleSavedMsg{Owner: owner, Path: path}
 	}
 }
