@@ -21,22 +21,24 @@ type FeaturesCmd struct {
 // FeaturesRebuildCmd is trawl features rebuild.
 type FeaturesRebuildCmd struct {
 	OutputFlags
+	Steps bool `help:"Print the time of each step of the pass on stderr."`
 }
 
 func (c *FeaturesRebuildCmd) Run(g *Globals) error {
-	return runFeaturePass(g, c.OutputFlags, true)
+	return runFeaturePass(g, c.OutputFlags, true, c.Steps)
 }
 
 // FeaturesUpdateCmd is trawl features update.
 type FeaturesUpdateCmd struct {
 	OutputFlags
+	Steps bool `help:"Print the time of each step of the pass on stderr."`
 }
 
 func (c *FeaturesUpdateCmd) Run(g *Globals) error {
-	return runFeaturePass(g, c.OutputFlags, false)
+	return runFeaturePass(g, c.OutputFlags, false, c.Steps)
 }
 
-func runFeaturePass(g *Globals, out OutputFlags, all bool) error {
+func runFeaturePass(g *Globals, out OutputFlags, all, steps bool) error {
 	if err := storeExists(g); err != nil {
 		return err
 	}
@@ -63,6 +65,11 @@ func runFeaturePass(g *Globals, out OutputFlags, all bool) error {
 	}
 	if out.Format == "table" {
 		fmt.Fprintf(g.Stderr, "features of %d events in %s, %d sessions in %s\n", fs.Events, fs.Features.Round(time.Millisecond), fs.Sessions, fs.Session.Round(time.Millisecond))
+	}
+	if steps {
+		for _, s := range fs.Steps {
+			fmt.Fprintf(g.Stderr, "  %-16s %s\n", s.Name, s.Duration.Round(time.Millisecond))
+		}
 	}
 	return nil
 }

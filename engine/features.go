@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,14 @@ type FeatureStats struct {
 	Sessions int64         `json:"sessions"` // sessions in the store after the pass
 	Features time.Duration `json:"-"`        // time spent on features
 	Session  time.Duration `json:"-"`        // time spent on sessions
+	// Steps is the time of each step of the pass, in order, for benchmarks.
+	Steps []StepTime `json:"-"`
+}
+
+// StepTime is how long one step of a feature pass took.
+type StepTime struct {
+	Name     string
+	Duration time.Duration
 }
 
 // featureMu serializes feature passes: two passes at once would both take the same new events.
@@ -77,6 +86,12 @@ func (s *Store) featurePass(ctx context.Context, all bool) (st FeatureStats, err
 			tx.Rollback()
 		}
 	}()
+	last := start
+	lap := func(name string) {
+		now := time.Now()
+		st.Steps = append(st.Steps, StepTime{name, now.Sub(last)})
+		last = now
+	}
 	if err = refreshFeatureLists(ctx, tx); err != nil {
 		return st, fmt.Errorf("feature lists: %w", err)
 	}
@@ -85,10 +100,12 @@ func (s *Store) featurePass(ctx context.Context, all bool) (st FeatureStats, err
 			return st, err
 		}
 	}
+	lap("lists")
 	for _, step := range featureSteps() {
 		if _, err = tx.ExecContext(ctx, step.sql); err != nil {
 			return st, fmt.Errorf("feature pass, %s: %w", step.name, err)
 		}
+		lap(step.name)
 	}
 	if err = tx.QueryRowContext(ctx, `SELECT count(*) FROM feat_new`).Scan(&st.Events); err != nil {
 		return st, err
@@ -96,9 +113,11 @@ func (s *Store) featurePass(ctx context.Context, all bool) (st FeatureStats, err
 	if st.Decoded, err = decodeLeftovers(ctx, tx); err != nil {
 		return st, fmt.Errorf("feature pass, decoding: %w", err)
 	}
+	lap("decoding in Go")
 	if _, err = tx.ExecContext(ctx, insertFeatures); err != nil {
 		return st, fmt.Errorf("feature pass, storing: %w", err)
 	}
+	lap("storing")
 	for _, t := range featureTemps {
 		if _, err = tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
 			return st, err
@@ -110,9 +129,12 @@ func (s *Store) featurePass(ctx context.Context, all bool) (st FeatureStats, err
 		return st, fmt.Errorf("sessions: %w", err)
 	}
 	st.Session = time.Since(start)
+	last = start
+	lap("sessions")
 	if err = tx.Commit(); err != nil {
 		return st, err
 	}
+	lap("commit")
 	return st, nil
 }
 
@@ -163,7 +185,7 @@ func refreshFeatureLists(ctx context.Context, tx *sql.Tx) error {
 }
 
 // featureTemps are the temporary tables of one pass, dropped at its end.
-var featureTemps = []string{"feat_new", "feat_ip", "feat_cmd", "feat_users", "feat_hours", "feat_fail"}
+var featureTemps = []string{"feat_new", "feat_fields", "feat_ip", "feat_cmd", "feat_proc", "feat_users", "feat_hours", "feat_fail"}
 
 // sqlText quotes one of trawl's own constants (a pattern) as an SQL string literal. Never
 // used for log content, which is always a bound parameter or a column.
@@ -178,12 +200,20 @@ func featureSteps() []featureStep {
 	return []featureStep{
 		{"new events", `CREATE OR REPLACE TEMP TABLE feat_new AS
 SELECT e.id, e.time, e.category, e.event_code, e.action, e.outcome, e.source_type, e.user_key, e.src_ip, e.dst_ip,
-       e.dst_port, lower(e.protocol) AS protocol, e.http_method, e.process_name, e.parent_name, e.command_line,
+       e.dst_port, lower(e.protocol) AS protocol, e.http_method, e.process_name, e.parent_name, e.command_line
+FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done'
+WHERE NOT EXISTS (SELECT 1 FROM event_features x WHERE x.event_id = e.id)`},
+
+		// Values from the fields JSON, read only for the events that can have them (Sysmon's
+		// image and driver loads, Zeek connections): the JSON text is most of the store, and
+		// the join on the few ids lets DuckDB skip the rest of it.
+		{"fields", `CREATE OR REPLACE TEMP TABLE feat_fields AS
+SELECT e.id,
        CASE WHEN contains(e.fields, '"Signed"') THEN TRY_CAST(json_extract_string(e.fields, '$.Signed') AS BOOLEAN) END AS signed,
        CASE WHEN contains(e.fields, '"SignatureStatus"') THEN json_extract_string(e.fields, '$.SignatureStatus') END AS signature_status,
        CASE WHEN e.source_type = 'zeek' AND contains(e.fields, '"service"') THEN lower(split_part(json_extract_string(e.fields, '$.service'), ',', 1)) END AS service
-FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done'
-WHERE NOT EXISTS (SELECT 1 FROM event_features x WHERE x.event_id = e.id)`},
+FROM events e
+JOIN (SELECT id FROM feat_new WHERE category IN ('module', 'driver') OR (source_type = 'zeek' AND category = 'network')) c ON c.id = e.id`},
 
 		// Each distinct address once: its special-purpose block (the narrowest), else external;
 		// an address inside an asset's address or network is internal.
@@ -211,24 +241,42 @@ SELECT n.ip, CASE
     ELSE coalesce(s.class, 'external') END AS class
 FROM nums n LEFT JOIN special s ON s.ip = n.ip LEFT JOIN in_assets a ON a.ip = n.ip`},
 
-		// PowerShell command lines: the -EncodedCommand or FromBase64String argument, decoded in
-		// SQL when it is printable ASCII (as UTF-16LE or as bytes); the rest is left to Go.
-		{"encoded commands", `CREATE OR REPLACE TEMP TABLE feat_cmd AS
-WITH ps AS (
-    SELECT id, coalesce(nullif(regexp_extract(command_line, ` + sqlText(features.EncodedCommandPattern) + `, 1), ''),
-                        nullif(regexp_extract(command_line, ` + sqlText(features.FromBase64Pattern) + `, 1), '')) AS b64
-    FROM feat_new
-    WHERE command_line IS NOT NULL
-      AND (regexp_matches(command_line, ` + sqlText(features.PowerShellPattern) + `) OR regexp_matches(coalesce(process_name, ''), ` + sqlText(features.PowerShellPattern) + `))
+		// Command lines, each distinct one (with its image) once: command lines repeat, so this
+		// is a small table. Entropy; for PowerShell the -EncodedCommand or FromBase64String
+		// argument, decoded in SQL when it is printable ASCII (as UTF-16LE or as bytes); the
+		// rest is left to Go (decodeLeftovers).
+		{"command lines", `CREATE OR REPLACE TEMP TABLE feat_cmd AS
+WITH d AS (
+    SELECT DISTINCT command_line, process_name FROM feat_new WHERE command_line IS NOT NULL
 ),
-bin AS (SELECT id, b64, TRY(from_base64(b64)) AS b FROM ps WHERE b64 IS NOT NULL),
-hx AS (SELECT id, b64, b, hex(b) AS h FROM bin)
-SELECT id, b64, CASE
-    WHEN b IS NULL THEN NULL
-    WHEN regexp_full_match(h, '(?:[2-7][0-9A-F]00|0[9AD]00)+') THEN replace(decode(b), chr(0), '')
-    WHEN regexp_full_match(h, '(?:[2-7][0-9A-F]|0[9AD])+') THEN decode(b)
-    END::VARCHAR AS decoded
+ps AS (
+    SELECT command_line, process_name,
+           CASE WHEN regexp_matches(command_line, ` + sqlText(features.PowerShellPattern) + `) OR regexp_matches(coalesce(process_name, ''), ` + sqlText(features.PowerShellPattern) + `)
+                THEN coalesce(nullif(regexp_extract(command_line, ` + sqlText(features.EncodedCommandPattern) + `, 1), ''),
+                              nullif(regexp_extract(command_line, ` + sqlText(features.FromBase64Pattern) + `, 1), '')) END AS b64
+    FROM d
+),
+bin AS (SELECT *, CASE WHEN b64 IS NOT NULL THEN TRY(from_base64(b64)) END AS b FROM ps),
+hx AS (SELECT *, hex(b) AS h FROM bin)
+SELECT command_line, process_name, b64,
+       CASE WHEN b IS NULL THEN NULL
+            WHEN regexp_full_match(h, '(?:[2-7][0-9A-F]00|0[9AD]00)+') THEN replace(decode(b), chr(0), '')
+            WHEN regexp_full_match(h, '(?:[2-7][0-9A-F]|0[9AD])+') THEN decode(b)
+            END::VARCHAR AS decoded,
+       CASE WHEN command_line <> '' THEN list_aggregate(string_split(command_line, ''), 'entropy') END AS entropy
 FROM hx`},
+
+		// Each distinct image and parent once: LOLBAS and the parent expectation.
+		{"processes", `CREATE OR REPLACE TEMP TABLE feat_proc AS
+WITH d AS (
+    SELECT DISTINCT process_name, parent_name FROM feat_new WHERE process_name IS NOT NULL AND process_name <> ''
+)
+SELECT d.process_name, d.parent_name, l.name IS NOT NULL AS lolbas,
+       CASE WHEN pc.child IS NULL OR d.parent_name IS NULL OR d.parent_name = '' THEN NULL ELSE par.parent IS NULL END AS unexpected_parent
+FROM d
+LEFT JOIN feature_lolbas l ON l.name = lower(d.process_name)
+LEFT JOIN (SELECT DISTINCT child FROM feature_parents) pc ON pc.child = lower(d.process_name)
+LEFT JOIN feature_parents par ON par.child = pc.child AND par.parent = lower(d.parent_name)`},
 
 		// Per user: events, distinct days, first sighting (acting or acted upon) and creation.
 		{"users", `CREATE OR REPLACE TEMP TABLE feat_users AS
@@ -280,32 +328,34 @@ WHERE is_new`},
 	}
 }
 
-// insertFeatures joins the pass's pieces into one event_features row per new event.
+// insertFeatures joins the pass's pieces into one event_features row per new event. Port names
+// and protocol expectations are CASE expressions written from package features' lists (trawl's
+// own constants), which is faster than joining the lists to every event.
 var insertFeatures = `INSERT INTO event_features
 WITH bounds AS (SELECT min(time) AS lo, max(time) AS hi FROM events),
 app AS (
     SELECT n.id, CASE
-        WHEN n.protocol IN (SELECT protocol FROM feature_protocol_ports) THEN n.protocol
-        WHEN n.service IN (SELECT protocol FROM feature_protocol_ports) THEN n.service
+        WHEN n.protocol IN ` + protocolList() + ` THEN n.protocol
+        WHEN ff.service IN ` + protocolList() + ` THEN ff.service
         WHEN n.http_method IS NOT NULL AND n.http_method <> '' THEN 'http'
         WHEN n.category = 'dns' THEN 'dns'
         END AS proto
-    FROM feat_new n
+    FROM feat_new n LEFT JOIN feat_fields ff ON ff.id = n.id
 )
 SELECT n.id,
     si.class,
     di.class,
-    p.service,
-    CASE WHEN n.dst_port IS NULL THEN NULL WHEN p.admin THEN 'admin' WHEN n.dst_port < 1024 THEN 'well-known'
+    ` + portService("n.dst_port") + `,
+    CASE WHEN n.dst_port IS NULL THEN NULL WHEN n.dst_port IN ` + adminPorts() + ` THEN 'admin' WHEN n.dst_port < 1024 THEN 'well-known'
          WHEN n.dst_port < ` + strconv.Itoa(features.EphemeralFrom) + ` THEN 'registered' ELSE 'ephemeral' END,
-    CASE WHEN n.dst_port IS NULL THEN NULL WHEN a.proto IS NULL THEN false ELSE pp.port IS NULL END,
-    CASE WHEN n.process_name IS NULL OR n.process_name = '' THEN NULL ELSE l.name IS NOT NULL END,
-    CASE WHEN c.id IS NOT NULL THEN c.b64 IS NOT NULL WHEN n.command_line IS NOT NULL THEN false END,
+    CASE WHEN n.dst_port IS NULL THEN NULL WHEN a.proto IS NULL THEN false ELSE ` + portMismatch("a.proto", "n.dst_port") + ` END,
+    pr.lolbas,
+    CASE WHEN n.command_line IS NOT NULL THEN c.b64 IS NOT NULL END,
     c.decoded,
-    CASE WHEN n.command_line <> '' THEN list_aggregate(string_split(n.command_line, ''), 'entropy') END,
-    n.signed,
-    n.signature_status,
-    CASE WHEN pc.child IS NULL OR n.parent_name IS NULL OR n.parent_name = '' THEN NULL ELSE par.parent IS NULL END,
+    c.entropy,
+    ff.signed,
+    ff.signature_status,
+    pr.unexpected_parent,
     hour(n.time),
     CASE WHEN n.user_key IS NULL OR n.time IS NULL THEN NULL
          WHEN u.total >= ` + strconv.Itoa(features.MinHistoryEvents) + ` AND u.days >= ` + strconv.Itoa(features.MinHistoryDays) + `
@@ -320,38 +370,84 @@ FROM feat_new n
 CROSS JOIN bounds b
 LEFT JOIN feat_ip si ON si.ip = n.src_ip
 LEFT JOIN feat_ip di ON di.ip = n.dst_ip
-LEFT JOIN feature_ports p ON p.port = n.dst_port
 LEFT JOIN app a ON a.id = n.id
-LEFT JOIN feature_protocol_ports pp ON pp.protocol = a.proto AND pp.port = n.dst_port
-LEFT JOIN feature_lolbas l ON l.name = lower(n.process_name)
-LEFT JOIN feat_cmd c ON c.id = n.id
-LEFT JOIN (SELECT DISTINCT child FROM feature_parents) pc ON pc.child = lower(n.process_name)
-LEFT JOIN feature_parents par ON par.child = pc.child AND par.parent = lower(n.parent_name)
+LEFT JOIN feat_cmd c ON c.command_line = n.command_line AND c.process_name IS NOT DISTINCT FROM n.process_name
+LEFT JOIN feat_fields ff ON ff.id = n.id
+LEFT JOIN feat_proc pr ON pr.process_name = n.process_name AND pr.parent_name IS NOT DISTINCT FROM n.parent_name
 LEFT JOIN feat_users u ON u.user_key = n.user_key
 LEFT JOIN feat_hours h ON h.user_key = n.user_key AND h.h = hour(n.time)
 LEFT JOIN feat_fail fl ON fl.id = n.id`
 
+// protocolList is the application protocols of features.ProtocolPorts as an SQL list.
+func protocolList() string {
+	var names []string
+	for _, p := range features.ProtocolPorts() {
+		if q := sqlText(p.Protocol); !slices.Contains(names, q) {
+			names = append(names, q)
+		}
+	}
+	return "(" + strings.Join(names, ", ") + ")"
+}
+
+// adminPorts is the admin ports of features.Ports as an SQL list.
+func adminPorts() string {
+	var ports []string
+	for _, p := range features.Ports() {
+		if p.Admin {
+			ports = append(ports, strconv.Itoa(p.Port))
+		}
+	}
+	return "(" + strings.Join(ports, ", ") + ")"
+}
+
+// portService is the service name of port as a CASE over features.Ports.
+func portService(port string) string {
+	var b strings.Builder
+	b.WriteString("CASE " + port)
+	for _, p := range features.Ports() {
+		b.WriteString(" WHEN " + strconv.Itoa(p.Port) + " THEN " + sqlText(p.Service))
+	}
+	b.WriteString(" END")
+	return b.String()
+}
+
+// portMismatch says port is not one protocol proto is expected on, as a CASE over
+// features.ProtocolPorts.
+func portMismatch(proto, port string) string {
+	ports := map[string][]string{}
+	var order []string
+	for _, p := range features.ProtocolPorts() {
+		if _, ok := ports[p.Protocol]; !ok {
+			order = append(order, p.Protocol)
+		}
+		ports[p.Protocol] = append(ports[p.Protocol], strconv.Itoa(p.Port))
+	}
+	var b strings.Builder
+	b.WriteString("CASE " + proto)
+	for _, name := range order {
+		b.WriteString(" WHEN " + sqlText(name) + " THEN " + port + " NOT IN (" + strings.Join(ports[name], ", ") + ")")
+	}
+	b.WriteString(" ELSE false END")
+	return b.String()
+}
+
 // decodeLeftovers decodes in Go the encoded commands SQL could not (text beyond ASCII, missing
 // padding, UTF-8 payloads with control characters): few rows, so one update each.
 func decodeLeftovers(ctx context.Context, tx *sql.Tx) (int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, b64 FROM feat_cmd WHERE b64 IS NOT NULL AND decoded IS NULL`)
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT b64 FROM feat_cmd WHERE b64 IS NOT NULL AND decoded IS NULL`)
 	if err != nil {
 		return 0, err
 	}
-	type pending struct {
-		id   int64
-		text string
-	}
+	type pending struct{ b64, text string }
 	var todo []pending
 	for rows.Next() {
-		var id int64
 		var b64 string
-		if err := rows.Scan(&id, &b64); err != nil {
+		if err := rows.Scan(&b64); err != nil {
 			rows.Close()
 			return 0, err
 		}
 		if text, ok := features.DecodeBase64Text(b64); ok {
-			todo = append(todo, pending{id, validText(text)})
+			todo = append(todo, pending{b64, validText(text)})
 		}
 	}
 	rows.Close()
@@ -359,7 +455,7 @@ func decodeLeftovers(ctx context.Context, tx *sql.Tx) (int64, error) {
 		return 0, err
 	}
 	for _, p := range todo {
-		if _, err := tx.ExecContext(ctx, `UPDATE feat_cmd SET decoded = ? WHERE id = ?`, p.text, p.id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE feat_cmd SET decoded = ? WHERE b64 = ?`, p.text, p.b64); err != nil {
 			return 0, err
 		}
 	}
