@@ -171,9 +171,15 @@ func TestCaseLifeOnDemo(t *testing.T) {
 	if k["cases"] != 1.0 || k["false_positive_rate"] != 0.0 || k["true_positive_yield"] != 1.0 || k["mttd_seconds"].(float64) < 86400 || k["mttr_seconds"].(float64) > 600 {
 		t.Errorf("kpi = %v", k)
 	}
-	rules := jsonLines(t, mustTrawl(t, "--db", db, "kpi", "--rules", "-f", "json"))
-	if len(rules) != 2 || rules[0]["rule"] != "ssh_brute_force" || rules[0]["true_positive"] != 1.0 || rules[0]["true_positive_rate"] != "100.0%" {
-		t.Errorf("kpi --rules = %v", rules)
+	byRule := map[string]map[string]any{}
+	for _, r := range jsonLines(t, mustTrawl(t, "--db", db, "kpi", "--rules", "-f", "json")) {
+		byRule[r["rule"].(string)] = r
+	}
+	if r := byRule["ssh_brute_force"]; r == nil || r["true_positive"] != 1.0 || r["true_positive_rate"] != "100.0%" || r["alerts_in_cases"] != float64(len(ids)-1) || r["alert_volume"] != float64(len(ids)-1) {
+		t.Errorf("kpi --rules ssh_brute_force = %v", r)
+	}
+	if r := byRule["password_spraying"]; r == nil || r["cases"] != 0.0 || r["alert_volume"].(float64) < 1 || r["true_positive_rate"] != nil {
+		t.Errorf("kpi --rules password_spraying = %v", r)
 	}
 	if out := mustTrawl(t, "--db", db, "kpi", "--from", "2099-01-01"); !strings.Contains(out, "cases") || !strings.Contains(out, "cases created 2099-01-01") {
 		t.Errorf("kpi --from:\n%s", out)

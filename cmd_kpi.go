@@ -35,25 +35,23 @@ func (c *KPICmd) Run(g *Globals) error {
 		return err
 	}
 	defer st.Close()
-	all, err := st.CasesForMetrics(g.Ctx)
-	if err != nil {
-		return err
-	}
 	if c.Rules {
-		var sel []*cases.Case
-		for _, cs := range all {
-			if (from.IsZero() || !cs.CreatedAt.Before(from)) && (to.IsZero() || cs.CreatedAt.Before(to)) {
-				sel = append(sel, cs)
-			}
+		stats, err := st.RuleCaseStats(g.Ctx, from, to)
+		if err != nil {
+			return err
 		}
-		w := c.writer(g.Stdout, []string{"rule", "alerts", "cases", "true_positive", "benign_true_positive", "false_positive", "open", "true_positive_rate", "analyst_seconds"})
-		for _, r := range cases.ComputeRuleStats(sel) {
-			if err := w.Row([]any{r.Rule, r.Alerts, r.Cases, r.Verdicts["true_positive"], r.Verdicts["benign_true_positive"],
+		w := c.writer(g.Stdout, []string{"rule", "alert_volume", "alerts_in_cases", "cases", "true_positive", "benign_true_positive", "false_positive", "open", "true_positive_rate", "analyst_seconds"})
+		for _, r := range stats {
+			if err := w.Row([]any{r.Rule, r.Volume, r.Alerts, r.Cases, r.Verdicts["true_positive"], r.Verdicts["benign_true_positive"],
 				r.Verdicts["false_positive"], r.Verdicts["open"], ratioValue(r.TruePositiveRate), r.AnalystSeconds}); err != nil {
 				return err
 			}
 		}
 		return w.Flush()
+	}
+	all, err := st.CasesForMetrics(g.Ctx)
+	if err != nil {
+		return err
 	}
 	k := cases.ComputeKPIs(all, from, to)
 	if c.Format == "json" {

@@ -139,9 +139,12 @@ func ratio(n, d int) *float64 {
 
 // RuleStats are what the case verdicts say about one detection rule.
 type RuleStats struct {
-	Rule   string `json:"rule"`
-	Alerts int    `json:"alerts"` // alerts of the rule linked to cases
-	Cases  int    `json:"cases"`
+	Rule string `json:"rule"`
+	// Volume is every alert the rule raised, in cases or not (filled in by the store; 0 when
+	// unknown).
+	Volume int `json:"alert_volume"`
+	Alerts int `json:"alerts"` // alerts of the rule linked to cases
+	Cases  int `json:"cases"`
 	// Verdicts counts the rule's cases by verdict ("open" for none yet).
 	Verdicts map[string]int `json:"verdicts"`
 	// TruePositiveRate: true-positive cases / cases with a verdict (null without any).

@@ -845,3 +845,39 @@ func (s *Store) DraftFromIncident(ctx context.Context, id int64) (CaseDraft, err
 	}
 	return d, nil
 }
+
+// RuleCaseStats keeps the case verdicts per rule (cases.ComputeRuleStats over the cases created
+// in [from, to), either may be zero) with each rule's whole alert volume; rules that raised
+// alerts but are in no case are listed too, with no verdicts.
+func (s *Store) RuleCaseStats(ctx context.Context, from, to time.Time) ([]cases.RuleStats, error) {
+	all, err := s.CasesForMetrics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var sel []*cases.Case
+	for _, c := range all {
+		if (from.IsZero() || !c.CreatedAt.Before(from)) && (to.IsZero() || c.CreatedAt.Before(to)) {
+			sel = append(sel, c)
+		}
+	}
+	stats := cases.ComputeRuleStats(sel)
+	at := map[string]int{}
+	for i, r := range stats {
+		at[r.Rule] = i
+	}
+	err = s.scanRows(ctx, `SELECT rule, count(*) FROM alerts GROUP BY rule`, nil, func(r *sql.Rows) error {
+		var rule string
+		var n int
+		if err := r.Scan(&rule, &n); err != nil {
+			return err
+		}
+		if i, ok := at[rule]; ok {
+			stats[i].Volume = n
+		} else {
+			stats = append(stats, cases.RuleStats{Rule: rule, Volume: n, Verdicts: map[string]int{}})
+		}
+		return nil
+	})
+	sort.Slice(stats, func(i, j int) bool { return stats[i].Rule < stats[j].Rule })
+	return stats, err
+}
