@@ -131,6 +131,10 @@ func (r *run) incidents() {
 	}
 	r.incs = make([]*Incident, len(members))
 	for idx, gs := range members {
+		// Time order (groups are numbered in input order).
+		slices.SortFunc(gs, func(a, b int32) int {
+			return cmp.Or(cmp.Compare(r.groups[a].first, r.groups[b].first), cmp.Compare(r.in[r.groups[a].rep].ID, r.in[r.groups[b].rep].ID))
+		})
 		r.incs[idx] = r.buildIncident(gs)
 	}
 	// Every alert's id, for the incident's alert list and its id.
@@ -249,7 +253,7 @@ func (r *run) narrative(gs []int32) string {
 		slices.SortStableFunc(told, func(a, b int32) int { return cmp.Compare(r.groups[b].score, r.groups[a].score) })
 		told = told[:narrativeSteps]
 		slices.SortFunc(told, func(a, b int32) int {
-			return cmp.Or(cmp.Compare(r.groups[a].first, r.groups[b].first), cmp.Compare(a, b))
+			return cmp.Or(cmp.Compare(r.groups[a].first, r.groups[b].first), cmp.Compare(r.in[r.groups[a].rep].ID, r.in[r.groups[b].rep].ID))
 		})
 	}
 	var b strings.Builder

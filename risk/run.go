@@ -222,7 +222,11 @@ func (r *run) collapse() {
 	byKey := make(map[groupKey]int32, n/2)
 	supps := map[string]int32{"": 0}
 	buf := make([]byte, 0, 64)
-	for _, i := range r.order {
+	// Input order: the alerts are read one after the other (time order would jump around
+	// memory); each group's first alert in time and each alert's place in its group are
+	// settled after.
+	for i32 := range r.in {
+		i := int32(i32)
 		a := &r.in[i]
 		rule, ok := r.ruleIdx[a.Rule]
 		if !ok {
@@ -269,10 +273,9 @@ func (r *run) collapse() {
 		}
 		gr := &r.groups[g]
 		r.group[i] = g
-		r.dup[i] = gr.count
 		gr.count++
-		if f := r.first[i]; f < gr.first {
-			gr.first = f
+		if f := r.first[i]; f < gr.first || (f == gr.first && a.ID < r.in[gr.rep].ID) {
+			gr.first, gr.rep = f, i
 		}
 		if l := max(nanos(a.Last), r.first[i]); l > gr.last {
 			gr.last = l
@@ -281,6 +284,12 @@ func (r *run) collapse() {
 	}
 	for i := range r.setCount {
 		r.setCount[i] = setCounts[setOf[i]]
+	}
+	seen := make([]int32, len(r.groups))
+	for _, i := range r.order {
+		g := r.group[i]
+		r.dup[i] = seen[g]
+		seen[g]++
 	}
 }
 
