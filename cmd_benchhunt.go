@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"trawl/bench"
 )
@@ -14,10 +15,11 @@ import (
 // against a hand-written DuckDB query for the same question (bench/handsql), in the same run.
 type BenchHuntCmd struct {
 	OutputFlags
-	Events int    `help:"Generated events (all attack scenarios plus baseline)." default:"1000000"`
-	Runs   int    `help:"Timed runs of each query, the compiled one and the hand-written one alternately; the best is reported." default:"3"`
-	Dir    string `help:"Where the generated logs and their store go (default: a folder in the temporary directory); they are kept and reused by later runs with the same --events."`
-	NoHunt bool   `help:"Skip running the whole pack as trawl hunt does."`
+	Events  int           `help:"Generated events (all attack scenarios plus baseline)." default:"1000000"`
+	Runs    int           `help:"Timed runs of each query, the compiled one and the hand-written one alternately; the best is reported." default:"3"`
+	MinTime time.Duration `help:"A rule whose runs took less than this gets more (up to 25), so that quick queries are not judged on one noisy run." default:"1s" name:"min-time"`
+	Dir     string        `help:"Where the generated logs and their store go (default: a folder in the temporary directory); they are kept and reused by later runs with the same --events."`
+	NoHunt  bool          `help:"Skip running the whole pack as trawl hunt does."`
 }
 
 func (c *BenchHuntCmd) Run(g *Globals) error {
@@ -25,7 +27,7 @@ func (c *BenchHuntCmd) Run(g *Globals) error {
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "trawl-bench")
 	}
-	opt := bench.HuntOptions{Dir: dir, Events: c.Events, Runs: c.Runs,
+	opt := bench.HuntOptions{Dir: dir, Events: c.Events, Runs: c.Runs, MinRuleTime: c.MinTime,
 		Log: func(format string, args ...any) { fmt.Fprintf(g.Stderr, format+"\n", args...) }}
 	if !c.NoHunt {
 		// The pack, as `trawl hunt` runs it: the same command over the bench's store.

@@ -244,8 +244,11 @@ func ImportGenerated(ctx context.Context, st *engine.Store, dir string) error {
 type HuntOptions struct {
 	Dir    string // holds hunt-N/logs (the generated logs) and hunt-N/store.duckdb, kept for reuse
 	Events int    // generated events
-	Runs   int    // timed runs of each query; the best is kept
-	Log    func(format string, args ...any)
+	Runs   int    // timed runs of each query at least; the best is kept
+	// MinRuleTime: a rule whose Runs rounds took less gets more rounds, up to this much time
+	// (and 25 rounds).
+	MinRuleTime time.Duration
+	Log         func(format string, args ...any)
 	// Hunt runs the whole pack over the store at db as `trawl hunt` does; nil skips that step.
 	Hunt func(ctx context.Context, db string) error
 }
@@ -278,6 +281,9 @@ type HuntSummary struct {
 	WorstRatio float64 `json:"worst_ratio"`
 	PeakRSSMB  float64 `json:"peak_rss_mb"`
 }
+
+// maxRounds bounds the extra rounds HuntBench gives a quick rule.
+const maxRounds = 25
 
 // storeFor generates the logs and imports them unless an earlier run left them (each step
 // leaves a .done marker when it completes), returning the store's path.
@@ -361,7 +367,8 @@ func HuntBench(ctx context.Context, opt HuntOptions, report func(HuntResult)) (H
 		return sum, err
 	}
 	sum.Rules = len(rs)
-	for _, r := range rs {
+	for i, r := range rs {
+		opt.Log("[%d/%d] %s", i+1, len(rs), r.Name)
 		res := HuntResult{Rule: r.Name, Kind: "aggregate"}
 		if r.Rule.Compiled.EventRows {
 			res.Kind = "filter"
@@ -372,7 +379,11 @@ func HuntBench(ctx context.Context, opt HuntOptions, report func(HuntResult)) (H
 			return sum, fmt.Errorf("bench/handsql/%s.sql: %w", r.Name, err)
 		}
 		var dslA, handA Answer
-		for run := range opt.Runs {
+		// At least Runs rounds; quick queries get more (until both sides took MinRuleTime, at
+		// most maxRounds), so that the best of them is not one unlucky scheduling slice on a
+		// loaded machine.
+		start := time.Now()
+		for run := 0; run < opt.Runs || (time.Since(start) < opt.MinRuleTime && run < maxRounds); run++ {
 			timeOne := func(q string, args []any, best *float64, a *Answer) error {
 				t0 := time.Now()
 				got, err := answer(ctx, st, q, args)
@@ -424,6 +435,7 @@ func HuntBench(ctx context.Context, opt HuntOptions, report func(HuntResult)) (H
 		if err != nil {
 			return sum, err
 		}
+		opt.Log("running the pack as trawl hunt does")
 		t0 := time.Now()
 		if err := opt.Hunt(ctx, db); err != nil {
 			return sum, fmt.Errorf("running the pack as trawl hunt: %w", err)
