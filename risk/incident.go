@@ -41,20 +41,37 @@ func (r *run) union(a, b int32) {
 	r.groups[b].parent = a
 }
 
-// joins reports whether entity e of group g may join incidents: a join kind, not a hub, and
-// not one of too many values of its kind in the alert.
-func (r *run) joins(g *group, e int32) bool {
-	k := r.ents[e]
-	if !joinKinds[k.kind] || r.hub[e] {
-		return false
+// joins reports whether entity e of collapsed alert g may join incidents: a join kind, not a
+// hub, and not one of too many values of its kind in the alert (prepareJoins set this up).
+func (r *run) joins(g int32, e int32) bool {
+	return r.joinable[e] && r.wide[g]&r.classBit[e] == 0
+}
+
+// classBits numbers the joining kinds for the per-alert wide masks.
+var classBits = map[string]uint8{"user": 1, "host": 2, "ip": 4, "asset": 8, "domain": 16, "hash": 32}
+
+// prepareJoins marks the entities that may join (join kind, not a hub) and, per collapsed
+// alert, the kinds it lists more than grouping.wide_values values of.
+func (r *run) prepareJoins() {
+	r.joinable = make([]bool, len(r.ents))
+	r.classBit = make([]uint8, len(r.ents))
+	for e, k := range r.ents {
+		r.joinable[e] = joinKinds[k.kind] && !r.hub[e]
+		r.classBit[e] = classBits[k.kind]
 	}
-	n := 0
-	for kind, vals := range r.in[g.rep].Entities {
-		if KindClass(kind) == k.kind {
-			n += len(vals)
+	r.wide = make([]uint8, len(r.groups))
+	counts := map[string]int{}
+	for g := range r.groups {
+		clear(counts)
+		for kind, vals := range r.in[r.groups[g].rep].Entities {
+			counts[KindClass(kind)] += len(vals)
+		}
+		for class, n := range counts {
+			if n > r.pol.Grouping.WideValues {
+				r.wide[g] |= classBits[class]
+			}
 		}
 	}
-	return n <= r.pol.Grouping.WideValues
 }
 
 // incidents joins the queued (not auto-closed, not suppressed) collapsed alerts that share a
@@ -70,15 +87,17 @@ func (r *run) incidents() {
 	}
 	// Occurrences of each joining entity, one per alert (not per collapsed alert: a rule that
 	// fires every day on a host must not stretch one alert over the week), in time order.
+	r.prepareJoins()
 	ne := len(r.ents)
 	off := make([]int32, ne+1)
-	for _, i := range r.order {
-		gr := &r.groups[r.group[i]]
+	for i := range r.in {
+		g := r.group[i]
+		gr := &r.groups[g]
 		if gr.suppressed || gr.action == AutoClose {
 			continue
 		}
-		for _, e := range r.entities(i) {
-			if r.joins(gr, e) {
+		for _, e := range r.entities(int32(i)) {
+			if r.joins(g, e) {
 				off[e+1]++
 			}
 		}
@@ -89,12 +108,13 @@ func (r *run) incidents() {
 	occ := make([]int32, off[ne])
 	fill := slices.Clone(off[:ne])
 	for _, i := range r.order {
-		gr := &r.groups[r.group[i]]
+		g := r.group[i]
+		gr := &r.groups[g]
 		if gr.suppressed || gr.action == AutoClose {
 			continue
 		}
 		for _, e := range r.entities(i) {
-			if r.joins(gr, e) {
+			if r.joins(g, e) {
 				occ[fill[e]] = i
 				fill[e]++
 			}
@@ -105,8 +125,7 @@ func (r *run) incidents() {
 		var end int64 // latest end of the current run of joined alerts
 		list := occ[off[e]:off[e+1]]
 		for k, i := range list {
-			a := &r.in[i]
-			first, last := r.first[i], max(nanos(a.Last), r.first[i])
+			first, last := r.first[i], r.last[i]
 			if k > 0 && first <= end+window {
 				r.union(r.group[list[k-1]], r.group[i])
 				end = max(end, last)

@@ -62,6 +62,7 @@ type run struct {
 	ruleF []*ruleFactor        // by rule index
 	setF  map[int32]Factor     // entity_rarity by set count
 	first []int64              // alert i's first time in unix nanoseconds
+	last  []int64              // its last time (at least first)
 
 	// entity risk
 	eRisk   []float64
@@ -72,6 +73,11 @@ type run struct {
 	hub     []bool
 	// threshold is the entity risk that raises scores (see entityRisk).
 	threshold float64
+
+	// grouping (prepareJoins)
+	joinable []bool  // entity may join incidents
+	classBit []uint8 // entity's kind as a bit
+	wide     []uint8 // collapsed alert -> kinds it lists too many values of
 
 	incs []*Incident
 }
@@ -133,9 +139,11 @@ func (r *run) intern() {
 	}
 	r.order = make([]int32, n)
 	r.first = make([]int64, n)
+	r.last = make([]int64, n)
 	for i := range r.order {
 		r.order[i] = int32(i)
 		r.first[i] = nanos(r.in[i].First)
+		r.last[i] = max(nanos(r.in[i].Last), r.first[i])
 	}
 	slices.SortFunc(r.order, func(a, b int32) int {
 		return cmp.Or(cmp.Compare(r.first[a], r.first[b]), cmp.Compare(r.in[a].ID, r.in[b].ID))
@@ -277,7 +285,7 @@ func (r *run) collapse() {
 		if f := r.first[i]; f < gr.first || (f == gr.first && a.ID < r.in[gr.rep].ID) {
 			gr.first, gr.rep = f, i
 		}
-		if l := max(nanos(a.Last), r.first[i]); l > gr.last {
+		if l := r.last[i]; l > gr.last {
 			gr.last = l
 		}
 		gr.measure = max(gr.measure, a.Measure)
@@ -366,7 +374,7 @@ func (r *run) entityRisk() {
 	occ := make([]int32, off[ne])
 	fill := slices.Clone(off[:ne])
 	for _, i := range r.order {
-		if r.in[i].Suppressed != "" {
+		if r.groups[r.group[i]].suppressed {
 			continue
 		}
 		for _, e := range r.entities(i) {
