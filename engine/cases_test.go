@@ -2,6 +2,8 @@ package engine
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -266,5 +268,42 @@ func TestCaseChangeErrors(t *testing.T) {
 	after, _ := s.Case(ctx, id)
 	if len(after.History) != len(before.History) || after.Status != cases.StatusNew {
 		t.Errorf("failed changes left %d history entries (had %d), status %s", len(after.History), len(before.History), after.Status)
+	}
+}
+
+func TestCaseEntityContext(t *testing.T) {
+	s := caseStore(t)
+	ctx := t.Context()
+	dir := t.TempDir()
+	assets := filepath.Join(dir, "assets.csv")
+	people := filepath.Join(dir, "people.csv")
+	os.WriteFile(assets, []byte("name,owner,criticality,environment,internet_facing\nbastion,infra,high,dmz,yes\n"), 0o644)
+	os.WriteFile(people, []byte("user,display_name,department,privileged,service_account\ndeploy,Deploy Bot,platform,no,yes\n"), 0o644)
+	for _, p := range []string{assets, people} {
+		if _, err := s.ImportContext(ctx, p, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, _ := s.DraftFromAlerts(ctx, []int64{2})
+	id, err := s.CreateCase(ctx, Actor{Name: "a"}, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Case(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range c.Entities {
+		got[e.Kind+"="+e.Value] = e.Context
+	}
+	want := map[string]string{
+		"host=bastion":       "asset bastion: owner infra, criticality 4, dmz, internet-facing",
+		"user=deploy":        "identity deploy (Deploy Bot): platform, service account",
+		"src_ip=203.0.113.5": "",
+		"process=sshd":       "",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("entity context (-want +got):\n%s", diff)
 	}
 }
