@@ -257,11 +257,13 @@ func (r *run) identityFactors(a *Alert, gr *group, assets []assetRef, base int, 
 }
 
 // entityFactor is the entity-risk factor of an entity set: lo points when its riskiest
-// non-hub entity reached the threshold, hi points at twice the threshold.
+// entity (not a hub, not a process name) reached the threshold, hi points at twice the
+// threshold.
 func (r *run) entityFactor(ents []int32, lo, hi int) (Factor, bool) {
 	best := int32(-1)
 	for _, e := range ents {
-		if r.hub[e] {
+		// Hubs rise with everything; process names say what ran, not who or where.
+		if r.hub[e] || !joinKinds[r.ents[e].kind] {
 			continue
 		}
 		if best < 0 || r.eRisk[e] > r.eRisk[best] {

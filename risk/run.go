@@ -449,7 +449,7 @@ func (r *run) entityRisk() {
 	if p := r.pol.EntityRisk.Percentile; p > 0 {
 		var risks []float64
 		for e := 0; e < ne; e++ {
-			if !r.hub[e] && r.eRisk[e] > 0 {
+			if !r.hub[e] && joinKinds[r.ents[e].kind] && r.eRisk[e] > 0 {
 				risks = append(risks, r.eRisk[e])
 			}
 		}
