@@ -105,9 +105,12 @@ func writeProfile(out io.Writer, p *engine.EntityProfile) error {
 		}
 		line("  activity:  %s |%s| %s (busiest day %d events)", p.Activity[0].Day, p.Sparkline, p.Activity[len(p.Activity)-1].Day, max)
 	}
-	if p.Risk != nil {
-		b, _ := json.Marshal(p.Risk)
-		line("  risk:      %s", clean(string(b)))
+	if r := p.Risk; r != nil {
+		hub := ""
+		if r.Hub {
+			hub = ", a hub"
+		}
+		line("  risk:      %.1f from %d alerts of %d rules, peak at %s%s", r.Risk, r.Alerts, r.Rules, render.Text(r.PeakAt), hub)
 	}
 	section := func(title string, cols []string, rows [][]any) error {
 		fmt.Fprintf(out, "\n%s\n", title)

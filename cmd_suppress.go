@@ -115,7 +115,16 @@ func (c *SuppressAddCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	return writeSuppressions(g, c.OutputFlags, []engine.Suppression{*added})
+	if err := writeSuppressions(g, c.OutputFlags, []engine.Suppression{*added}); err != nil {
+		return err
+	}
+	return rescore(g, st)
+}
+
+// rescore scores the alerts again after a suppression changed, so that the queue (trawl
+// incidents) leaves out exactly the alerts the suppressions now hide.
+func rescore(g *Globals, st *engine.Store) error {
+	return scoreAfterHunt(g, st)
 }
 
 // suppressionColumns are the output names of a suppression; scripts rely on them.
@@ -181,7 +190,7 @@ func (c *SuppressRemoveCmd) Run(g *Globals) error {
 		return err
 	}
 	fmt.Fprintf(g.Stderr, "removed suppression %s\n", render.Sanitize(c.Name))
-	return nil
+	return rescore(g, st)
 }
 
 // SuppressFromAlertCmd is trawl suppress from-alert.
@@ -223,7 +232,13 @@ func (c *SuppressFromAlertCmd) Run(g *Globals) error {
 		}
 		sp = *added
 	}
-	return writeSuppressions(g, c.OutputFlags, []engine.Suppression{sp})
+	if err := writeSuppressions(g, c.OutputFlags, []engine.Suppression{sp}); err != nil {
+		return err
+	}
+	if c.DryRun {
+		return nil
+	}
+	return rescore(g, st)
 }
 
 // SuppressTestCmd is trawl suppress test.

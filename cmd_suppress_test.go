@@ -33,6 +33,9 @@ func TestCLISuppress(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("suppress add: %d %s%s", code, out, errs)
 	}
+	if !strings.Contains(errs, ", 1 suppressed;") {
+		t.Errorf("suppress add does not rescore the queue: %s", errs)
+	}
 	rows := jsonLines(t, out)
 	if len(rows) != 1 || rows[0]["hits"] != 1.0 || rows[0]["expires"] != "2099-01-01T00:00:00Z" || rows[0]["author"] != "tester" {
 		t.Errorf("suppress add printed %v", rows)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -59,9 +60,9 @@ type EntityProfile struct {
 	AlertsTotal int64           `json:"alerts_total"`
 	Related     []RelatedEntity `json:"related"`
 	Timeline    []TimelineEvent `json:"timeline"`
-	// Risk is the entity's accumulated risk from the scoring (Store.EntityRisk). It is not
-	// filled yet: the scoring work had not landed when the profile was written; nil until then.
-	Risk any `json:"risk"`
+	// Risk is the entity's accumulated risk from the last scoring run (Store.EntityRisk); nil
+	// when the alerts have not been scored or the entity has no risk.
+	Risk *EntityRiskRow `json:"risk"`
 }
 
 // EntitySource is the entity's activity in one source.
@@ -199,6 +200,17 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 		func() error { return s.profileAlerts(ctx, p, kind, opt) },
 		func() error { return s.profileRelated(ctx, p, kind, where, args, opt.Related) },
 		func() error { return s.profileTimeline(ctx, p, where, args, opt.Limit) },
+		func() error {
+			if kind == event.EntityFile {
+				return nil
+			}
+			r, err := s.EntityRisk(ctx, kind.String(), p.Key)
+			if errors.Is(err, ErrNotScored) {
+				return nil
+			}
+			p.Risk = r
+			return err
+		},
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

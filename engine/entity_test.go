@@ -332,3 +332,33 @@ func BenchmarkEntityProfile(b *testing.B) {
 		})
 	}
 }
+
+// TestEntityProfileRisk: before scoring a profile has no risk; after it, an entity with alerts
+// carries its accumulated risk (Store.EntityRisk), found through an alias too.
+func TestEntityProfileRisk(t *testing.T) {
+	s := entityStore(t)
+	profile := func(ref string) *EntityProfile {
+		t.Helper()
+		kind, value, err := ParseEntityRef(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.EntityProfile(t.Context(), kind, value, EntityProfileOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if p := profile("host=ws02"); p.Risk != nil {
+		t.Errorf("risk before scoring: %+v", p.Risk)
+	}
+	if _, err := s.Score(t.Context(), ScoreOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r := profile("host=ws02").Risk; r == nil || r.Alerts != 2 || r.Risk <= 0 {
+		t.Errorf("ws02 (two evil_domain alerts) risk %+v", r)
+	}
+	if r := profile("hash=00ff").Risk; r != nil {
+		t.Errorf("an entity without alerts has risk %+v", r)
+	}
+}
