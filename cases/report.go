@@ -255,7 +255,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	p("| History head | %s |\n\n", md(c.HeadHash))
 	p("## Executive summary\n\n%s\n\n", mdPara(r.Summary))
 	if c.Narrative != "" {
-		p("%s\n\n", mdPara(c.Narrative))
+		var lines []string
+		for _, l := range strings.Split(strings.TrimSpace(c.Narrative), "\n") {
+			lines = append(lines, mdPara(l))
+		}
+		p("%s\n\n", strings.Join(lines, "  \n"))
 	}
 	p("## Scope\n\n")
 	p("- Time range: %s to %s\n", fmtTimePtr(c.First), fmtTimePtr(c.Last))
@@ -271,9 +275,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if len(r.Timeline) == 0 {
 		p("Nothing recorded.\n\n")
 	} else {
+		shown, hidden := ShownTimeline(r.Timeline)
 		p("| Time | Kind | Ref | What |\n|---|---|---|---|\n")
-		for _, e := range r.Timeline {
+		for _, e := range shown {
 			p("| %s | %s | %d | %s |\n", fmtTimePtr(e.At), md(string(e.Kind)), e.Ref, md(cut(e.Text, 300)))
+		}
+		if hidden > 0 {
+			p("\n%d more evidence events are left out of this table (all are in the JSON report).\n", hidden)
 		}
 		p("\n")
 	}
@@ -414,10 +422,14 @@ var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 func (r *Report) WriteHTML(w io.Writer) error {
 	data := struct {
 		*Report
-		Chart  Chart
-		Shown  int
-		Hidden int
-	}{Report: r, Chart: TimelineChart(r.Timeline)}
+		Chart          Chart
+		Shown          int
+		Hidden         int
+		Events         []Entry
+		EventsHidden   int
+		NarrativeLines []string
+	}{Report: r, Chart: TimelineChart(r.Timeline), NarrativeLines: strings.Split(strings.TrimSpace(r.Case.Narrative), "\n")}
+	data.Events, data.EventsHidden = ShownTimeline(r.Timeline)
 	data.Shown = min(len(r.Case.Evidence), MaxReportEvidence)
 	data.Hidden = r.Case.EvidenceN - data.Shown
 	var b bytes.Buffer
@@ -428,6 +440,23 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	// case, through a field the template does not clean: show it as an escape too.
 	_, err := io.WriteString(w, render.Sanitize(b.String()))
 	return err
+}
+
+// ShownTimeline is the part of a timeline the Markdown and HTML tables list: every alert, note
+// and status change, and the first MaxReportEvidence evidence events; hidden counts the rest.
+func ShownTimeline(tl []Entry) (shown []Entry, hidden int) {
+	events := 0
+	for _, e := range tl {
+		if e.Kind == EntryEvent {
+			events++
+			if events > MaxReportEvidence {
+				hidden++
+				continue
+			}
+		}
+		shown = append(shown, e)
+	}
+	return shown, hidden
 }
 
 // Chart is the timeline drawn as an SVG: one lane per entry kind, a mark per entry.
@@ -498,7 +527,27 @@ func TimelineChart(entries []Entry) Chart {
 		l.Marks = append(l.Marks, Mark{X: math.Round(x*10) / 10, Title: fmtTime(*e.At) + " " + render.Sanitize(cut(e.Text, 200))})
 	}
 	for i := range ch.Lanes {
-		sort.SliceStable(ch.Lanes[i].Marks, func(a, b int) bool { return ch.Lanes[i].Marks[a].X < ch.Lanes[i].Marks[b].X })
+		l := &ch.Lanes[i]
+		sort.SliceStable(l.Marks, func(a, b int) bool { return l.Marks[a].X < l.Marks[b].X })
+		// Marks closer than a pixel are drawn as one, its title counting the others: a
+		// thousand events stay a small drawing.
+		var merged []Mark
+		more := 0
+		for _, m := range l.Marks {
+			if n := len(merged); n > 0 && m.X-merged[n-1].X < 1 {
+				more++
+				continue
+			}
+			if more > 0 {
+				merged[len(merged)-1].Title += fmt.Sprintf(" (and %d more)", more)
+				more = 0
+			}
+			merged = append(merged, m)
+		}
+		if more > 0 {
+			merged[len(merged)-1].Title += fmt.Sprintf(" (and %d more)", more)
+		}
+		l.Marks = merged
 	}
 	return ch
 }

@@ -223,3 +223,30 @@ func TestEveryFieldInert(t *testing.T) {
 		}
 	}
 }
+
+func TestLargeCaseReport(t *testing.T) {
+	c := fixture()
+	c.Narrative = "alert 3 ssh_bruteforce: many failures\nalert 4 ssh_login_after_failures: - a login"
+	base := at("2026-03-02T02:00:00Z")
+	for i := range 500 {
+		tm := base.Add(time.Duration(i) * time.Millisecond)
+		c.Evidence = append(c.Evidence, Event{ID: int64(1000 + i), Time: &tm, Text: "failure"})
+	}
+	c.EvidenceN = len(c.Evidence)
+	shown, hidden := ShownTimeline(Timeline(c))
+	if hidden != len(c.Evidence)-MaxReportEvidence || len(shown) != MaxReportEvidence+2+2+4 {
+		t.Errorf("ShownTimeline: %d shown, %d hidden", len(shown), hidden)
+	}
+	ch := TimelineChart(Timeline(c))
+	if n := len(ch.Lanes[0].Marks); n > 10 || !strings.Contains(ch.Lanes[0].Marks[0].Title, "(and 499 more)") {
+		t.Errorf("events lane: %d marks, first %q", n, ch.Lanes[0].Marks[0].Title)
+	}
+	out := renderAll(t, NewReport(c, nil, at("2026-03-03T09:00:00Z")))
+	if md := string(out["md"]); !strings.Contains(md, "alert 3 ssh\\_bruteforce: many failures  \nalert 4 ssh\\_login\\_after\\_failures: - a login") ||
+		!strings.Contains(md, "303 more evidence events are left out of this table") {
+		t.Errorf("md narrative or timeline cut wrong")
+	}
+	if html := string(out["html"]); !strings.Contains(html, "many failures<br>alert 4") || !strings.Contains(html, "303 more evidence events are left out") {
+		t.Errorf("html narrative or timeline cut wrong")
+	}
+}

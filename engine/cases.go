@@ -90,7 +90,7 @@ func (s *Store) DraftFromAlerts(ctx context.Context, ids []int64) (CaseDraft, er
 	if len(alerts) > 1 {
 		d.Title += fmt.Sprintf(" and %d more alert(s)", len(alerts)-1)
 	}
-	d.Narrative = strings.Join(lines, "; ") + "."
+	d.Narrative = strings.Join(lines, "\n")
 	return d, nil
 }
 
