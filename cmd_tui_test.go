@@ -66,7 +66,7 @@ func (s *syncBuffer) String() string {
 }
 
 // TestWorkbenchProgram runs the real Bubble Tea program over a generated, hunted store with scripted
-// input: it draws the queue, opens an alert, goes back and quits on q.
+// input: it draws the queue, opens the top incident and quits on q.
 func TestWorkbenchProgram(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates, imports and hunts a small data set")
@@ -105,9 +105,9 @@ func TestWorkbenchProgram(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	waitFor("alerts · sort: priority")
+	waitFor("· sort: priority")
 	io.WriteString(keys, "\r")
-	waitFor("ATT&CK")
+	waitFor("rank 1")
 	io.WriteString(keys, "q")
 	select {
 	case err := <-done:

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"trawl/tui/screentest"
+	"trawl/tui/tuitest"
 )
 
 func TestMain(m *testing.M) { screentest.Main(m) }
@@ -153,4 +154,65 @@ func TestEngineStoreOverview(t *testing.T) {
 		t.Errorf("overview: events %d (in buckets %d), tactics %v, entities %v, alerts %d", o.Events, sum, o.Tactics, o.Entities, o.Alerts)
 	}
 	t.Logf("%+v", o)
+}
+
+func TestEngineStoreScoredQueue(t *testing.T) {
+	st := EngineStore{tuitest.ScoredStore(t)}
+	ctx := t.Context()
+	all, err := st.Queue(ctx, QueueQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	incidents := 0
+	for i, it := range all.Items {
+		if it.Kind == "incident" {
+			incidents++
+			if it.Priority < 1 || it.Priority > 4 || it.Alerts == 0 || len(it.Entities) == 0 {
+				t.Errorf("incident %d: priority %d, %d alerts, entities %v", it.ID, it.Priority, it.Alerts, it.Entities)
+			}
+		}
+		if i > 0 && all.Items[i-1].Score < it.Score {
+			t.Errorf("item %d (score %v) after one scoring %v", i, it.Score, all.Items[i-1].Score)
+		}
+	}
+	if incidents == 0 || all.Total != len(all.Items) {
+		t.Fatalf("%d incidents among %d items (total %d)", incidents, len(all.Items), all.Total)
+	}
+	t.Logf("queue: %d incidents, %d items", incidents, all.Total)
+	var inc QueueItem
+	for _, it := range all.Items {
+		if it.Kind == "incident" {
+			inc = it
+			break
+		}
+	}
+	d, err := st.Incident(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.AlertList) != inc.Alerts || d.Narrative == "" || len(d.Factors) == 0 || d.Priority != inc.Priority {
+		t.Errorf("incident %d: %d alerts (want %d), narrative %q, factors %v", inc.ID, len(d.AlertList), inc.Alerts, d.Narrative, d.Factors)
+	}
+	// The incident's alerts are the ones its title names (the top alert's title).
+	titles := ""
+	for _, a := range d.AlertList {
+		titles += a.Title + "\n"
+	}
+	if top, _, _ := strings.Cut(d.Title, " (+"); !strings.Contains(titles, top) {
+		t.Errorf("incident %q lists alerts:\n%s", d.Title, titles)
+	}
+	a, err := st.Alert(ctx, d.AlertList[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0
+	for _, f := range a.Factors {
+		sum += f.Points
+	}
+	if len(a.Factors) == 0 || float64(sum) != a.Score {
+		t.Errorf("alert %d: score %v, factors %v (sum %d)", a.ID, a.Score, a.Factors, sum)
+	}
+	if _, err := st.Incident(ctx, 987654); err == nil {
+		t.Error("a missing incident gave no error")
+	}
 }

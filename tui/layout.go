@@ -167,7 +167,19 @@ func (c *Context) Chips(ents map[string][]string, kinds []string, width int) str
 }
 
 // EntityKinds is the order entity chips are shown in.
-var EntityKinds = []string{"user", "target_user", "host", "src_ip", "dst_ip", "process", "domain", "hash"}
+var EntityKinds = []string{"user", "target_user", "host", "asset", "ip", "src_ip", "dst_ip", "process", "domain", "hash"}
+
+// EntityKind maps an alert's entity key (src_ip, target_user...) to the entity kind pivots
+// take (ip, user...).
+func EntityKind(k string) string {
+	switch k {
+	case "src_ip", "dst_ip":
+		return "ip"
+	case "target_user":
+		return "user"
+	}
+	return k
+}
 
 // Sparkline draws counts as block characters in exactly width cells (counts are resampled to
 // the width by taking each cell's maximum).

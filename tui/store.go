@@ -13,6 +13,9 @@ type Store interface {
 	Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
 	// Alert is one alert in full.
 	Alert(ctx context.Context, id int64) (AlertDetail, error)
+	// Incident is one incident with its alerts (ErrNotScored-like errors when the store has
+	// not scored its alerts).
+	Incident(ctx context.Context, id int64) (IncidentDetail, error)
 	// Evidence is one page of an alert's evidence events, in the alert's order.
 	Evidence(ctx context.Context, alert int64, offset, limit int) (Rows, error)
 	// Record is one event's original text and parsed fields.
@@ -63,9 +66,13 @@ type QueueItem struct {
 	Title      string
 	Severity   string
 	Confidence float64
-	// Score and Priority are the risk score and P1..P4 when the store scores alerts (0 if not).
+	// Score and Priority are the risk score (0-100) and P1..P4 (1..4) when the store scores
+	// alerts; 0 if not. Action is the triage policy's verdict on an alert (queue, escalate).
 	Score    float64
 	Priority int
+	Action   string
+	// Alerts is an incident's number of alerts.
+	Alerts int
 	Attack   []string
 	First    *time.Time
 	Last     *time.Time
@@ -88,6 +95,17 @@ type AlertDetail struct {
 	CreatedAt time.Time
 	// Factors explain the risk score when the store has one.
 	Factors []Factor
+}
+
+// IncidentDetail is one incident: what the scoring grouped, why it ranks where it does, and
+// its alerts.
+type IncidentDetail struct {
+	QueueItem
+	Rank      int
+	Tactics   []string
+	Narrative string
+	Factors   []Factor
+	AlertList []QueueItem
 }
 
 // Factor is one part of a risk score.

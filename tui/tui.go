@@ -30,10 +30,10 @@ type Context struct {
 	Store Store
 	// Now is the clock for ages ("5m ago"); tests fix it.
 	Now func() time.Time
-	// Status is the triage status of alerts set in this session (acknowledged, ...), by alert
-	// id. It is kept in memory only: the store has no table for it yet.
+	// Status is the triage status set in this session (acknowledged, ...) by alert id, or by
+	// the negated id for an incident. It is kept in memory only: the store has no table for it.
 	Status map[int64]string
-	// Assignee of alerts set in this session, by alert id (in memory, as Status).
+	// Assignee set in this session, keyed as Status (in memory only, as Status).
 	Assignee map[int64]string
 
 	ids  atomic.Int64

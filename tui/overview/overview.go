@@ -73,22 +73,11 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.Open), key.Matches(msg, k.Pivot):
 			if m.cursor < len(m.ov.Entities) {
 				e := m.ov.Entities[m.cursor]
-				return tui.Open(tui.Target{Kind: "entity", Entity: entityKind(e.Kind), Value: e.Value})
+				return tui.Open(tui.Target{Kind: "entity", Entity: tui.EntityKind(e.Kind), Value: e.Value})
 			}
 		}
 	}
 	return nil
-}
-
-// entityKind maps an alert entity key to the kind the entity view takes.
-func entityKind(k string) string {
-	switch k {
-	case "src_ip", "dst_ip":
-		return "ip"
-	case "target_user":
-		return "user"
-	}
-	return k
 }
 
 func (m *Model) View() string {

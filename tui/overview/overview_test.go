@@ -44,7 +44,7 @@ func TestPivotFromTopEntity(t *testing.T) {
 	}
 	msgs := tui.Press(c, m, screentest.Key("j"), screentest.Key("enter"))
 	e := m.ov.Entities[1]
-	want := tui.OpenMsg{Target: tui.Target{Kind: "entity", Entity: entityKind(e.Kind), Value: e.Value}}
+	want := tui.OpenMsg{Target: tui.Target{Kind: "entity", Entity: tui.EntityKind(e.Kind), Value: e.Value}}
 	if len(msgs) != 1 || msgs[0] != want {
 		t.Errorf("j enter: %v, want %v", msgs, want)
 	}

@@ -1,5 +1,6 @@
-// Package queue is the triage queue: alerts ranked by priority (severity, then newest), with
-// severity colours, ATT&CK tactics, entity chips, age and status; a fuzzy filter, sorting,
+// Package queue is the triage queue: incidents and the alerts in none, ranked by risk score
+// (or, in a store not scored yet, alerts by severity then newest), with priority and severity
+// colours, ATT&CK tactics, entity chips, age and status; a fuzzy filter, sorting,
 // acknowledging and assigning one or many at once. Rows are loaded from the store a page at a
 // time around the cursor.
 package queue
@@ -203,26 +204,26 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Mark):
 		if it, ok := m.Cursor(); ok {
-			if m.marked[it.ID] {
-				delete(m.marked, it.ID)
+			if k := statusKey(it); m.marked[k] {
+				delete(m.marked, k)
 			} else {
-				m.marked[it.ID] = true
+				m.marked[k] = true
 			}
 			return m.move(m.cursor + 1)
 		}
 	case key.Matches(msg, k.MarkAll):
 		all := true
 		for i := m.top; i < min(m.top+m.rows(), m.page.Total); i++ {
-			if it, ok := m.item(i); ok && !m.marked[it.ID] {
+			if it, ok := m.item(i); ok && !m.marked[statusKey(it)] {
 				all = false
 			}
 		}
 		for i := m.top; i < min(m.top+m.rows(), m.page.Total); i++ {
 			if it, ok := m.item(i); ok {
 				if all {
-					delete(m.marked, it.ID)
+					delete(m.marked, statusKey(it))
 				} else {
-					m.marked[it.ID] = true
+					m.marked[statusKey(it)] = true
 				}
 			}
 		}
@@ -246,7 +247,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.ctx.Status[id] = set
 		}
 		clear(m.marked)
-		return tui.Notify(fmt.Sprintf("%d %s marked %s (this session only)", len(ids), plural(len(ids), "alert"), set))
+		return tui.Notify(fmt.Sprintf("%d %s marked %s (this session only)", len(ids), plural(len(ids), "item"), set))
 	case key.Matches(msg, k.Assign):
 		ids := m.targets()
 		for _, id := range ids {
@@ -254,13 +255,13 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		clear(m.marked)
 		if len(ids) > 0 {
-			return tui.Notify(fmt.Sprintf("%d %s assigned to me (this session only)", len(ids), plural(len(ids), "alert")))
+			return tui.Notify(fmt.Sprintf("%d %s assigned to me (this session only)", len(ids), plural(len(ids), "item")))
 		}
 	case key.Matches(msg, k.Pivot):
 		if it, ok := m.Cursor(); ok {
 			for _, kind := range tui.EntityKinds {
 				if vs := it.Entities[kind]; len(vs) > 0 {
-					return tui.Open(tui.Target{Kind: "entity", Entity: kind, Value: vs[0]})
+					return tui.Open(tui.Target{Kind: "entity", Entity: tui.EntityKind(kind), Value: vs[0]})
 				}
 			}
 		}
@@ -276,7 +277,7 @@ func (m *Model) targets() []int64 {
 	}
 	if len(ids) == 0 {
 		if it, ok := m.Cursor(); ok {
-			ids = append(ids, it.ID)
+			ids = append(ids, statusKey(it))
 		}
 	}
 	return ids
@@ -291,11 +292,19 @@ func plural(n int, s string) string {
 
 // columns at a width: tactics only when there is room.
 func (m *Model) columns() []tui.Column {
-	cols := []tui.Column{{Title: "", Width: 1}, {Title: "ID", Width: 5}, {Title: "SEVERITY", Width: 8}, {Title: "AGE", Width: 5}, {Title: "STATUS", Width: 6}}
+	cols := []tui.Column{{Title: "", Width: 1}, {Title: "ID", Width: 5}, {Title: "PRIORITY", Width: 8}, {Title: "SCORE", Width: 5}, {Title: "AGE", Width: 4}, {Title: "STATUS", Width: 6}}
 	if m.w >= 120 {
-		return append(cols, tui.Column{Title: "ALERT", Flex: 4}, tui.Column{Title: "TACTICS", Flex: 2}, tui.Column{Title: "ENTITIES", Flex: 3})
+		return append(cols, tui.Column{Title: "INCIDENT / ALERT", Flex: 4}, tui.Column{Title: "TACTICS", Flex: 2}, tui.Column{Title: "ENTITIES", Flex: 3})
 	}
-	return append(cols, tui.Column{Title: "ALERT", Flex: 3}, tui.Column{Title: "ENTITIES", Flex: 2})
+	return append(cols, tui.Column{Title: "INCIDENT / ALERT", Flex: 3}, tui.Column{Title: "ENTITIES", Flex: 2})
+}
+
+// Label is how an item's id is shown: I5 for incident 5, A12 for alert 12.
+func Label(it tui.QueueItem) string {
+	if it.Kind == "incident" {
+		return "I" + strconv.FormatInt(it.ID, 10)
+	}
+	return "A" + strconv.FormatInt(it.ID, 10)
 }
 
 func (m *Model) View() string {
@@ -305,7 +314,7 @@ func (m *Model) View() string {
 	title := th.Title.Render("Queue")
 	info := []string{}
 	if m.loaded {
-		info = append(info, fmt.Sprintf("%d %s", m.page.Total, plural(m.page.Total, "alert")))
+		info = append(info, fmt.Sprintf("%d %s", m.page.Total, plural(m.page.Total, "item")))
 	}
 	info = append(info, "sort: "+m.sort.String())
 	if m.filter.Value != "" {
@@ -330,7 +339,7 @@ func (m *Model) View() string {
 	case !m.loaded:
 		lines = append(lines, th.Muted.Render("loading…"))
 	case m.page.Total == 0 && m.filter.Value != "":
-		lines = append(lines, th.Muted.Render("no alert matches the filter (esc in the filter clears it)"))
+		lines = append(lines, th.Muted.Render("nothing matches the filter (esc in the filter clears it)"))
 	case m.page.Total == 0:
 		lines = append(lines, th.Muted.Render("no alerts: run `trawl hunt` to raise some"))
 	default:
@@ -361,44 +370,67 @@ func (m *Model) row(i int, cols []tui.Column, widths []int) string {
 	if selected {
 		base = th.Selected
 	}
-	status := m.ctx.Status[it.ID]
+	status := m.ctx.Status[statusKey(it)]
 	if status == "" {
 		status = StatusNew
 	}
-	if who := m.ctx.Assignee[it.ID]; who != "" {
+	if who := m.ctx.Assignee[statusKey(it)]; who != "" {
 		status += "@"
 	}
 	mark := " "
-	if m.marked[it.ID] {
+	if m.marked[statusKey(it)] {
 		mark = "●"
 	}
-	sev := th.Severity(it.Severity)
+	// Priority: P1..P4 for an incident, the severity for an alert.
+	pri, priText := th.Severity(it.Severity), strings.ToLower(it.Severity)
+	if it.Kind == "incident" {
+		pri, priText = th.Priority(it.Priority), fmt.Sprintf("P%d", it.Priority)
+	}
 	if selected {
-		sev = sev.Background(th.Palette.SelectionBg)
-		if th.NoColor {
-			sev = sev.Reverse(true)
+		if bg := th.Palette.SelectionBg; bg != nil {
+			pri = pri.Background(bg)
 		}
+		if th.NoColor {
+			pri = pri.Reverse(true)
+		}
+	}
+	score := "-"
+	if it.Score > 0 {
+		score = strconv.Itoa(int(it.Score))
 	}
 	titleText := it.Title
 	if titleText == "" {
 		titleText = it.Rule
 	}
+	if it.Kind == "incident" {
+		titleText = fmt.Sprintf("%s (%d %s)", titleText, it.Alerts, plural(it.Alerts, "alert"))
+	}
 	cells := []string{
 		base.Render(text.Pad(mark, widths[0])),
-		base.Render(text.Pad(strconv.FormatInt(it.ID, 10), widths[1])),
-		sev.Render(text.Pad(strings.ToLower(it.Severity), widths[2])),
-		base.Render(text.Pad(tui.Age(m.ctx.Now(), it.Last), widths[3])),
-		base.Render(text.Pad(status, widths[4])),
-		base.Render(text.Pad(titleText, widths[5])),
+		base.Render(text.Pad(Label(it), widths[1])),
+		pri.Render(text.Pad(priText, widths[2])),
+		base.Render(text.Pad(score, widths[3])),
+		base.Render(text.Pad(tui.Age(m.ctx.Now(), it.Last), widths[4])),
+		base.Render(text.Pad(status, widths[5])),
+		base.Render(text.Pad(titleText, widths[6])),
 	}
-	next := 6
-	if len(cols) == 8 {
-		cells = append(cells, base.Render(text.Pad(Tactics(it.Attack), widths[6])))
-		next = 7
+	next := 7
+	if len(cols) == 9 {
+		cells = append(cells, base.Render(text.Pad(Tactics(it.Attack), widths[7])))
+		next = 8
 	}
 	cells = append(cells, tui.Line(m.ctx.Chips(it.Entities, tui.EntityKinds, widths[next]), widths[next]))
 	sep := base.Render(" ")
 	return strings.Join(cells, sep)
+}
+
+// statusKey is the key of an item in Context.Status and Assignee: the alert id, or the
+// negated incident id.
+func statusKey(it tui.QueueItem) int64 {
+	if it.Kind == "incident" {
+		return -it.ID
+	}
+	return it.ID
 }
 
 // Tactics names the ATT&CK tactics of technique ids, in kill-chain order, without repeats.

@@ -12,6 +12,7 @@ import (
 	"trawl/themes"
 	"trawl/tui"
 	"trawl/tui/screentest"
+	"trawl/tui/tuitest"
 )
 
 func TestMain(m *testing.M) { screentest.Main(m) }
@@ -60,6 +61,33 @@ func TestGolden(t *testing.T) {
 			// Down twice, select two, acknowledge them, sort by newest.
 			tui.Press(c, m, keys("j", "space", "space", "a")...)
 			screentest.Golden(t, fmt.Sprintf("queue_acked_%dx%d", w, h), m.View(), w, h)
+		})
+	}
+}
+
+// TestScoredGolden is the queue of a scored store: incidents with their priority and score
+// first, then the alerts in no incident.
+func TestScoredGolden(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		w, h := size[0], size[1]
+		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
+			th, _ := themes.ByName("dark")
+			c := tui.NewContext(tui.EngineStore{S: tuitest.ScoredStore(t)}, th)
+			c.Now = func() time.Time { return now }
+			m := open(t, c, w, h)
+			if it, _ := m.Cursor(); it.Kind != "incident" || it.Priority == 0 {
+				t.Errorf("the top of a scored queue is %+v, want an incident", it)
+			}
+			screentest.Golden(t, fmt.Sprintf("queue_scored_%dx%d", w, h), m.View(), w, h)
+			it, _ := m.Cursor()
+			msgs := tui.Press(c, m, keys("enter")...)
+			if len(msgs) != 1 || msgs[0] != (tui.OpenMsg{Target: tui.Target{Kind: "incident", ID: it.ID}}) {
+				t.Errorf("enter on an incident: %v", msgs)
+			}
+			tui.Press(c, m, keys("a")...)
+			if c.Status[-it.ID] != StatusAck || c.Status[it.ID] != "" {
+				t.Errorf("acknowledging incident %d: status %v", it.ID, c.Status)
+			}
 		})
 	}
 }

@@ -31,12 +31,20 @@ func (hostileStore) item() tui.QueueItem {
 }
 
 func (h hostileStore) Queue(ctx context.Context, q tui.QueueQuery) (tui.QueuePage, error) {
-	return tui.QueuePage{Items: []tui.QueueItem{h.item()}, Total: 1}, nil
+	inc, _ := h.Incident(ctx, 1)
+	return tui.QueuePage{Items: []tui.QueueItem{inc.QueueItem, h.item()}, Total: 2}, nil
 }
 
 func (h hostileStore) Alert(ctx context.Context, id int64) (tui.AlertDetail, error) {
 	return tui.AlertDetail{QueueItem: h.item(), Run: 1, Sources: []string{hostile},
 		Factors: []tui.Factor{{Name: hostile, Points: 5, Reason: hostile}}}, nil
+}
+
+func (h hostileStore) Incident(ctx context.Context, id int64) (tui.IncidentDetail, error) {
+	inc := h.item()
+	inc.Kind, inc.Priority, inc.Score, inc.Alerts = "incident", 1, 90, 1
+	return tui.IncidentDetail{QueueItem: inc, Rank: 1, Tactics: []string{hostile}, Narrative: hostile + " " + hostile,
+		Factors: []tui.Factor{{Name: hostile, Points: 90, Reason: hostile}}, AlertList: []tui.QueueItem{h.item()}}, nil
 }
 
 func (hostileStore) Evidence(ctx context.Context, alert int64, offset, limit int) (tui.Rows, error) {
@@ -76,7 +84,7 @@ func checkEscaped(t *testing.T, screen, view string) {
 }
 
 // TestHostileTextEscapedEverywhere shows a log line with terminal escapes in every screen of
-// the workbench (queue, alert detail with fields and raw record, overview, help, palette,
+// the workbench (queue, incident, alert detail with fields and raw record, overview, help, palette,
 // status bar) at both golden sizes, and checks that it arrives escaped.
 func TestHostileTextEscapedEverywhere(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
@@ -89,6 +97,8 @@ func TestHostileTextEscapedEverywhere(t *testing.T) {
 			drive(t, m, screentest.Type("x")...)
 			checkEscaped(t, "queue filter", m.Render())
 			drive(t, m, keys("esc", "enter")...)
+			checkEscaped(t, "incident", m.Render())
+			drive(t, m, keys("esc", "j", "enter")...)
 			checkEscaped(t, "alert", m.Render())
 			drive(t, m, keys("r")...)
 			checkEscaped(t, "alert raw", m.Render())

@@ -55,11 +55,18 @@ func newPalette(m *Model) palette {
 		screen("hunt", "the hunt console"),
 		screen("timeline", "events in time order"),
 		{name: "alert", arg: "ID", desc: "open an alert", run: func(arg string) tea.Cmd {
-			id, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
+			id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimPrefix(arg, "#"), "A"), 10, 64)
 			if err != nil || id <= 0 {
 				return m.fail(fmt.Errorf("alert: %q is not an alert number", arg))
 			}
 			return m.open(tui.Target{Kind: "alert", ID: id})
+		}},
+		{name: "incident", arg: "ID", desc: "open an incident", run: func(arg string) tea.Cmd {
+			id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimPrefix(arg, "#"), "I"), 10, 64)
+			if err != nil || id <= 0 {
+				return m.fail(fmt.Errorf("incident: %q is not an incident number", arg))
+			}
+			return m.open(tui.Target{Kind: "incident", ID: id})
 		}},
 		entity("user", "pivot to a user"),
 		entity("host", "pivot to a host"),

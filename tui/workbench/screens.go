@@ -16,18 +16,6 @@ import (
 	"trawl/tui/timeline"
 )
 
-// EntityKind maps an alert's entity key (src_ip, target_user...) to the entity kind pivots take
-// (ip, user...).
-func EntityKind(k string) string {
-	switch k {
-	case "src_ip", "dst_ip":
-		return "ip"
-	case "target_user":
-		return "user"
-	}
-	return k
-}
-
 // engineFactories are the screens built over the store itself: the hunt console and the
 // timeline (also the entity view until that has its own screen).
 func engineFactories(st *engine.Store, rulesDir string) map[string]Factory {
@@ -79,20 +67,20 @@ type timelineScreen struct {
 func newTimeline(c *tui.Context, st *engine.Store, t tui.Target, title string) (tui.Screen, error) {
 	sc := timeline.Scope{Value: t.Value, Query: t.Query, AlertID: t.ID}
 	if t.Entity != "" {
-		k, ok := event.ParseEntity(EntityKind(t.Entity))
+		k, ok := event.ParseEntity(tui.EntityKind(t.Entity))
 		if !ok {
 			return nil, fmt.Errorf("%q is not an entity kind (user, host, ip, process, domain, hash, file)", t.Entity)
 		}
 		sc.Kind = k
 	}
 	if title == "" {
-		title = EntityKind(t.Entity) + " " + text.Clip(t.Value, 40)
+		title = tui.EntityKind(t.Entity) + " " + text.Clip(t.Value, 40)
 	} else {
 		switch {
 		case t.ID > 0:
 			title += " of alert " + strconv.FormatInt(t.ID, 10)
 		case t.Value != "":
-			title += " of " + EntityKind(t.Entity) + " " + text.Clip(t.Value, 30)
+			title += " of " + tui.EntityKind(t.Entity) + " " + text.Clip(t.Value, 30)
 		}
 	}
 	return &timelineScreen{id: c.NewID(), title: title, m: timeline.New(timeline.NewStoreSource(st), c.Theme), scope: sc}, nil

@@ -17,6 +17,7 @@ import (
 	"trawl/engine"
 	"trawl/tui"
 	"trawl/tui/alert"
+	"trawl/tui/incident"
 	"trawl/tui/overview"
 	"trawl/tui/queue"
 	"trawl/tui/text"
@@ -77,6 +78,12 @@ func New(ctx *tui.Context, opt Options) *Model {
 				return nil, fmt.Errorf("which alert? give its number")
 			}
 			return alert.New(c, t.ID), nil
+		},
+		"incident": func(c *tui.Context, t tui.Target) (tui.Screen, error) {
+			if t.ID <= 0 {
+				return nil, fmt.Errorf("which incident? give its number")
+			}
+			return incident.New(c, t.ID), nil
 		},
 	}
 	if opt.Engine != nil {

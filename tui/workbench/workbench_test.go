@@ -14,9 +14,11 @@ import (
 	"trawl/themes"
 	"trawl/tui"
 	"trawl/tui/alert"
+	"trawl/tui/incident"
 	"trawl/tui/overview"
 	"trawl/tui/queue"
 	"trawl/tui/screentest"
+	"trawl/tui/tuitest"
 )
 
 func TestMain(m *testing.M) { screentest.Main(m) }
@@ -78,8 +80,9 @@ func keys(names ...string) []tea.Msg {
 	return out
 }
 
+// engineOpts is the scored fixture, as `trawl hunt` leaves a store.
 func engineOpts(t *testing.T) (tui.Store, Options) {
-	st := screentest.Store(t)
+	st := tuitest.ScoredStore(t)
 	return tui.EngineStore{S: st}, Options{DB: "demo.duckdb", Engine: st}
 }
 
@@ -93,8 +96,13 @@ func TestGolden(t *testing.T) {
 			screentest.Golden(t, fmt.Sprintf("queue_%dx%d", w, h), m.Render(), w, h)
 
 			drive(t, m, keys("enter")...)
-			if _, ok := m.Current().(*alert.Model); !ok {
+			if _, ok := m.Current().(*incident.Model); !ok {
 				t.Fatalf("enter opened %T", m.Current())
+			}
+			screentest.Golden(t, fmt.Sprintf("incident_%dx%d", w, h), m.Render(), w, h)
+			drive(t, m, keys("G", "enter")...)
+			if _, ok := m.Current().(*alert.Model); !ok {
+				t.Fatalf("enter on the incident's last alert opened %T", m.Current())
 			}
 			screentest.Golden(t, fmt.Sprintf("alert_%dx%d", w, h), m.Render(), w, h)
 
@@ -152,7 +160,7 @@ func TestHistory(t *testing.T) {
 		t.Errorf("history after reopening: %d screens", len(m.hist))
 	}
 	// The queue kept its cursor through all this.
-	if it, ok := q.(*queue.Model).Cursor(); !ok || fmt.Sprint(m.Current().Title()) != fmt.Sprintf("Alert %d", it.ID) {
+	if it, ok := q.(*queue.Model).Cursor(); !ok || m.Current().Title() != fmt.Sprintf("Incident %d", it.ID) {
 		t.Errorf("queue cursor lost: %v %s", it.ID, m.Current().Title())
 	}
 	if quit := drive(t, m, keys("q")...); len(quit) != 1 {
@@ -169,6 +177,8 @@ func TestPalette(t *testing.T) {
 		want  string // title of the screen opened, or the status
 	}{
 		{"alert 3", "Alert 3"},
+		{"incident 5", "Incident 5"},
+		{"inc I7", "Incident 7"},
 		{"al 4", "Alert 4"}, // fuzzy: "al" is alert
 		{"ove", "Overview"},
 		{"user admin", "user admin"},
@@ -234,7 +244,7 @@ func TestStaleResultsDropped(t *testing.T) {
 	if q.View() != total {
 		t.Error("a stale result changed the queue")
 	}
-	if !strings.Contains(ansi.Strip(total), "no alert matches") {
+	if !strings.Contains(ansi.Strip(total), "nothing matches the filter") {
 		t.Errorf("filter zz:\n%s", ansi.Strip(total))
 	}
 }
