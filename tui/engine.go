@@ -22,7 +22,6 @@ type EngineStore struct {
 // severityRank orders severities for the queue, most severe first.
 const severityRank = `CASE lower(severity) WHEN 'critical' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3 WHEN 'low' THEN 2 WHEN 'info' THEN 1 WHEN 'informational' THEN 1 ELSE 0 END`
 
-
 const alertColumns = `id, rule, title, severity, confidence, to_json(attack)::VARCHAR, first, last, entities::VARCHAR, len(evidence)`
 
 // likeEscape escapes the LIKE wildcards of s.

@@ -72,7 +72,7 @@ type QueueItem struct {
 	Priority int
 	Action   string
 	// Alerts is an incident's number of alerts.
-	Alerts int
+	Alerts   int
 	Attack   []string
 	First    *time.Time
 	Last     *time.Time
