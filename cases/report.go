@@ -422,13 +422,16 @@ var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 func (r *Report) WriteHTML(w io.Writer) error {
 	data := struct {
 		*Report
-		Chart          Chart
+		Charts         []Chart
 		Shown          int
 		Hidden         int
 		Events         []Entry
 		EventsHidden   int
 		NarrativeLines []string
-	}{Report: r, Chart: TimelineChart(r.Timeline), NarrativeLines: strings.Split(strings.TrimSpace(r.Case.Narrative), "\n")}
+	}{Report: r, Charts: []Chart{
+		TimelineChart(r.Timeline, "What happened: evidence events and alerts", EntryEvent, EntryAlert),
+		TimelineChart(r.Timeline, "The response: status changes and notes", EntryStatus, EntryNote),
+	}, NarrativeLines: strings.Split(strings.TrimSpace(r.Case.Narrative), "\n")}
 	data.Events, data.EventsHidden = ShownTimeline(r.Timeline)
 	data.Shown = min(len(r.Case.Evidence), MaxReportEvidence)
 	data.Hidden = r.Case.EvidenceN - data.Shown
@@ -459,8 +462,9 @@ func ShownTimeline(tl []Entry) (shown []Entry, hidden int) {
 	return shown, hidden
 }
 
-// Chart is the timeline drawn as an SVG: one lane per entry kind, a mark per entry.
+// Chart is part of the timeline drawn as an SVG: one lane per entry kind, a mark per entry.
 type Chart struct {
+	Title         string
 	Width, Height int
 	Lanes         []Lane
 	Start, End    string // axis labels
@@ -481,13 +485,23 @@ type Mark struct {
 	Title string // the tooltip: time and text
 }
 
-// TimelineChart lays the timeline out on a 900 × 150 chart.
-func TimelineChart(entries []Entry) Chart {
-	ch := Chart{Width: 900, Height: 40 + 28*4}
+// TimelineChart lays out the entries of the given kinds on a 900-wide chart, one lane per
+// kind, over their own time range. Reports draw two: what happened (events and alerts) and
+// the response (status changes and notes), which may come weeks later.
+func TimelineChart(entries []Entry, title string, kinds ...EntryKind) Chart {
+	ch := Chart{Title: title, Width: 900, Height: 40 + 28*len(kinds)}
 	const left, right = 90.0, 880.0
+	labels := map[EntryKind]string{EntryEvent: "events", EntryAlert: "alerts", EntryStatus: "status", EntryNote: "notes"}
+	lanes := map[EntryKind]*Lane{}
+	for i, k := range kinds {
+		ch.Lanes = append(ch.Lanes, Lane{Label: labels[k], Y: 24 + 28*i, Class: string(k)})
+	}
+	for i, k := range kinds {
+		lanes[k] = &ch.Lanes[i]
+	}
 	var lo, hi time.Time
 	for _, e := range entries {
-		if e.At == nil {
+		if e.At == nil || lanes[e.Kind] == nil {
 			continue
 		}
 		if lo.IsZero() || e.At.Before(lo) {
@@ -496,15 +510,6 @@ func TimelineChart(entries []Entry) Chart {
 		if hi.IsZero() || e.At.After(hi) {
 			hi = *e.At
 		}
-	}
-	kinds := []EntryKind{EntryEvent, EntryAlert, EntryStatus, EntryNote}
-	labels := map[EntryKind]string{EntryEvent: "events", EntryAlert: "alerts", EntryStatus: "status", EntryNote: "notes"}
-	lanes := map[EntryKind]*Lane{}
-	for i, k := range kinds {
-		ch.Lanes = append(ch.Lanes, Lane{Label: labels[k], Y: 24 + 28*i, Class: string(k)})
-	}
-	for i, k := range kinds {
-		lanes[k] = &ch.Lanes[i]
 	}
 	if lo.IsZero() {
 		ch.Empty = true

@@ -237,7 +237,7 @@ func TestLargeCaseReport(t *testing.T) {
 	if hidden != len(c.Evidence)-MaxReportEvidence || len(shown) != MaxReportEvidence+2+2+4 {
 		t.Errorf("ShownTimeline: %d shown, %d hidden", len(shown), hidden)
 	}
-	ch := TimelineChart(Timeline(c))
+	ch := TimelineChart(Timeline(c), "t", EntryEvent, EntryAlert)
 	if n := len(ch.Lanes[0].Marks); n > 10 || !strings.Contains(ch.Lanes[0].Marks[0].Title, "(and 499 more)") {
 		t.Errorf("events lane: %d marks, first %q", n, ch.Lanes[0].Marks[0].Title)
 	}
