@@ -290,12 +290,14 @@ func (e EngineStore) Incident(ctx context.Context, id int64) (IncidentDetail, er
 // shows (engine.AlertEvidence), the page cut in DuckDB.
 func (e EngineStore) Evidence(ctx context.Context, alert int64, offset, limit int) (Rows, error) {
 	r := Rows{Offset: offset}
+	// The page is cut from the evidence list before the join, so only its events are looked up.
+	lo, hi := max(offset, 0)+1, max(offset, 0)+max(limit, 1)
 	err := e.S.QueryFunc(ctx, `SELECT e.id, e.time, e.source_type AS source, f.path AS file, e.line, e.category, e.action, e.outcome,
-			e.host, e."user", e.src_ip, e.dst_ip, e.process_name, e.command_line, coalesce(e.message, e.raw) AS text, count(*) OVER () AS total
-		FROM (SELECT unnest(evidence) AS eid, generate_subscripts(evidence, 1) AS pos FROM alerts WHERE id = ?) a
+			e.host, e."user", e.src_ip, e.dst_ip, e.process_name, e.command_line, coalesce(e.message, e.raw) AS text, a.total
+		FROM (SELECT unnest(evidence[? : ?]) AS eid, generate_subscripts(evidence[? : ?], 1) AS pos, len(evidence) AS total FROM alerts WHERE id = ?) a
 		JOIN events e ON e.id = a.eid
 		LEFT JOIN files f ON f.id = e.file_id
-		ORDER BY a.pos LIMIT ? OFFSET ?`, []any{alert, max(limit, 1), max(offset, 0)}, func(cols []string, row []any) error {
+		ORDER BY a.pos`, []any{lo, hi, lo, hi, alert}, func(cols []string, row []any) error {
 		if r.Cols == nil {
 			r.Cols = append([]string(nil), cols[:len(cols)-1]...)
 		}

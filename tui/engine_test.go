@@ -118,6 +118,12 @@ func TestEngineStoreAlertEvidenceRecord(t *testing.T) {
 			t.Errorf("evidence row %d is older than the one before", i)
 		}
 	}
+	if len(all.Rows) > 2 {
+		mid, err := st.Evidence(ctx, id, 1, 2)
+		if err != nil || len(mid.Rows) != 2 || mid.Rows[0][0] != all.Rows[1][0] || mid.Rows[1][0] != all.Rows[2][0] || mid.Total != a.Evidence {
+			t.Errorf("evidence page at 1: %v %v (total %d)", err, mid.Rows, mid.Total)
+		}
+	}
 	rec, err := st.Record(ctx, ev.Rows[0][0].(int64))
 	if err != nil || rec.Raw == "" || rec.File == "" {
 		t.Errorf("record: %v %+v", err, rec)
