@@ -24,10 +24,9 @@ type group struct {
 	count      int32
 	first      int64 // unix nanoseconds; 0 for alerts without a time
 	last       int64
-	base       int // score before entity risk
-	baseF      []Factor
-	score      int
-	factors    []Factor
+	base       int      // the factors' sum before the cap
+	score      int      // 0..100
+	factors    []Factor // with the cap factor once finalScores ran
 	action     Action
 	suppressed bool
 	measure    float64
@@ -228,6 +227,7 @@ func (r *run) collapse() {
 	setOf := make([]int32, n)
 	type groupKey struct{ set, rule, supp int32 }
 	byKey := make(map[groupKey]int32, n/2)
+	r.groups = make([]group, 0, n)
 	supps := map[string]int32{"": 0}
 	buf := make([]byte, 0, 64)
 	// Input order: the alerts are read one after the other (time order would jump around
@@ -340,9 +340,9 @@ func (r *run) scoreGroups() {
 	for g := range r.groups {
 		gr := &r.groups[g]
 		a := &r.in[gr.rep]
-		gr.baseF = r.alertFactors(a, gr, intel[int32(g)], total, r.setCount[gr.rep])
+		gr.factors = r.alertFactors(a, gr, intel[int32(g)], total, r.setCount[gr.rep])
 		gr.base = 0
-		for _, f := range gr.baseF {
+		for _, f := range gr.factors {
 			gr.base += f.Points
 		}
 	}
@@ -466,7 +466,7 @@ func (r *run) entityRisk() {
 func (r *run) finalScores() {
 	for g := range r.groups {
 		gr := &r.groups[g]
-		gr.factors, gr.score = capped(slices.Clip(gr.baseF))
+		gr.factors, gr.score = capped(slices.Clip(gr.factors))
 		gr.action = r.pol.ActionFor(gr.score)
 	}
 }
