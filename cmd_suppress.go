@@ -84,7 +84,7 @@ type SuppressAddCmd struct {
 	ExpiryFlags
 	Name   string   `arg:"" help:"Name of the suppression."`
 	Rule   string   `required:"" help:"Rule name or glob (* any text, ? one character, [*] a literal star)."`
-	Entity []string `help:"Entity condition KIND=PATTERN (user, target_user, host, ip, src_ip, dst_ip, process, domain, hash); repeat for more, all must match." placeholder:"KIND=PATTERN"`
+	Entity []string `sep:"none" help:"Entity condition KIND=PATTERN (user, target_user, host, ip, src_ip, dst_ip, process, domain, hash); repeat for more, all must match." placeholder:"KIND=PATTERN"`
 	Reason string   `required:"" help:"Why this activity is benign."`
 	Author string   `help:"Who adds it (default $TRAWL_USER or $USER)."`
 }

@@ -92,6 +92,7 @@ func TestCLISuppress(t *testing.T) {
 		code int
 		want string
 	}{
+		{"comma is part of a pattern", []string{"suppress", "add", "comma", "--rule", "r", "--entity", "user=a,b", "--reason", "r", "-f", "csv"}, 0, ""},
 		{"bad entity", []string{"suppress", "add", "x", "--rule", "r", "--entity", "colour=red", "--reason", "r"}, 2, "--entity \"colour=red\": want KIND=PATTERN"},
 		{"both expiries", []string{"suppress", "add", "x", "--rule", "r", "--reason", "r", "--for", "1d", "--expires", "2099-01-01"}, 2, "--expires and --for can't be used together"},
 		{"bad span", []string{"suppress", "add", "x", "--rule", "r", "--reason", "r", "--for", "0d"}, 2, "--for \"0d\""},
