@@ -11,13 +11,14 @@ import (
 	"trawl/engine"
 	"trawl/event"
 	"trawl/tui"
+	"trawl/tui/entity"
 	"trawl/tui/hunt"
 	"trawl/tui/text"
 	"trawl/tui/timeline"
 )
 
-// engineFactories are the screens built over the store itself: the hunt console and the
-// timeline (also the entity view until that has its own screen).
+// engineFactories are the screens built over the store itself: the hunt console, the timeline
+// and the entity view.
 func engineFactories(st *engine.Store, rulesDir string) map[string]Factory {
 	return map[string]Factory{
 		"hunt": func(c *tui.Context, t tui.Target) (tui.Screen, error) {
@@ -31,7 +32,11 @@ func engineFactories(st *engine.Store, rulesDir string) map[string]Factory {
 			if t.Value == "" {
 				return nil, fmt.Errorf("which %s? give a value", t.Entity)
 			}
-			return newTimeline(c, st, t, "")
+			k, ok := event.ParseEntity(tui.EntityKind(t.Entity))
+			if !ok {
+				return nil, fmt.Errorf("%q is not an entity kind (user, host, ip, process, domain, hash, file)", t.Entity)
+			}
+			return &entityScreen{id: c.NewID(), kind: k, value: t.Value, m: entity.New(entity.NewStoreSource(st), c.Theme)}, nil
 		},
 	}
 }
@@ -51,6 +56,29 @@ func (s *huntScreen) ShortHelp() []key.Binding  { return s.m.Keys.ShortHelp() }
 func (s *huntScreen) FullHelp() [][]key.Binding { return s.m.Keys.FullHelp() }
 func (s *huntScreen) Capturing() bool           { return s.m.Capturing() }
 func (s *huntScreen) Update(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	s.m, cmd = s.m.Update(msg)
+	return cmd
+}
+
+// entityScreen adapts the entity view to tui.Screen. Pivots from it open new screens in the
+// root's history (the root takes timeline.PivotMsg), so its own back and forward stay unused.
+type entityScreen struct {
+	id    int
+	kind  event.Entity
+	value string
+	m     entity.Model
+}
+
+func (s *entityScreen) ID() int                   { return s.id }
+func (s *entityScreen) Title() string             { return s.kind.String() + " " + text.Clip(s.value, 40) }
+func (s *entityScreen) Init() tea.Cmd             { return s.m.Open(s.kind, s.value) }
+func (s *entityScreen) View() string              { return s.m.View() }
+func (s *entityScreen) SetSize(w, h int)          { s.m.SetSize(w, h) }
+func (s *entityScreen) ShortHelp() []key.Binding  { return s.m.Keys.ShortHelp() }
+func (s *entityScreen) FullHelp() [][]key.Binding { return s.m.Keys.FullHelp() }
+func (s *entityScreen) Capturing() bool           { return s.m.Capturing() }
+func (s *entityScreen) Update(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	s.m, cmd = s.m.Update(msg)
 	return cmd

@@ -17,6 +17,7 @@ import (
 	"trawl/engine"
 	"trawl/tui"
 	"trawl/tui/alert"
+	"trawl/tui/entity"
 	"trawl/tui/incident"
 	"trawl/tui/overview"
 	"trawl/tui/queue"
@@ -269,6 +270,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case timeline.PivotMsg:
 		return m.open(tui.Target{Kind: "entity", Entity: msg.Kind.String(), Value: msg.Value})
+	case entity.OpenAlertMsg:
+		return m.open(tui.Target{Kind: "alert", ID: msg.ID})
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	}

@@ -106,6 +106,14 @@ func TestGolden(t *testing.T) {
 			}
 			screentest.Golden(t, fmt.Sprintf("alert_%dx%d", w, h), m.Render(), w, h)
 
+			// Pivot to the selected event's user, then back to the alert.
+			drive(t, m, keys("p")...)
+			if _, ok := m.Current().(*entityScreen); !ok {
+				t.Fatalf("p opened %T", m.Current())
+			}
+			screentest.Golden(t, fmt.Sprintf("entity_%dx%d", w, h), m.Render(), w, h)
+			drive(t, m, keys("esc")...)
+
 			drive(t, m, keys("?")...)
 			screentest.Golden(t, fmt.Sprintf("help_%dx%d", w, h), m.Render(), w, h)
 			drive(t, m, keys("esc")...)
