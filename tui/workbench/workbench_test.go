@@ -23,7 +23,7 @@ import (
 
 func TestMain(m *testing.M) { screentest.Main(m) }
 
-func newCtx(t *testing.T, store tui.Store, theme string) *tui.Context {
+func newCtx(t testing.TB, store tui.Store, theme string) *tui.Context {
 	t.Helper()
 	th, err := themes.ByName(theme)
 	if err != nil {
@@ -36,7 +36,7 @@ func newCtx(t *testing.T, store tui.Store, theme string) *tui.Context {
 
 // drive sends msgs to the workbench and runs every command they lead to, feeding the results
 // back, as the program would (spinner ticks aside: they only animate).
-func drive(t *testing.T, m *Model, msgs ...tea.Msg) []tea.Msg {
+func drive(t testing.TB, m *Model, msgs ...tea.Msg) []tea.Msg {
 	t.Helper()
 	var quit []tea.Msg
 	var queue []tea.Msg
@@ -61,7 +61,7 @@ func drive(t *testing.T, m *Model, msgs ...tea.Msg) []tea.Msg {
 	return quit
 }
 
-func start(t *testing.T, c *tui.Context, opt Options, w, h int) *Model {
+func start(t testing.TB, c *tui.Context, opt Options, w, h int) *Model {
 	t.Helper()
 	m := New(c, opt)
 	drive(t, m, tea.WindowSizeMsg{Width: w, Height: h})
@@ -81,7 +81,7 @@ func keys(names ...string) []tea.Msg {
 }
 
 // engineOpts is the scored fixture, as `trawl hunt` leaves a store.
-func engineOpts(t *testing.T) (tui.Store, Options) {
+func engineOpts(t testing.TB) (tui.Store, Options) {
 	st := tuitest.ScoredStore(t)
 	return tui.EngineStore{S: st}, Options{DB: "demo.duckdb", Engine: st}
 }
