@@ -129,6 +129,10 @@ func TestCaseLifeOnDemo(t *testing.T) {
 	if tl := fmt.Sprint(shown["timeline"]); !strings.Contains(tl, "kind:note") || !strings.Contains(tl, "kind:alert") || !strings.Contains(tl, "kind:event") {
 		t.Error("timeline lacks notes, alerts or events")
 	}
+	list := jsonLines(t, run("list", "-f", "json"))
+	if len(list) != 1 || list[0]["id"] != 1.0 || list[0]["status"] != "closed" || list[0]["verdict"] != "true_positive" || list[0]["alerts"] != float64(len(ids)) {
+		t.Errorf("case list: %v", list)
+	}
 	if out := run("verify", "1"); !strings.HasPrefix(out, "case 1: history intact, head ") {
 		t.Errorf("verify: %s", out)
 	}
