@@ -242,3 +242,41 @@ func TestFeatureHunts(t *testing.T) {
 		}
 	}
 }
+
+// TestFeaturesAfterImport: import runs the pass itself, for the new events only, and a file
+// imported later gets its features computed against the history before it.
+func TestFeaturesAfterImport(t *testing.T) {
+	st, _ := openTemp(t)
+	dir := t.TempDir()
+	var a, b strings.Builder
+	for d := 1; d <= 5; d++ { // alice works 09:00-17:00 for five days: 45 events
+		for h := 9; h <= 17; h++ {
+			fmt.Fprintf(&a, "2024-03-%02dT%02d:10:00Z|alice|ws1|10.0.0.5|work\n", d, h)
+		}
+	}
+	for i := range 10 { // more history, then one late event in a second file
+		fmt.Fprintf(&a, "2024-03-06T1%d:20:00Z|alice|ws1|10.0.0.5|work\n", i)
+	}
+	// 18:30 is usual for alice (her 17:00 and 18:00 events), though outside the fallback hours.
+	b.WriteString("2024-03-06T23:30:00Z|alice|ws1|10.0.0.5|late\n2024-03-06T18:30:00Z|alice|ws1|10.0.0.5|evening\n")
+	for _, f := range []struct{ name, text string }{{"a.log", a.String()}, {"b.log", b.String()}} {
+		res := st.ImportFiles(t.Context(), []string{writeFile(t, dir, f.name, f.text)}, ImportOptions{})
+		if res[0].Err != nil {
+			t.Fatal(res[0].Err)
+		}
+	}
+	var n, late, evening int64
+	err := st.db.QueryRowContext(t.Context(), `SELECT count(*),
+		count(*) FILTER (WHERE message = 'late' AND off_hours AND event_hour = 23),
+		count(*) FILTER (WHERE message = 'evening' AND NOT off_hours)
+		FROM events_features WHERE src_ip_class = 'private'`).Scan(&n, &late, &evening)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 57 || late != 1 || evening != 1 {
+		t.Errorf("after two imports: %d events with features (want 57), late off-hours %d, evening usual %d", n, late, evening)
+	}
+	if fs, err := st.UpdateFeatures(t.Context()); err != nil || fs.Events != 0 {
+		t.Errorf("a pass after the imports found %+v, %v", fs, err)
+	}
+}
