@@ -21,6 +21,10 @@ type EntityProfileOptions struct {
 	Days     int       // days of the activity sparkline, at most, ending at the last active day; default 90
 }
 
+// maxProfileRows caps the timeline, alerts and related entities of a profile (and so the
+// event ids the timeline binds): a profile is a summary; trawl events lists more.
+const maxProfileRows = 10000
+
 func (o *EntityProfileOptions) defaults() {
 	if o.Limit <= 0 {
 		o.Limit = 50
@@ -34,6 +38,7 @@ func (o *EntityProfileOptions) defaults() {
 	if o.Days <= 0 {
 		o.Days = 90
 	}
+	o.Limit, o.Related, o.Alerts, o.Days = min(o.Limit, maxProfileRows), min(o.Related, maxProfileRows), min(o.Alerts, maxProfileRows), min(o.Days, 3660)
 }
 
 // EntityProfile is everything the store knows about one entity: the JSON form of trawl entity

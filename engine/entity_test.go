@@ -362,3 +362,17 @@ func TestEntityProfileRisk(t *testing.T) {
 		t.Errorf("an entity without alerts has risk %+v", r)
 	}
 }
+
+func TestEntityProfileOptionCaps(t *testing.T) {
+	for _, tc := range []struct{ in, want EntityProfileOptions }{
+		{EntityProfileOptions{}, EntityProfileOptions{Limit: 50, Related: 5, Alerts: 50, Days: 90}},
+		{EntityProfileOptions{Limit: -1, Related: 1, Alerts: 2, Days: 3}, EntityProfileOptions{Limit: 50, Related: 1, Alerts: 2, Days: 3}},
+		{EntityProfileOptions{Limit: 1 << 40, Related: 1 << 40, Alerts: 1 << 40, Days: 1 << 40}, EntityProfileOptions{Limit: 10000, Related: 10000, Alerts: 10000, Days: 3660}},
+	} {
+		got := tc.in
+		got.defaults()
+		if got != tc.want {
+			t.Errorf("%+v: got %+v, want %+v", tc.in, got, tc.want)
+		}
+	}
+}
