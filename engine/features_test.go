@@ -280,3 +280,43 @@ func TestFeaturesAfterImport(t *testing.T) {
 		t.Errorf("a pass after the imports found %+v, %v", fs, err)
 	}
 }
+
+// TestFeaturesHostile: hostile command lines and fields give NULLs or false, never a failed pass.
+func TestFeaturesHostile(t *testing.T) {
+	st, _ := openTemp(t)
+	cmds := []string{
+		"powershell -enc " + strings.Repeat("A", 1<<20), // a megabyte of zero bytes
+		"powershell -enc ========",
+		"powershell -enc QUJD*&^%$",
+		"powershell -enc " + strings.Repeat("/+", 64),
+		"powershell -e \xff\xfe\x00garbage",
+		"powershell [Convert]::FromBase64String('" + strings.Repeat("H4sI", 40) + "')", // a broken gzip header
+		strings.Repeat("powershell -enc ", 2000),
+		"",
+	}
+	var evs []event.Event
+	for _, c := range cmds {
+		evs = append(evs, event.Event{Time: at("2024-03-04T12:00:00Z"), Category: "process", ProcessName: "powershell.exe", CommandLine: c})
+	}
+	evs = append(evs,
+		event.Event{Category: "module", Fields: map[string]any{"Signed": "maybe", "SignatureStatus": strings.Repeat("x", 1000)}},
+		event.Event{Category: "network", SrcIP: "not an ip", DstIP: "999.1.1.1", DstPort: event.IntOf(-1)},
+	)
+	if err := st.InsertEvents(t.Context(), "hostile", evs); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := st.UpdateFeatures(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs.Events != int64(len(evs)) {
+		t.Errorf("pass over %d events, want %d", fs.Events, len(evs))
+	}
+	var decoded, signed, classes int64
+	if err := st.db.QueryRowContext(t.Context(), `SELECT count(decoded_command), count(signed), count(src_ip_class) + count(dst_ip_class) FROM event_features`).Scan(&decoded, &signed, &classes); err != nil {
+		t.Fatal(err)
+	}
+	if decoded != 0 || signed != 0 || classes != 0 {
+		t.Errorf("decoded %d, signed %d, address classes %d; want none", decoded, signed, classes)
+	}
+}
