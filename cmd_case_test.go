@@ -103,6 +103,11 @@ func TestCaseLifeOnDemo(t *testing.T) {
 		t.Errorf("playbook output:\n%s", pb)
 	}
 	run("playbook", "1", "--add")
+	var withTasks map[string]any
+	json.Unmarshal([]byte(run("show", "1", "-f", "json")), &withTasks)
+	if tasks := withTasks["tasks"].([]any); len(tasks) < 10 || tasks[0].(map[string]any)["source"] != "playbook:brute-force" || tasks[0].(map[string]any)["phase"] != "contain" {
+		t.Errorf("playbook tasks: %d, first %v", len(tasks), tasks[0])
+	}
 	run("task", "1", "add", "Call", "the", "bastion", "owner", "--phase", "collect", "--author", "carol")
 	run("task", "1", "done", "1")
 	run("pin", "1", "1")
@@ -219,7 +224,8 @@ func TestCaseLifeOnDemo(t *testing.T) {
 func TestCaseCLIErrors(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "t.duckdb")
-	log := writeFile(t, filepath.Join(dir, "a.log"), "kv-test: time=2024-01-02T03:04:05Z user=alice src_ip=10.0.0.1 outcome=failure host=ws1\n")
+	log := writeFile(t, filepath.Join(dir, "a.log"), "kv-test: time=2024-01-02T03:04:05Z user=alice src_ip=10.0.0.1 outcome=failure host=ws1\n"+
+		"kv-test: time=2024-01-02T03:05:00Z user=bob src_ip=10.0.0.1 outcome=failure host=ws1\n")
 	mustTrawl(t, "--db", db, "import", log)
 	rules := writeFile(t, filepath.Join(dir, "kv.hunt"), kvRules)
 	mustTrawl(t, "--db", db, "hunt", "--rules", rules)
@@ -247,6 +253,9 @@ func TestCaseCLIErrors(t *testing.T) {
 	}
 	// A silent edit of the history is reported by verify with exit code 1.
 	mustTrawl(t, "--db", db, "case", "new", "--from-alerts", "1", "--author", "a")
+	if out := mustTrawl(t, "--db", db, "case", "link", "1", "2", "--author", "a", "-f", "json"); !strings.Contains(out, `"alerts":2`) {
+		t.Errorf("case link: %s", out)
+	}
 	st, err := engine.Open(t.Context(), db, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
