@@ -137,7 +137,10 @@ func writeSuppressions(g *Globals, o OutputFlags, all []engine.Suppression) erro
 		for i, e := range sp.Entities {
 			ents[i] = e.String()
 		}
-		var entities, expires, from any = strings.Join(ents, " "), nil, nil
+		var entities, expires, from, created any = strings.Join(ents, " "), nil, nil, nil
+		if !sp.CreatedAt.IsZero() { // a --dry-run draft was never created
+			created = render.Text(sp.CreatedAt)
+		}
 		if o.Format == "json" {
 			entities = ents
 		}
@@ -147,7 +150,7 @@ func writeSuppressions(g *Globals, o OutputFlags, all []engine.Suppression) erro
 		if sp.FromAlert != 0 {
 			from = sp.FromAlert
 		}
-		if err := w.Row([]any{sp.Name, sp.Rule, entities, expires, sp.Expired, sp.Hits, sp.Reason, sp.Author, render.Text(sp.CreatedAt), from}); err != nil {
+		if err := w.Row([]any{sp.Name, sp.Rule, entities, expires, sp.Expired, sp.Hits, sp.Reason, sp.Author, created, from}); err != nil {
 			return err
 		}
 	}
