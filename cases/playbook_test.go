@@ -230,3 +230,67 @@ func TestPlaceholdersOutsideQuotes(t *testing.T) {
 		}
 	}
 }
+
+// unquoteSh reads a word made of '...' runs and \' escapes, as sh does.
+func unquoteSh(s string) (string, bool) {
+	var b strings.Builder
+	for len(s) > 0 {
+		switch {
+		case strings.HasPrefix(s, `\'`):
+			b.WriteByte('\'')
+			s = s[2:]
+		case s[0] == '\'':
+			end := strings.IndexByte(s[1:], '\'')
+			if end < 0 {
+				return "", false
+			}
+			b.WriteString(s[1 : 1+end])
+			s = s[end+2:]
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
+}
+
+// unquotePS reads a single-quoted PowerShell string, where a doubled quote character is one.
+func unquotePS(s string) (string, bool) {
+	r := []rune(s)
+	if len(r) < 2 || r[0] != '\'' || r[len(r)-1] != '\'' {
+		return "", false
+	}
+	isQuote := func(c rune) bool {
+		return c == '\'' || c == '\u2018' || c == '\u2019' || c == '\u201a' || c == '\u201b'
+	}
+	var b strings.Builder
+	for i := 1; i < len(r)-1; i++ {
+		if isQuote(r[i]) {
+			if i+1 >= len(r)-1 || r[i+1] != r[i] {
+				return "", false // a lone quote would end the string
+			}
+			i++
+		}
+		b.WriteRune(r[i])
+	}
+	return b.String(), true
+}
+
+func FuzzQuote(f *testing.F) {
+	for _, v := range []string{"alice", "o'brien", "x\u2019; Stop-Computer", "a\nb\x1b[2J", "$(id)", "''", "\u2018\u2019"} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		want := printable(v)
+		if got, ok := unquoteSh(quoters["sh"](v)); !ok || got != want {
+			t.Errorf("sh quote of %q does not read back: %q", v, quoters["sh"](v))
+		}
+		if got, ok := unquotePS(quoters["powershell"](v)); !ok || got != want {
+			t.Errorf("powershell quote of %q does not read back: %q", v, quoters["powershell"](v))
+		}
+		for _, sh := range []string{"sh", "powershell", "text"} {
+			if q := quoters[sh](v); strings.ContainsAny(q, "\n\r\x1b\x00") {
+				t.Errorf("%s quote of %q keeps a control character: %q", sh, v, q)
+			}
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -305,5 +306,26 @@ func TestCaseEntityContext(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("entity context (-want +got):\n%s", diff)
+	}
+}
+
+// TestHistoryAppendOnly: no statement in the engine updates or deletes case history rows.
+func TestHistoryAppendOnly(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?i)(update\s+case_history|delete\s+from\s+case_history|truncate\s+case_history|drop\s+table\s+case_history)`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := re.Find(b); m != nil {
+			t.Errorf("%s: %q: case history is append-only", f, m)
+		}
 	}
 }
