@@ -117,6 +117,10 @@ func (fakeSource) Events(context.Context, timeline.PageRequest) (timeline.Page, 
 	return timeline.Page{AtStart: true, AtEnd: true}, nil
 }
 
+func (fakeSource) Detail(_ context.Context, id int64) (timeline.Event, error) {
+	return timeline.Event{ID: id, Complete: true}, nil
+}
+
 func (fakeSource) Histogram(context.Context, timeline.Scope, time.Duration, time.Time, time.Time) ([]timeline.Bucket, error) {
 	return nil, nil
 }

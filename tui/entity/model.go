@@ -186,7 +186,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	case timeline.PivotMsg:
 		return m, m.Open(msg.Kind, msg.Value)
-	case timeline.PageFinishedMsg, timeline.HistogramFinishedMsg:
+	case timeline.PageFinishedMsg, timeline.HistogramFinishedMsg, timeline.DetailFinishedMsg:
 		var cmd tea.Cmd
 		m.timeline, cmd = m.timeline.Update(msg)
 		return m, cmd

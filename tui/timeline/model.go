@@ -45,6 +45,14 @@ type HistogramFinishedMsg struct {
 	Err     error
 }
 
+// DetailFinishedMsg is every column of an event, for request Seq of timeline Owner.
+type DetailFinishedMsg struct {
+	Owner int
+	Seq   int
+	Event Event
+	Err   error
+}
+
 // PivotMsg asks to open the entity view on Kind=Value (sent by enter on a field).
 type PivotMsg struct {
 	Kind  event.Entity
@@ -80,6 +88,8 @@ type Model struct {
 	top      int // first event row shown
 	field    int // selected field of the selected event
 	err      error
+
+	detailSeq int
 
 	zoom     int
 	histSeq  int
@@ -151,6 +161,20 @@ func (m *Model) load(req PageRequest, sel int) tea.Cmd {
 	}
 }
 
+// detail asks for every column of the selected event, unless it has them.
+func (m *Model) detail() tea.Cmd {
+	e, ok := m.Selected()
+	if !ok || e.Complete {
+		return nil
+	}
+	m.detailSeq++
+	id, seq, src, eid := m.id, m.detailSeq, m.src, e.ID
+	return func() tea.Msg {
+		ev, err := src.Detail(context.Background(), eid)
+		return DetailFinishedMsg{Owner: id, Seq: seq, Event: ev, Err: err}
+	}
+}
+
 // histogram asks for the activity strip around the selected event.
 func (m *Model) histogram() tea.Cmd {
 	e, ok := m.Selected()
@@ -196,7 +220,17 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		m.top = 0
 		m.field = 0
 		m.scroll()
-		return m, m.histogram()
+		return m, tea.Batch(m.detail(), m.histogram())
+	case DetailFinishedMsg:
+		if msg.Owner != m.id || msg.Seq != m.detailSeq || msg.Err != nil {
+			return m, nil
+		}
+		for i := range m.page.Events {
+			if m.page.Events[i].ID == msg.Event.ID {
+				m.page.Events[i] = msg.Event
+			}
+		}
+		return m, nil
 	case HistogramFinishedMsg:
 		if msg.Owner != m.id || msg.Seq != m.histSeq {
 			return m, nil
@@ -340,10 +374,14 @@ func (m Model) move(d int) (Model, tea.Cmd) {
 	m.sel = min(max(to, 0), n-1)
 	m.field = 0
 	m.scroll()
-	if old != m.sel && !m.page.Events[old].Time.Truncate(Zooms[m.zoom]).Equal(m.page.Events[m.sel].Time.Truncate(Zooms[m.zoom])) {
-		return m, m.histogram()
+	if old == m.sel {
+		return m, nil
 	}
-	return m, nil
+	cmd := m.detail()
+	if !m.page.Events[old].Time.Truncate(Zooms[m.zoom]).Equal(m.page.Events[m.sel].Time.Truncate(Zooms[m.zoom])) {
+		cmd = tea.Batch(cmd, m.histogram())
+	}
+	return m, cmd
 }
 
 // anchorTime is the selected event's time, else now.

@@ -65,6 +65,8 @@ type Event struct {
 	Time     time.Time
 	Fields   []Field
 	Evidence bool // evidence of some alert
+	// Complete says Fields holds every non-empty column (from Detail), not only the row's.
+	Complete bool
 }
 
 // Get is the value of a column, "" when empty.
@@ -93,7 +95,10 @@ type Bucket struct {
 // Source is what a timeline needs of the store: pages of events in time order, and counts per
 // time bucket for the activity strip.
 type Source interface {
+	// Events reads a page with the columns a timeline row shows (Event.Complete false).
 	Events(ctx context.Context, req PageRequest) (Page, error)
+	// Detail reads every column of one event (Complete true), for the fields panel.
+	Detail(ctx context.Context, id int64) (Event, error)
 	Histogram(ctx context.Context, scope Scope, width time.Duration, from, to time.Time) ([]Bucket, error)
 }
 
@@ -119,6 +124,12 @@ var detailColumns = func() []string {
 	}
 	return cols
 }()
+
+// listColumns are what a page reads for its rows: long text columns (raw, command lines,
+// URLs) cost a decompression of their whole segment per row group touched, so the selected
+// event's other columns come from Detail.
+var listColumns = []string{"source_type", "category", "event_code", "action", "outcome", "host", "user", "target_user",
+	"src_ip", "dst_ip", "dst_port", "process_name", "message"}
 
 var entityOf = func() map[string]event.Entity {
 	m := map[string]event.Entity{}
@@ -181,44 +192,58 @@ func (s *StoreSource) Events(ctx context.Context, req PageRequest) (Page, error)
 	var where, order string
 	switch {
 	case req.Backward:
-		where, order = "(time < "+t+" OR (time = "+t+" AND id < "+id+"))", "time DESC, id DESC"
+		where, order = "time <= "+t+" AND (time < "+t+" OR id < "+id+")", "time DESC, id DESC"
 	case req.Inclusive:
-		where, order = "(time > "+t+" OR (time = "+t+" AND id >= "+id+"))", "time, id"
+		where, order = "time >= "+t+" AND (time > "+t+" OR id >= "+id+")", "time, id"
 	default:
-		where, order = "(time > "+t+" OR (time = "+t+" AND id > "+id+"))", "time, id"
+		where, order = "time >= "+t+" AND (time > "+t+" OR id > "+id+")", "time, id"
 	}
-	cols := make([]string, len(detailColumns))
-	for i, c := range detailColumns {
-		cols[i] = engine.QuoteIdent(c)
-	}
-	q := fmt.Sprintf(`SELECT id, time, id IN (SELECT unnest(evidence) FROM alerts) AS evidence, %s
-		FROM events WHERE time IS NOT NULL AND %s AND %s ORDER BY %s LIMIT %d`,
-		strings.Join(cols, ", "), cond, where, order, limit+1)
-	var p Page
-	more := false
+	// Two steps, as engine's entity timeline does: the page's ids by a narrow top-N over (time,
+	// id), then the wide columns of those rows only, found through their id range so DuckDB
+	// skips the row groups outside it. One wide top-N would read every column of every match.
+	q := fmt.Sprintf(`SELECT id FROM events WHERE time IS NOT NULL AND %s AND %s ORDER BY %s LIMIT %d`, cond, where, order, limit+1)
+	var ids []any
+	var lo, hi int64
 	err = s.Store.QueryFunc(ctx, q, args, func(_ []string, row []any) error {
-		if len(p.Events) == limit {
-			more = true
-			return nil
+		id := row[0].(int64)
+		if len(ids) == 0 || id < lo {
+			lo = id
 		}
-		e := Event{ID: row[0].(int64), Time: row[1].(time.Time).UTC(), Evidence: row[2] == true}
-		for i, c := range detailColumns {
-			if v := render.Text(row[3+i]); v != "" {
-				e.Fields = append(e.Fields, Field{Name: c, Value: v, Entity: entityOf[c]})
-			}
+		if len(ids) == 0 || id > hi {
+			hi = id
 		}
-		// Fields that open an entity first: they are what an analyst pivots on.
-		slices.SortStableFunc(e.Fields, func(a, b Field) int {
-			return boolInt(a.Entity == event.EntityNone) - boolInt(b.Entity == event.EntityNone)
-		})
-		p.Events = append(p.Events, e)
+		ids = append(ids, id)
 		return nil
 	})
 	if err != nil {
 		return Page{}, fmt.Errorf("reading the timeline: %w", err)
 	}
+	more := len(ids) > limit
+	if more {
+		ids = ids[:limit]
+		lo, hi = ids[0].(int64), ids[0].(int64)
+		for _, id := range ids {
+			lo, hi = min(lo, id.(int64)), max(hi, id.(int64))
+		}
+	}
+	var p Page
+	if len(ids) > 0 {
+		marks := make([]string, len(ids))
+		for i := range ids {
+			marks[i] = "$" + strconv.Itoa(i+3)
+		}
+		q = fmt.Sprintf(`SELECT id, time, id IN (SELECT unnest(evidence) FROM alerts) AS evidence, %s
+			FROM events WHERE id BETWEEN $1 AND $2 AND id IN (%s) ORDER BY time, id`,
+			quoted(listColumns), strings.Join(marks, ", "))
+		err = s.Store.QueryFunc(ctx, q, append([]any{lo, hi}, ids...), func(_ []string, row []any) error {
+			p.Events = append(p.Events, eventOf(row, listColumns))
+			return nil
+		})
+		if err != nil {
+			return Page{}, fmt.Errorf("reading the timeline: %w", err)
+		}
+	}
 	if req.Backward {
-		slices.Reverse(p.Events)
 		p.AtStart = !more
 	} else {
 		p.AtEnd = !more
@@ -255,4 +280,50 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// Detail implements Source: one event, every column.
+func (s *StoreSource) Detail(ctx context.Context, id int64) (Event, error) {
+	q := `SELECT id, time, id IN (SELECT unnest(evidence) FROM alerts) AS evidence, ` + quoted(detailColumns) +
+		` FROM events WHERE id = $1`
+	var e Event
+	found := false
+	err := s.Store.QueryFunc(ctx, q, []any{id}, func(_ []string, row []any) error {
+		e, found = eventOf(row, detailColumns), true
+		e.Complete = true
+		return nil
+	})
+	if err != nil {
+		return Event{}, fmt.Errorf("reading event %d: %w", id, err)
+	}
+	if !found {
+		return Event{}, fmt.Errorf("event %d is not in the store", id)
+	}
+	return e, nil
+}
+
+// eventOf reads a row of id, time, evidence and cols.
+func eventOf(row []any, cols []string) Event {
+	e := Event{ID: row[0].(int64), Evidence: row[2] == true}
+	if t, ok := row[1].(time.Time); ok {
+		e.Time = t.UTC()
+	}
+	for i, c := range cols {
+		if v := render.Text(row[3+i]); v != "" {
+			e.Fields = append(e.Fields, Field{Name: c, Value: v, Entity: entityOf[c]})
+		}
+	}
+	// Fields that open an entity first: they are what an analyst pivots on.
+	slices.SortStableFunc(e.Fields, func(a, b Field) int {
+		return boolInt(a.Entity == event.EntityNone) - boolInt(b.Entity == event.EntityNone)
+	})
+	return e
+}
+
+func quoted(cols []string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = engine.QuoteIdent(c)
+	}
+	return strings.Join(q, ", ")
 }

@@ -138,6 +138,10 @@ func (s *slowSource) Events(ctx context.Context, req PageRequest) (Page, error) 
 	return Page{Events: []Event{{ID: n, Time: time.Unix(n, 0).UTC()}}, AtStart: true, AtEnd: true}, nil
 }
 
+func (s *slowSource) Detail(_ context.Context, id int64) (Event, error) {
+	return Event{ID: id, Time: time.Unix(id, 0).UTC(), Complete: true}, nil
+}
+
 func (s *slowSource) Histogram(context.Context, Scope, time.Duration, time.Time, time.Time) ([]Bucket, error) {
 	return nil, nil
 }
