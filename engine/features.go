@@ -101,6 +101,10 @@ func (s *Store) featurePass(ctx context.Context, all bool) (st FeatureStats, err
 		}
 	}
 	lap("lists")
+	if err = selectNewEvents(ctx, tx); err != nil {
+		return st, fmt.Errorf("feature pass, new events: %w", err)
+	}
+	lap("new events")
 	for _, step := range featureSteps() {
 		if _, err = tx.ExecContext(ctx, step.sql); err != nil {
 			return st, fmt.Errorf("feature pass, %s: %w", step.name, err)
@@ -191,19 +195,51 @@ var featureTemps = []string{"feat_new", "feat_fields", "feat_ip", "feat_cmd", "f
 // used for log content, which is always a bound parameter or a column.
 func sqlText(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
+// newEvents selects into feat_new the events of finished imports that match cond.
+const newEvents = `CREATE OR REPLACE TEMP TABLE feat_new AS
+SELECT e.id, e.time, e.category, e.event_code, e.action, e.outcome, e.source_type, e.user_key, e.src_ip, e.dst_ip,
+       e.dst_port, lower(e.protocol) AS protocol, e.http_method, e.process_name, e.parent_name, e.command_line
+FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done'
+WHERE `
+
+// selectNewEvents fills feat_new with the events of finished imports that have no features.
+// Usually those are exactly the events above the highest id with features, which DuckDB finds
+// from the id column's zone maps without reading the rest; the counts tell whether that is so,
+// and when it is not (imports finished out of order, features of removed events) every event
+// is checked.
+func selectNewEvents(ctx context.Context, tx *sql.Tx) error {
+	var maxID, featured, done int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(event_id), 0), count(*) FROM event_features`).Scan(&maxID, &featured); err != nil {
+		return err
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done'`).Scan(&done); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, newEvents+`e.id > `+strconv.FormatInt(maxID, 10)); err != nil {
+		return err
+	}
+	var found int64
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM feat_new`).Scan(&found); err != nil {
+		return err
+	}
+	if featured+found == done {
+		return nil
+	}
+	// Features of events no longer in the store go first, so the counts agree next time.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM event_features x WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id)`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, newEvents+`NOT EXISTS (SELECT 1 FROM event_features x WHERE x.event_id = e.id)`)
+	return err
+}
+
 type featureStep struct{ name, sql string }
 
-// featureSteps is the pass as set-based SQL: the new events, then each group of features in a
+// featureSteps is the pass as set-based SQL after selectNewEvents: each group of features in a
 // temporary table keyed by event id (or by address or user, which are fewer), joined at the
 // end by insertFeatures.
 func featureSteps() []featureStep {
 	return []featureStep{
-		{"new events", `CREATE OR REPLACE TEMP TABLE feat_new AS
-SELECT e.id, e.time, e.category, e.event_code, e.action, e.outcome, e.source_type, e.user_key, e.src_ip, e.dst_ip,
-       e.dst_port, lower(e.protocol) AS protocol, e.http_method, e.process_name, e.parent_name, e.command_line
-FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done'
-WHERE NOT EXISTS (SELECT 1 FROM event_features x WHERE x.event_id = e.id)`},
-
 		// Values from the fields JSON, read only for the events that can have them (Sysmon's
 		// image and driver loads, Zeek connections): the JSON text is most of the store, and
 		// the join on the few ids lets DuckDB skip the rest of it.

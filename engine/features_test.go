@@ -175,6 +175,23 @@ func TestFeatures(t *testing.T) {
 	if err := st.db.QueryRowContext(t.Context(), `SELECT count(*) FROM event_features`).Scan(&n); err != nil || n != int64(len(evs)) {
 		t.Errorf("event_features rows after rebuild: %d, %v", n, err)
 	}
+	// Events without features below the highest id with features (imports that finished out
+	// of order), and features of an event that is gone, are found by the full check.
+	if _, err := st.db.ExecContext(t.Context(), `DELETE FROM event_features WHERE event_id IN (SELECT min(id) FROM events UNION SELECT min(id) + 2 FROM events)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.db.ExecContext(t.Context(), `INSERT INTO event_features (event_id) VALUES (999999)`); err != nil {
+		t.Fatal(err)
+	}
+	if fs, err := st.UpdateFeatures(t.Context()); err != nil || fs.Events != 2 {
+		t.Errorf("pass after removing two events' features: %+v, %v; want 2 events", fs, err)
+	}
+	if r := featureRow(t, st, "hand", 3); r["unexpected_parent"] != false {
+		t.Errorf("line 3 recomputed: unexpected_parent %v", r["unexpected_parent"])
+	}
+	if err := st.db.QueryRowContext(t.Context(), `SELECT count(*) FROM event_features`).Scan(&n); err != nil || n != int64(len(evs)) {
+		t.Errorf("event_features rows after the full check: %d, %v; want the stale row gone", n, err)
+	}
 }
 
 // TestFeatureColumns keeps migration 006 and features.Columns in step: the view has every
