@@ -329,7 +329,7 @@ func writeIncidentText(w io.Writer, d *engine.IncidentDetail) error {
 	}
 	b.WriteString("\nscore:\n")
 	for _, f := range d.Factors {
-		fmt.Fprintf(&b, "  %+4d  %-18s %s\n", f.Points, f.Name, s(f.Detail))
+		fmt.Fprintf(&b, "  %+4d  %-20s %s\n", f.Points, f.Name, s(f.Detail))
 	}
 	b.WriteString("\nwhat happened:\n")
 	b.WriteString(wrap(s(d.Narrative), 100, "  "))
@@ -345,7 +345,7 @@ func writeIncidentText(w io.Writer, d *engine.IncidentDetail) error {
 		}
 		fmt.Fprintf(&ab, "\n      %s [%s, rule %s]\n      %s\n", s(a.Title), a.Severity, s(a.Rule), s(entitiesText(a.Entities)))
 		for _, f := range a.Factors {
-			fmt.Fprintf(&ab, "      %+4d  %-18s %s\n", f.Points, f.Name, s(f.Detail))
+			fmt.Fprintf(&ab, "      %+4d  %-20s %s\n", f.Points, f.Name, s(f.Detail))
 		}
 		if _, err := io.WriteString(w, ab.String()); err != nil {
 			return err

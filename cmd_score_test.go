@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"trawl/internal/testutil"
 	"trawl/risk"
 )
 
@@ -199,5 +200,42 @@ func TestScoreCLIErrors(t *testing.T) {
 	}
 	if string(risk.DefaultPolicyYAML()) != out {
 		t.Error("--show-policy differs from the embedded policy")
+	}
+}
+
+// TestIncidentsGolden scores the kv-test log of TestCLIHuntAndAlerts with a little context and
+// compares trawl incidents -f csv and trawl incident show with goldens under testdata/
+// (go test . -run TestIncidentsGolden -update rewrites them).
+func TestIncidentsGolden(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.duckdb")
+	log := writeFile(t, filepath.Join(dir, "a.log"), "kv-test: time=2024-01-02T03:04:05Z user=alice src_ip=10.0.0.1 outcome=failure host=ws1\n"+
+		"kv-test: time=2024-01-02T03:05:00Z user=bob src_ip=10.0.0.1 outcome=failure host=ws1\n"+
+		"kv-test: time=2024-01-02T03:06:00Z user=bob src_ip=10.0.0.1 outcome=success host=ws1\n"+
+		"kv-test: time=2024-01-02T09:00:00Z user=carol src_ip=10.0.0.9 outcome=failure host=ws2\n")
+	rules := writeFile(t, filepath.Join(dir, "kv.hunt"), kvRules)
+	assets := writeFile(t, filepath.Join(dir, "assets.csv"), "host,ip,criticality,internet_facing\nws1,10.0.0.50,4,yes\n")
+	ids := writeFile(t, filepath.Join(dir, "ids.csv"), "user,privileged,mfa,status\nbob,yes,no,active\ncarol,no,yes,leaving on 2024-02-01\n")
+	for _, args := range [][]string{
+		{"--db", db, "import", log},
+		{"--db", db, "context", "import", assets, ids},
+		{"--db", db, "hunt", "--rules", rules},
+	} {
+		if out, errs, code := trawl(t, args...); code != 0 {
+			t.Fatalf("%v: %d %s%s", args, code, out, errs)
+		}
+	}
+	out, errs, code := trawl(t, "--db", db, "incidents", "-f", "csv")
+	if code != 0 {
+		t.Fatalf("incidents: %d %s", code, errs)
+	}
+	testutil.Golden(t, "testdata/incidents.golden.csv", []byte(out))
+	out, errs, code = trawl(t, "--db", db, "incident", "show", "1")
+	if code != 0 {
+		t.Fatalf("incident show: %d %s", code, errs)
+	}
+	testutil.Golden(t, "testdata/incident_show.golden.txt", []byte(out))
+	if _, errs, code := trawl(t, "--db", db, "incident", "show", "99"); code != 1 || !strings.Contains(errs, "incident 99: no such incident") {
+		t.Errorf("unknown incident: %d %s", code, errs)
 	}
 }

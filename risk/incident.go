@@ -230,7 +230,7 @@ func (r *run) buildIncident(gs []int32) *Incident {
 	f := []Factor{{"top_alert", tg.score, fmt.Sprintf("alert %d: %s (score %d)", ta.ID, ta.Title, tg.score)}}
 	if len(gs) > 1 {
 		if p := min(round(moreAlertsShare*float64(sumOthers)), moreAlertsMax); p > 0 {
-			f = append(f, Factor{"more_alerts", p, fmt.Sprintf("%d more alerts scoring %d together", len(gs)-1, sumOthers)})
+			f = append(f, Factor{"more_alerts", p, fmt.Sprintf("%d more alert%s scoring %d together", len(gs)-1, plural(len(gs)-1), sumOthers)})
 		}
 	}
 	if n := len(inc.Tactics); n > 1 {
