@@ -248,6 +248,7 @@ func Recommend(playbooks []Playbook, c *Case) []Recommendation {
 	}
 	values := entityValues(c)
 	var out []Recommendation
+	seen := map[string]bool{} // shell and command: two playbooks often share a step
 	for _, p := range playbooks {
 		if !p.Matches(techniques, rules) {
 			continue
@@ -255,7 +256,17 @@ func Recommend(playbooks []Playbook, c *Case) []Recommendation {
 		for _, s := range p.Steps {
 			r := Recommendation{Playbook: p.Name, Phase: s.Phase, Title: s.Title, Shell: s.Shell, Commands: []string{}}
 			if s.Run != "" {
-				r.Commands, r.Missing = Fill(s.Run, s.Shell, values)
+				cmds, missing := Fill(s.Run, s.Shell, values)
+				r.Missing = missing
+				for _, cmd := range cmds {
+					if !seen[s.Shell+"\x00"+cmd] {
+						seen[s.Shell+"\x00"+cmd] = true
+						r.Commands = append(r.Commands, cmd)
+					}
+				}
+				if len(cmds) > 0 && len(r.Commands) == 0 {
+					continue // every command was recommended already
+				}
 			}
 			out = append(out, r)
 		}

@@ -125,6 +125,15 @@ func TestFillAndRecommend(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("brute-force contain steps (-want +got):\n%s", diff)
 	}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		for _, cmd := range r.Commands {
+			if seen[cmd] {
+				t.Errorf("%s recommended twice", cmd)
+			}
+			seen[cmd] = true
+		}
+	}
 	last := -1
 	for _, r := range recs {
 		i := indexOf(Phases, r.Phase)
