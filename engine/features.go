@@ -122,15 +122,15 @@ func (s *Store) featurePass(ctx context.Context, all bool) (st FeatureStats, err
 		return st, fmt.Errorf("feature pass, storing: %w", err)
 	}
 	lap("storing")
+	st.Features = time.Since(start)
+	start = time.Now()
+	if st.Sessions, err = buildSessions(ctx, tx, all); err != nil {
+		return st, fmt.Errorf("sessions: %w", err)
+	}
 	for _, t := range featureTemps {
 		if _, err = tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
 			return st, err
 		}
-	}
-	st.Features = time.Since(start)
-	start = time.Now()
-	if st.Sessions, err = buildSessions(ctx, tx); err != nil {
-		return st, fmt.Errorf("sessions: %w", err)
 	}
 	st.Session = time.Since(start)
 	last = start

@@ -35,34 +35,49 @@ const (
 	SessionCloud   = "cloud"
 )
 
-// sessionEvents numbers every event that can belong to a session: per kind and key, a
-// session starts at a start event (a successful 4624 logon, an sshd "Accepted", a cloud key's
-// first call after a quiet gap) and takes the events after it up to and including its end
-// event (4634/4647 logoff, pam "session closed"); events before the first start or after an
-// end belong to none. Windows' own logon ids (SYSTEM 0x3e7, LOCAL SERVICE 0x3e5, NETWORK
-// SERVICE 0x3e4) are not sessions.
-var sessionEvents = `CREATE OR REPLACE TEMP TABLE sess_ev AS
+// sessionKind says which events make one kind of session: those matching where, grouped by
+// pkey (host and key, or key and address); start and end mark the events that open and close
+// one.
+type sessionKind struct {
+	kind, where, pkey, key, start, end string
+}
+
+// sessionKinds: Windows logons by host and logon id (Windows' own logon ids, SYSTEM 0x3e7,
+// LOCAL SERVICE 0x3e5, NETWORK SERVICE 0x3e4, are not sessions), SSH connections by host and
+// sshd pid, cloud sessions by access key and source address. A cloud session starts at the
+// key's first call after a quiet gap and has no end event.
+var sessionKinds = []sessionKind{
+	{SessionWindows,
+		`session_id IS NOT NULL AND time IS NOT NULL AND host_key IS NOT NULL AND regexp_full_match(session_id, '0[xX][0-9a-fA-F]+') AND lower(session_id) NOT IN ('0x0', '0x3e7', '0x3e4', '0x3e5')`,
+		`host_key || '|' || lower(session_id)`, `lower(session_id)`,
+		`(event_code = '4624' AND coalesce(outcome, 'success') = 'success')`, `event_code IN ('4634', '4647')`},
+	{SessionSSH,
+		`session_id IS NOT NULL AND time IS NOT NULL AND host_key IS NOT NULL AND lower(process_name) IN ('sshd', 'sshd-session', 'sshd-auth')`,
+		`host_key || '|' || session_id`, `session_id`,
+		`coalesce(action = 'logon' AND outcome = 'success', false)`, `coalesce(action = 'session-close', false)`},
+	{SessionCloud,
+		`source_type = 'cloudtrail' AND session_id IS NOT NULL AND session_id <> '' AND time IS NOT NULL`,
+		`session_id || '|' || coalesce(src_ip, '')`, `session_id`,
+		`coalesce(time - lag(time) OVER (PARTITION BY session_id, src_ip ORDER BY time, id) > INTERVAL ` + strconv.Itoa(features.CloudSessionGapMinutes) + ` MINUTE, true)`, `false`},
+}
+
+// sessionEvents numbers the events that can belong to a session (of the partitions in
+// sess_touched when only is set): per kind and pkey, a session starts at a start event and
+// takes the events after it up to and including its end event; events before the first start
+// or after an end belong to none.
+func sessionEvents(only bool) string {
+	var cand []string
+	for _, k := range sessionKinds {
+		where := k.where
+		if only {
+			where += " AND " + k.pkey + " IN (SELECT pkey FROM sess_touched WHERE kind = " + sqlText(k.kind) + ")"
+		}
+		cand = append(cand, "SELECT id, time, "+sqlText(k.kind)+" AS kind, "+k.pkey+" AS pkey, "+k.key+` AS key, host, "user", user_key, src_ip, `+
+			k.start+" AS is_start, "+k.end+" AS is_end FROM events WHERE "+where)
+	}
+	return `CREATE OR REPLACE TEMP TABLE sess_ev AS
 WITH cand AS (
-    SELECT id, time, 'windows' AS kind, host_key || '|' || lower(session_id) AS pkey, lower(session_id) AS key,
-           host, "user", user_key, src_ip,
-           (event_code = '4624' AND coalesce(outcome, 'success') = 'success') AS is_start,
-           event_code IN ('4634', '4647') AS is_end
-    FROM events
-    WHERE session_id IS NOT NULL AND time IS NOT NULL AND host_key IS NOT NULL
-      AND regexp_full_match(session_id, '0[xX][0-9a-fA-F]+')
-      AND lower(session_id) NOT IN ('0x0', '0x3e7', '0x3e4', '0x3e5')
-    UNION ALL
-    SELECT id, time, 'ssh', host_key || '|' || session_id, session_id, host, "user", user_key, src_ip,
-           coalesce(action = 'logon' AND outcome = 'success', false), coalesce(action = 'session-close', false)
-    FROM events
-    WHERE session_id IS NOT NULL AND time IS NOT NULL AND host_key IS NOT NULL
-      AND lower(process_name) IN ('sshd', 'sshd-session', 'sshd-auth')
-    UNION ALL
-    SELECT id, time, 'cloud', session_id || '|' || coalesce(src_ip, ''), session_id, host, "user", user_key, src_ip,
-           coalesce(time - lag(time) OVER (PARTITION BY session_id, src_ip ORDER BY time, id) > INTERVAL ` + strconv.Itoa(features.CloudSessionGapMinutes) + ` MINUTE, true),
-           false
-    FROM events
-    WHERE source_type = 'cloudtrail' AND session_id IS NOT NULL AND session_id <> '' AND time IS NOT NULL
+    ` + strings.Join(cand, "\n    UNION ALL\n    ") + `
 ),
 numbered AS (
     SELECT *, sum(is_start::BIGINT) OVER (PARTITION BY kind, pkey ORDER BY time, is_start DESC, id ROWS UNBOUNDED PRECEDING) AS grp
@@ -76,14 +91,38 @@ placed AS (
     FROM numbered WHERE grp > 0
 )
 SELECT * FROM placed WHERE ended = 0`
+}
 
-// buildSessions rebuilds the sessions and their event links from all events (a logoff in a
-// later file closes a session opened in an earlier one) and returns how many there are.
-func buildSessions(ctx context.Context, tx *sql.Tx) (int64, error) {
-	for _, q := range []string{
-		`DELETE FROM session_events`,
-		`DELETE FROM sessions`,
-		sessionEvents,
+// touchedSessions lists in sess_touched the partitions (kind, pkey) the new events (feat_new)
+// fall in, and in sess_old the stored sessions of those partitions: a session's partition is
+// its first event's, whose id it has.
+func touchedSessions() []string {
+	var touched, old []string
+	for _, k := range sessionKinds {
+		touched = append(touched, "SELECT "+sqlText(k.kind)+" AS kind, "+k.pkey+" AS pkey FROM events WHERE id IN (SELECT id FROM feat_new) AND "+k.where)
+		old = append(old, "WHEN "+sqlText(k.kind)+" THEN "+strings.NewReplacer("host_key", "e.host_key", "session_id", "e.session_id", "src_ip", "e.src_ip").Replace(k.pkey))
+	}
+	return []string{
+		`CREATE OR REPLACE TEMP TABLE sess_touched AS SELECT DISTINCT kind, pkey FROM (` + strings.Join(touched, " UNION ALL ") + `)`,
+		`CREATE OR REPLACE TEMP TABLE sess_old AS SELECT s.id FROM sessions s JOIN events e ON e.id = s.id
+JOIN sess_touched t ON t.kind = s.kind AND t.pkey = CASE s.kind ` + strings.Join(old, " ") + ` END`,
+	}
+}
+
+// buildSessions brings the sessions up to date: all of them again (all), or those of the
+// partitions the new events of the pass (feat_new) fall in, since a logoff in a later file
+// closes a session opened in an earlier one. It returns how many sessions there are.
+func buildSessions(ctx context.Context, tx *sql.Tx, all bool) (int64, error) {
+	var qs []string
+	if all {
+		qs = []string{`DELETE FROM session_events`, `DELETE FROM sessions`, sessionEvents(false)}
+	} else {
+		qs = append(touchedSessions(),
+			`DELETE FROM session_events WHERE session_id IN (SELECT id FROM sess_old)`,
+			`DELETE FROM sessions WHERE id IN (SELECT id FROM sess_old)`,
+			sessionEvents(true))
+	}
+	qs = append(qs,
 		`INSERT INTO sessions
 SELECT sid, kind, any_value(key),
        coalesce(max(host) FILTER (WHERE is_start), max(host)),
@@ -93,8 +132,8 @@ SELECT sid, kind, any_value(key),
        min(time), max(time), count(*), bool_or(is_end)
 FROM sess_ev GROUP BY kind, pkey, grp, sid`,
 		`INSERT INTO session_events SELECT sid, id FROM sess_ev`,
-		`DROP TABLE sess_ev`,
-	} {
+		`DROP TABLE IF EXISTS sess_ev`, `DROP TABLE IF EXISTS sess_touched`, `DROP TABLE IF EXISTS sess_old`)
+	for _, q := range qs {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return 0, err
 		}

@@ -155,3 +155,51 @@ func TestSessionsSamples(t *testing.T) {
 		t.Errorf("decoded stager does not look like PowerShell:\n%.300s", s)
 	}
 }
+
+// TestSessionsIncremental: a logoff in a later import closes the session an earlier import
+// opened; sessions the new events do not touch stay as they were; a rebuild agrees.
+func TestSessionsIncremental(t *testing.T) {
+	win := func(tm, code, host, logonID string) event.Event {
+		return event.Event{Time: at(tm), SourceType: "evtx", Category: "logon", EventCode: code, Outcome: "success", Host: host, User: "alice", SessionID: logonID}
+	}
+	st, _ := openTemp(t)
+	steps := [][]event.Event{
+		{win("2024-03-04T09:00:00Z", "4624", "ws1", "0x10"), win("2024-03-04T09:05:00Z", "4688", "ws1", "0x10"),
+			win("2024-03-04T09:00:00Z", "4624", "ws2", "0x10"), win("2024-03-04T09:30:00Z", "4634", "ws2", "0x10")},
+		{win("2024-03-04T09:10:00Z", "4688", "ws1", "0x10"), win("2024-03-04T09:20:00Z", "4634", "ws1", "0x10"),
+			win("2024-03-04T09:25:00Z", "4688", "ws1", "0x10")},
+	}
+	want := []string{
+		"ws1 2 false; ws2 2 true",
+		"ws1 4 true; ws2 2 true",
+	}
+	list := func() string {
+		var out []string
+		st.Sessions(t.Context(), SessionFilter{}, func(se Session) error {
+			out = append(out, fmt.Sprintf("%s %d %v", se.Host, se.Events, se.Closed))
+			return nil
+		})
+		return strings.Join(out, "; ")
+	}
+	for i, evs := range steps {
+		if err := st.InsertEvents(t.Context(), fmt.Sprint("part", i), evs); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.UpdateFeatures(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if got := list(); got != want[i] {
+			t.Errorf("after part %d: %s, want %s", i, got, want[i])
+		}
+	}
+	if _, err := st.RebuildFeatures(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(); got != want[1] {
+		t.Errorf("after rebuild: %s, want %s", got, want[1])
+	}
+	var links int64
+	if err := st.db.QueryRowContext(t.Context(), `SELECT count(*) FROM session_events`).Scan(&links); err != nil || links != 6 {
+		t.Errorf("session_events: %d, %v; want 6", links, err)
+	}
+}
