@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -350,4 +351,40 @@ func FuzzEditorView(f *testing.F) {
 		m = screentest.Drive(t, m, screentest.Run(m.Init())...)
 		screentest.Screen(t, m.View(), 60, 16)
 	})
+}
+
+// TestStoreSourcePages reads an event query page by page (ids first, then those rows) and
+// checks the pages join up into the same rows, in the same order, as one big page.
+func TestStoreSourcePages(t *testing.T) {
+	src := NewStoreSource(screentest.Store(t), nil)
+	const q = `logon | where outcome == "failure" | head 40`
+	all, err := src.Run(t.Context(), q, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Rows) != 40 || all.More {
+		t.Fatalf("one page: %d rows, more %v; want 40, false", len(all.Rows), all.More)
+	}
+	if strings.Join(all.Hidden, ",") != "raw,fields" || slices.Contains(all.Columns, "raw") || !slices.Contains(all.Columns, "id") {
+		t.Errorf("columns %v, hidden %v; want id shown, raw and fields hidden", all.Columns, all.Hidden)
+	}
+	var joined [][]string
+	for off := 0; ; off += 7 {
+		p, err := src.Run(t.Context(), q, off, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		joined = append(joined, p.Rows...)
+		if !p.More {
+			break
+		}
+	}
+	if !slices.EqualFunc(joined, all.Rows, slices.Equal[[]string]) {
+		t.Errorf("pages of 7 give %d rows differing from the single page of %d", len(joined), len(all.Rows))
+	}
+	// A query with no rows still names its columns.
+	none, err := src.Run(t.Context(), `logon | where user == "nobody-at-all"`, 0, 10)
+	if err != nil || len(none.Rows) != 0 || len(none.Columns) == 0 {
+		t.Errorf("empty result: %v rows, columns %v, err %v", len(none.Rows), none.Columns, err)
+	}
 }

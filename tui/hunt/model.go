@@ -503,6 +503,9 @@ func (m Model) separator() string {
 		}
 		label = fmt.Sprintf(" results: rows %d–%d%s ", m.page.Offset+1, m.page.Offset+len(m.page.Rows), more)
 	}
+	if len(m.page.Hidden) > 0 && !m.running {
+		label += "(" + strings.Join(m.page.Hidden, ", ") + " not shown) "
+	}
 	rest := max(m.width-text.Width(label)-2, 0)
 	return m.theme.Subtle.Render("──" + label + strings.Repeat("─", rest))
 }
