@@ -203,3 +203,48 @@ func TestSessionsIncremental(t *testing.T) {
 		t.Errorf("session_events: %d, %v; want 6", links, err)
 	}
 }
+
+// TestSessionsSameInEveryForm: the ATSVC lateral movement sample gives the same logon sessions
+// read from EVTX and from its JSON-lines export, and the CloudTrail file its key sessions.
+func TestSessionsSameInEveryForm(t *testing.T) {
+	atsvc := []string{
+		"windows 0x000000000017e29a ANONYMOUS LOGON 10.0.2.17 1 false",
+		"windows 0x000000000017e2aa Administrator 10.0.2.17 2 false",
+		"windows 0x000000000017e2c0 Administrator 10.0.2.17 11 false",
+		"windows 0x000000000017e2d2 Administrator  4 false",
+		"windows 0x0000000000184212 WIN-77LTAPHIQ1R$ ::1 2 false",
+		"windows 0x000000000018423d WIN-77LTAPHIQ1R$ fe80::79bf:8ee2:433c:2567 2 false",
+	}
+	cases := []struct {
+		name, sample string
+		want         []string
+	}{
+		{"evtx", "evtx-attack/Lateral Movement/LM_ScheduledTask_ATSVC_target_host.evtx", atsvc},
+		{"jsonl", "evtx-jsonl/evtx-attack/Lateral Movement/LM_ScheduledTask_ATSVC_target_host.evtx.jsonl", atsvc},
+		{"cloudtrail", "cloudtrail/invictus-stratus/218007301253_CloudTrail_us-east-1_20230710T1205Z_1dM7GQM67kudSyGD.json", []string{
+			"cloud AKIATFQR7NSC8Q4X20BJ bert-jan 192.168.10.20 11 false",
+			"cloud ASIATFQR7NSC4EYJSF6N bert-jan  1 false",
+			"cloud ASIATFQR7NSCY3B4ATOG bert-jan  1 false",
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := testutil.Sample(t, tc.sample)
+			st, _ := openTemp(t)
+			if r := st.ImportFiles(t.Context(), []string{path}, ImportOptions{}); r[0].Err != nil {
+				t.Fatal(r[0].Err)
+			}
+			var got []string
+			err := st.Sessions(t.Context(), SessionFilter{}, func(se Session) error {
+				got = append(got, fmt.Sprintf("%s %s %s %s %d %v", se.Kind, se.Key, se.User, se.SrcIP, se.Events, se.Closed))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("sessions:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
