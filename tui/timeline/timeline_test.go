@@ -221,3 +221,49 @@ func FuzzParseJump(f *testing.F) {
 		}
 	})
 }
+
+// TestScopes reads the timeline of a query and of an alert's evidence straight from the source.
+func TestScopes(t *testing.T) {
+	src := NewStoreSource(screentest.Store(t))
+	read := func(sc Scope) Page {
+		t.Helper()
+		p, err := src.Events(t.Context(), PageRequest{Scope: sc, Inclusive: true, Limit: 1000})
+		if err != nil {
+			t.Fatalf("%v: %v", sc, err)
+		}
+		return p
+	}
+	p := read(Scope{Query: `logon | where host == "` + screentest.HostileHost + `"`})
+	if len(p.Events) != 3 || !p.AtEnd {
+		t.Errorf("query scope: %d events (at end %v), want 3", len(p.Events), p.AtEnd)
+	}
+	p = read(Scope{AlertID: 1})
+	if len(p.Events) == 0 {
+		t.Fatal("alert 1 has no evidence events")
+	}
+	for _, e := range p.Events {
+		if !e.Evidence {
+			t.Errorf("event %d of alert 1's evidence is not marked as evidence", e.ID)
+		}
+	}
+	for i := 1; i < len(p.Events); i++ {
+		a, b := p.Events[i-1], p.Events[i]
+		if b.Time.Before(a.Time) || (b.Time.Equal(a.Time) && b.ID <= a.ID) {
+			t.Errorf("events %d and %d out of (time, id) order", a.ID, b.ID)
+		}
+	}
+	// Backward from the end gives the same last events, in time order.
+	back, err := src.Events(t.Context(), PageRequest{Scope: Scope{AlertID: 1}, From: Cursor{Time: farFuture}, Backward: true, Limit: 2})
+	if err != nil || len(back.Events) != min(2, len(p.Events)) || back.Events[len(back.Events)-1].ID != p.Events[len(p.Events)-1].ID {
+		t.Errorf("backward page %v, err %v; want the last two of %d", back.Events, err, len(p.Events))
+	}
+	// A query whose rows are not events cannot be a timeline.
+	if _, err := src.Events(t.Context(), PageRequest{Scope: Scope{Query: `logon | stats count() by host`}, Limit: 10}); err == nil {
+		t.Error("a stats query was accepted as a timeline")
+	}
+	// Detail has every column, the list's row only some.
+	d, err := src.Detail(t.Context(), read(Scope{Kind: event.EntityHost, Value: screentest.HostileHost}).Events[0].ID)
+	if err != nil || !d.Complete || d.Get("raw") != screentest.HostileMessage {
+		t.Errorf("detail: complete %v, raw %q, err %v", d.Complete, d.Get("raw"), err)
+	}
+}
