@@ -114,6 +114,13 @@ func TestScore(t *testing.T) {
 	if len(d.AlertList) != 2 || d.AlertList[0].ID != 1 || d.AlertList[1].ID != 2 || len(d.AlertList[0].Factors) == 0 {
 		t.Errorf("incident detail alerts %+v", d.AlertList)
 	}
+	// Every incident's alerts point back at it.
+	for _, inc := range incs {
+		d, err := s.Incident(ctx, inc.ID)
+		if err != nil || int64(len(d.AlertList)) != inc.Alerts {
+			t.Errorf("incident %d: %d alerts listed, %d counted (%v)", inc.ID, len(d.AlertList), inc.Alerts, err)
+		}
+	}
 	if _, err := s.Incident(ctx, 999); !errors.Is(err, ErrNoIncident) {
 		t.Errorf("missing incident: %v", err)
 	}

@@ -3,6 +3,7 @@ package risk
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -300,4 +301,67 @@ func FuzzReadPolicy(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestInvariants checks, over noise with suppressions and alerts without a time, what must
+// hold for any input: factors sum to scores, queued alerts are in exactly one incident and
+// the others in none, duplicates are counted right, incidents list their alerts in time
+// order and rank in score order, and the summary adds up.
+func TestInvariants(t *testing.T) {
+	alerts := noiseAlerts(3000, 7, 1)
+	for i := range alerts {
+		switch i % 97 {
+		case 0:
+			alerts[i].Suppressed = "known scanner"
+		case 1:
+			alerts[i].First, alerts[i].Last = time.Time{}, time.Time{}
+		}
+	}
+	res := Run(alerts, scenarioContext(0), DefaultPolicy())
+	byID := map[int64]Alert{}
+	for _, a := range alerts {
+		byID[a.ID] = a
+	}
+	in := map[int64]int64{}
+	for _, inc := range res.Incidents {
+		for k, id := range inc.Alerts {
+			if prev, ok := in[id]; ok {
+				t.Fatalf("alert %d in incidents %d and %d", id, prev, inc.ID)
+			}
+			in[id] = inc.ID
+			if k > 0 && byID[id].First.Before(byID[inc.Alerts[k-1]].First) {
+				t.Errorf("incident %d lists alert %d before %d", inc.ID, inc.Alerts[k-1], id)
+			}
+		}
+		if inc.ID != slices.Min(inc.Alerts) {
+			t.Errorf("incident id %d, smallest alert %d", inc.ID, slices.Min(inc.Alerts))
+		}
+	}
+	for i := 1; i < len(res.Incidents); i++ {
+		a, b := res.Incidents[i-1], res.Incidents[i]
+		if a.Score < b.Score || (a.Score == b.Score && a.Raw < b.Raw) || b.Rank != i+1 {
+			t.Errorf("rank %d (%d/%d) before rank %d (%d/%d)", a.Rank, a.Score, a.Raw, b.Rank, b.Score, b.Raw)
+		}
+	}
+	groups := map[int64]int{}
+	for _, s := range res.Alerts {
+		groups[s.Primary]++
+	}
+	counted := map[Action]int{}
+	for _, s := range res.Alerts {
+		checkSum(t, fmt.Sprint("alert ", s.AlertID), s.Score, s.Factors)
+		queued := s.Suppressed == "" && s.Action != AutoClose
+		if _, ok := in[s.AlertID]; ok != queued || (ok && in[s.AlertID] != s.Incident) {
+			t.Errorf("alert %d (%s, %q): incident %d, listed in %d", s.AlertID, s.Action, s.Suppressed, s.Incident, in[s.AlertID])
+		}
+		if groups[s.Primary] != s.Duplicates {
+			t.Errorf("alert %d: %d duplicates, its group has %d", s.AlertID, s.Duplicates, groups[s.Primary])
+		}
+		if s.Suppressed == "" {
+			counted[s.Action]++
+		}
+	}
+	if !maps.Equal(counted, res.Summary.Actions) || res.Summary.Suppressed != len(alerts)/97+1 || res.Summary.Collapsed != len(groups) {
+		t.Errorf("summary %+v, counted %v, %d groups", res.Summary, counted, len(groups))
+	}
 }

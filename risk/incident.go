@@ -166,6 +166,11 @@ func (r *run) incidents() {
 			}
 		}
 	}
+	// The ids by build position (groups point there), before ranking reorders r.incs.
+	r.incID = make([]int64, len(r.incs))
+	for idx, inc := range r.incs {
+		r.incID[idx] = inc.ID
+	}
 	slices.SortFunc(r.incs, func(a, b *Incident) int {
 		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(b.Raw, a.Raw), cmp.Compare(len(b.Tactics), len(a.Tactics)),
 			a.First.Compare(b.First), cmp.Compare(a.ID, b.ID))
@@ -383,7 +388,7 @@ func (r *run) result() *Result {
 		s := Scored{AlertID: r.in[i].ID, Score: gr.score, Factors: gr.factors, Action: gr.action, Duplicates: int(gr.count),
 			Primary: r.in[gr.rep].ID, Suppressed: r.in[i].Suppressed}
 		if gr.incident >= 0 {
-			s.Incident = r.incs[gr.incident].ID
+			s.Incident = r.incID[gr.incident]
 		}
 		if s.Suppressed != "" {
 			sum.Suppressed++

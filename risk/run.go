@@ -31,7 +31,7 @@ type group struct {
 	suppressed bool
 	measure    float64
 	parent     int32 // union-find
-	incident   int32 // index into run.incs, -1 none
+	incident   int32 // index into incID (the order incidents were built in), -1 none
 }
 
 type run struct {
@@ -78,7 +78,8 @@ type run struct {
 	classBit []uint8 // entity's kind as a bit
 	wide     []uint8 // collapsed alert -> kinds it lists too many values of
 
-	incs []*Incident
+	incs  []*Incident
+	incID []int64 // incident id by the index groups hold (group.incident)
 }
 
 type techInfo struct {
