@@ -388,3 +388,24 @@ func TestStoreSourcePages(t *testing.T) {
 		t.Errorf("empty result: %v rows, columns %v, err %v", len(none.Rows), none.Columns, err)
 	}
 }
+
+// TestHighlighting checks the editor styles tokens by kind and the checker's error span.
+func TestHighlighting(t *testing.T) {
+	m := newModel(t, Deps{Source: NewStoreSource(nil, nil), Query: `logon | where outcom == "failure" and lower(user) == "a" and pid > 3 # note`}, 100, 24)
+	v := m.View()
+	syn := m.theme.Syn
+	for _, want := range []struct{ name, styled string }{
+		{"stage keyword", syn.Keyword.Render("where")},
+		{"keyword", syn.Keyword.Render("and")},
+		{"source", syn.Field.Render("logon")},
+		{"string", syn.String.Render(`"failure"`)},
+		{"number", syn.Number.Render("3")},
+		{"function", syn.Function.Render("lower")},
+		{"comment", syn.Comment.Render("# note")},
+		{"error span", syn.Error.Render("outcom")},
+	} {
+		if !strings.Contains(v, want.styled) {
+			t.Errorf("%s not drawn as %q", want.name, want.styled)
+		}
+	}
+}
