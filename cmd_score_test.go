@@ -144,6 +144,14 @@ func TestScoreGeneratedScenarios(t *testing.T) {
 			t.Errorf("insider upload factors %v lack %s", got, want)
 		}
 	}
+	// Every incident shows the alerts it counts.
+	for _, inc := range incs {
+		out, _, _ := trawl(t, "--db", db, "incident", "show", "-f", "json", idText(inc["id"]))
+		shown := jsonLines(t, out)
+		if list, _ := shown[0]["alert_list"].([]any); float64(len(list)) != inc["alerts"] {
+			t.Errorf("incident %v shows %d alerts, counts %v", inc["id"], len(list), inc["alerts"])
+		}
+	}
 	// The table view of the top incident and the alerts list with its new columns.
 	out, _, code = trawl(t, "--db", db, "incident", "show", idText(incs[0]["id"]))
 	for _, want := range []string{"score:\n", "what happened:\n", "alerts:\n", "top_alert", "kill_chain"} {
