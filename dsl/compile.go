@@ -837,9 +837,12 @@ func (c *compiler) sequence(s *Sequence) {
 	c.add("SELECT " + strings.Join(append(slices.Clone(keys), quoteIdent("first"), quoteIdent("last"), quoteIdent("evidence")), ", ") + " FROM " + c.prev +
 		" QUALIFY row_number() OVER (PARTITION BY " + strings.Join(append(slices.Clone(keys), quoteIdent("last_id")), ", ") + " ORDER BY " + quoteIdent("first") + " DESC, " + quoteIdent("evidence") + " DESC) = 1")
 	c.cols = append(slices.Clone(names), "first", "last", "evidence")
+	// Matches that start at the same time for the same keys are ordered by when they completed
+	// and then by their evidence, so rows (and which ones head keeps) are the same every run.
 	c.order = []orderKey{{name: "first"}}
 	for _, n := range names {
 		c.order = append(c.order, orderKey{name: n})
 	}
+	c.order = append(c.order, orderKey{name: "last"}, orderKey{name: "evidence"})
 	c.ev, c.evCol = evList, "evidence"
 }

@@ -14,4 +14,4 @@ s4 AS (
 s5 AS (
   SELECT "src_ip", "first", "last", "evidence" FROM s4 QUALIFY row_number() OVER (PARTITION BY "src_ip", "last_id" ORDER BY "first" DESC, "evidence" DESC) = 1
 )
-SELECT * FROM s5 ORDER BY "first", "src_ip"
+SELECT * FROM s5 ORDER BY "first", "src_ip", "last", "evidence"

@@ -14,4 +14,4 @@ s4 AS (
 s5 AS (
   SELECT "host_key", "first", "last", "evidence" FROM s4 QUALIFY row_number() OVER (PARTITION BY "host_key", "last_id" ORDER BY "first" DESC, "evidence" DESC) = 1
 )
-SELECT * FROM s5 ORDER BY "first", "host_key"
+SELECT * FROM s5 ORDER BY "first", "host_key", "last", "evidence"

@@ -21,6 +21,6 @@ s7 AS (
   SELECT "host", "first", "last", "evidence" FROM s6 QUALIFY row_number() OVER (PARTITION BY "host", "last_id" ORDER BY "first" DESC, "evidence" DESC) = 1
 ),
 s8 AS (
-  SELECT * FROM s7 ORDER BY "first", "host" LIMIT $7
+  SELECT * FROM s7 ORDER BY "first", "host", "last", "evidence" LIMIT $7
 )
-SELECT * FROM s8 ORDER BY "first", "host"
+SELECT * FROM s8 ORDER BY "first", "host", "last", "evidence"

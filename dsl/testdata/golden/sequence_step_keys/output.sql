@@ -14,4 +14,4 @@ s4 AS (
 s5 AS (
   SELECT "account", "host", "first", "last", "evidence" FROM s4 QUALIFY row_number() OVER (PARTITION BY "account", "host", "last_id" ORDER BY "first" DESC, "evidence" DESC) = 1
 )
-SELECT * FROM s5 ORDER BY "first", "account", "host"
+SELECT * FROM s5 ORDER BY "first", "account", "host", "last", "evidence"
