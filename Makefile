@@ -9,7 +9,7 @@ FUZZTIME ?= 30s
 BENCH_EVENTS ?= 1000000
 export CGO_ENABLED = 1
 
-.PHONY: all build test vet fmt demo bench fuzz clean
+.PHONY: all build test test-deps vet fmt demo bench fuzz clean
 
 all: build
 
@@ -18,7 +18,12 @@ build:
 
 # The whole suite: formatting, vet, then every test (race detector off: DuckDB's cgo makes
 # -race builds slow on two cores).
-test:
+# Test tools come from Debian's packages, installed here when missing: chromium renders the HTML
+# case report headless (the test skips, saying so, when it cannot be had) and tmux drives the
+# real binary's workbench end to end.
+TEST_PACKAGES ?= chromium tmux
+
+test: test-deps
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 9m ./...
@@ -45,6 +50,14 @@ bench: build
 	  { apt-get update -qq && apt-get install -y -qq libevtx-utils python3-evtx; } || \
 	  echo "reference EVTX tools could not be installed: trawl bench evtx reports them unavailable"; \
 	echo "$(BIN) bench evtx --samples $(SAMPLES)"; $(BIN) bench evtx --samples "$(SAMPLES)"
+
+test-deps:
+	@missing=""; for p in $(TEST_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing test tools from Debian:$$missing"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } || \
+	  echo "could not install$$missing: the tests that need them skip and say so"; \
+	fi
 
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \
