@@ -18,6 +18,7 @@ type SessionsCmd struct {
 	Entity string `help:"Only sessions with an event about this entity: KIND=VALUE (user=alice, host=ws1, ip=10.0.0.5, process=cmd.exe)." short:"e"`
 	Kind   string `help:"Only sessions of this kind." enum:",windows,ssh,cloud" default:""`
 	Event  int64  `help:"Show the session this event id belongs to." name:"event"`
+	Alert  int64  `help:"Show the sessions the evidence of this alert happened in."`
 	Show   int64  `help:"List the events of the session with this id, in time order, each with its phase (authentication, activity, data transfer)."`
 	Limit  int    `help:"Show at most this many sessions (0: all)." default:"0"`
 }
@@ -51,6 +52,18 @@ func (c *SessionsCmd) Run(g *Globals) error {
 		}
 		if err := row(*se); err != nil {
 			return err
+		}
+		return w.Flush()
+	}
+	if c.Alert != 0 {
+		ss, err := st.AlertSessions(g.Ctx, c.Alert)
+		if err != nil {
+			return err
+		}
+		for _, se := range ss {
+			if err := row(se); err != nil {
+				return err
+			}
 		}
 		return w.Flush()
 	}

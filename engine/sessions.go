@@ -219,6 +219,27 @@ func (s *Store) SessionOf(ctx context.Context, eventID int64) (*Session, error) 
 	return &se, nil
 }
 
+// AlertSessions lists the sessions an alert's evidence events happened in, in start order: what
+// an analyst opens to see the logon before the alert and what followed it.
+func (s *Store) AlertSessions(ctx context.Context, alertID int64) ([]Session, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id IN (
+		SELECT session_id FROM session_events WHERE event_id IN (SELECT unnest(evidence) FROM alerts WHERE id = ?))
+		ORDER BY start NULLS LAST, id`, alertID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Session
+	for rows.Next() {
+		se, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, se)
+	}
+	return out, rows.Err()
+}
+
 // SessionPhase is the column SessionEvents adds: authentication (logon and authentication
 // events), data transfer (bytes moved, uploads, downloads, object reads and writes) or
 // activity (everything else), so a session reads as its story.

@@ -115,6 +115,23 @@ func TestSessionsHandMade(t *testing.T) {
 	if err := st.Sessions(t.Context(), SessionFilter{Entity: event.EntityUser, Value: "ALICE"}, func(Session) error { n++; return nil }); err != nil || n != 2 {
 		t.Errorf("sessions of user alice: %d, %v", n, err)
 	}
+
+	// An alert on the share access (line 5) and the S3 read (line 17) shows both sessions.
+	if _, err := st.db.ExecContext(t.Context(), `INSERT INTO alerts (id, run_id, rule, title, severity, confidence, attack, entities, evidence, sources, created_at)
+		SELECT 1, 1, 'r', 't', 'high', 1, [], '{}', list(id ORDER BY id), [], now() FROM events WHERE line IN (5, 17, 8)`); err != nil {
+		t.Fatal(err)
+	}
+	ss, err := st.AlertSessions(t.Context(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got2 []string
+	for _, se := range ss {
+		got2 = append(got2, se.Kind+" "+se.Key)
+	}
+	if strings.Join(got2, ", ") != "windows 0x1a2b, cloud AKIA1" {
+		t.Errorf("alert sessions: %v", got2)
+	}
 }
 
 // TestSessionsSamples: sessions and features on real logs.
