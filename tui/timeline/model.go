@@ -91,10 +91,13 @@ type Model struct {
 
 	detailSeq int
 
-	zoom     int
-	histSeq  int
-	histFrom time.Time
-	buckets  []Bucket
+	zoom      int
+	histSeq   int
+	histFrom  time.Time
+	histWidth time.Duration
+	histScope Scope
+	histN     int
+	buckets   []Bucket
 
 	jump    string // the time being typed after g
 	jumpErr string
@@ -183,7 +186,14 @@ func (m *Model) histogram() tea.Cmd {
 	}
 	width := Zooms[m.zoom]
 	n := m.stripWidth()
+	// The strip stays while the selection is in its middle half: no store read for it.
+	if m.histWidth == width && m.histScope == m.scope && m.histN == n &&
+		!e.Time.Before(m.histFrom.Add(time.Duration(n/4)*width)) && e.Time.Before(m.histFrom.Add(time.Duration(3*n/4)*width)) {
+		return nil
+	}
 	from := e.Time.Truncate(width).Add(-time.Duration(n/2) * width)
+	m.histWidth, m.histScope, m.histN, m.histFrom = width, m.scope, n, from
+	m.buckets = nil
 	to := from.Add(time.Duration(n) * width)
 	m.histSeq++
 	id, seq, src, scope := m.id, m.histSeq, m.src, m.scope
@@ -236,7 +246,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		if msg.Err == nil {
-			m.buckets, m.histFrom = msg.Buckets, msg.From
+			m.buckets = msg.Buckets
 		}
 		return m, nil
 	case tea.KeyPressMsg:
