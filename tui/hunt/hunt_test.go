@@ -409,3 +409,14 @@ func TestHighlighting(t *testing.T) {
 		}
 	}
 }
+
+func TestChosenRawShown(t *testing.T) {
+	src := NewStoreSource(screentest.Store(t), nil)
+	p, err := src.Run(t.Context(), `logon | where host == "`+screentest.HostileHost+`" | fields id, time, raw`, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Hidden) != 0 || !slices.Contains(p.Columns, "raw") || len(p.Rows) != 3 {
+		t.Errorf("columns %v hidden %v rows %d; want raw shown when chosen, 3 rows", p.Columns, p.Hidden, len(p.Rows))
+	}
+}

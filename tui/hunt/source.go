@@ -76,8 +76,12 @@ func (s *StoreSource) Run(ctx context.Context, src string, offset, limit int) (P
 	for _, col := range c.Columns {
 		switch col.Name {
 		case "raw", "fields":
-			hide = append(hide, engine.QuoteIdent(col.Name))
-			p.Hidden = append(p.Hidden, col.Name)
+			// Only from whole event rows: a query that picked a few columns with fields
+			// shows what it picked.
+			if len(c.Columns) > wholeRow {
+				hide = append(hide, engine.QuoteIdent(col.Name))
+				p.Hidden = append(p.Hidden, col.Name)
+			}
 		case "id":
 			hasID = true
 		}
@@ -166,6 +170,9 @@ func (s *StoreSource) Run(ctx context.Context, src string, offset, limit int) (P
 	}
 	return p, nil
 }
+
+// wholeRow is how many columns make a result "whole event rows" rather than chosen columns.
+const wholeRow = 12
 
 // pageIDs are the ids of rows [offset, offset+n) of an event query, read without its other
 // columns.
