@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 
 	tea "charm.land/bubbletea/v2"
@@ -20,6 +21,7 @@ import (
 type TuiCmd struct {
 	Theme string `help:"Colour theme: dark, light, high-contrast (colour-blind safe) or no-color. Default: $TRAWL_THEME, else dark; NO_COLOR turns colour off." placeholder:"NAME"`
 	Rules string `help:"Folder the hunt console saves rules into (ctrl+s); saving is off without it." type:"path" placeholder:"DIR"`
+	Debug string `help:"Append a log of every query the workbench runs (time taken, errors, stale results dropped) to FILE." type:"path" placeholder:"FILE"`
 }
 
 func init() {
@@ -39,12 +41,21 @@ func (c *TuiCmd) Run(g *Globals) error {
 	if !ok || !isatty.IsTerminal(out.Fd()) || !isatty.IsTerminal(os.Stdin.Fd()) {
 		return exitError{code: 2, err: errNoTerminal}
 	}
+	opt := workbench.Options{DB: g.DB, RulesDir: c.Rules}
+	if c.Debug != "" {
+		f, err := os.OpenFile(c.Debug, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("debug log: %w", err)
+		}
+		defer f.Close()
+		opt.Log = log.New(f, "trawl tui: ", log.LstdFlags|log.Lmicroseconds)
+	}
 	st, err := openStore(g, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	return runWorkbench(g.Ctx, st, th, workbench.Options{DB: g.DB, RulesDir: c.Rules}, os.Stdin, out)
+	return runWorkbench(g.Ctx, st, th, opt, os.Stdin, out)
 }
 
 // runWorkbench runs the workbench over st until the analyst quits, reading keys from in and

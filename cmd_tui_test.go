@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"log"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -89,10 +90,10 @@ func TestWorkbenchProgram(t *testing.T) {
 	defer st.Close()
 	th, _ := themes.ByName("dark")
 	in, keys := io.Pipe()
-	var out syncBuffer
+	var out, logBuf syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- runWorkbench(t.Context(), st, th, workbench.Options{DB: "fixture"}, in, &out,
+		done <- runWorkbench(t.Context(), st, th, workbench.Options{DB: "fixture", Log: log.New(&logBuf, "", 0)}, in, &out,
 			tea.WithWindowSize(80, 24), tea.WithColorProfile(colorprofile.Ascii))
 	}()
 	waitFor := func(s string) {
@@ -118,4 +119,7 @@ func TestWorkbenchProgram(t *testing.T) {
 		t.Fatal("q did not quit the workbench")
 	}
 	keys.Close()
+	if l := logBuf.String(); !strings.Contains(l, "open Queue") || !strings.Contains(l, "(page): ") || !strings.Contains(l, "open Incident") {
+		t.Errorf("debug log:\n%s", l)
+	}
 }

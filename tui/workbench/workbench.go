@@ -6,6 +6,7 @@ package workbench
 
 import (
 	"fmt"
+	"log"
 	"strconv"
 	"strings"
 
@@ -41,6 +42,9 @@ type Options struct {
 	Engine *engine.Store
 	// RulesDir is where the hunt console's "save as rule" writes (empty: saving is off).
 	RulesDir string
+	// Log, when set, records every job result (owner, slot, time taken, error, dropped as
+	// stale) and every screen opened: trawl tui --debug FILE.
+	Log *log.Logger
 }
 
 // homeKinds are the screens kept once and reused when reopened (their state survives).
@@ -165,6 +169,9 @@ func (m *Model) open(t tui.Target) tea.Cmd {
 	}
 	m.hist = append(m.hist, s)
 	m.pos = len(m.hist) - 1
+	if m.opt.Log != nil {
+		m.opt.Log.Printf("open %s (screen %d)", s.Title(), s.ID())
+	}
 	// Bound the history: the oldest entries go (homes stay in m.homes).
 	const maxHistory = 50
 	if len(m.hist) > maxHistory {
@@ -247,7 +254,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.spinner, cmd = m.spinner.Update(msg)
 		return cmd
 	case tui.QueryFinishedMsg:
-		if !m.ctx.Finish(msg) {
+		current := m.ctx.Finish(msg)
+		if m.opt.Log != nil {
+			m.opt.Log.Printf("job %d of screen %d (%s): %v, err %v, current %v", msg.Seq, msg.Owner, msg.Slot, msg.Took, msg.Err, current)
+		}
+		if !current {
 			return nil // stale: a newer job replaced it
 		}
 		for _, s := range m.screens() {
