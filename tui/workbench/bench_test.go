@@ -42,6 +42,7 @@ func BenchmarkKeypress(b *testing.B) {
 		{"alert-evidence-page", []string{"enter", "enter"}, []string{"pgdown", "pgdown", "g"}},
 		{"pivot", []string{"enter", "enter"}, []string{"p", "esc"}},
 		{"timeline-page", []string{"enter", "enter", "p"}, []string{"pgdown", "pgdown", "home"}},
+		{"overview-reload", []string{"2"}, []string{"ctrl+r"}},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
