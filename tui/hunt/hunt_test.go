@@ -14,8 +14,10 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"trawl/dsl"
+	"trawl/event"
 	"trawl/themes"
 	"trawl/tui/screentest"
+	"trawl/tui/timeline"
 )
 
 func TestMain(m *testing.M) { screentest.Main(m) }
@@ -418,5 +420,27 @@ func TestChosenRawShown(t *testing.T) {
 	}
 	if len(p.Hidden) != 0 || !slices.Contains(p.Columns, "raw") || len(p.Rows) != 3 {
 		t.Errorf("columns %v hidden %v rows %d; want raw shown when chosen, 3 rows", p.Columns, p.Hidden, len(p.Rows))
+	}
+}
+
+// TestPivotFromResults: enter on a result row opens the entity in the chosen column.
+func TestPivotFromResults(t *testing.T) {
+	m := newModel(t, Deps{Query: `logon | where outcome == "failure" | stats count() as n by host, user | sort n desc, host, user`}, 80, 24)
+	m = screentest.Drive(t, m, keys("ctrl+r", "tab")...)
+	if len(m.Page().Rows) == 0 {
+		t.Fatal("no results")
+	}
+	row := m.Page().Rows[0]
+	if !strings.Contains(ansi.Strip(m.View()), "enter opens host="+row[0]) {
+		t.Errorf("the message line does not offer the pivot:\n%s", ansi.Strip(m.View()))
+	}
+	_, cmd := m.Update(screentest.Key("enter"))
+	if msgs := screentest.Run(cmd); len(msgs) != 1 || msgs[0] != (timeline.PivotMsg{Kind: event.EntityHost, Value: row[0]}) {
+		t.Errorf("enter sent %v, want a pivot to host=%s", msgs, row[0])
+	}
+	m = screentest.Drive(t, m, keys("right")...)
+	_, cmd = m.Update(screentest.Key("enter"))
+	if msgs := screentest.Run(cmd); len(msgs) != 1 || msgs[0] != (timeline.PivotMsg{Kind: event.EntityUser, Value: row[1]}) {
+		t.Errorf("after → enter sent %v, want a pivot to user=%s", msgs, row[1])
 	}
 }

@@ -12,6 +12,10 @@ type KeyMap struct {
 	PrevPage    key.Binding
 	SaveRule    key.Binding
 	Cancel      key.Binding
+	// In the results: the column to pivot on, and pivot (open the entity of the cell).
+	NextColumn key.Binding
+	PrevColumn key.Binding
+	Pivot      key.Binding
 }
 
 // DefaultKeyMap is the console's standard keys.
@@ -25,6 +29,9 @@ func DefaultKeyMap() KeyMap {
 		PrevPage:    key.NewBinding(key.WithKeys("[", "p"), key.WithHelp("[", "previous page")),
 		SaveRule:    key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save as rule")),
 		Cancel:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		NextColumn:  key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next entity column")),
+		PrevColumn:  key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "previous entity column")),
+		Pivot:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open entity")),
 	}
 }
 
@@ -38,6 +45,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Run, k.Cancel, k.SaveRule},
 		{k.SwitchFocus, k.NextPage, k.PrevPage},
+		{k.PrevColumn, k.NextColumn, k.Pivot},
 		{k.HistoryPrev, k.HistoryNext},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -16,8 +17,10 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"trawl/dsl"
+	"trawl/event"
 	"trawl/themes"
 	"trawl/tui/text"
+	"trawl/tui/timeline"
 )
 
 // Deps is what the console is built from.
@@ -119,6 +122,8 @@ type Model struct {
 
 	save   saveForm
 	status string // the last save result or similar one-line note
+
+	pivotCol int // the result column enter pivots on (an index into page.Columns)
 }
 
 // New builds the console.
@@ -248,6 +253,12 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		m.runErr = nil
 		m.page = msg.Page
+		if cols := m.pivotColumns(); !slices.Contains(cols, m.pivotCol) {
+			m.pivotCol = -1
+			if len(cols) > 0 {
+				m.pivotCol = cols[0]
+			}
+		}
 		m.table.SetRows(nil)
 		m.table.SetColumns(m.columns())
 		m.table.SetRows(m.rows())
@@ -335,6 +346,23 @@ func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		case key.Matches(msg, m.Keys.PrevPage):
 			if m.page.Offset > 0 && !m.running {
 				return m.run(m.runText, max(m.page.Offset-m.deps.PageSize, 0))
+			}
+			return m, nil
+		case key.Matches(msg, m.Keys.NextColumn), key.Matches(msg, m.Keys.PrevColumn):
+			cols := m.pivotColumns()
+			if len(cols) > 0 {
+				i := slices.Index(cols, m.pivotCol)
+				if key.Matches(msg, m.Keys.NextColumn) {
+					i = (i + 1) % len(cols)
+				} else {
+					i = (max(i, 0) - 1 + len(cols)) % len(cols)
+				}
+				m.pivotCol = cols[i]
+			}
+			return m, nil
+		case key.Matches(msg, m.Keys.Pivot):
+			if kind, value, ok := m.pivot(); ok {
+				return m, func() tea.Msg { return timeline.PivotMsg{Kind: kind, Value: value} }
 			}
 			return m, nil
 		}
@@ -483,6 +511,11 @@ func (m Model) messageLine() string {
 		return m.theme.Error.Render(text.Clip(m.runErr.Error(), m.width))
 	case m.status != "":
 		return m.theme.Muted.Render(text.Clip(m.status, m.width))
+	case m.focus == FocusResults:
+		if kind, value, ok := m.pivot(); ok {
+			return m.theme.Muted.Render("enter opens ") + m.theme.Chip.Render(text.Clip(kind.String()+"="+value, max(m.width-30, 1))) +
+				m.theme.Muted.Render(" · ←/→ column")
+		}
 	}
 	return m.theme.Muted.Render(text.Clip("ctrl+r run · tab results · ctrl+s save as rule · ↑ at the top: history", m.width))
 }
@@ -608,4 +641,37 @@ func fit(s string, width int) string {
 		return s
 	}
 	return text.Truncate(s, width)
+}
+
+// pivotColumns are the indexes of the result columns holding entities.
+func (m Model) pivotColumns() []int {
+	var out []int
+	for i, c := range m.page.Columns {
+		if entityColumns[c] != event.EntityNone {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// entityColumns maps event columns to the entity kind they hold.
+var entityColumns = func() map[string]event.Entity {
+	out := map[string]event.Entity{}
+	for _, c := range event.Columns {
+		out[c.Name] = c.Entity
+	}
+	return out
+}()
+
+// pivot is the entity in the pivot column of the selected row.
+func (m Model) pivot() (event.Entity, string, bool) {
+	r := m.table.Cursor()
+	if m.pivotCol < 0 || m.pivotCol >= len(m.page.Columns) || r < 0 || r >= len(m.page.Rows) || m.pivotCol >= len(m.page.Rows[r]) {
+		return event.EntityNone, "", false
+	}
+	v := strings.TrimSpace(m.page.Rows[r][m.pivotCol])
+	if v == "" {
+		return event.EntityNone, "", false
+	}
+	return entityColumns[m.page.Columns[m.pivotCol]], v, true
 }
