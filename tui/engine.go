@@ -400,7 +400,23 @@ func (e EngineStore) Overview(ctx context.Context, buckets, top int) (Overview, 
 		o.Tactics = append(o.Tactics, *tc)
 	}
 	sort.Slice(o.Tactics, func(i, j int) bool { return o.Tactics[i].Order < o.Tactics[j].Order })
-	// Top entities by the number of alerts naming them.
+	// Top entities: by risk once scored, else by the number of alerts naming them.
+	scored, err := e.scored(ctx)
+	if err != nil {
+		return o, fmt.Errorf("overview: %w", err)
+	}
+	if scored {
+		o.Scored = true
+		err = e.S.QueryFunc(ctx, `SELECT kind, value, alerts, risk FROM entity_risk WHERE NOT hub ORDER BY risk DESC, kind, value LIMIT ?`,
+			[]any{max(top, 1)}, func(_ []string, row []any) error {
+				o.Entities = append(o.Entities, EntityCount{Kind: asString(row[0]), Value: asString(row[1]), Alerts: asInt(row[2]), Risk: asFloat(row[3])})
+				return nil
+			})
+		if err != nil {
+			return o, fmt.Errorf("overview: entity risk: %w", err)
+		}
+		return o, nil
+	}
 	var kinds []string
 	for _, k := range engine.AlertEntityKinds {
 		kinds = append(kinds, `SELECT '`+k.Kind+`' AS kind, unnest(from_json(json_extract(entities, '$.`+k.Kind+`'), '["VARCHAR"]')) AS value FROM alerts`)

@@ -218,6 +218,18 @@ func TestEngineStoreScoredQueue(t *testing.T) {
 	if len(a.Factors) == 0 || float64(sum) != a.Score {
 		t.Errorf("alert %d: score %v, factors %v (sum %d)", a.ID, a.Score, a.Factors, sum)
 	}
+	o, err := st.Overview(ctx, 10, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.Scored || len(o.Entities) != 5 {
+		t.Fatalf("scored overview: scored %v, %d entities", o.Scored, len(o.Entities))
+	}
+	for i := 1; i < len(o.Entities); i++ {
+		if o.Entities[i].Risk > o.Entities[i-1].Risk {
+			t.Errorf("entity %d has more risk than the one before: %v", i, o.Entities)
+		}
+	}
 	if _, err := st.Incident(ctx, 987654); err == nil {
 		t.Error("a missing incident gave no error")
 	}

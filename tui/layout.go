@@ -169,14 +169,16 @@ func (c *Context) Chips(ents map[string][]string, kinds []string, width int) str
 // EntityKinds is the order entity chips are shown in.
 var EntityKinds = []string{"user", "target_user", "host", "asset", "ip", "src_ip", "dst_ip", "process", "domain", "hash"}
 
-// EntityKind maps an alert's entity key (src_ip, target_user...) to the entity kind pivots
-// take (ip, user...).
+// EntityKind maps an alert's or a risk row's entity key (src_ip, target_user, asset...) to the
+// entity kind pivots take (ip, user, host...).
 func EntityKind(k string) string {
 	switch k {
 	case "src_ip", "dst_ip":
 		return "ip"
 	case "target_user":
 		return "user"
+	case "asset":
+		return "host"
 	}
 	return k
 }

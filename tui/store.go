@@ -141,6 +141,8 @@ type Overview struct {
 	Tactics  []TacticCount
 	Entities []EntityCount
 	Alerts   int64
+	// Scored says Entities are ranked by risk (the store's alerts are scored).
+	Scored bool
 }
 
 // SourceVolume is one source's event counts per time bucket.
@@ -157,8 +159,10 @@ type TacticCount struct {
 	Alerts int64
 }
 
-// EntityCount is an entity and the number of alerts naming it.
+// EntityCount is an entity, the number of alerts naming it and, once the store is scored,
+// its risk (then the list is ordered by risk).
 type EntityCount struct {
 	Kind, Value string
 	Alerts      int64
+	Risk        float64
 }

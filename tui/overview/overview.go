@@ -130,14 +130,18 @@ func (m *Model) View() string {
 	if len(o.Tactics) == 0 {
 		left = append(left, th.Muted.Render(" no alerts with ATT&CK techniques"))
 	}
-	right := []string{th.Title.Render("Entities in most alerts") + th.Muted.Render(" (enter: pivot)")}
+	heading, count := "Entities in most alerts", func(e tui.EntityCount) string { return fmt.Sprintf("%6d", e.Alerts) }
+	if o.Scored {
+		heading, count = "Entities by risk", func(e tui.EntityCount) string { return fmt.Sprintf("%6.0f", e.Risk) }
+	}
+	right := []string{th.Title.Render(heading) + th.Muted.Render(" (enter: pivot)")}
 	for i, e := range o.Entities {
 		label := text.Clip(e.Kind+":"+e.Value, rightW-8)
-		row := " " + text.Pad(label, rightW-8) + fmt.Sprintf("%6d", e.Alerts)
+		row := " " + text.Pad(label, rightW-8) + count(e)
 		if i == m.cursor {
 			row = th.Selected.Render(tui.Line(row, rightW))
 		} else {
-			row = th.Chip.Render(" "+label) + tui.Line("", rightW-8-text.Width(label)) + th.Muted.Render(fmt.Sprintf("%6d", e.Alerts))
+			row = th.Chip.Render(" "+label) + tui.Line("", rightW-8-text.Width(label)) + th.Muted.Render(count(e))
 		}
 		right = append(right, row)
 	}
