@@ -16,7 +16,7 @@ import (
 // FeatureStats reports one feature pass.
 type FeatureStats struct {
 	Events   int64         `json:"events"`   // events given features
-	Decoded  int64         `json:"decoded"`  // encoded commands decoded in Go (SQL could not)
+	Decoded  int64         `json:"decoded"`  // distinct encoded payloads decoded in Go (SQL could not)
 	Sessions int64         `json:"sessions"` // sessions in the store after the pass
 	Features time.Duration `json:"-"`        // time spent on features
 	Session  time.Duration `json:"-"`        // time spent on sessions
@@ -34,8 +34,9 @@ type StepTime struct {
 var featureMu sync.Mutex
 
 // UpdateFeatures gives every event of a finished import that has no features yet its derived
-// features (features.Columns, table event_features) and rebuilds the sessions. It runs after
-// every import; history-dependent features (off_hours, new_account, failures_1h) of the new
+// features (features.Columns, table event_features) and rebuilds the sessions those events
+// fall in. It runs after every import (an import cut short by its context leaves its events to
+// the next pass); history-dependent features (off_hours, new_account, failures_1h) of the new
 // events are computed against the whole store, older events keep theirs until RebuildFeatures.
 func (s *Store) UpdateFeatures(ctx context.Context) (FeatureStats, error) {
 	return s.featurePass(ctx, false)
