@@ -14,7 +14,21 @@ type appenderWriter struct {
 	row []driver.Value
 }
 
+// newEventWriter opens the writer of the events table: the chunk writer, or duckdb-go's row
+// appender when the chunk writer cannot be used with this connection (see chunkWriter).
 func newEventWriter(conn driver.Conn) (eventWriter, error) {
+	if !useRowAppender {
+		if w, err := newChunkWriter(conn); err == nil {
+			return w, nil
+		}
+	}
+	return newAppenderWriter(conn)
+}
+
+// useRowAppender makes newEventWriter use the row appender: for tests that compare the two.
+var useRowAppender = false
+
+func newAppenderWriter(conn driver.Conn) (eventWriter, error) {
 	app, err := duckdb.NewAppenderFromConn(conn, "", "events")
 	if err != nil {
 		return nil, err
