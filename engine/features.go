@@ -279,23 +279,24 @@ SELECT n.ip, CASE
 FROM nums n LEFT JOIN special s ON s.ip = n.ip LEFT JOIN in_assets a ON a.ip = n.ip`},
 
 		// Command lines, each distinct one (with its image) once: command lines repeat, so this
-		// is a small table. Entropy; for PowerShell the -EncodedCommand or FromBase64String
-		// argument, decoded in SQL when it is printable ASCII (as UTF-16LE or as bytes); the
-		// rest is left to Go (decodeLeftovers).
+		// is a small table. Entropy; for PowerShell (a powershell or pwsh command line or image,
+		// or a script block, whose text the importers put in command_line) the -EncodedCommand
+		// or FromBase64String argument, decoded in SQL when it is printable ASCII (as UTF-16LE
+		// or as bytes); the rest is left to Go (decodeLeftovers).
 		{"command lines", `CREATE OR REPLACE TEMP TABLE feat_cmd AS
 WITH d AS (
-    SELECT DISTINCT command_line, process_name FROM feat_new WHERE command_line IS NOT NULL
+    SELECT DISTINCT command_line, process_name, category = 'script' AS script FROM feat_new WHERE command_line IS NOT NULL
 ),
 ps AS (
-    SELECT command_line, process_name,
-           CASE WHEN regexp_matches(command_line, ` + sqlText(features.PowerShellPattern) + `) OR regexp_matches(coalesce(process_name, ''), ` + sqlText(features.PowerShellPattern) + `)
+    SELECT command_line, process_name, script,
+           CASE WHEN script OR regexp_matches(command_line, ` + sqlText(features.PowerShellPattern) + `) OR regexp_matches(coalesce(process_name, ''), ` + sqlText(features.PowerShellPattern) + `)
                 THEN coalesce(nullif(regexp_extract(command_line, ` + sqlText(features.EncodedCommandPattern) + `, 1), ''),
                               nullif(regexp_extract(command_line, ` + sqlText(features.FromBase64Pattern) + `, 1), '')) END AS b64
     FROM d
 ),
 bin AS (SELECT *, CASE WHEN b64 IS NOT NULL THEN TRY(from_base64(b64)) END AS b FROM ps),
 hx AS (SELECT *, hex(b) AS h FROM bin)
-SELECT command_line, process_name, b64,
+SELECT command_line, process_name, script, b64,
        CASE WHEN b IS NULL THEN NULL
             WHEN regexp_full_match(h, '(?:[2-7][0-9A-F]00|0[9AD]00)+') THEN replace(decode(b), chr(0), '')
             WHEN regexp_full_match(h, '(?:[2-7][0-9A-F]|0[9AD])+') THEN decode(b)
@@ -409,6 +410,7 @@ LEFT JOIN feat_ip si ON si.ip = n.src_ip
 LEFT JOIN feat_ip di ON di.ip = n.dst_ip
 LEFT JOIN app a ON a.id = n.id
 LEFT JOIN feat_cmd c ON c.command_line = n.command_line AND c.process_name IS NOT DISTINCT FROM n.process_name
+    AND c.script = (n.category IS NOT DISTINCT FROM 'script')
 LEFT JOIN feat_fields ff ON ff.id = n.id
 LEFT JOIN feat_proc pr ON pr.process_name = n.process_name AND pr.parent_name IS NOT DISTINCT FROM n.parent_name
 LEFT JOIN feat_users u ON u.user_key = n.user_key

@@ -76,6 +76,8 @@ func TestFeatures(t *testing.T) {
 		/* 19 */ proc("2024-03-04T12:00:00Z", "powershell.exe", "explorer.exe", "powershell -EncodedCommand YwBhAGYA6QAgAPwAbQBsAGEAdQB0AA"),
 		/* 20 */ proc("2024-03-04T12:00:00Z", "powershell.exe", "explorer.exe", `powershell -c "iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('d2hvYW1pIC9hbGw=')))"`),
 		/* 21 */ proc("2024-03-04T12:00:00Z", "lsass.exe", "", `C:\Windows\system32\lsass.exe`),
+		/* 22 */ {Time: at("2024-03-04T12:00:00Z"), Category: "script", Host: "ws1", CommandLine: "$x = [Convert]::FromBase64String('d2hvYW1pIC9hbGw=')"},
+		/* 23 */ {Time: at("2024-03-04T12:00:00Z"), Category: "file", Host: "ws1", CommandLine: "$x = [Convert]::FromBase64String('d2hvYW1pIC9hbGw=')"},
 	}
 	if err := st.InsertEvents(t.Context(), "hand", evs); err != nil {
 		t.Fatal(err)
@@ -147,6 +149,10 @@ func TestFeatures(t *testing.T) {
 		{20, "decoded_command", "whoami /all"},
 		{21, "unexpected_parent", nil}, // no parent known
 		{21, "encoded_ps", false},
+		{22, "encoded_ps", true}, // a script block (4104) is PowerShell without saying so
+		{22, "decoded_command", "whoami /all"},
+		{23, "encoded_ps", false}, // the same text elsewhere is not
+		{23, "decoded_command", nil},
 	}
 	rows := map[int]map[string]any{}
 	for _, tc := range cases {
