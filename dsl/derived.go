@@ -148,3 +148,13 @@ func (c *compiler) table() string {
 	}
 	return quoteIdent(EventsTable)
 }
+
+// NameableColumns lists every column a query can name: the catalogue's columns and then its
+// derived ones (for completion and help; Columns alone leaves the derived ones out).
+func NameableColumns(cat Catalogue) []Column {
+	cols := slices.Clone(cat.Columns())
+	if d, ok := derivedOf(cat); ok {
+		cols = append(cols, d.Derived()...)
+	}
+	return cols
+}

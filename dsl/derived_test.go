@@ -51,3 +51,18 @@ func TestDerivedColumns(t *testing.T) {
 		})
 	}
 }
+
+func TestNameableColumns(t *testing.T) {
+	for _, cat := range []Catalogue{EventCatalogue(), WithTables(EventCatalogue(), StoreTables(), nil)} {
+		cols := NameableColumns(cat)
+		if len(cols) != len(cat.Columns())+len(FeatureColumns()) {
+			t.Fatalf("%d nameable columns, want %d + %d", len(cols), len(cat.Columns()), len(FeatureColumns()))
+		}
+		if last := cols[len(cols)-1]; last.Name != "failures_1h" || last.Type != TypeInt {
+			t.Errorf("last column %+v", last)
+		}
+	}
+	if got := len(NameableColumns(NewCatalogue([]Column{{Name: "a"}}, nil))); got != 1 {
+		t.Errorf("a catalogue without derived columns: %d", got)
+	}
+}
