@@ -98,7 +98,7 @@ func TestWorkbenchProgram(t *testing.T) {
 	}()
 	waitFor := func(s string) {
 		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
+		deadline := time.Now().Add(60 * time.Second)
 		for !strings.Contains(out.String(), s) {
 			if time.Now().After(deadline) {
 				t.Fatalf("the screen never showed %q; output:\n%q", s, out.String())
@@ -115,7 +115,7 @@ func TestWorkbenchProgram(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(20 * time.Second):
+	case <-time.After(60 * time.Second):
 		t.Fatal("q did not quit the workbench")
 	}
 	keys.Close()

@@ -35,7 +35,7 @@ func (s *tmuxSession) screen() string {
 // waitFor waits until the pane shows every one of texts and returns the screen.
 func (s *tmuxSession) waitFor(step string, texts ...string) string {
 	s.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		scr := s.screen()
 		missing := ""
