@@ -12,6 +12,7 @@ import (
 type BenchCmd struct {
 	Import BenchImportCmd `cmd:"" help:"Import throughput for JSON lines and syslog, on one core and all cores, against DuckDB loading the same file raw."`
 	Hunt   BenchHuntCmd   `cmd:"" help:"The built-in rule pack over generated events: each rule's compiled query against hand-written SQL for the same question (same answer checked), and the whole pack as trawl hunt runs it."`
+	Sigma  BenchSigmaCmd  `cmd:"" help:"Sigma rules over generated events: each rule on its own and the filter rules in shared scans per category, time and peak memory per million events, the slowest rules."`
 	Evtx   BenchEvtxCmd   `cmd:"" help:"EVTX decoding speed (records/s, MB/s) on one core and all cores over the sample .evtx files and a large file built from their chunks, against libevtx's evtxexport and python-evtx's evtx_dump.py."`
 }
 

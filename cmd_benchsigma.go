@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"trawl/bench"
+	"trawl/dsl"
+	"trawl/engine"
+	"trawl/generate"
+	"trawl/render"
+	"trawl/sigma"
+)
+
+// BenchSigmaCmd times Sigma rules over generated events: every rule on its own, as trawl hunt
+// runs rules, and the filter rules in shared scans (one pass per category computing every
+// rule's condition), with time and peak memory per million events and the slowest rules.
+type BenchSigmaCmd struct {
+	OutputFlags
+	Events  int      `help:"Generated events (all attack scenarios plus baseline)." default:"1000000"`
+	Rules   []string `help:"Sigma rule files or folders (default: the windows rules of the samples, $$TRAWL_SAMPLES or ../shared/samples, sigma/rules and sigma/rules-emerging-threats)." type:"path"`
+	Product string   `help:"Only rules of this logsource product (empty: all)." default:"windows"`
+	Dir     string   `help:"Where the generated logs and their store go (default: a folder in the temporary directory, kept and reused with the same --events)."`
+	Slowest int      `help:"How many of the slowest rules to list." default:"10"`
+	NoSolo  bool     `help:"Skip running each rule on its own (only the shared scans)."`
+	Batch   int      `help:"Rules per shared scan." default:"100"`
+	Shared  bool     `help:"Also run the filter rules in shared scans (experimental: slower than rule by rule today, see docs/sigma.md)."`
+}
+
+// sharedRun is how runSigmaRules ran the rules: per rule, its result and (for a rule run on
+// its own) its time; and how many shared scans and rules in them there were.
+type sharedRun struct {
+	results []engine.RuleResult
+	ms      []float64 // per rule; for rules of a shared scan, the scan's time split evenly
+	scans   int
+	shared  int
+}
+
+// runSigmaRules runs checked rules in run: the plain filter rules grouped by the category they
+// read, each group in one shared scan (engine.RunRulesShared, in batches of batch rules), and
+// the others (stats, sequences, filters the shared scan cannot take) one by one with RunRule.
+func runSigmaRules(ctx context.Context, st *engine.Store, run int64, rules []*dsl.CheckedRule, opt dsl.Options, batch int, log func(string, ...any)) (sharedRun, error) {
+	out := sharedRun{results: make([]engine.RuleResult, len(rules)), ms: make([]float64, len(rules))}
+	cat := dsl.EventCatalogue()
+	type member struct {
+		i    int
+		cond string
+		args []any
+	}
+	groups := map[string][]member{}
+	var order []string
+	for i, cr := range rules {
+		f, ok := dsl.RuleFilter(cr, cat, 1, opt)
+		if !ok {
+			start := time.Now()
+			res, err := st.RunRule(ctx, run, alertRule(cr))
+			if err != nil {
+				return out, err
+			}
+			out.results[i], out.ms[i] = res, msSince(start)
+			continue
+		}
+		if _, seen := groups[f.Category]; !seen {
+			order = append(order, f.Category)
+		}
+		groups[f.Category] = append(groups[f.Category], member{i, f.Cond, f.Args})
+	}
+	if batch < 1 {
+		batch = 1
+	}
+	for _, category := range order {
+		ms := groups[category]
+		for lo := 0; lo < len(ms); lo += batch {
+			part := ms[lo:min(lo+batch, len(ms))]
+			var shared []engine.SharedRule
+			var args []any
+			for _, m := range part {
+				// Renumber the rule's own parameters ($1..$n) after those of the batch so far.
+				f, _ := dsl.RuleFilter(rules[m.i], cat, len(args)+1, opt)
+				args = append(args, f.Args...)
+				shared = append(shared, engine.SharedRule{AlertRule: alertRule(rules[m.i]), Cond: f.Cond})
+			}
+			start := time.Now()
+			res, err := st.RunRulesShared(ctx, run, category, shared, args)
+			if err != nil {
+				return out, err
+			}
+			if log != nil {
+				log("shared scan of %d rules of category %q: %.0f ms", len(part), category, msSince(start))
+			}
+			each := msSince(start) / float64(len(part))
+			for j, m := range part {
+				out.results[m.i], out.ms[m.i] = res[j], each
+			}
+			out.scans++
+			out.shared += len(part)
+		}
+	}
+	return out, nil
+}
+
+func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
+
+// sigmaBenchStore generates the logs and imports them unless an earlier run left them (each step
+// leaves a .done marker), returning the store's path.
+func sigmaBenchStore(ctx context.Context, dir string, events int, log func(string, ...any)) (string, error) {
+	base := filepath.Join(dir, fmt.Sprintf("sigma-%d", events))
+	logs, db := filepath.Join(base, "logs"), filepath.Join(base, "store.duckdb")
+	if _, err := os.Stat(logs + ".done"); err != nil {
+		os.RemoveAll(base)
+		if err := os.MkdirAll(logs, 0o755); err != nil {
+			return "", err
+		}
+		log("generating %d events into %s", events, logs)
+		if _, err := generate.Run(ctx, generate.Config{Events: events, Seed: 1}, generate.DirOpener(logs)); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(logs+".done", nil, 0o644); err != nil {
+			return "", err
+		}
+	}
+	if _, err := os.Stat(db + ".done"); err != nil {
+		os.Remove(db)
+		os.Remove(db + ".wal")
+		log("importing %s into %s", logs, db)
+		st, err := engine.Open(ctx, db, engine.Options{MemoryMB: 384})
+		if err != nil {
+			return "", err
+		}
+		err = bench.ImportGenerated(ctx, st, logs)
+		if cerr := st.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(db+".done", nil, 0o644); err != nil {
+			return "", err
+		}
+	}
+	return db, nil
+}
+
+// resetPeak restarts the kernel's peak-RSS count of this process (Linux; a no-op elsewhere);
+// peakMB reads it, in MB (0 when unknown).
+func resetPeak() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+func peakMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func (c *BenchSigmaCmd) Run(g *Globals) error {
+	log := func(format string, args ...any) { fmt.Fprintf(g.Stderr, "trawl: "+format+"\n", args...) }
+	paths := c.Rules
+	if len(paths) == 0 {
+		root := os.Getenv("TRAWL_SAMPLES")
+		if root == "" {
+			root = filepath.Join("..", "shared", "samples")
+		}
+		for _, d := range []string{"rules", "rules-emerging-threats"} {
+			if p := filepath.Join(root, "sigma", d); dirExists(p) {
+				paths = append(paths, p)
+			}
+		}
+		if len(paths) == 0 {
+			return fmt.Errorf("no Sigma rules: give --rules, or the samples under %s", root)
+		}
+	}
+	files, err := readSigmaFiles(paths)
+	if err != nil {
+		return err
+	}
+	var rules []*dsl.CheckedRule
+	var skipped int
+	for _, r := range sigma.ConvertAll(files, sigma.Options{}) {
+		switch {
+		case r.Checked == nil || len(r.OnlyIn) > 0:
+			skipped++
+		case c.Product != "" && (r.Rule == nil || r.Rule.Correlation == nil && r.Rule.Logsource.Product != c.Product):
+			skipped++
+		default:
+			rules = append(rules, r.Checked)
+		}
+	}
+	log("%d rules to run (%d others: unsupported, of another product, or only inside correlations)", len(rules), skipped)
+	dir := c.Dir
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "trawl-bench")
+	}
+	db, err := sigmaBenchStore(g.Ctx, dir, c.Events, log)
+	if err != nil {
+		return err
+	}
+	st, err := engine.Open(g.Ctx, db, engine.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var events int64
+	tb, err := st.Query(g.Ctx, `SELECT count(*) FROM events`)
+	if err != nil {
+		return err
+	}
+	if len(tb.Rows) == 1 {
+		events, _ = tb.Rows[0][0].(int64)
+	}
+	perMillion := func(ms float64) float64 {
+		if events == 0 {
+			return 0
+		}
+		return ms / (float64(events) / 1e6)
+	}
+	w := c.writer(g.Stdout, []string{"run", "rules", "events", "ms", "ms_per_million_events", "peak_rss_mb", "alerts", "note"})
+	alertsOf := func(rs []engine.RuleResult) int {
+		n := 0
+		for _, r := range rs {
+			n += r.Alerts
+		}
+		return n
+	}
+	var solo []engine.RuleResult
+	var soloMs []float64
+	if !c.NoSolo {
+		run, err := st.StartHunt(g.Ctx, time.Time{}, []string{"bench sigma (each rule)"})
+		if err != nil {
+			return err
+		}
+		resetPeak()
+		start := time.Now()
+		for _, cr := range rules {
+			t := time.Now()
+			res, err := st.RunRule(g.Ctx, run, alertRule(cr))
+			if err != nil {
+				return err
+			}
+			solo, soloMs = append(solo, res), append(soloMs, msSince(t))
+			if d := soloMs[len(soloMs)-1]; d >= 1000 {
+				log("slow rule %s: %.0f ms", cr.Name.Name, d)
+			}
+			if n := len(solo); n%200 == 0 {
+				log("%d of %d rules run, %.0f s", n, len(rules), msSince(start)/1000)
+			}
+		}
+		ms := msSince(start)
+		w.Row([]any{"each rule on its own", len(rules), events, round(ms, 0), round(perMillion(ms), 0), round(peakMB(), 0), alertsOf(solo), "as trawl hunt runs rules"})
+	}
+	if !c.Shared {
+		return c.slowest(w, rules, soloMs, events, perMillion)
+	}
+	run, err := st.StartHunt(g.Ctx, time.Time{}, []string{"bench sigma (shared scans)"})
+	if err != nil {
+		return err
+	}
+	resetPeak()
+	start := time.Now()
+	sh, err := runSigmaRules(g.Ctx, st, run, rules, dsl.Options{}, c.Batch, log)
+	if err != nil {
+		return err
+	}
+	ms := msSince(start)
+	note := fmt.Sprintf("%d filter rules in %d scans, %d others one by one", sh.shared, sh.scans, len(rules)-sh.shared)
+	if solo != nil {
+		var differ []string
+		for i := range rules {
+			if solo[i].Alerts != sh.results[i].Alerts {
+				differ = append(differ, rules[i].Name.Name)
+			}
+		}
+		if len(differ) > 0 {
+			note += fmt.Sprintf("; %d rules gave other alert counts than on their own: %s", len(differ), strings.Join(differ, ", "))
+		} else {
+			note += "; every rule raised the same alerts as on its own"
+		}
+	}
+	w.Row([]any{"shared scans", len(rules), events, round(ms, 0), round(perMillion(ms), 0), round(peakMB(), 0), alertsOf(sh.results), note})
+	times := soloMs
+	if times == nil {
+		times = sh.ms
+	}
+	return c.slowest(w, rules, times, events, perMillion)
+}
+
+// slowest lists the slowest rules: on their own, or (with --no-solo) their share of the shared
+// scans.
+func (c *BenchSigmaCmd) slowest(w *render.Writer, rules []*dsl.CheckedRule, times []float64, events int64, perMillion func(float64) float64) error {
+	idx := make([]int, len(rules))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return times[idx[a]] > times[idx[b]] })
+	for _, i := range idx[:min(c.Slowest, len(idx))] {
+		w.Row([]any{"slow: " + rules[i].Name.Name, 1, events, round(times[i], 1), round(perMillion(times[i]), 1), nil, nil, strings.TrimSpace(firstLine(rules[i].QueryText))})
+	}
+	return w.Flush()
+}
+
+func dirExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

@@ -1,0 +1,23 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestBenchSigma runs trawl bench sigma on a small generated store with the correlation test
+// rules: every rule on its own and the filter rules in shared scans must raise the same alerts.
+func TestBenchSigma(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and imports events")
+	}
+	out, errs, code := trawl(t, "bench", "sigma", "--events", "3000", "--dir", t.TempDir(), "--rules", "sigma/testdata/correlation", "--shared", "--slowest", "3", "-f", "csv")
+	if code != 0 {
+		t.Fatalf("%d %s %s", code, out, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 1+2+3 || !strings.HasPrefix(lines[1], "each rule on its own,") || !strings.HasPrefix(lines[2], "shared scans,") ||
+		!strings.Contains(lines[2], "every rule raised the same alerts as on its own") || !strings.HasPrefix(lines[3], "slow: ") {
+		t.Errorf("bench sigma:\n%s\n%s", out, errs)
+	}
+}
