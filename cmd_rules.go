@@ -280,10 +280,15 @@ func runRuleTest(ctx context.Context, cr *dsl.CheckedRule, tc *dsl.RuleTest) (in
 
 // alertRule is what the store needs of a checked rule.
 func alertRule(cr *dsl.CheckedRule) engine.AlertRule {
-	return engine.AlertRule{
+	r := engine.AlertRule{
 		Name: cr.Name.Name, Title: cr.Title, Severity: cr.Severity.String(), Confidence: cr.Confidence,
 		Attack: cr.AttackIDs(), SQL: cr.Compiled.EvidenceSQL, Args: cr.Compiled.Args, EventRows: cr.Compiled.EventRows,
 	}
+	// An anomaly rule's alerts keep the measure of their rows (the anomaly factor of scoring).
+	if m := cr.Compiled.Measure; m != nil && cr.Compiled.MeasureSQL != "" {
+		r.SQL, r.Measure = cr.Compiled.MeasureSQL, m.Kind
+	}
+	return r
 }
 
 func (c *RulesTestCmd) Run(g *Globals) error {

@@ -23,6 +23,22 @@ type Compiled struct {
 	// EventRows says each result row is one event (a filter query), so alerts group rows;
 	// otherwise each row (a stats, rare or sequence row) is one alert.
 	EventRows bool
+	// Measure says the rows carry an anomaly measure: the query's last analytic stage is
+	// outlier, rare, beacon or first_seen and its measure column is still there. nil otherwise.
+	Measure *Measure
+	// MeasureSQL is EvidenceSQL with a second column, measure, holding Measure.Column's value
+	// (NULL for first_seen, which has no column). "" when Measure is nil or EvidenceSQL is "".
+	MeasureSQL string
+}
+
+// Measure is how unusual an anomaly stage found each row, and where that is.
+type Measure struct {
+	// Kind is "zscore" or "mad" (outlier: its score), "rarity" (rare: the count of the
+	// combination, smaller is rarer), "regularity" (beacon: its score, 1 - jitter) or
+	// "first_seen" (the value was never seen before for its key; no column).
+	Kind string
+	// Column is the output column holding it: score, count, or "" for first_seen.
+	Column string
 }
 
 // Options adjust compilation.
@@ -96,13 +112,25 @@ func CompileWith(ch *Checked, opt Options) (out *Compiled, err error) {
 	}
 	with := b.String()
 	out = &Compiled{Args: c.args, Columns: ch.Columns}
+	evSel := ""
 	switch c.ev {
 	case evRows:
-		out.EvidenceSQL = with + "\nSELECT [" + quoteIdent("id") + "] AS " + quoteIdent("evidence") + " FROM " + c.prev
+		evSel = "\nSELECT [" + quoteIdent("id") + "] AS " + quoteIdent("evidence")
 		out.EventRows = true
 	case evList:
-		out.EvidenceSQL = with + "\nSELECT " + quoteIdent(c.evCol) + " AS " + quoteIdent("evidence") + " FROM " + c.prev
+		evSel = "\nSELECT " + quoteIdent(c.evCol) + " AS " + quoteIdent("evidence")
 		out.EventRows = c.perEvent
+	}
+	if evSel != "" {
+		out.EvidenceSQL = with + evSel + " FROM " + c.prev
+		if m := c.measure; m != nil && (m.Column == "" || c.has(m.Column)) {
+			col := "NULL"
+			if m.Column != "" {
+				col = quoteIdent(m.Column)
+			}
+			out.Measure = m
+			out.MeasureSQL = with + evSel + ", " + col + " AS " + quoteIdent("measure") + " FROM " + c.prev
+		}
 	}
 	b.WriteString("\nSELECT *")
 	if len(c.hidden) > 0 {
@@ -136,6 +164,7 @@ type compiler struct {
 	cols     []string   // columns of prev
 	order    []orderKey // the order rows are in, applied by head, dedup and the final SELECT
 	hidden   []string   // columns of prev kept only to remember the order, dropped at the end
+	measure  *Measure   // the anomaly measure of the rows, from the last analytic stage; nil none
 }
 
 func quoteAll(names []string) []string {
@@ -265,6 +294,7 @@ func (c *compiler) defaultOrder() {
 }
 
 func (c *compiler) stage(st Stage) {
+	c.trackMeasure(st)
 	switch s := st.(type) {
 	case *Where:
 		c.add("SELECT * FROM " + c.prev + " WHERE " + c.expr(s.Cond))
@@ -342,6 +372,38 @@ func (c *compiler) stage(st Stage) {
 			notNull = append(notNull, n+" IS NOT NULL")
 		}
 		c.add("SELECT * FROM " + c.prev + " WHERE " + strings.Join(notNull, " AND ") + " QUALIFY " + cond)
+	}
+}
+
+// trackMeasure records which column holds the rows' anomaly measure after st: an analytic
+// stage sets it, an aggregation or a sequence loses it, eval over its column or fields without
+// it (checked at the end) drop it; where, sort, head, dedup and lookup keep it.
+func (c *compiler) trackMeasure(st Stage) {
+	switch s := st.(type) {
+	case *Outlier:
+		kind := "zscore"
+		if s.Method != nil && s.Method.Name == "mad" {
+			kind = "mad"
+		}
+		c.measure = &Measure{Kind: kind, Column: "score"}
+	case *Rare:
+		c.measure = &Measure{Kind: "rarity", Column: "count"}
+	case *Beacon:
+		c.measure = &Measure{Kind: "regularity", Column: "score"}
+	case *FirstSeen:
+		c.measure = &Measure{Kind: "first_seen"}
+	case *Stats:
+		c.measure = nil
+	case *Eval:
+		for _, a := range s.Assigns {
+			if c.measure != nil && a.Name.Name == c.measure.Column {
+				c.measure = nil
+			}
+		}
+	case *Fields:
+		if c.measure != nil && c.measure.Column != "" && slices.ContainsFunc(s.Names, func(n *Ident) bool { return n.Name == c.measure.Column }) == s.Drop {
+			c.measure = nil
+		}
 	}
 }
 

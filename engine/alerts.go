@@ -25,6 +25,32 @@ type AlertRule struct {
 	// one alert per host (for events without one: source address, else user) and UTC hour
 	// (AlertGroupWindow); otherwise each row is one alert.
 	EventRows bool
+	// Measure is the kind of anomaly measure the rule's rows carry, "" for none: MeasureZScore,
+	// MeasureMAD, MeasureRarity, MeasureRegularity or MeasureFirstSeen. Except for first_seen,
+	// SQL then returns a second column, measure (a number), beside evidence; each alert keeps the
+	// strongest measure of its rows (the largest absolute z-score or regularity, the smallest
+	// rarity count).
+	Measure string
+}
+
+// The kinds of AlertRule.Measure, as the hunting language names its anomaly stages' measures.
+const (
+	MeasureZScore     = "zscore"     // outlier ... method zscore: the z-score
+	MeasureMAD        = "mad"        // outlier ... method mad: the modified z-score
+	MeasureRarity     = "rarity"     // rare: the count of the combination
+	MeasureRegularity = "regularity" // beacon: 1 - jitter
+	MeasureFirstSeen  = "first_seen" // first_seen: never seen before for its key (no value)
+)
+
+// measureAgg is the aggregate keeping the strongest measure of an alert's rows.
+func measureAgg(kind, col string) string {
+	switch kind {
+	case MeasureRarity:
+		return "min(" + col + ")"
+	case MeasureZScore, MeasureMAD:
+		return "max(abs(" + col + "))"
+	}
+	return "max(" + col + ")"
 }
 
 // AlertGroupWindow is the time bucket that groups the matching events of a filter rule into
@@ -46,6 +72,10 @@ type Alert struct {
 	Evidence   []int64             `json:"evidence"`
 	Sources    []string            `json:"sources"`
 	CreatedAt  time.Time           `json:"created_at"`
+	// Measure is the alert's anomaly measure (AlertRule.Measure) and MeasureKind its kind;
+	// nil and "" for rules without one.
+	Measure     *float64 `json:"measure,omitempty"`
+	MeasureKind string   `json:"measure_kind,omitempty"`
 }
 
 // AlertEntityKinds are the keys of Alert.Entities, each from one events column of the evidence.
@@ -112,7 +142,11 @@ func (s *Store) RunRule(ctx context.Context, run int64, r AlertRule) (RuleResult
 	}
 	defer conn.Close()
 	defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS temp.trawl_hits; DROP TABLE IF EXISTS temp.trawl_alerts`)
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE trawl_hits AS SELECT row_number() OVER () AS n, evidence FROM (`+r.SQL+`) WHERE len(evidence) > 0`, r.Args...); err != nil {
+	measure := `NULL::DOUBLE`
+	if r.Measure != "" && r.Measure != MeasureFirstSeen {
+		measure = `TRY_CAST(measure AS DOUBLE)`
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE trawl_hits AS SELECT row_number() OVER () AS n, evidence, `+measure+` AS measure FROM (`+r.SQL+`) WHERE len(evidence) > 0`, r.Args...); err != nil {
 		return res, fmt.Errorf("rule %s: %w", r.Name, err)
 	}
 	grouping, hitN := `u.n`, `n`
@@ -128,8 +162,9 @@ func (s *Store) RunRule(ctx context.Context, run int64, r AlertRule) (RuleResult
 		SELECT min(e.time) AS first, max(e.time) AS last, min(e.id) AS first_id,
 			list(e.id ORDER BY e.time NULLS FIRST, e.id) AS ids,
 			to_json({` + strings.Join(ents, ", ") + `}) AS entities,
-			list_sort(list_distinct(list(f.path))) AS sources
-		FROM (SELECT DISTINCT ` + hitN + ` AS n, eid FROM (SELECT n, unnest(evidence) AS eid FROM trawl_hits)) u
+			list_sort(list_distinct(list(f.path))) AS sources, ` + measureAgg(r.Measure, "u.measure") + ` AS measure
+		FROM (SELECT ` + hitN + ` AS n, eid, ` + measureAgg(r.Measure, "measure") + ` AS measure
+			FROM (SELECT n, unnest(evidence) AS eid, measure FROM trawl_hits) GROUP BY 1, 2) u
 		JOIN events e ON e.id = u.eid
 		LEFT JOIN files f ON f.id = e.file_id
 		GROUP BY ` + grouping
@@ -139,12 +174,17 @@ func (s *Store) RunRule(ctx context.Context, run int64, r AlertRule) (RuleResult
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM trawl_alerts`).Scan(&res.Alerts); err != nil {
 		return res, err
 	}
-	out, err := conn.ExecContext(ctx, `INSERT INTO alerts
+	var kind any
+	if r.Measure != "" {
+		kind = r.Measure
+	}
+	out, err := conn.ExecContext(ctx, `INSERT INTO alerts (id, run_id, rule, title, severity, confidence, attack, first, last,
+			entities, evidence, sources, created_at, measure, measure_kind)
 		SELECT (SELECT coalesce(max(id), 0) FROM alerts) + row_number() OVER (ORDER BY a.first NULLS LAST, a.first_id),
-			?, ?, ?, ?, ?, from_json(?::JSON, '["VARCHAR"]'), a.first, a.last, a.entities, a.ids, a.sources, ?
+			?, ?, ?, ?, ?, from_json(?::JSON, '["VARCHAR"]'), a.first, a.last, a.entities, a.ids, a.sources, ?, a.measure, ?
 		FROM trawl_alerts a
 		WHERE NOT EXISTS (SELECT 1 FROM alerts x WHERE x.rule = ? AND x.evidence = a.ids)`,
-		run, r.Name, r.Title, r.Severity, r.Confidence, jsonArray(r.Attack), time.Now().UTC(), r.Name)
+		run, r.Name, r.Title, r.Severity, r.Confidence, jsonArray(r.Attack), time.Now().UTC(), kind, r.Name)
 	if err != nil {
 		return res, fmt.Errorf("rule %s: writing alerts: %w", r.Name, err)
 	}
@@ -162,7 +202,7 @@ type AlertFilter struct {
 // Alerts lists stored alerts in time order (first evidence), then id.
 func (s *Store) Alerts(ctx context.Context, f AlertFilter, fn func(Alert) error) error {
 	q := `SELECT id, run_id, rule, title, severity, confidence, to_json(attack)::VARCHAR, first, last, entities::VARCHAR,
-		to_json(evidence)::VARCHAR, to_json(sources)::VARCHAR, created_at FROM alerts`
+		to_json(evidence)::VARCHAR, to_json(sources)::VARCHAR, created_at, measure, coalesce(measure_kind, '') FROM alerts`
 	var conds []string
 	var args []any
 	if f.Rule != "" {
@@ -186,8 +226,13 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter, fn func(Alert) error)
 		var a Alert
 		var attack, ents, evidence, sources string
 		var first, last sql.NullTime
-		if err := rows.Scan(&a.ID, &a.RunID, &a.Rule, &a.Title, &a.Severity, &a.Confidence, &attack, &first, &last, &ents, &evidence, &sources, &a.CreatedAt); err != nil {
+		var measure sql.NullFloat64
+		if err := rows.Scan(&a.ID, &a.RunID, &a.Rule, &a.Title, &a.Severity, &a.Confidence, &attack, &first, &last, &ents, &evidence, &sources, &a.CreatedAt,
+			&measure, &a.MeasureKind); err != nil {
 			return fmt.Errorf("listing alerts: %w", err)
+		}
+		if measure.Valid {
+			a.Measure = &measure.Float64
 		}
 		a.First, a.Last = timePtr(first), timePtr(last)
 		all := map[string][]string{}

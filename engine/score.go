@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,6 +93,7 @@ func (s *Store) riskAlerts(ctx context.Context) ([]risk.Alert, error) {
 	err = s.Alerts(ctx, AlertFilter{}, func(a Alert) error {
 		ra := risk.Alert{ID: a.ID, Rule: a.Rule, Title: a.Title, Severity: a.Severity, Confidence: a.Confidence,
 			Attack: a.Attack, Entities: a.Entities, Events: len(a.Evidence), Suppressed: supp[a.ID]}
+		ra.Measure, ra.MeasureNote = AnomalyStrength(a.MeasureKind, a.Measure)
 		if a.First != nil {
 			ra.First = *a.First
 		}
@@ -101,6 +104,47 @@ func (s *Store) riskAlerts(ctx context.Context) ([]risk.Alert, error) {
 		return nil
 	})
 	return out, err
+}
+
+// AnomalyStrength turns an alert's anomaly measure into the strength 0..1 of scoring's anomaly
+// factor, and the words that explain it (docs/scoring.md):
+//   - z-score z (outlier, either method): 1 − 3/|z| beyond 3, so 0 at the usual threshold, 0.5
+//     at 6 and near 1 for a spike a hundred spreads off its baseline;
+//   - rarity (rare): 1/count, 1 for a combination seen once;
+//   - regularity (beacon): itself, 1 − jitter;
+//   - first_seen: 0.5, as novelty alone says less than how far off something is.
+func AnomalyStrength(kind string, m *float64) (float64, string) {
+	if kind == MeasureFirstSeen {
+		return 0.5, "never seen before for its key (first_seen)"
+	}
+	if m == nil || math.IsNaN(*m) || math.IsInf(*m, 0) {
+		return 0, ""
+	}
+	v := *m
+	switch kind {
+	case MeasureZScore, MeasureMAD:
+		name := "z-score"
+		if kind == MeasureMAD {
+			name = "modified z-score"
+		}
+		z := math.Abs(v)
+		if z <= 3 {
+			return 0, ""
+		}
+		return 1 - 3/z, fmt.Sprintf("%s %.1f from its baseline, 1 − 3/%.1f", name, z, z)
+	case MeasureRarity:
+		if v < 1 {
+			return 0, ""
+		}
+		return 1 / v, fmt.Sprintf("seen %s time(s), 1/%s", strconv.FormatFloat(v, 'f', -1, 64), strconv.FormatFloat(v, 'f', -1, 64))
+	case MeasureRegularity:
+		if v <= 0 {
+			return 0, ""
+		}
+		v = min(v, 1)
+		return v, fmt.Sprintf("regularity %.2f (1 − jitter of its intervals)", v)
+	}
+	return 0, ""
 }
 
 // riskContext loads the assets the alerts' hosts and addresses resolve to, every identity

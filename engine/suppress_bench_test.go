@@ -16,7 +16,7 @@ func BenchmarkApplySuppressions(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			_, err = s.db.ExecContext(b.Context(), `INSERT INTO alerts
+			_, err = s.db.ExecContext(b.Context(), `INSERT INTO alerts (id, run_id, rule, title, severity, confidence, attack, first, last, entities, evidence, sources, created_at)
 				SELECT i, 1, 'rule_' || (i % 20), 't', 'low', 0.5, [], NULL, NULL,
 					to_json({'user': ['user' || (i % 1000)], 'host': ['host' || (i % 100)], 'src_ip': ['10.0.' || (i % 250) || '.1'], 'dst_ip': [], 'process': [], 'domain': [], 'hash': [], 'target_user': []}),
 					[], [], now()

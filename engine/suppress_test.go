@@ -45,7 +45,7 @@ func suppressStore(t *testing.T) *Store {
 			}
 		}
 		ents, _ := json.Marshal(full)
-		_, err := s.db.ExecContext(t.Context(), `INSERT INTO alerts VALUES (?, 1, ?, ?, 'low', 0.5, [], NULL, NULL, ?, [], [], now())`,
+		_, err := s.db.ExecContext(t.Context(), `INSERT INTO alerts (id, run_id, rule, title, severity, confidence, attack, first, last, entities, evidence, sources, created_at) VALUES (?, 1, ?, ?, 'low', 0.5, [], NULL, NULL, ?, [], [], now())`,
 			i+1, a.rule, a.rule+" title", string(ents))
 		if err != nil {
 			t.Fatal(err)
@@ -283,7 +283,7 @@ func TestSuppressionFromAlert(t *testing.T) {
 		})
 	}
 	s := suppressStore(t)
-	if _, err := s.db.ExecContext(t.Context(), `INSERT INTO alerts VALUES (11, 1, 'wide', 't', 'low', 0.5, [], NULL, NULL, '{"user": ["a","b","c","d"]}', [], [], now())`); err != nil {
+	if _, err := s.db.ExecContext(t.Context(), `INSERT INTO alerts (id, run_id, rule, title, severity, confidence, attack, first, last, entities, evidence, sources, created_at) VALUES (11, 1, 'wide', 't', 'low', 0.5, [], NULL, NULL, '{"user": ["a","b","c","d"]}', [], [], now())`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SuppressionFromAlert(t.Context(), 11, "x", time.Time{}); err == nil || !strings.Contains(err.Error(), "add a suppression by hand") {

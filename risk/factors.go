@@ -82,7 +82,11 @@ func (r *run) alertFactors(a *Alert, gr *group, intel []IntelMatch, total int, s
 	if gr.measure > 0 {
 		m := min(gr.measure, 1)
 		if p := round(anomalyMax * m); p > 0 {
-			f = append(f, Factor{"anomaly", p, fmt.Sprintf("anomaly strength %.2f", m)})
+			detail := fmt.Sprintf("anomaly strength %.2f", m)
+			if gr.measureNote != "" {
+				detail += ": " + gr.measureNote
+			}
+			f = append(f, Factor{"anomaly", p, detail})
 		}
 	}
 	return f

@@ -28,6 +28,9 @@ type Alert struct {
 	// Measure is an anomaly strength 0..1 that outlier, rare and first-seen rules may give; 0
 	// when the rule gives none.
 	Measure float64
+	// MeasureNote says what the measure was measured as ("z-score 12.4 against its own
+	// history"); it explains the anomaly factor. The note of the strongest measure is shown.
+	MeasureNote string
 	// Suppressed names the suppression rule that removes the alert from the queue ("" none).
 	Suppressed string
 }

@@ -19,19 +19,20 @@ type entKey struct {
 
 // group is a collapsed alert: the alerts of one rule on one entity set.
 type group struct {
-	rep        int32 // index of its first alert (time order)
-	rule       int32
-	count      int32
-	first      int64 // unix nanoseconds; 0 for alerts without a time
-	last       int64
-	base       int      // the factors' sum before the cap
-	score      int      // 0..100
-	factors    []Factor // with the cap factor once finalScores ran
-	action     Action
-	suppressed bool
-	measure    float64
-	parent     int32 // union-find
-	incident   int32 // index into incID (the order incidents were built in), -1 none
+	rep         int32 // index of its first alert (time order)
+	rule        int32
+	count       int32
+	first       int64 // unix nanoseconds; 0 for alerts without a time
+	last        int64
+	base        int      // the factors' sum before the cap
+	score       int      // 0..100
+	factors     []Factor // with the cap factor once finalScores ran
+	action      Action
+	suppressed  bool
+	measure     float64
+	measureNote string
+	parent      int32 // union-find
+	incident    int32 // index into incID (the order incidents were built in), -1 none
 }
 
 type run struct {
@@ -289,7 +290,9 @@ func (r *run) collapse() {
 		if l := r.last[i]; l > gr.last {
 			gr.last = l
 		}
-		gr.measure = max(gr.measure, a.Measure)
+		if a.Measure > gr.measure {
+			gr.measure, gr.measureNote = a.Measure, a.MeasureNote
+		}
 	}
 	for i := range r.setCount {
 		r.setCount[i] = setCounts[setOf[i]]
