@@ -54,3 +54,24 @@ func TestEnvAndSize(t *testing.T) {
 		t.Errorf("pane size after resize %s, want 120x40", got)
 	}
 }
+
+// TestSeesSideEffects: the checks the workbench's hostile-text test relies on do see a program
+// that writes escape sequences raw: the window title changes, an OSC 52 write becomes a tmux
+// paste buffer, and a screen clear wipes what was above.
+func TestSeesSideEffects(t *testing.T) {
+	Skip(t)
+	s := Start(t, 80, 24, nil, "sh", "-c",
+		`echo first; printf 'x\033]2;PWNED\007y\033]52;c;cHduZWQ=\007z\n'; printf 'second\n'; read x; printf '\033[2J\033[Hthird\n'; read x`)
+	s.WaitFor("raw escapes", "xyz", "second")
+	if got := s.Display("#{pane_title}"); got != "PWNED" {
+		t.Errorf("pane title %q, want PWNED", got)
+	}
+	if got := s.Tmux("list-buffers"); !strings.Contains(got, "pwned") {
+		t.Errorf("list-buffers %q, want the OSC 52 text", got)
+	}
+	s.Keys("Enter")
+	scr := s.WaitFor("clear", "third")
+	if strings.Contains(scr, "first") || !strings.HasPrefix(scr, "third") {
+		t.Errorf("the clear did not clear:\n%s", Frame(scr))
+	}
+}
