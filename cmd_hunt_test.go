@@ -160,7 +160,7 @@ func TestCLIRules(t *testing.T) {
 		code     int
 		out, err string
 	}{
-		{"check builtin", []string{"rules", "check"}, 0, " rules in 5 files: ok (0 warnings)\n", ""},
+		{"check builtin", []string{"rules", "check"}, 0, " rules in 6 files: ok (0 warnings)\n", ""},
 		{"check file", []string{"rules", "check", good}, 0, "2 rules in 1 files: ok (1 warnings)\n", "unknown or retired ATT&CK technique \"T9999\""},
 		{"check bad", []string{"rules", "check", bad}, 2, "", bad + ":3:12: unknown severity \"hihg\": use info, low, medium, high, critical\n    severity hihg\n             ^~~~\n  hint: did you mean \"high\"?"},
 		{"check bad query", []string{"rules", "check", writeFile(t, filepath.Join(dir, "q.hunt"), "rule q { title \"x\" severity low query logon | where usr == \"a\" }")}, 2, "", `q.hunt:1:53: unknown field "usr"`},
