@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"trawl/internal/tmuxtest"
@@ -51,6 +54,40 @@ func TestIntegrationWorkbenchTmux(t *testing.T) {
 		t.Parallel()
 		hostileOnTerminal(t, bin)
 	})
+	t.Run("no terminal", func(t *testing.T) {
+		t.Parallel()
+		noTerminal(t, bin, db)
+	})
+}
+
+// noTerminal: without a terminal on both stdin and stdout (CI, scripts, make demo in a pipe) the
+// workbench refuses at once with a clear message and status 2 instead of hanging or drawing into
+// a file.
+func noTerminal(t *testing.T, bin, db string) {
+	const msg = "the workbench needs a terminal on stdin and stdout"
+	// Neither is a terminal: pipes.
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--db", db)
+	cmd.Stdin = strings.NewReader("q")
+	var out, errs strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errs
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if ctx.Err() != nil || !errors.As(err, &exit) || exit.ExitCode() != 2 || out.Len() != 0 || !strings.Contains(errs.String(), msg) {
+		t.Errorf("trawl without a terminal: %v (context %v)\nstdout: %q\nstderr: %q", err, ctx.Err(), out.String(), errs.String())
+	}
+	// One of the two is a terminal, the other not.
+	for _, tc := range []struct{ name, script string }{
+		{"stdout to a file", `"$0" --db "$1" >"$2"`},
+		{"stdin from /dev/null", `"$0" --db "$1" </dev/null`},
+	} {
+		s := tmuxtest.Start(t, 80, 24, e2eEnv, "sh", "-c", tc.script, bin, db, filepath.Join(t.TempDir(), "out"))
+		s.WaitFor(tc.name, msg)
+		if status, restored := s.Exit(tc.name); status != 2 || !restored {
+			t.Errorf("%s: status %d, terminal modes restored %v; want 2, true\n%s", tc.name, status, restored, tmuxtest.Frame(s.Last))
+		}
+	}
 }
 
 // e2eEnv is the environment the workbench runs with: a fixed theme, whatever the caller's.
