@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,7 @@ import (
 )
 
 // TestIntegrationTmux runs the workbench binary inside tmux the way an analyst would, opened
-// with no arguments: filter the queue, open an incident, pivot to a user, open the user's
+// with no arguments: a hostile log line shown escaped (no clipboard write, no title), filter the queue, open an incident, pivot to a user, open the user's
 // timeline, write a hunt with a typo and see the checker's error, fix it and see results, quit
 // (exit status 0, terminal modes restored). It asserts on captured screens.
 func TestIntegrationTmux(t *testing.T) {
@@ -21,9 +22,13 @@ func TestIntegrationTmux(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	db := filepath.Join(dir, "t.duckdb")
+	// A hostile log line: an OSC 52 clipboard write, a window title and a screen clear.
+	hostile := filepath.Join(dir, "hostile", "auth.log")
+	os.MkdirAll(filepath.Dir(hostile), 0o755)
+	writeFile(t, hostile, "Mar  2 10:00:00 evilhost sshd[1]: \x1b]52;c;cm0gLXJmIH4=\x07 \x1b]0;pwned\x07 \x1b[2J mallory\n")
 	for _, args := range [][]string{
 		{"generate", "--events", "3000", "--days", "2", "--out", filepath.Join(dir, "logs")},
-		{"--db", db, "import", filepath.Join(dir, "logs")},
+		{"--db", db, "import", filepath.Join(dir, "logs"), hostile},
 		{"--db", db, "hunt"},
 	} {
 		if out, errs, code := trawl(t, args...); code != 0 {
@@ -34,12 +39,26 @@ func TestIntegrationTmux(t *testing.T) {
 
 	s.WaitFor("queue", "Queue", "sort: priority", "INCIDENT / ALERT")
 
+	// The hostile line, shown in the host's view, arrives escaped: no clipboard write, no title.
+	s.Type(":")
+	s.Type("host evilhost")
+	s.Keys("Enter")
+	s.WaitFor("hostile line", "Entity host=evilhost", `\x1b]52;c;`)
+	if b := strings.TrimSpace(s.Tmux("list-buffers")); b != "" {
+		t.Errorf("a log line wrote the clipboard: %s", b)
+	}
+	if title := s.Display("#{pane_title}"); strings.Contains(title, "pwned") {
+		t.Errorf("a log line set the window title: %q", title)
+	}
+	s.Keys("Escape") // wait before the next key: ESC and a key at once read as alt+key
+	s.WaitFor("back to the queue", "INCIDENT / ALERT")
+
 	// Filter the queue.
 	s.Type("/")
 	s.Type("lsass")
-	if scr := s.WaitFor("filter", "filter: lsass", "LSASS"); strings.Contains(scr, "SSH brute force") {
-		t.Errorf("the filter kept an SSH alert:\n%s", scr)
-	}
+	// Each keystroke starts a query; the last one's result replaces the others'.
+	s.WaitFor("filter", "filter: lsass", "LSASS")
+	s.WaitGone("filter applied", "SSH brute force", "running")
 	s.Keys("Enter")
 
 	// Open the incident on top.
