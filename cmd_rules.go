@@ -262,6 +262,13 @@ func runRuleTest(ctx context.Context, cr *dsl.CheckedRule, tc *dsl.RuleTest) (in
 	if err := st.InsertEvents(ctx, "test:"+cr.Name.Name, tc.Events); err != nil {
 		return 0, nil, fmt.Errorf("storing the test events: %w", err)
 	}
+	// A rule that reads derived features (off_hours, lolbas, ...) needs them computed, as
+	// trawl import does after each file.
+	if strings.Contains(cr.Compiled.SQL, `"`+dsl.DerivedView+`"`) {
+		if _, err := st.UpdateFeatures(ctx); err != nil {
+			return 0, nil, fmt.Errorf("computing the features of the test events: %w", err)
+		}
+	}
 	run, err := st.StartHunt(ctx, time.Time{}, []string{"test"})
 	if err != nil {
 		return 0, nil, err
