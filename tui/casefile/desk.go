@@ -29,7 +29,51 @@ type CreateCaseMsg struct {
 // CaseChangedMsg says a case was created or changed outside its case file (a pin from
 // another screen); the case screens reload when they get it. The root broadcasts it to every
 // screen, as it does with any message it does not handle itself.
-type CaseChangedMsg struct{ ID int64 }
+// From is the id of the screen that made the change (0: none), which has reloaded already.
+type CaseChangedMsg struct {
+	ID   int64
+	From int
+}
+
+// EventSelector is a screen with a selected event (an alert's evidence, a timeline, hunt
+// results): the root's pin key asks it which event to pin.
+type EventSelector interface {
+	SelectedEvent() (id int64, ok bool)
+}
+
+// CaseSelector is a screen with alerts or an incident selected (the queue, an alert, an
+// incident): the root's new-case key asks it what to open a case from.
+type CaseSelector interface {
+	CaseSelection() (CreateCaseMsg, bool)
+}
+
+// PinSelected is the command for the root's pin key on screen s: a PinEventMsg for its
+// selected event, or a status-bar error saying why not.
+func PinSelected(s any) tea.Cmd {
+	sel, ok := s.(EventSelector)
+	if !ok {
+		return tui.Fail(errors.New("this screen has no event to pin"))
+	}
+	id, ok := sel.SelectedEvent()
+	if !ok {
+		return tui.Fail(errors.New("select an event to pin"))
+	}
+	return func() tea.Msg { return PinEventMsg{EventID: id} }
+}
+
+// CreateFromSelected is the command for the root's new-case key on screen s: a CreateCaseMsg
+// for its selected alerts or incident, or a status-bar error saying why not.
+func CreateFromSelected(s any) tea.Cmd {
+	sel, ok := s.(CaseSelector)
+	if !ok {
+		return tui.Fail(errors.New("open a case from the queue, an alert or an incident"))
+	}
+	req, ok := sel.CaseSelection()
+	if !ok || (req.IncidentID <= 0 && len(req.AlertIDs) == 0) {
+		return tui.Fail(errors.New("select alerts or an incident to open a case from"))
+	}
+	return func() tea.Msg { return req }
+}
 
 // Desk is the root's handle on case files: the Source the case screens write through and the
 // active case that PinEventMsg pins to. The root keeps one and gives it to both case screens.

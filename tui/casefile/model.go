@@ -92,6 +92,8 @@ const TimeLayout = "2006-01-02 15:04:05"
 // maxNote bounds a note typed in the case file, in runes.
 const maxNote = 20000
 
+var _ tui.Screen = (*Model)(nil)
+
 // Model is the case file screen; it implements tui.Screen.
 type Model struct {
 	ctx    *tui.Context
@@ -245,10 +247,12 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 				m.mode = ModeSuppress
 			}
 		}
-		// The store may have changed even when a later step failed: show what it holds.
-		return m.Reload()
+		// The store may have changed even when a later step failed: show what it holds, and
+		// tell the other screens (the Cases list) to reload.
+		id, from := m.caseID, m.id
+		return tea.Batch(m.Reload(), func() tea.Msg { return CaseChangedMsg{ID: id, From: from} })
 	case CaseChangedMsg:
-		if msg.ID == m.caseID {
+		if msg.ID == m.caseID && msg.From != m.id {
 			return m.Reload()
 		}
 		return nil

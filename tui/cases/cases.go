@@ -67,6 +67,8 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Filter, k.Open, k.Reload}}
 }
 
+var _ tui.Screen = (*Model)(nil)
+
 // Model is the Cases screen; it implements tui.Screen.
 type Model struct {
 	ctx  *tui.Context
