@@ -7,6 +7,7 @@ BIN      ?= bin/trawl
 DEMO_DB  ?= $(or $(TMPDIR),/tmp)/trawl-demo.duckdb
 FUZZTIME ?= 30s
 BENCH_EVENTS ?= 1000000
+BENCH_EVENTS_LARGE ?= 10000000
 export CGO_ENABLED = 1
 
 .PHONY: all build test test-deps vet fmt demo bench fuzz clean
@@ -47,6 +48,8 @@ SAMPLES ?= $(or $(TRAWL_SAMPLES),../shared/samples)
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(BIN) bench import --events $(BENCH_EVENTS)
+	$(BIN) bench hunt --events $(BENCH_EVENTS)
+	$(BIN) bench hunt --events $(BENCH_EVENTS_LARGE)
 	@if [ ! -d "$(SAMPLES)" ]; then echo "no samples at $(SAMPLES) (set TRAWL_SAMPLES): trawl bench evtx skipped"; exit 0; fi; \
 	command -v evtxexport >/dev/null && command -v evtx_dump.py >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq libevtx-utils python3-evtx; } || \
