@@ -41,6 +41,9 @@ type Session struct {
 	socket string
 	// Timeout bounds each wait (DefaultTimeout when zero).
 	Timeout time.Duration
+	// Poll, when set, is the fixed time between captures while waiting (for measuring latency);
+	// by default the wait backs off from 20 to 200 ms.
+	Poll time.Duration
 	// Last is the most recent capture.
 	Last string
 }
@@ -146,7 +149,12 @@ func (s *Session) Until(step, what string, ok func(screen string) bool) string {
 		timeout = DefaultTimeout
 	}
 	deadline := time.Now().Add(timeout)
-	for wait := 20 * time.Millisecond; ; wait = min(wait*2, 200*time.Millisecond) {
+	next := func(d time.Duration) time.Duration { return min(d*2, 200*time.Millisecond) }
+	wait := 20 * time.Millisecond
+	if s.Poll > 0 {
+		wait, next = s.Poll, func(d time.Duration) time.Duration { return d }
+	}
+	for ; ; wait = next(wait) {
 		scr := s.Capture()
 		if ok(scr) {
 			if testing.Verbose() {
