@@ -123,6 +123,10 @@ type Model struct {
 	notice   string
 	werr     error
 
+	// pages caches each tab's page for the case, verification and width shown; nil entries
+	// are built when needed (a case may hold thousands of evidence events).
+	pages [numTabs]*page
+
 	mode      Mode
 	note      string
 	pickField string
@@ -143,7 +147,13 @@ func New(ctx *tui.Context, desk *Desk, id int64) *Model {
 func (m *Model) ID() int          { return m.id }
 func (m *Model) Title() string    { return "Case " + strconv.FormatInt(m.caseID, 10) }
 func (m *Model) Capturing() bool  { return m.mode != ModeView }
-func (m *Model) SetSize(w, h int) { m.w, m.h = max(w, 20), max(h, 8); m.clamp() }
+func (m *Model) SetSize(w, h int) {
+	if w != m.w {
+		m.pages = [numTabs]*page{}
+	}
+	m.w, m.h = max(w, 20), max(h, 8)
+	m.clamp()
+}
 
 // Case is the case shown (nil before it loads).
 func (m *Model) Case() *cases.Case { return m.c }
@@ -219,6 +229,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.loadErr = msg.Err
 		if msg.Err == nil {
 			m.c = msg.Case
+			m.pages = [numTabs]*page{}
 		}
 		m.clamp()
 		return nil
@@ -231,6 +242,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			v := msg.Verification
 			m.ver = &v
 		}
+		m.pages[TabHistory], m.pages[TabSummary] = nil, nil
 		return nil
 	case WriteFinishedMsg:
 		if msg.Owner != m.id {
@@ -607,9 +619,9 @@ func (m *Model) facts() string {
 	}
 	sep := th.Subtle.Render(" · ")
 	parts := []string{
-		th.Muted.Render("status ") + th.Accent.Render(string(c.Status)),
+		th.Muted.Render("status ") + th.Accent.Render(text.Clip(string(c.Status), 16)),
 		th.Muted.Render("severity ") + th.Severity(c.Severity).Render(text.Clip(c.Severity, 10)),
-		th.Muted.Render("verdict ") + th.Base.Render(optionLabel(string(c.Verdict))),
+		th.Muted.Render("verdict ") + th.Base.Render(text.Clip(optionLabel(string(c.Verdict)), 22)),
 		th.Muted.Render("assignee ") + th.Base.Render(text.Clip(orDash(c.Assignee), 20)),
 		th.Base.Render(fmt.Sprintf("%d alerts", len(c.Alerts))),
 		th.Base.Render(fmt.Sprintf("%d/%d tasks open", open, len(c.Tasks))),
@@ -705,6 +717,15 @@ func (m *Model) page(t Tab) page {
 	if m.c == nil {
 		return page{}
 	}
+	if p := m.pages[t]; p != nil {
+		return *p
+	}
+	p := m.buildPage(t)
+	m.pages[t] = &p
+	return p
+}
+
+func (m *Model) buildPage(t Tab) page {
 	switch t {
 	case TabTimeline:
 		return m.timelinePage()
@@ -891,7 +912,7 @@ func (m *Model) summaryPage() page {
 	if m.ver != nil {
 		head = m.ver.Head
 	}
-	rows = append(rows, label("history")+th.Muted.Render(text.Truncate(fmt.Sprintf("%d entries, head %s", len(c.History), head), w)))
+	rows = append(rows, label("history")+th.Muted.Render(text.Clip(fmt.Sprintf("%d entries, head %s", len(c.History), head), w)))
 	rows = append(rows, "", th.Title.Render(fmt.Sprintf("Alerts (%d)", len(c.Alerts))))
 	for _, a := range c.Alerts {
 		rows = append(rows, "  "+th.Base.Render(fmt.Sprintf("%-6d ", a.ID))+th.Severity(a.Severity).Render(text.Pad(a.Severity, 8))+" "+
