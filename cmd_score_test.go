@@ -90,7 +90,7 @@ func TestScoreGeneratedScenarios(t *testing.T) {
 		t.Fatalf("context import: %d %s%s", code, out, errs)
 	}
 	out, errs, code := trawl(t, "--db", db, "score")
-	if code != 0 || !strings.HasPrefix(out, "scored 20 alerts") {
+	if code != 0 || !strings.HasPrefix(out, "scored 21 alerts") {
 		t.Fatalf("score: %d %s%s", code, out, errs)
 	}
 	out, errs, code = trawl(t, "--db", db, "incidents", "-f", "json")
@@ -120,7 +120,7 @@ func TestScoreGeneratedScenarios(t *testing.T) {
 	if nar, _ := incs[0]["narrative"].(string); !strings.Contains(nar, "PowerShell started with an encoded command (rule encoded_powershell) by user grace.popescu") {
 		t.Errorf("intrusion narrative: %s", nar)
 	}
-	// The insider: the copy spike, the archive and the uploads are one incident of two
+	// The insider: the copy spike, the archive, the uploads and her disabled account are one incident of two
 	// tactics, in the top three. Scores are relative to the store (rarity, percentiles), so
 	// the test asserts the rank and the factors rather than the points.
 	if insider < 0 {
@@ -152,6 +152,9 @@ func TestScoreGeneratedScenarios(t *testing.T) {
 		"archive_with_password":   {"severity", "confidence", "leaving_identity", "flight_risk"},
 		"cloud_storage_upload":    {"severity", "confidence", "leaving_identity", "flight_risk"},
 		"large_outbound_transfer": {"severity", "confidence", "leaving_identity", "flight_risk"},
+		// The generator disables her account in the morning of the copy (a weekend date moved
+		// back to Friday), so the disable and the archive fall on one day.
+		"account_disabled_around_data_staging": {"severity", "confidence", "leaving_identity", "flight_risk"},
 	}
 	seen := map[string]bool{}
 	for _, x := range list {
