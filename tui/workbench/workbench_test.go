@@ -180,13 +180,21 @@ func TestPalette(t *testing.T) {
 	store, opt := engineOpts(t)
 	c := newCtx(t, store, "dark")
 	m := start(t, c, opt, 80, 24)
+	var inc []int64
+	p, err := store.Queue(t.Context(), tui.QueueQuery{Limit: 2})
+	if err != nil || len(p.Items) < 2 {
+		t.Fatalf("queue: %v %v", err, p.Items)
+	}
+	for _, it := range p.Items {
+		inc = append(inc, it.ID)
+	}
 	tests := []struct {
 		typed string
 		want  string // title of the screen opened, or the status
 	}{
 		{"alert 3", "Alert 3"},
-		{"incident 5", "Incident 5"},
-		{"inc I7", "Incident 7"},
+		{fmt.Sprintf("incident %d", inc[0]), fmt.Sprintf("Incident %d", inc[0])},
+		{fmt.Sprintf("inc I%d", inc[1]), fmt.Sprintf("Incident %d", inc[1])}, // fuzzy name, I-prefixed id
 		{"al 4", "Alert 4"}, // fuzzy: "al" is alert
 		{"ove", "Overview"},
 		{"user admin", "user admin"},
