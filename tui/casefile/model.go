@@ -144,9 +144,9 @@ func New(ctx *tui.Context, desk *Desk, id int64) *Model {
 	return m
 }
 
-func (m *Model) ID() int          { return m.id }
-func (m *Model) Title() string    { return "Case " + strconv.FormatInt(m.caseID, 10) }
-func (m *Model) Capturing() bool  { return m.mode != ModeView }
+func (m *Model) ID() int         { return m.id }
+func (m *Model) Title() string   { return "Case " + strconv.FormatInt(m.caseID, 10) }
+func (m *Model) Capturing() bool { return m.mode != ModeView }
 func (m *Model) SetSize(w, h int) {
 	if w != m.w {
 		m.pages = [numTabs]*page{}

@@ -55,7 +55,7 @@ func listStore(t *testing.T) casefile.StoreSource {
 	at := base
 	s := casefile.StoreSource{S: st, Author: "alice", Now: func() time.Time { at = at.Add(10 * time.Minute); return at }}
 	var alerts []int64
-	err = st.QueryFunc(t.Context(), `SELECT id FROM alerts ORDER BY id LIMIT 4`, nil, func(_ []string, row []any) error {
+	err = st.QueryFunc(t.Context(), `SELECT min(id) FROM alerts GROUP BY rule ORDER BY rule LIMIT 4`, nil, func(_ []string, row []any) error {
 		alerts = append(alerts, row[0].(int64))
 		return nil
 	})
