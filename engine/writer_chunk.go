@@ -22,12 +22,13 @@ import (
 // heap). What is stored is the same as with appenderWriter: TestChunkWriterSameRows compares
 // both.
 type chunkWriter struct {
-	app   mapping.Appender
-	chunk mapping.DataChunk
-	types []mapping.LogicalType
-	cols  []chunkColumn
-	size  int // rows a chunk holds (DuckDB's vector size)
-	n     int // rows in the current chunk
+	app    mapping.Appender
+	chunk  mapping.DataChunk
+	types  []mapping.LogicalType
+	cols   []chunkColumn
+	size   int // rows a chunk holds (DuckDB's vector size)
+	n      int // rows in the current chunk
+	chunks int
 }
 
 type chunkColumn struct {
@@ -237,8 +238,21 @@ func (w *chunkWriter) flush() error {
 	}
 	mapping.DataChunkReset(w.chunk)
 	w.startChunk()
+	// Move the appended rows into the transaction every few chunks: the appender otherwise
+	// keeps the whole batch in a buffer of its own until Close, and then copies it into the
+	// transaction, holding the batch twice.
+	if w.chunks++; flushChunks > 0 && w.chunks%flushChunks == 0 {
+		if mapping.AppenderFlush(w.app) == mapping.StateError {
+			return fmt.Errorf("appending to events: %s", mapping.AppenderError(w.app))
+		}
+	}
 	return nil
 }
+
+// flushChunks is how many chunks the appender buffers before they move into the transaction.
+// Measured on 1M JSON lines (471 MB, 2 cores): peak RSS 934 MB when the batch moved at Close,
+// 718 MB every 8 chunks (16,384 rows), 671 MB every chunk, CPU time the same within noise.
+var flushChunks = 8
 
 // Close appends what is left and closes the appender; its rows are then part of the
 // connection's transaction.

@@ -148,8 +148,9 @@ func TestChunkWriterSameRowsSamples(t *testing.T) {
 // in events, rejects or files (but the import time and duration).
 func compareWriters(t *testing.T, load func(*Store)) {
 	t.Helper()
-	defer func(n int) { batchRows = n }(batchRows)
+	defer func(n, f int) { batchRows, flushChunks = n, f }(batchRows, flushChunks)
 	batchRows = 5000 // several batches, each several chunks and a part-filled one
+	flushChunks = 2  // and the appender's rows move into the transaction within a batch
 	dump := func(rowAppender bool) map[string][][]any {
 		useRowAppender = rowAppender
 		defer func() { useRowAppender = false }()
