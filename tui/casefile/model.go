@@ -518,8 +518,14 @@ func (m *Model) bodyRows() int { return max(m.h-4, 1) }
 type page struct {
 	pre        []string
 	header     string
-	rows       []string
+	n          int                // rows
+	row        func(i int) string // row i, drawn when shown (a case may hold thousands)
 	selectable bool
+}
+
+// textPage is a page of ready lines that scroll.
+func textPage(rows []string) page {
+	return page{n: len(rows), row: func(i int) string { return rows[i] }}
 }
 
 // rowsShown is how many rows of p fit.
@@ -551,17 +557,17 @@ func (m *Model) clamp() {
 	p := m.page(t)
 	n := m.rowsShown(p)
 	if !p.selectable {
-		m.top[t] = max(min(m.top[t], len(p.rows)-n), 0)
+		m.top[t] = max(min(m.top[t], p.n-n), 0)
 		return
 	}
-	m.cursor[t] = max(min(m.cursor[t], len(p.rows)-1), 0)
+	m.cursor[t] = max(min(m.cursor[t], p.n-1), 0)
 	if m.cursor[t] < m.top[t] {
 		m.top[t] = m.cursor[t]
 	}
 	if m.cursor[t] >= m.top[t]+n {
 		m.top[t] = m.cursor[t] - n + 1
 	}
-	m.top[t] = max(min(m.top[t], len(p.rows)-n), 0)
+	m.top[t] = max(min(m.top[t], p.n-n), 0)
 }
 
 func (m *Model) ShortHelp() []key.Binding  { return m.Keys.ShortHelp() }
@@ -697,17 +703,17 @@ func (m *Model) tabView() []string {
 		out = append(out, th.Table.Header.Render(p.header))
 	}
 	n := m.rowsShown(p)
-	if len(p.rows) == 0 {
+	if p.n == 0 {
 		return append(out, th.Muted.Render("(none)"))
 	}
-	for i := m.top[t]; i < len(p.rows) && i < m.top[t]+n; i++ {
+	for i := m.top[t]; i < p.n && i < m.top[t]+n; i++ {
 		switch {
 		case p.selectable && i == m.cursor[t]:
-			out = append(out, th.Table.Selected.Render(tui.Line(p.rows[i], m.w)))
+			out = append(out, th.Table.Selected.Render(tui.Line(p.row(i), m.w)))
 		case p.selectable:
-			out = append(out, th.Table.Cell.Render(p.rows[i]))
+			out = append(out, th.Table.Cell.Render(p.row(i)))
 		default:
-			out = append(out, p.rows[i])
+			out = append(out, p.row(i))
 		}
 	}
 	return out
@@ -772,11 +778,12 @@ func fmtTime(t *time.Time) string {
 
 func (m *Model) timelinePage() page {
 	cols := []tui.Column{{Title: "time", Width: 19}, {Title: "kind", Width: 6}, {Title: "ref", Width: 7}, {Title: "what", Flex: 1}}
-	p := page{header: header(cols, m.w), selectable: true}
-	for _, e := range cases.Timeline(m.c) {
-		p.rows = append(p.rows, table(cols, m.w, []string{fmtTime(e.At), string(e.Kind), strconv.FormatInt(e.Ref, 10), e.Text}))
-	}
-	return p
+	tl := cases.Timeline(m.c)
+	w := m.w
+	return page{header: header(cols, w), selectable: true, n: len(tl), row: func(i int) string {
+		e := tl[i]
+		return table(cols, w, []string{fmtTime(e.At), string(e.Kind), strconv.FormatInt(e.Ref, 10), e.Text})
+	}}
 }
 
 func (m *Model) evidencePage() page {
@@ -790,20 +797,20 @@ func (m *Model) evidencePage() page {
 	if len(m.c.Evidence) < m.c.EvidenceN {
 		pre = append(pre, m.ctx.Theme.Muted.Render(fmt.Sprintf("showing %d of %d evidence events (pinned first, then the earliest)", len(m.c.Evidence), m.c.EvidenceN)))
 	}
-	p := page{pre: pre, header: header(cols, m.w), selectable: true}
-	for _, e := range m.c.Evidence {
+	evs, w := m.c.Evidence, m.w
+	return page{pre: pre, header: header(cols, w), selectable: true, n: len(evs), row: func(i int) string {
+		e := evs[i]
 		pin := ""
 		if e.Pinned {
 			pin = "yes"
 		}
 		what := strings.Trim(strings.Join([]string{e.Category, e.Action, e.Outcome}, " "), " ")
 		cells := []string{fmtTime(e.Time), strconv.FormatInt(e.ID, 10), pin, e.Host, e.User, e.SrcIP, what, e.Text}
-		if m.w < 120 {
+		if w < 120 {
 			cells = []string{fmtTime(e.Time), strconv.FormatInt(e.ID, 10), pin, e.Host, e.User, e.Text}
 		}
-		p.rows = append(p.rows, table(cols, m.w, cells))
-	}
-	return p
+		return table(cols, w, cells)
+	}}
 }
 
 // wrap sanitizes hostile multi-line text and wraps it to width cells.
@@ -821,18 +828,18 @@ func wrap(s string, width, limit int) []string {
 
 func (m *Model) notesPage() page {
 	th := m.ctx.Theme
-	var p page
+	var rows []string
 	for i, n := range m.c.Notes {
 		if i > 0 {
-			p.rows = append(p.rows, "")
+			rows = append(rows, "")
 		}
 		at := n.At
-		p.rows = append(p.rows, th.Accent.Render(fmt.Sprintf("note %d", n.Seq))+th.Muted.Render(" · "+fmtTime(&at)+" · ")+th.Base.Render(text.Clip(n.Author, 40)))
+		rows = append(rows, th.Accent.Render(fmt.Sprintf("note %d", n.Seq))+th.Muted.Render(" · "+fmtTime(&at)+" · ")+th.Base.Render(text.Clip(n.Author, 40)))
 		for _, l := range wrap(n.Text, m.w-2, 200) {
-			p.rows = append(p.rows, "  "+th.Base.Render(l))
+			rows = append(rows, "  "+th.Base.Render(l))
 		}
 	}
-	return p
+	return textPage(rows)
 }
 
 func (m *Model) tasksPage() page {
@@ -840,15 +847,15 @@ func (m *Model) tasksPage() page {
 	if m.w >= 120 {
 		cols = append(cols, tui.Column{Title: "done", Width: 30})
 	}
-	p := page{header: header(cols, m.w), selectable: true}
-	for _, t := range m.c.Tasks {
+	tasks, w := m.c.Tasks, m.w
+	return page{header: header(cols, w), selectable: true, n: len(tasks), row: func(i int) string {
+		t := tasks[i]
 		box, done := "[ ]", ""
 		if t.Done() {
 			box, done = "[x]", fmtTime(t.DoneAt)+" "+t.DoneBy
 		}
-		p.rows = append(p.rows, table(cols, m.w, []string{box, strconv.FormatInt(t.Seq, 10), orDash(t.Phase), t.Text, t.Source, done}))
-	}
-	return p
+		return table(cols, w, []string{box, strconv.FormatInt(t.Seq, 10), orDash(t.Phase), t.Text, t.Source, done})
+	}}
 }
 
 func (m *Model) historyPage() page {
@@ -865,16 +872,16 @@ func (m *Model) historyPage() page {
 	default:
 		pre = append(pre, th.Error.Render(text.Clip(fmt.Sprintf("history check FAILED (%d %s): %s", len(m.ver.Problems), plural(len(m.ver.Problems), "problem", "problems"), strings.Join(m.ver.Problems, "; ")), m.w)))
 	}
-	p := page{pre: pre, header: header(cols, m.w), selectable: true}
-	for _, h := range m.c.History {
+	hist, w := m.c.History, m.w
+	return page{pre: pre, header: header(cols, w), selectable: true, n: len(hist), row: func(i int) string {
+		h := hist[i]
 		change := h.New
 		if h.Old != "" {
 			change = h.Old + " → " + h.New
 		}
 		at := h.At
-		p.rows = append(p.rows, table(cols, m.w, []string{strconv.FormatInt(h.Seq, 10), fmtTime(&at), h.Actor, string(h.Action), h.Field, change}))
-	}
-	return p
+		return table(cols, w, []string{strconv.FormatInt(h.Seq, 10), fmtTime(&at), h.Actor, string(h.Action), h.Field, change})
+	}}
 }
 
 func (m *Model) summaryPage() page {
@@ -938,7 +945,7 @@ func (m *Model) summaryPage() page {
 	for _, l := range wrap(orDash(c.Narrative), m.w-2, 100) {
 		rows = append(rows, "  "+th.Base.Render(l))
 	}
-	return page{rows: rows}
+	return textPage(rows)
 }
 
 func (m *Model) noteView() []string {
