@@ -530,3 +530,31 @@ func TestDeskPinAndCreate(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+// TestOpenAlertFromTimeline: enter on an alert of the timeline asks the root to open it.
+func TestOpenAlertFromTimeline(t *testing.T) {
+	f := newFixture(t)
+	m := f.open(t, 80, 24)
+	m.SetTab(TabTimeline)
+	tl := cases.Timeline(m.Case())
+	want := int64(0)
+	for i, e := range tl {
+		if e.Kind == cases.EntryAlert {
+			want = e.Ref
+			break
+		}
+		press(t, m, "down")
+		if m.cursor[TabTimeline] != i+1 {
+			t.Fatalf("cursor %d, want %d", m.cursor[TabTimeline], i+1)
+		}
+	}
+	msgs := drain(t, m, m.Update(screentest.Key("enter")))
+	if len(msgs) != 1 || msgs[0] != (tui.OpenMsg{Target: tui.Target{Kind: "alert", ID: want}}) {
+		t.Errorf("enter on alert %d: %v", want, msgs)
+	}
+	// On an event nothing opens.
+	press(t, m, "g")
+	if msgs := drain(t, m, m.Update(screentest.Key("enter"))); len(msgs) != 0 {
+		t.Errorf("enter on an event: %v", msgs)
+	}
+}

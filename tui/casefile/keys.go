@@ -7,7 +7,7 @@ type KeyMap struct {
 	NextTab, PrevTab                        key.Binding
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Note, Status, Verdict, Done, Playbook   key.Binding
-	Export, Reload                          key.Binding
+	Export, Reload, Open                    key.Binding
 	// Save and Cancel apply while writing a note, picking a value or typing a path.
 	Save, Choose, Cancel key.Binding
 }
@@ -33,6 +33,7 @@ func DefaultKeyMap() KeyMap {
 		Playbook: b("P", "add playbook tasks", "P"),
 		Export:   b("e", "export report", "e"),
 		Reload:   b("ctrl+r", "reload", "ctrl+r"),
+		Open:     b("enter", "open alert", "enter"),
 		Save:     b("ctrl+s", "save note", "ctrl+s"),
 		Choose:   b("enter", "choose", "enter"),
 		Cancel:   b("esc", "cancel", "esc"),
@@ -48,7 +49,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.NextTab, k.PrevTab, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Note, k.Status, k.Verdict, k.Done, k.Playbook, k.Export, k.Reload},
+		{k.Note, k.Status, k.Verdict, k.Done, k.Playbook, k.Export, k.Reload, k.Open},
 		{k.Save, k.Choose, k.Cancel},
 	}
 }

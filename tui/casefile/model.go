@@ -328,6 +328,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			opts = append(opts, string(v))
 		}
 		m.startPick("verdict", append(opts, ""), string(m.c.Verdict))
+	case key.Matches(msg, k.Open) && m.tab == TabTimeline:
+		// An alert of the timeline opens in the alert screen.
+		tl := cases.Timeline(m.c)
+		if i := m.cursor[TabTimeline]; i < len(tl) && tl[i].Kind == cases.EntryAlert {
+			return tui.Open(tui.Target{Kind: "alert", ID: tl[i].Ref})
+		}
 	case key.Matches(msg, k.Done) && m.tab == TabTasks:
 		return m.completeTask()
 	case key.Matches(msg, k.Playbook):
