@@ -20,35 +20,7 @@ import (
 const hostile = "<script>alert(1)</script>\x1b[31mRED\x1b]0;pwned\x07\x1b[2J\x1b]52;c;ZXZpbA==\x07\u202eevil\nline2\x00\u0085"
 
 // hostileEverywhere sets every string of v (struct fields, slice and map elements) to hostile.
-func hostileEverywhere(v reflect.Value) {
-	switch v.Kind() {
-	case reflect.Pointer:
-		if !v.IsNil() {
-			hostileEverywhere(v.Elem())
-		}
-	case reflect.Struct:
-		for i := 0; i < v.NumField(); i++ {
-			if v.Type().Field(i).IsExported() {
-				hostileEverywhere(v.Field(i))
-			}
-		}
-	case reflect.Slice:
-		for i := 0; i < v.Len(); i++ {
-			hostileEverywhere(v.Index(i))
-		}
-	case reflect.Map:
-		for _, k := range v.MapKeys() {
-			e := reflect.New(v.Type().Elem()).Elem()
-			e.Set(v.MapIndex(k))
-			hostileEverywhere(e)
-			v.SetMapIndex(k, e)
-		}
-	case reflect.String:
-		if v.CanSet() {
-			v.SetString(hostile)
-		}
-	}
-}
+func hostileEverywhere(v reflect.Value) { setAll(v, hostile) }
 
 // fixedSource answers with one case and one verification.
 type fixedSource struct {
@@ -179,6 +151,86 @@ func TestPinAndCreateFromSelected(t *testing.T) {
 	for _, s := range []any{selector{}, struct{}{}} {
 		if got, ok := one(CreateFromSelected(s)).(tui.StatusMsg); !ok || got.Err == nil {
 			t.Errorf("create from %T: %#v", s, got)
+		}
+	}
+}
+
+// FuzzViewInert puts one string into every text field of a small case, the note editor and
+// the export prompt, and checks that every tab draws in its size with nothing that acts on a
+// terminal.
+func FuzzViewInert(f *testing.F) {
+	for _, s := range []string{strings.Repeat("ab\x1b ", 20000), hostile, hostileNote, "", "plain", "\x1b[31m", "\u202e\u2066", strings.Repeat("wide 漢字 ", 50), "\xff\xfe", "a\r\nb\tc"} {
+		f.Add(s)
+	}
+	th, _ := themes.ByName("dark")
+	at := base
+	f.Fuzz(func(t *testing.T, s string) {
+		c := &cases.Case{ID: 1, First: &at, Last: &at, CreatedAt: at, UpdatedAt: at,
+			Alerts:     []cases.Alert{{ID: 1, Attack: []string{""}, First: &at, Entities: map[string][]string{"user": {""}}}},
+			Evidence:   []cases.Event{{ID: 1, Time: &at}, {ID: 2, Pinned: true}},
+			EvidenceN:  3,
+			Entities:   []cases.Entity{{}, {}},
+			Techniques: []cases.Technique{{Tactics: []string{""}}},
+			Notes:      []cases.Note{{Seq: 1, At: at}},
+			Tasks:      []cases.Task{{Seq: 1}, {Seq: 2, DoneAt: &at}},
+			History:    []cases.Change{{Seq: 1, At: at}, {Seq: 2, At: at, Action: cases.ActionSet, Field: "status"}},
+		}
+		setAll(reflect.ValueOf(c), s)
+		m := New(tui.NewContext(nil, th), NewDesk(fixedSource{c: c, ver: Verification{Head: s, Problems: []string{s}}}), 1)
+		m.SetSize(80, 24)
+		for _, msg := range screentest.Run(m.Init()) {
+			m.Update(msg)
+		}
+		check := func(what string) {
+			v := m.View()
+			screentest.Screen(t, v, 80, 24)
+			for _, bad := range []string{"\u202e", "\u2066", "\u0085", "\x1b", "\x07"} {
+				if strings.Contains(ansi.Strip(v), bad) {
+					t.Fatalf("%s: %q reaches the terminal", what, bad)
+				}
+			}
+		}
+		for _, tab := range Tabs {
+			m.SetTab(tab)
+			check(tab.String())
+		}
+		m.Update(screentest.Key("n"))
+		m.Update(tea.PasteMsg{Content: s})
+		check("note editor")
+		m.Update(screentest.Key("esc"))
+		m.Update(screentest.Key("e"))
+		m.Update(tea.PasteMsg{Content: s})
+		check("export prompt")
+	})
+}
+
+// setAll sets every settable string of v to s (as hostileEverywhere does with hostile).
+func setAll(v reflect.Value, s string) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			setAll(v.Elem(), s)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				setAll(v.Field(i), s)
+			}
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			setAll(v.Index(i), s)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			e := reflect.New(v.Type().Elem()).Elem()
+			e.Set(v.MapIndex(k))
+			setAll(e, s)
+			v.SetMapIndex(k, e)
+		}
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(s)
 		}
 	}
 }
