@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"trawl/bench"
@@ -23,14 +24,17 @@ import (
 // rule's condition), with time and peak memory per million events and the slowest rules.
 type BenchSigmaCmd struct {
 	OutputFlags
-	Events  int      `help:"Generated events (all attack scenarios plus baseline)." default:"1000000"`
-	Rules   []string `help:"Sigma rule files or folders (default: the windows rules of the samples, $$TRAWL_SAMPLES or ../shared/samples, sigma/rules and sigma/rules-emerging-threats)." type:"path"`
-	Product string   `help:"Only rules of this logsource product (empty: all)." default:"windows"`
-	Dir     string   `help:"Where the generated logs and their store go (default: a folder in the temporary directory, kept and reused with the same --events)."`
-	Slowest int      `help:"How many of the slowest rules to list." default:"10"`
-	NoSolo  bool     `help:"Skip running each rule on its own (only the shared scans)."`
-	Batch   int      `help:"Rules per shared scan." default:"100"`
-	Shared  bool     `help:"Also run the filter rules in shared scans (experimental: slower than rule by rule today, see docs/sigma.md)."`
+	Events   int      `help:"Generated events (all attack scenarios plus baseline)." default:"1000000"`
+	Rules    []string `help:"Sigma rule files or folders (default: the windows rules of the samples, $$TRAWL_SAMPLES or ../shared/samples, sigma/rules and sigma/rules-emerging-threats)." type:"path"`
+	Product  string   `help:"Only rules of this logsource product (empty: all)." default:"windows"`
+	Dir      string   `help:"Where the generated logs and their store go (default: a folder in the temporary directory, kept and reused with the same --events)."`
+	Slowest  int      `help:"How many of the slowest rules to list." default:"10"`
+	NoSolo   bool     `help:"Skip running each rule on its own (only the shared scans)."`
+	Batch    int      `help:"Rules per shared scan." default:"100"`
+	Shared   bool     `help:"Also run the filter rules in shared scans, as trawl hunt runs Sigma rules (docs/sigma.md)."`
+	NoPaths  bool     `help:"Shared scans without path tables: every test reads its JSON path from the record."`
+	Before   bool     `help:"Run the shared scans both without and with path tables, for comparison."`
+	MemoryMB int      `help:"DuckDB memory limit in MB (0: DuckDB's default, 80% of the memory)." default:"1024"`
 }
 
 // sharedRun is how runSigmaRules ran the rules: per rule, its result and (for a rule run on
@@ -46,6 +50,12 @@ type sharedRun struct {
 // read, each group in one shared scan (engine.RunRulesShared, in batches of batch rules), and
 // the others (stats, sequences, filters the shared scan cannot take) one by one with RunRule.
 func runSigmaRules(ctx context.Context, st *engine.Store, run int64, rules []*dsl.CheckedRule, opt dsl.Options, batch int, log func(string, ...any)) (sharedRun, error) {
+	return runSigmaRulesWith(ctx, st, run, rules, opt, batch, true, log)
+}
+
+// runSigmaRulesWith is runSigmaRules; with paths, the JSON paths the rules of a category read
+// are extracted once per event into a path table that all its scans share.
+func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules []*dsl.CheckedRule, opt dsl.Options, batch int, paths bool, log func(string, ...any)) (sharedRun, error) {
 	out := sharedRun{results: make([]engine.RuleResult, len(rules)), ms: make([]float64, len(rules))}
 	cat := dsl.EventCatalogue()
 	type member struct {
@@ -76,23 +86,57 @@ func runSigmaRules(ctx context.Context, st *engine.Store, run int64, rules []*ds
 	}
 	for _, category := range order {
 		ms := groups[category]
+		// Every batch's conditions, written over the path columns of the whole category.
+		var pc *dsl.PathColumns
+		if paths {
+			pc = &dsl.PathColumns{}
+		}
+		type batchOf struct {
+			part   []member
+			shared []engine.SharedRule
+			args   []any
+		}
+		var batches []batchOf
 		for lo := 0; lo < len(ms); lo += batch {
-			part := ms[lo:min(lo+batch, len(ms))]
-			var shared []engine.SharedRule
-			var args []any
-			for _, m := range part {
+			bt := batchOf{part: ms[lo:min(lo+batch, len(ms))]}
+			for _, m := range bt.part {
 				// Renumber the rule's own parameters ($1..$n) after those of the batch so far.
-				f, _ := dsl.RuleFilter(rules[m.i], cat, len(args)+1, opt)
-				args = append(args, f.Args...)
-				shared = append(shared, engine.SharedRule{AlertRule: alertRule(rules[m.i]), Cond: f.Cond})
+				var f dsl.Filter
+				if pc != nil {
+					f, _ = dsl.RuleFilterPaths(rules[m.i], cat, len(bt.args)+1, opt, pc)
+				} else {
+					f, _ = dsl.RuleFilter(rules[m.i], cat, len(bt.args)+1, opt)
+				}
+				bt.args = append(bt.args, f.Args...)
+				bt.shared = append(bt.shared, engine.SharedRule{AlertRule: alertRule(rules[m.i]), Cond: f.Cond})
 			}
+			batches = append(batches, bt)
+		}
+		var table *engine.PathTable
+		if pc != nil && len(pc.List) > 0 {
 			start := time.Now()
-			res, err := st.RunRulesShared(ctx, run, category, shared, args)
-			if err != nil {
+			cols := make([]engine.PathColumn, len(pc.List))
+			for i, p := range pc.List {
+				cols[i] = engine.PathColumn(p)
+			}
+			var err error
+			if table, err = st.ExtractPaths(ctx, run, category, cols); err != nil {
 				return out, err
 			}
 			if log != nil {
-				log("shared scan of %d rules of category %q: %.0f ms", len(part), category, msSince(start))
+				log("%d JSON paths of category %q extracted: %.0f ms", len(cols), category, msSince(start))
+			}
+		}
+		for _, bt := range batches {
+			part := bt.part
+			start, cpu0 := time.Now(), cpuMs()
+			res, err := st.RunRulesSharedPaths(ctx, run, category, bt.shared, bt.args, table)
+			if err != nil {
+				table.Drop(ctx)
+				return out, err
+			}
+			if log != nil {
+				log("shared scan of %d rules of category %q: %.0f ms (%.0f ms CPU), first rule %s", len(part), category, msSince(start), cpuMs()-cpu0, rules[part[0].i].Name.Name)
 			}
 			each := msSince(start) / float64(len(part))
 			for j, m := range part {
@@ -100,6 +144,9 @@ func runSigmaRules(ctx context.Context, st *engine.Store, run int64, rules []*ds
 			}
 			out.scans++
 			out.shared += len(part)
+		}
+		if err := table.Drop(ctx); err != nil {
+			return out, err
 		}
 	}
 	return out, nil
@@ -207,7 +254,7 @@ func (c *BenchSigmaCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	st, err := engine.Open(g.Ctx, db, engine.Options{})
+	st, err := engine.Open(g.Ctx, db, engine.Options{MemoryMB: c.MemoryMB})
 	if err != nil {
 		return err
 	}
@@ -226,7 +273,7 @@ func (c *BenchSigmaCmd) Run(g *Globals) error {
 		}
 		return ms / (float64(events) / 1e6)
 	}
-	w := c.writer(g.Stdout, []string{"run", "rules", "events", "ms", "ms_per_million_events", "peak_rss_mb", "alerts", "note"})
+	w := c.writer(g.Stdout, []string{"run", "rules", "events", "ms", "ms_per_million_events", "cpu_ms", "peak_rss_mb", "alerts", "note"})
 	alertsOf := func(rs []engine.RuleResult) int {
 		n := 0
 		for _, r := range rs {
@@ -242,7 +289,7 @@ func (c *BenchSigmaCmd) Run(g *Globals) error {
 			return err
 		}
 		resetPeak()
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuMs()
 		for _, cr := range rules {
 			t := time.Now()
 			res, err := st.RunRule(g.Ctx, run, alertRule(cr))
@@ -258,42 +305,73 @@ func (c *BenchSigmaCmd) Run(g *Globals) error {
 			}
 		}
 		ms := msSince(start)
-		w.Row([]any{"each rule on its own", len(rules), events, round(ms, 0), round(perMillion(ms), 0), round(peakMB(), 0), alertsOf(solo), "as trawl hunt runs rules"})
+		w.Row([]any{"each rule on its own", len(rules), events, round(ms, 0), round(perMillion(ms), 0), round(cpuMs()-cpu0, 0), round(peakMB(), 0), alertsOf(solo), "as trawl hunt ran rules"})
 	}
 	if !c.Shared {
 		return c.slowest(w, rules, soloMs, events, perMillion)
 	}
-	run, err := st.StartHunt(g.Ctx, time.Time{}, []string{"bench sigma (shared scans)"})
-	if err != nil {
-		return err
+	// The shared scans: with path tables (the JSON paths of a category extracted once per
+	// event), and with --before also as they ran before path tables, each checked against the
+	// rule-by-rule run (or the other shared run).
+	modes := []bool{!c.NoPaths}
+	if c.Before {
+		modes = []bool{false, true}
 	}
-	resetPeak()
-	start := time.Now()
-	sh, err := runSigmaRules(g.Ctx, st, run, rules, dsl.Options{}, c.Batch, log)
-	if err != nil {
-		return err
-	}
-	ms := msSince(start)
-	note := fmt.Sprintf("%d filter rules in %d scans, %d others one by one", sh.shared, sh.scans, len(rules)-sh.shared)
+	var times []float64
+	var ref []engine.RuleResult
+	refName := "on its own"
 	if solo != nil {
-		var differ []string
-		for i := range rules {
-			if solo[i].Alerts != sh.results[i].Alerts {
-				differ = append(differ, rules[i].Name.Name)
-			}
-		}
-		if len(differ) > 0 {
-			note += fmt.Sprintf("; %d rules gave other alert counts than on their own: %s", len(differ), strings.Join(differ, ", "))
-		} else {
-			note += "; every rule raised the same alerts as on its own"
-		}
+		ref = solo
 	}
-	w.Row([]any{"shared scans", len(rules), events, round(ms, 0), round(perMillion(ms), 0), round(peakMB(), 0), alertsOf(sh.results), note})
-	times := soloMs
-	if times == nil {
+	for _, paths := range modes {
+		name := "shared scans, path tables"
+		if !paths {
+			name = "shared scans, JSON read per test"
+		}
+		run, err := st.StartHunt(g.Ctx, time.Time{}, []string{"bench sigma (" + name + ")"})
+		if err != nil {
+			return err
+		}
+		resetPeak()
+		start, cpu0 := time.Now(), cpuMs()
+		sh, err := runSigmaRulesWith(g.Ctx, st, run, rules, dsl.Options{}, c.Batch, paths, log)
+		if err != nil {
+			return err
+		}
+		ms, cpu := msSince(start), cpuMs()-cpu0
+		note := fmt.Sprintf("%d filter rules in %d scans, %d others one by one", sh.shared, sh.scans, len(rules)-sh.shared)
+		if ref != nil {
+			var differ []string
+			for i := range rules {
+				if ref[i].Alerts != sh.results[i].Alerts {
+					differ = append(differ, rules[i].Name.Name)
+				}
+			}
+			if len(differ) > 0 {
+				note += fmt.Sprintf("; %d rules gave other alert counts than %s: %s", len(differ), refName, strings.Join(differ, ", "))
+			} else {
+				note += "; every rule raised the same alerts as " + refName
+			}
+		} else {
+			ref, refName = sh.results, "in the "+name
+		}
+		w.Row([]any{name, len(rules), events, round(ms, 0), round(perMillion(ms), 0), round(cpu, 0), round(peakMB(), 0), alertsOf(sh.results), note})
 		times = sh.ms
 	}
+	if soloMs != nil {
+		times = soloMs
+	}
 	return c.slowest(w, rules, times, events, perMillion)
+}
+
+// cpuMs is the processor time this process (all its threads, DuckDB's included) has used, in
+// ms: on a machine shared with other work, wall time alone overstates the cost.
+func cpuMs() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
 }
 
 // slowest lists the slowest rules: on their own, or (with --no-solo) their share of the shared
@@ -305,7 +383,7 @@ func (c *BenchSigmaCmd) slowest(w *render.Writer, rules []*dsl.CheckedRule, time
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return times[idx[a]] > times[idx[b]] })
 	for _, i := range idx[:min(c.Slowest, len(idx))] {
-		w.Row([]any{"slow: " + rules[i].Name.Name, 1, events, round(times[i], 1), round(perMillion(times[i]), 1), nil, nil, strings.TrimSpace(firstLine(rules[i].QueryText))})
+		w.Row([]any{"slow: " + rules[i].Name.Name, 1, events, round(times[i], 1), round(perMillion(times[i]), 1), nil, nil, nil, strings.TrimSpace(firstLine(rules[i].QueryText))})
 	}
 	return w.Flush()
 }

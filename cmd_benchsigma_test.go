@@ -6,18 +6,21 @@ import (
 )
 
 // TestBenchSigma runs trawl bench sigma on a small generated store with the correlation test
-// rules: every rule on its own and the filter rules in shared scans must raise the same alerts.
+// rules: every rule on its own and the filter rules in shared scans, with and without path
+// tables, must raise the same alerts.
 func TestBenchSigma(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and imports events")
 	}
-	out, errs, code := trawl(t, "bench", "sigma", "--events", "3000", "--dir", t.TempDir(), "--rules", "sigma/testdata/correlation", "--shared", "--slowest", "3", "-f", "csv")
+	out, errs, code := trawl(t, "bench", "sigma", "--events", "3000", "--dir", t.TempDir(), "--rules", "sigma/testdata/correlation", "--shared", "--before", "--slowest", "3", "-f", "csv")
 	if code != 0 {
 		t.Fatalf("%d %s %s", code, out, errs)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 1+2+3 || !strings.HasPrefix(lines[1], "each rule on its own,") || !strings.HasPrefix(lines[2], "shared scans,") ||
-		!strings.Contains(lines[2], "every rule raised the same alerts as on its own") || !strings.HasPrefix(lines[3], "slow: ") {
+	if len(lines) != 1+3+3 || !strings.HasPrefix(lines[1], "each rule on its own,") ||
+		!strings.HasPrefix(lines[2], `"shared scans, JSON read per test",`) || !strings.HasPrefix(lines[3], `"shared scans, path tables",`) ||
+		!strings.Contains(lines[2], "every rule raised the same alerts as on its own") ||
+		!strings.Contains(lines[3], "every rule raised the same alerts as on its own") || !strings.HasPrefix(lines[4], "slow: ") {
 		t.Errorf("bench sigma:\n%s\n%s", out, errs)
 	}
 }

@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Compiled is a query ready for DuckDB: SQL with $1..$n placeholders, the values to bind to
@@ -165,6 +168,9 @@ type compiler struct {
 	order    []orderKey // the order rows are in, applied by head, dedup and the final SELECT
 	hidden   []string   // columns of prev kept only to remember the order, dropped at the end
 	measure  *Measure   // the anomaly measure of the rows, from the last analytic stage; nil none
+	// paths, when set, turns every read of a JSON path into a column of the path table it names
+	// (FilterOfPaths), instead of json_extract_string on the record.
+	paths *PathColumns
 }
 
 func quoteAll(names []string) []string {
@@ -581,6 +587,9 @@ func (c *compiler) expr(e Expr) string {
 		}
 		return c.param(value(x))
 	case *FieldRef:
+		if len(x.Path) > 0 && c.paths != nil {
+			return quoteIdent(c.paths.column(x.Name, jsonPath(x.Path)))
+		}
 		if len(x.Path) > 0 {
 			return "json_extract_string(" + quoteIdent(x.Name) + ", " + c.param(jsonPath(x.Path)) + ")"
 		}
@@ -733,7 +742,18 @@ func (c *compiler) strMatch(x *StrMatch) string {
 		lhs = "lower(" + raw + ")"
 	}
 	parts := make([]string, len(x.Values))
-	for i, v := range x.Values {
+	values := x.Values
+	if x.Mode != MatchAll && x.Op != "like" {
+		// Many plain literals: one regular expression for all of them (below), the value read
+		// and lower-cased once instead of once per literal.
+		var alt []string
+		values, alt = literalAlternation(x)
+		parts = parts[:len(values)]
+		for _, a := range alt {
+			parts = append(parts, "regexp_matches("+lhs+", "+c.param(a)+")")
+		}
+	}
+	for i, v := range values {
 		if e, ok := v.(*Expansion); ok {
 			parts[i] = c.expansionMatch(x, lhs, e)
 			continue
@@ -761,6 +781,82 @@ func (c *compiler) strMatch(x *StrMatch) string {
 		join = " AND "
 	}
 	return "(" + strings.Join(parts, join) + ")"
+}
+
+// minAlternation is how many plain literals a contains/startswith/endswith any test needs before
+// they are matched as one regular expression: below it, the separate tests cost no more.
+const minAlternation = 4
+
+// maxAlternation bounds the length of one alternation pattern, well inside RE2's program size.
+const maxAlternation = 4000
+
+// literalAlternation splits the values of an any-test into those tested one by one (returned
+// first, in order) and, when there are at least minAlternation plain string literals whose
+// lower-case form is certain, those literals as alternation patterns of RE2 (escaped, anchored
+// for startswith and endswith) matching exactly when one of the tests would: contains(x, v) is
+// a substring match, like an unanchored literal. A case-insensitive test compares lower(x) with
+// lower(v); the pattern holds v lower-cased here, which is only done where Go and DuckDB surely
+// agree: ASCII letters, and characters that have no case at all (digits, symbols, emoji).
+func literalAlternation(x *StrMatch) (rest []Expr, patterns []string) {
+	var lits []string
+	for _, v := range x.Values {
+		lit, ok := v.(*Literal)
+		s, isText := "", false
+		if ok && lit.Kind == LitString && lit.Coerced == nil {
+			s, isText = lit.Value.(string)
+		}
+		if isText && !x.CaseSensitive {
+			s, isText = foldLiteral(s)
+		}
+		if !isText {
+			rest = append(rest, v)
+			continue
+		}
+		lits = append(lits, s)
+	}
+	if len(lits) < minAlternation {
+		return x.Values, nil
+	}
+	pre, post := "", ""
+	switch x.Op {
+	case "startswith":
+		pre = "^"
+	case "endswith":
+		post = "$"
+	}
+	var cur []string
+	size := 0
+	flush := func() {
+		if len(cur) > 0 {
+			patterns = append(patterns, pre+"(?:"+strings.Join(cur, "|")+")"+post)
+		}
+		cur, size = nil, 0
+	}
+	for _, l := range lits {
+		q := regexp.QuoteMeta(l)
+		if size+len(q) > maxAlternation {
+			flush()
+		}
+		cur = append(cur, q)
+		size += len(q) + 1
+	}
+	flush()
+	return rest, patterns
+}
+
+// foldLiteral lower-cases s as DuckDB's lower() does, reporting false when that is not certain:
+// a letter outside ASCII (whose case mappings may differ between Unicode versions and
+// libraries). Characters without case pass unchanged.
+func foldLiteral(s string) (string, bool) {
+	if !utf8.ValidString(s) {
+		return "", false
+	}
+	for _, r := range s {
+		if r >= utf8.RuneSelf && (unicode.SimpleFold(r) != r || unicode.ToLower(r) != r || unicode.ToUpper(r) != r || unicode.IsLetter(r)) {
+			return "", false
+		}
+	}
+	return strings.ToLower(s), true
 }
 
 // globToLike turns a glob (* any text, ? one character, everything else itself, backslashes

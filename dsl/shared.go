@@ -18,6 +18,52 @@ type Filter struct {
 // ..., or reports false when it is not a plain filter over the events table (a sequence, a stage
 // other than where, a let list, or a read of the derived features view).
 func FilterOf(ch *Checked, first int, opt Options) (f Filter, ok bool) {
+	return filterOf(ch, first, opt, nil)
+}
+
+// PathColumns names the JSON paths that filters read (fields.EventData.Hashes) as columns of a
+// path table, so that a shared scan extracts each path once per event for all its rules
+// (engine.ExtractPaths) instead of once per test: a rule testing one record field against a
+// list of 100 values otherwise parses the record 100 times. The zero value is ready to use;
+// one PathColumns serves every rule of a scan.
+type PathColumns struct {
+	List  []PathColumn
+	index map[[2]string]int
+}
+
+// PathColumn is one column of a path table: the JSON path Path ($."EventData"."Hashes", every
+// key quoted; the checker refuses keys holding " or \) read from the JSON column Column, named
+// Name in the table.
+type PathColumn struct {
+	Column, Path, Name string
+}
+
+// column names the column holding path of the JSON column col, adding it when new.
+func (p *PathColumns) column(col, path string) string {
+	if p.index == nil {
+		p.index = map[[2]string]int{}
+	}
+	k := [2]string{col, path}
+	if i, ok := p.index[k]; ok {
+		return p.List[i].Name
+	}
+	p.index[k] = len(p.List)
+	name := fmt.Sprintf("trawl_path_%d", len(p.List)+1)
+	p.List = append(p.List, PathColumn{Column: col, Path: path, Name: name})
+	return name
+}
+
+// FilterOfPaths is FilterOf with every JSON path the condition reads written as a column of
+// paths (added to it when new): the condition must then be evaluated over the events joined
+// with a table holding those columns.
+func FilterOfPaths(ch *Checked, first int, opt Options, paths *PathColumns) (Filter, bool) {
+	if paths == nil {
+		return Filter{}, false
+	}
+	return filterOf(ch, first, opt, paths)
+}
+
+func filterOf(ch *Checked, first int, opt Options, paths *PathColumns) (f Filter, ok bool) {
 	if ch == nil || ch.Query == nil || first < 1 {
 		return Filter{}, false
 	}
@@ -35,7 +81,7 @@ func FilterOf(ch *Checked, first int, opt Options) (f Filter, ok bool) {
 			f, ok = Filter{}, false
 		}
 	}()
-	c := &compiler{ch: ch, opt: opt, args: make([]any, first-1)}
+	c := &compiler{ch: ch, opt: opt, args: make([]any, first-1), paths: paths}
 	// The where stages joined with AND, as they are: a null counts as false in a WHERE or a
 	// CASE WHEN alike, and DuckDB tests the terms of a conjunction in turn, each only on the
 	// rows the earlier ones keep (a wrapping function would make it compute every term of
@@ -60,6 +106,18 @@ func FilterOf(ch *Checked, first int, opt Options) (f Filter, ok bool) {
 
 // RuleFilter is FilterOf for a checked rule: its query is checked again against cat.
 func RuleFilter(cr *CheckedRule, cat Catalogue, first int, opt Options) (Filter, bool) {
+	return ruleFilter(cr, cat, first, opt, nil)
+}
+
+// RuleFilterPaths is FilterOfPaths for a checked rule.
+func RuleFilterPaths(cr *CheckedRule, cat Catalogue, first int, opt Options, paths *PathColumns) (Filter, bool) {
+	if paths == nil {
+		return Filter{}, false
+	}
+	return ruleFilter(cr, cat, first, opt, paths)
+}
+
+func ruleFilter(cr *CheckedRule, cat Catalogue, first int, opt Options, paths *PathColumns) (Filter, bool) {
 	if cr == nil || cr.Rule == nil {
 		return Filter{}, false
 	}
@@ -71,5 +129,5 @@ func RuleFilter(cr *CheckedRule, cat Catalogue, first int, opt Options) (Filter,
 	if err != nil {
 		return Filter{}, false
 	}
-	return FilterOf(ch, first, opt)
+	return filterOf(ch, first, opt, paths)
 }

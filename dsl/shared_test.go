@@ -45,3 +45,84 @@ func TestFilterOf(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterOfPaths checks that JSON paths become columns of the path table, each path named
+// once across the rules of a scan, with the values still bound.
+func TestFilterOfPaths(t *testing.T) {
+	t.Parallel()
+	var pc PathColumns
+	for _, tc := range []struct{ query, cond, args string }{
+		{`process | where fields.EventData.Hashes contains any ("a", "b") and fields.EventData.Product =~ "x"`,
+			`(((contains(lower("trawl_path_1"), lower($1)) OR contains(lower("trawl_path_1"), lower($2))) AND (lower("trawl_path_2") = lower($3))))`, `[a b x]`},
+		{`process | where fields.EventData.Product == "y" and command_line contains "z"`,
+			`((("trawl_path_2" = $1) AND contains(lower("command_line"), lower($2))))`, `[y z]`},
+	} {
+		q, err := Parse(tc.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, err := Check(q, EventCatalogue())
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, ok := FilterOfPaths(ch, 1, Options{}, &pc)
+		if !ok || f.Cond != tc.cond || fmt.Sprint(f.Args) != tc.args {
+			t.Errorf("%s:\n got %v %s %v\nwant %s %s", tc.query, ok, f.Cond, f.Args, tc.cond, tc.args)
+		}
+	}
+	want := `[{fields $."EventData"."Hashes" trawl_path_1} {fields $."EventData"."Product" trawl_path_2}]`
+	if got := fmt.Sprint(pc.List); got != want {
+		t.Errorf("paths %s, want %s", got, want)
+	}
+	if _, ok := FilterOfPaths(nil, 1, Options{}, &pc); ok {
+		t.Error("a nil query is no filter")
+	}
+}
+
+// TestLiteralAlternation checks when an any-test of literals becomes one regular expression
+// and what that expression is: escaped, lower-cased only where that is certain, anchored for
+// startswith and endswith, split when long.
+func TestLiteralAlternation(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ query, cond, args string }{
+		{`process | where command_line contains any ("A.b", "c|d", "e(f", "G*")`,
+			`regexp_matches(lower("command_line"), $1)`, `[(?:a\.b|c\|d|e\(f|g\*)]`},
+		{`process | where command_line startswith any ("a", "b", "c", "d", "É")`,
+			`(starts_with(lower("command_line"), lower($2)) OR regexp_matches(lower("command_line"), $1))`, `[^(?:a|b|c|d) É]`},
+		{`process | where command_line endswith_cs any ("A", "b", "C", "d")`,
+			`regexp_matches("command_line", $1)`, `[(?:A|b|C|d)$]`},
+		{`process | where command_line contains any ("😀", "✅", "1", "-")`,
+			`regexp_matches(lower("command_line"), $1)`, `[(?:😀|✅|1|-)]`},
+		{`process | where command_line contains any ("a", "b", "c")`,
+			`(contains(lower("command_line"), lower($1)) OR contains(lower("command_line"), lower($2)) OR contains(lower("command_line"), lower($3)))`, `[a b c]`},
+		{`process | where command_line contains all ("a", "b", "c", "d")`,
+			`(contains(lower("command_line"), lower($1)) AND contains(lower("command_line"), lower($2)) AND contains(lower("command_line"), lower($3)) AND contains(lower("command_line"), lower($4)))`, `[a b c d]`},
+	} {
+		q, err := Parse(tc.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, err := Check(q, EventCatalogue())
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, ok := FilterOf(ch, 1, Options{})
+		want := "(" + tc.cond + ")"
+		if !ok || f.Cond != want || fmt.Sprint(f.Args) != tc.args {
+			t.Errorf("%s:\n got %s %v\nwant %s %s", tc.query, f.Cond, f.Args, want, tc.args)
+		}
+	}
+	long := make([]Expr, 0, 600)
+	for i := range 600 {
+		long = append(long, &Literal{Kind: LitString, Value: fmt.Sprintf("value-%03d", i)})
+	}
+	rest, pats := literalAlternation(&StrMatch{Op: "contains", Values: long})
+	if len(rest) != 0 || len(pats) < 2 {
+		t.Fatalf("600 literals: %d left, %d patterns", len(rest), len(pats))
+	}
+	for _, p := range pats {
+		if len(p) > maxAlternation+10 {
+			t.Errorf("pattern of %d bytes", len(p))
+		}
+	}
+}

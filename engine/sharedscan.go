@@ -22,6 +22,79 @@ type SharedRule struct {
 // alerts as RunRule does (grouped per host and hour, no duplicates of stored alerts). args are
 // the parameters of all the conditions. It returns one result per rule, in order.
 func (s *Store) RunRulesShared(ctx context.Context, run int64, category string, rules []SharedRule, args []any) ([]RuleResult, error) {
+	return s.RunRulesSharedPaths(ctx, run, category, rules, args, nil)
+}
+
+// PathColumn is one column of a path table: the text at the JSON path Path (DuckDB syntax,
+// $."EventData"."Hashes") of the JSON column Column, named Name. Column and Path come from the
+// hunting language's checked field references (dsl.PathColumns), never from log content.
+type PathColumn struct {
+	Column, Path, Name string
+}
+
+// PathTable holds, for every event of one category, the JSON paths the conditions of a shared
+// scan read, each extracted once per event (json_extract_string with a list of paths parses
+// the record once for all of them), so that conditions test columns instead of parsing the
+// record again for every test. Drop it when done.
+type PathTable struct {
+	s     *Store
+	table string
+}
+
+// ExtractPaths builds the path table of category ("" for every event) for paths. The table
+// holds the event id (trawl_path_id) and one column per path; it is a table of the store (shared
+// scans run over several connections), named after the run, and Drop removes it.
+func (s *Store) ExtractPaths(ctx context.Context, run int64, category string, paths []PathColumn) (*PathTable, error) {
+	t := &PathTable{s: s, table: QuoteIdent(fmt.Sprintf("trawl_shared_paths_%d", run))}
+	byColumn := map[string][]int{}
+	var cols []string
+	for i, p := range paths {
+		if _, seen := byColumn[p.Column]; !seen {
+			cols = append(cols, p.Column)
+		}
+		byColumn[p.Column] = append(byColumn[p.Column], i)
+	}
+	sel := []string{"id AS trawl_path_id"}
+	inner := []string{"id"}
+	for j, col := range cols {
+		list := QuoteIdent(fmt.Sprintf("trawl_paths_%d", j))
+		var lits []string
+		for _, i := range byColumn[col] {
+			if strings.IndexByte(paths[i].Path, 0) >= 0 {
+				return nil, fmt.Errorf("NUL in JSON path %q", paths[i].Path)
+			}
+			lits = append(lits, sqlText(paths[i].Path))
+		}
+		inner = append(inner, "json_extract_string("+QuoteIdent(col)+", ["+strings.Join(lits, ", ")+"]) AS "+list)
+		for k, i := range byColumn[col] {
+			sel = append(sel, list+"["+strconv.Itoa(k+1)+"] AS "+QuoteIdent(paths[i].Name))
+		}
+	}
+	q := "CREATE OR REPLACE TABLE " + t.table + " AS SELECT " + strings.Join(sel, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") + " FROM events"
+	var args []any
+	if category != "" {
+		q += " WHERE category = $1"
+		args = append(args, category)
+	}
+	q += ")"
+	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+		return nil, fmt.Errorf("extracting %d paths of category %q: %w", len(paths), category, err)
+	}
+	return t, nil
+}
+
+// Drop removes the path table.
+func (t *PathTable) Drop(ctx context.Context) error {
+	if t == nil {
+		return nil
+	}
+	_, err := t.s.db.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+t.table)
+	return err
+}
+
+// RunRulesSharedPaths is RunRulesShared with the conditions reading the columns of paths (a
+// table ExtractPaths built for the same category; nil for none).
+func (s *Store) RunRulesSharedPaths(ctx context.Context, run int64, category string, rules []SharedRule, args []any, paths *PathTable) ([]RuleResult, error) {
 	out := make([]RuleResult, len(rules))
 	if len(rules) == 0 {
 		return out, nil
@@ -39,6 +112,9 @@ func (s *Store) RunRulesShared(ctx context.Context, run int64, category string, 
 		b.WriteString("CASE WHEN " + r.Cond + " THEN " + strconv.Itoa(i) + " END")
 	}
 	b.WriteString("])) AS r FROM events")
+	if paths != nil {
+		b.WriteString(" JOIN " + paths.table + " ON trawl_path_id = id")
+	}
 	if category != "" {
 		args = append(args[:len(args):len(args)], category)
 		b.WriteString(" WHERE category = $" + strconv.Itoa(len(args)))

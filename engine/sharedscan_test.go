@@ -71,3 +71,95 @@ func TestRunRulesShared(t *testing.T) {
 		t.Errorf("the rules should raise alerts, the third none: %+v", alone)
 	}
 }
+
+// TestRunRulesSharedPaths checks that rules reading JSON paths raise the same alerts when
+// their paths come from a path table (each extracted once per event) as on their own, for a
+// category and for every event, and that the table is dropped.
+func TestRunRulesSharedPaths(t *testing.T) {
+	s := huntStore(t)
+	ctx := t.Context()
+	for _, tc := range []struct {
+		category string
+		queries  []string
+	}{
+		{"process", []string{
+			`process | where fields.EventData.IntegrityLevel =~ "MEDIUM"`,
+			`process | where fields.EventData.IntegrityLevel in~ ("high", "system") and command_line contains "whoami"`,
+			`process | where fields.EventData.ParentImage contains any ("winword", "excel") or fields.EventData.IntegrityLevel == "High"`,
+			`process | where fields.EventData.Nothing is not null`,
+			`process | where not (fields.EventData.IntegrityLevel =~ "medium")`,
+		}},
+		{"", []string{
+			`events | where fields.service == "dns"`,
+			`events | where fields.EventData.IntegrityLevel is null and user =~ "alice"`,
+		}},
+	} {
+		cat := dsl.EventCatalogue()
+		var rules []*dsl.CheckedRule
+		for i, q := range tc.queries {
+			src := "rule p" + string(rune('a'+i)) + " {\n  title \"t\"\n  severity low\n  query " + q + "\n}\n"
+			rs, err := dsl.ParseRules("t.hunt", src)
+			if err != nil {
+				t.Fatal(dsl.FormatError(src, err))
+			}
+			cr, _, err := dsl.CheckRule(rs[0], cat, nil, dsl.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rules = append(rules, cr)
+		}
+		alertRule := func(cr *dsl.CheckedRule) AlertRule {
+			return AlertRule{Name: cr.Name.Name, Title: cr.Title, Severity: cr.Severity.String(), SQL: cr.Compiled.EvidenceSQL, Args: cr.Compiled.Args, EventRows: cr.Compiled.EventRows}
+		}
+		run1, _ := s.StartHunt(ctx, time.Time{}, nil)
+		var alone []RuleResult
+		total := 0
+		for _, cr := range rules {
+			res, err := s.RunRule(ctx, run1, alertRule(cr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			alone = append(alone, res)
+			total += res.Alerts
+		}
+		var pc dsl.PathColumns
+		var shared []SharedRule
+		var args []any
+		for _, cr := range rules {
+			f, ok := dsl.RuleFilterPaths(cr, cat, len(args)+1, dsl.Options{}, &pc)
+			if !ok || f.Category != tc.category {
+				t.Fatalf("%s: not a filter of %q: %v", cr.Name.Name, tc.category, f)
+			}
+			args = append(args, f.Args...)
+			shared = append(shared, SharedRule{AlertRule: alertRule(cr), Cond: f.Cond})
+		}
+		cols := make([]PathColumn, len(pc.List))
+		for i, p := range pc.List {
+			cols[i] = PathColumn(p)
+		}
+		run2, _ := s.StartHunt(ctx, time.Time{}, nil)
+		table, err := s.ExtractPaths(ctx, run2, tc.category, cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.RunRulesSharedPaths(ctx, run2, tc.category, shared, args, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range rules {
+			if got[i].Alerts != alone[i].Alerts || got[i].New != 0 {
+				t.Errorf("%s: shared %+v, alone %+v", rules[i].Name.Name, got[i], alone[i])
+			}
+		}
+		if total == 0 {
+			t.Errorf("category %q: the rules should raise alerts", tc.category)
+		}
+		if err := table.Drop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'trawl_shared_%'`).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%d shared tables left (%v)", n, err)
+		}
+	}
+}
