@@ -11,9 +11,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/mattn/go-isatty"
 
+	"trawl/cases"
 	"trawl/engine"
 	"trawl/themes"
 	"trawl/tui"
+	"trawl/tui/casefile"
+	tuicases "trawl/tui/cases"
 	"trawl/tui/workbench"
 )
 
@@ -22,6 +25,7 @@ type TuiCmd struct {
 	Theme string `help:"Colour theme: dark, light, high-contrast (colour-blind safe) or no-color. Default: $TRAWL_THEME, else dark; NO_COLOR turns colour off." placeholder:"NAME"`
 	Rules string `help:"Folder the hunt console saves rules into (ctrl+s); saving is off without it." type:"path" placeholder:"DIR"`
 	Debug string `help:"Append a log of every query the workbench runs (time taken, errors, stale results dropped) to FILE." type:"path" placeholder:"FILE"`
+	Write bool   `help:"Open the store for writing, so case files can be opened and edited (DuckDB then keeps other trawl processes out of it until the workbench quits)."`
 }
 
 func init() {
@@ -50,11 +54,25 @@ func (c *TuiCmd) Run(g *Globals) error {
 		defer f.Close()
 		opt.Log = log.New(f, "trawl tui: ", log.LstdFlags|log.Lmicroseconds)
 	}
-	st, err := openStore(g, true)
+	st, err := openStore(g, !c.Write)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	// Case files: read-only, every write fails and the case file says so.
+	var dirs []string
+	if d := os.Getenv("TRAWL_PLAYBOOKS"); d != "" {
+		dirs = append(dirs, d)
+	}
+	pbs, err := cases.Load(dirs...)
+	if err != nil {
+		return err
+	}
+	author := os.Getenv("TRAWL_ANALYST")
+	if author == "" {
+		author = os.Getenv("USER")
+	}
+	opt.Desk = casefile.NewDesk(casefile.StoreSource{S: st, Author: author, Playbooks: pbs})
 	return runWorkbench(g.Ctx, st, th, opt, os.Stdin, out)
 }
 
@@ -62,6 +80,12 @@ func (c *TuiCmd) Run(g *Globals) error {
 // drawing on out; more program options (a fixed size, a colour profile) are for tests.
 func runWorkbench(ctx context.Context, st *engine.Store, th *themes.Theme, opt workbench.Options, in io.Reader, out io.Writer, more ...tea.ProgramOption) error {
 	opt.Engine = st
+	if opt.Desk != nil {
+		desk := opt.Desk
+		opt.Factories = map[string]workbench.Factory{
+			"cases": func(c *tui.Context, _ tui.Target) (tui.Screen, error) { return tuicases.New(c, desk.Src), nil },
+		}
+	}
 	m := workbench.New(tui.NewContext(tui.EngineStore{S: st}, th), opt)
 	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out)}, more...)...)
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {

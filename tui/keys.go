@@ -8,7 +8,9 @@ import "charm.land/bubbles/v2/key"
 type KeyMap struct {
 	// Global, handled by the root.
 	Quit, Help, Palette, Back, Forward, Cancel key.Binding
-	Queue, Overview, Hunt, Timeline            key.Binding
+	Queue, Overview, Hunt, Timeline, Cases     key.Binding
+	// Case keys, handled by the root on the screen shown (not while it captures keys).
+	PinEvent, NewCase key.Binding
 
 	// Movement in lists and tables.
 	Up, Down, PageUp, PageDown, Top, Bottom, Left, Right key.Binding
@@ -33,6 +35,9 @@ func DefaultKeyMap() *KeyMap {
 		Overview: b("2", "overview", "2"),
 		Hunt:     b("3", "hunt", "3"),
 		Timeline: b("4", "timeline", "4"),
+		Cases:    b("5", "cases", "5"),
+		PinEvent: b("ctrl+p", "pin to case", "ctrl+p"),
+		NewCase:  b("C", "new case", "C"),
 
 		Up:       b("↑/k", "up", "up", "k"),
 		Down:     b("↓/j", "down", "down", "j"),
@@ -67,8 +72,8 @@ func (k *KeyMap) ShortHelp() []key.Binding {
 // FullHelp is the global bindings for `?`, in columns.
 func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Queue, k.Overview, k.Hunt, k.Timeline},
-		{k.Palette, k.Back, k.Forward, k.Cancel},
+		{k.Queue, k.Overview, k.Hunt, k.Timeline, k.Cases},
+		{k.Palette, k.Back, k.Forward, k.Cancel, k.PinEvent, k.NewCase},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Help, k.Quit},
 	}

@@ -21,6 +21,7 @@ import (
 
 	"trawl/attack"
 	"trawl/tui"
+	"trawl/tui/casefile"
 	"trawl/tui/text"
 )
 
@@ -546,4 +547,19 @@ func (m *Model) ShortHelp() []key.Binding {
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.ctx.Keys
 	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown}, {k.Raw, k.Focus, k.Pivot, k.TimelineOf}}
+}
+
+// CaseSelection opens a case from this alert.
+func (m *Model) CaseSelection() (casefile.CreateCaseMsg, bool) {
+	return casefile.CreateCaseMsg{AlertIDs: []int64{m.alert}}, true
+}
+
+// SelectedEvent is the evidence event under the cursor, for pinning to a case.
+func (m *Model) SelectedEvent() (int64, bool) {
+	row, ok := m.row(m.cursor)
+	if !ok || len(row) == 0 {
+		return 0, false
+	}
+	id, ok := row[0].(int64)
+	return id, ok
 }

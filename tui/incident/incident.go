@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"trawl/tui"
+	"trawl/tui/casefile"
 	"trawl/tui/queue"
 	"trawl/tui/text"
 )
@@ -214,4 +215,9 @@ func (m *Model) ShortHelp() []key.Binding {
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.ctx.Keys
 	return [][]key.Binding{{k.Up, k.Down, k.Top, k.Bottom}, {k.Open, k.Pivot, k.TimelineOf}}
+}
+
+// CaseSelection opens a case from this incident.
+func (m *Model) CaseSelection() (casefile.CreateCaseMsg, bool) {
+	return casefile.CreateCaseMsg{IncidentID: m.inc}, true
 }

@@ -8,6 +8,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,6 +17,7 @@ import (
 
 	"trawl/attack"
 	"trawl/tui"
+	"trawl/tui/casefile"
 	"trawl/tui/text"
 )
 
@@ -461,4 +463,31 @@ func (m *Model) ShortHelp() []key.Binding {
 func (m *Model) FullHelp() [][]key.Binding {
 	k := m.ctx.Keys
 	return [][]key.Binding{{k.Open, k.Filter, k.Sort, k.Refresh}, {k.Mark, k.MarkAll, k.Ack, k.Assign, k.Pivot}}
+}
+
+// CaseSelection is what a new case opens from: the marked alerts (or, with no alert marked,
+// the first marked incident), else the item under the cursor.
+func (m *Model) CaseSelection() (casefile.CreateCaseMsg, bool) {
+	var req casefile.CreateCaseMsg
+	keys := make([]int64, 0, len(m.marked))
+	for k := range m.marked {
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		if it, ok := m.Cursor(); ok {
+			keys = append(keys, statusKey(it))
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if k > 0 {
+			req.AlertIDs = append(req.AlertIDs, k)
+		} else if req.IncidentID == 0 {
+			req.IncidentID = -k
+		}
+	}
+	if len(req.AlertIDs) > 0 {
+		req.IncidentID = 0
+	}
+	return req, req.IncidentID > 0 || len(req.AlertIDs) > 0
 }

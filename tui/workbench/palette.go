@@ -10,6 +10,7 @@ import (
 
 	"trawl/themes"
 	"trawl/tui"
+	"trawl/tui/casefile"
 	"trawl/tui/text"
 )
 
@@ -67,6 +68,21 @@ func newPalette(m *Model) palette {
 				return m.fail(fmt.Errorf("incident: %q is not an incident number", arg))
 			}
 			return m.open(tui.Target{Kind: "incident", ID: id})
+		}},
+		screen("cases", "the case files"),
+		{name: "case", arg: "ID", desc: "open a case file", run: func(arg string) tea.Cmd {
+			id, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
+			if err != nil || id <= 0 {
+				return m.fail(fmt.Errorf("case: %q is not a case number", arg))
+			}
+			return m.open(tui.Target{Kind: "case", ID: id})
+		}},
+		{name: "pin", arg: "EVENT", desc: "pin an event to the active case", run: func(arg string) tea.Cmd {
+			id, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
+			if err != nil || id <= 0 {
+				return m.fail(fmt.Errorf("pin: %q is not an event id", arg))
+			}
+			return func() tea.Msg { return casefile.PinEventMsg{EventID: id} }
 		}},
 		entity("user", "pivot to a user"),
 		entity("host", "pivot to a host"),

@@ -127,3 +127,15 @@ func (s *timelineScreen) Update(msg tea.Msg) tea.Cmd {
 	s.m, cmd = s.m.Update(msg)
 	return cmd
 }
+
+// SelectedEvent is the event under the timeline's cursor, for pinning to a case.
+func (s *timelineScreen) SelectedEvent() (int64, bool) {
+	e, ok := s.m.Selected()
+	return e.ID, ok
+}
+
+// SelectedEvent is the event under the entity timeline's cursor, for pinning to a case.
+func (s *entityScreen) SelectedEvent() (int64, bool) {
+	e, ok := s.m.Timeline().Selected()
+	return e.ID, ok
+}

@@ -18,6 +18,7 @@ import (
 	"trawl/engine"
 	"trawl/tui"
 	"trawl/tui/alert"
+	"trawl/tui/casefile"
 	"trawl/tui/entity"
 	"trawl/tui/incident"
 	"trawl/tui/overview"
@@ -45,10 +46,14 @@ type Options struct {
 	// Log, when set, records every job result (owner, slot, time taken, error, dropped as
 	// stale) and every screen opened: trawl tui --debug FILE.
 	Log *log.Logger
+	// Desk, when set, adds case files (Target Kind "case") and runs pins and new cases
+	// (casefile.PinEventMsg, CreateCaseMsg). The Cases list comes as the "cases" factory from
+	// the caller: tui/cases's tests import this package, so it cannot import tui/cases.
+	Desk *casefile.Desk
 }
 
 // homeKinds are the screens kept once and reused when reopened (their state survives).
-var homeKinds = map[string]bool{"queue": true, "overview": true, "hunt": true}
+var homeKinds = map[string]bool{"queue": true, "overview": true, "hunt": true, "cases": true}
 
 // Model is the root model.
 type Model struct {
@@ -94,6 +99,14 @@ func New(ctx *tui.Context, opt Options) *Model {
 	if opt.Engine != nil {
 		for k, f := range engineFactories(opt.Engine, opt.RulesDir) {
 			m.make[k] = f
+		}
+	}
+	if opt.Desk != nil {
+		m.make["case"] = func(c *tui.Context, t tui.Target) (tui.Screen, error) {
+			if t.ID <= 0 {
+				return nil, fmt.Errorf("which case? give its number")
+			}
+			return casefile.New(c, opt.Desk, t.ID), nil
 		}
 	}
 	for k, f := range opt.Factories {
@@ -283,6 +296,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.open(tui.Target{Kind: "entity", Entity: msg.Kind.String(), Value: msg.Value})
 	case entity.OpenAlertMsg:
 		return m.open(tui.Target{Kind: "alert", ID: msg.ID})
+	case casefile.PinEventMsg, casefile.CreateCaseMsg:
+		if m.opt.Desk == nil {
+			return m.fail(fmt.Errorf("case files need the store"))
+		}
+		cmd, _ := m.opt.Desk.Handle(msg)
+		return cmd
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	}
@@ -357,6 +376,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.open(tui.Target{Kind: "hunt"})
 	case key.Matches(msg, k.Timeline):
 		return m.open(tui.Target{Kind: "timeline"})
+	case key.Matches(msg, k.Cases):
+		return m.open(tui.Target{Kind: "cases"})
+	case key.Matches(msg, k.PinEvent):
+		return casefile.PinSelected(screenOf(cur))
+	case key.Matches(msg, k.NewCase):
+		return casefile.CreateFromSelected(screenOf(cur))
 	}
 	if cur != nil {
 		return cur.Update(msg)
@@ -491,4 +516,12 @@ func (m *Model) helpView(w, h int) string {
 		lines = append(lines, " "+th.Help.Key.Render(text.Pad(c.usage(), 22))+" "+th.Help.Desc.Render(c.desc))
 	}
 	return tui.Block(lines, w, h)
+}
+
+// screenOf is the screen as the case keys ask it (an interface holding nil when there is none).
+func screenOf(s tui.Screen) any {
+	if s == nil {
+		return nil
+	}
+	return s
 }

@@ -275,3 +275,28 @@ func TestTooSmall(t *testing.T) {
 		t.Errorf("after growing to 80x24:\n%s", v)
 	}
 }
+
+// TestCaseKeysWithoutDesk: the case keys ask the screen shown for its selection and, without
+// case files (no Desk), say so in the status bar.
+func TestCaseKeysWithoutDesk(t *testing.T) {
+	store, opt := engineOpts(t)
+	c := newCtx(t, store, "dark")
+	m := start(t, c, opt, 80, 24)
+	q := m.Current().(*queue.Model)
+	req, ok := q.CaseSelection()
+	if it, _ := q.Cursor(); !ok || req.IncidentID != it.ID || len(req.AlertIDs) != 0 {
+		t.Errorf("queue case selection %+v, cursor on %+v", req, it)
+	}
+	drive(t, m, keys("C")...)
+	if !m.statusErr || !strings.Contains(m.status, "case files need the store") {
+		t.Errorf("C without a desk: %q", m.status)
+	}
+	drive(t, m, keys("ctrl+p")...)
+	if !m.statusErr || !strings.Contains(m.status, "no event to pin") {
+		t.Errorf("ctrl+p on the queue: %q", m.status)
+	}
+	drive(t, m, keys("5")...)
+	if !strings.Contains(m.status, "cases screen is not available") {
+		t.Errorf("5 without the cases factory: %q", m.status)
+	}
+}
