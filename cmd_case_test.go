@@ -190,6 +190,9 @@ func TestCaseLifeOnDemo(t *testing.T) {
 	if r := byRule["password_spraying"]; r == nil || r["cases"] != 0.0 || r["alert_volume"].(float64) < 1 || r["true_positive_rate"] != nil {
 		t.Errorf("kpi --rules password_spraying = %v", r)
 	}
+	if a, b := mustTrawl(t, "--db", db, "kpi", "--rules", "-f", "json"), mustTrawl(t, "--db", db, "rules", "stats", "-f", "json"); a != b {
+		t.Errorf("rules stats differs from kpi --rules:\n%s\n%s", b, a)
+	}
 	if out := mustTrawl(t, "--db", db, "kpi", "--from", "2099-01-01"); !strings.Contains(out, "cases") || !strings.Contains(out, "cases created 2099-01-01") {
 		t.Errorf("kpi --from:\n%s", out)
 	}

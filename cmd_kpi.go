@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"trawl/cases"
+	"trawl/engine"
 	"trawl/render"
 )
 
@@ -36,18 +37,7 @@ func (c *KPICmd) Run(g *Globals) error {
 	}
 	defer st.Close()
 	if c.Rules {
-		stats, err := st.RuleCaseStats(g.Ctx, from, to)
-		if err != nil {
-			return err
-		}
-		w := c.writer(g.Stdout, []string{"rule", "alert_volume", "alerts_in_cases", "cases", "true_positive", "benign_true_positive", "false_positive", "open", "true_positive_rate", "analyst_seconds"})
-		for _, r := range stats {
-			if err := w.Row([]any{r.Rule, r.Volume, r.Alerts, r.Cases, r.Verdicts["true_positive"], r.Verdicts["benign_true_positive"],
-				r.Verdicts["false_positive"], r.Verdicts["open"], ratioValue(r.TruePositiveRate), r.AnalystSeconds}); err != nil {
-				return err
-			}
-		}
-		return w.Flush()
+		return writeRuleStats(g, c.OutputFlags, st, from, to)
 	}
 	all, err := st.CasesForMetrics(g.Ctx)
 	if err != nil {
@@ -76,6 +66,23 @@ func (c *KPICmd) Run(g *Globals) error {
 	}
 	for _, r := range rows {
 		if err := w.Row(r); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+// writeRuleStats prints each rule's alert volume and the verdicts of the cases its alerts are in
+// (trawl kpi --rules and trawl rules stats).
+func writeRuleStats(g *Globals, of OutputFlags, st *engine.Store, from, to time.Time) error {
+	stats, err := st.RuleCaseStats(g.Ctx, from, to)
+	if err != nil {
+		return err
+	}
+	w := of.writer(g.Stdout, []string{"rule", "alert_volume", "alerts_in_cases", "cases", "true_positive", "benign_true_positive", "false_positive", "open", "true_positive_rate", "analyst_seconds"})
+	for _, r := range stats {
+		if err := w.Row([]any{r.Rule, r.Volume, r.Alerts, r.Cases, r.Verdicts["true_positive"], r.Verdicts["benign_true_positive"],
+			r.Verdicts["false_positive"], r.Verdicts["open"], ratioValue(r.TruePositiveRate), r.AnalystSeconds}); err != nil {
 			return err
 		}
 	}

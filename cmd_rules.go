@@ -20,6 +20,31 @@ type RulesCmd struct {
 	List  RulesListCmd  `cmd:"" help:"List the rules of rule files (default: the built-in pack)."`
 	Check RulesCheckCmd `cmd:"" help:"Parse and check rule files: errors with line, column and a caret; unknown ATT&CK ids as warnings."`
 	Test  RulesTestCmd  `cmd:"" help:"Run each rule's own test cases on an in-memory store."`
+	Stats RulesStatsCmd `cmd:"" help:"Each rule's alert volume and the analysts' verdicts on its alerts: cases, true-positive rate, analyst time."`
+}
+
+// RulesStatsCmd is trawl rules stats: the feedback loop from case verdicts to the rules.
+type RulesStatsCmd struct {
+	OutputFlags
+	From string `help:"Only cases created at or after this time (RFC 3339 or YYYY-MM-DD, UTC)."`
+	To   string `help:"Only cases created before this time."`
+}
+
+func (c *RulesStatsCmd) Run(g *Globals) error {
+	from, err := parseWhen(c.From)
+	if err != nil {
+		return exitError{2, fmt.Errorf("--from: %w", err)}
+	}
+	to, err := parseWhen(c.To)
+	if err != nil {
+		return exitError{2, fmt.Errorf("--to: %w", err)}
+	}
+	st, err := openStore(g, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return writeRuleStats(g, c.OutputFlags, st, from, to)
 }
 
 // RulePaths are the rule files or folders a command reads.
