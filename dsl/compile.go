@@ -791,7 +791,8 @@ const minAlternation = 4
 const maxAlternation = 4000
 
 // literalAlternation splits the values of an any-test into those tested one by one (returned
-// first, in order) and, when there are at least minAlternation plain string literals whose
+// first, in order) and, when there are at least minAlternation plain string literals (an
+// expansion's values count each) whose
 // lower-case form is certain, those literals as alternation patterns of RE2 (escaped, anchored
 // for startswith and endswith) matching exactly when one of the tests would: contains(x, v) is
 // a substring match, like an unanchored literal. A case-insensitive test compares lower(x) with
@@ -799,20 +800,38 @@ const maxAlternation = 4000
 // agree: ASCII letters, and characters that have no case at all (digits, symbols, emoji).
 func literalAlternation(x *StrMatch) (rest []Expr, patterns []string) {
 	var lits []string
-	for _, v := range x.Values {
-		lit, ok := v.(*Literal)
+	text := func(lit *Literal) (string, bool) {
 		s, isText := "", false
-		if ok && lit.Kind == LitString && lit.Coerced == nil {
+		if lit.Kind == LitString && lit.Coerced == nil {
 			s, isText = lit.Value.(string)
 		}
 		if isText && !x.CaseSensitive {
 			s, isText = foldLiteral(s)
 		}
-		if !isText {
-			rest = append(rest, v)
-			continue
+		return s, isText
+	}
+	for _, v := range x.Values {
+		switch v := v.(type) {
+		case *Literal:
+			if s, ok := text(v); ok {
+				lits = append(lits, s)
+				continue
+			}
+		case *Expansion:
+			// An expansion (windash) in an any-test is any of its values: they join the
+			// alternation when all of them can.
+			var vs []string
+			for _, l := range v.Values {
+				if s, ok := text(l); ok {
+					vs = append(vs, s)
+				}
+			}
+			if len(vs) == len(v.Values) && len(vs) > 0 {
+				lits = append(lits, vs...)
+				continue
+			}
 		}
-		lits = append(lits, s)
+		rest = append(rest, v)
 	}
 	if len(lits) < minAlternation {
 		return x.Values, nil
