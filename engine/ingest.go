@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -480,14 +481,7 @@ func validText(s string) string {
 	return string(bytes.ReplaceAll(b, []byte{0}, nil))
 }
 
-func bytesContainsNUL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			return true
-		}
-	}
-	return false
-}
+func bytesContainsNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
 
 // EscapeText makes raw record text storable without losing bytes: valid UTF-8 stays as it is,
 // each invalid byte and NUL becomes the four characters \xNN.

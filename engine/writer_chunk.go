@@ -204,7 +204,11 @@ func (w *chunkWriter) Write(r *eventRow) error {
 		case accessFields:
 			c.setText(row, r.fields)
 		case accessEscaped:
-			c.setText(row, EscapeText(acc.str(&r.ev)))
+			s := acc.str(&r.ev)
+			if !sameText(s, r.fields) { // the fields text was checked already: it is valid
+				s = EscapeText(s)
+			}
+			c.setText(row, s)
 		default:
 			c.setText(row, validText(acc.str(&r.ev)))
 		}
@@ -215,6 +219,13 @@ func (w *chunkWriter) Write(r *eventRow) error {
 	cols[n+2].setText(row, r.hostKey)
 	w.n++
 	return nil
+}
+
+// sameText reports whether a and b are the same bytes in memory. A JSON record's raw text and
+// its fields text are one string; prepareRow's validText returns its argument itself only when
+// it is valid UTF-8 without NUL, so raw needs no second check then.
+func sameText(a, b string) bool {
+	return len(a) == len(b) && len(a) > 0 && unsafe.StringData(a) == unsafe.StringData(b)
 }
 
 // flush hands the filled chunk to the appender and starts an empty one.

@@ -118,6 +118,14 @@ func edgeEvents(n int) []event.Event {
 		if i%13 == 0 {
 			ev.SourceType = "custom"
 		}
+		switch i % 6 { // a JSON record: raw and fields are one string, valid or not
+		case 1:
+			ev.Raw = fmt.Sprintf(`{"n":%d,"s":"text"}`, i)
+			ev.FieldsJSON = ev.Raw
+		case 4:
+			ev.Raw = fmt.Sprintf("{\"n\":%d,\"s\":\"bad \xff \x00\"}", i)
+			ev.FieldsJSON = ev.Raw
+		}
 	}
 	return out
 }
