@@ -1,11 +1,14 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"trawl/event"
@@ -19,6 +22,9 @@ type EntityProfileOptions struct {
 	Related  int       // related entities per kind, default 5
 	Alerts   int       // alerts listed, default 50 (AlertsTotal counts all)
 	Days     int       // days of the activity sparkline, at most, ending at the last active day; default 90
+	// NoTimeline leaves Timeline empty (a caller that pages the events itself, as the TUI's
+	// entity view does, saves the top-N over them).
+	NoTimeline bool
 }
 
 // maxProfileRows caps the timeline, alerts and related entities of a profile (and so the
@@ -193,19 +199,27 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 		where += " AND time < ?"
 		args = append(args, *p.To)
 	}
-	steps := []func() error{
-		func() error { return s.profileSources(ctx, p, where, args) },
-		func() error { return s.profileActivity(ctx, p, where, args, opt.Days) },
-		func() error {
+	// The sections read separate fields of p and run at once, each on its own connection of the
+	// pool: the profile takes as long as its slowest section, not their sum. Sources and
+	// activity come from one scan (profileSourcesActivity).
+	steps := []func(ctx context.Context) error{
+		func(ctx context.Context) error { return s.profileSourcesActivity(ctx, p, where, args, opt.Days) },
+		func(ctx context.Context) error {
 			ec, err := s.EntityContext(ctx, kind, value)
 			p.Context, p.ContextInfo = ec, contextInfo(ec)
 			return err
 		},
-		func() error { return s.profileIntel(ctx, p, where, args) },
-		func() error { return s.profileAlerts(ctx, p, kind, opt) },
-		func() error { return s.profileRelated(ctx, p, kind, where, args, opt.Related) },
-		func() error { return s.profileTimeline(ctx, p, where, args, opt.Limit) },
-		func() error {
+		func(ctx context.Context) error { return s.profileIntel(ctx, p, where, args) },
+		func(ctx context.Context) error { return s.profileAlerts(ctx, p, kind, opt) },
+		func(ctx context.Context) error { return s.profileRelated(ctx, p, kind, where, args, opt.Related) },
+		func(ctx context.Context) error {
+			p.Timeline = []TimelineEvent{}
+			if opt.NoTimeline {
+				return nil
+			}
+			return s.profileTimeline(ctx, p, where, args, opt.Limit)
+		},
+		func(ctx context.Context) error {
 			if kind == event.EntityFile {
 				return nil
 			}
@@ -217,10 +231,8 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 			return err
 		},
 	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, fmt.Errorf("entity %s=%s: %w", p.Kind, p.Value, err)
-		}
+	if err := runSections(ctx, steps); err != nil {
+		return nil, fmt.Errorf("entity %s=%s: %w", p.Kind, p.Value, err)
 	}
 	return p, nil
 }
@@ -295,11 +307,70 @@ func entityWhere(kind event.Entity, value string, keys []string) (string, []any,
 	return "(" + w + ")", a, nil
 }
 
-func (s *Store) profileSources(ctx context.Context, p *EntityProfile, where string, args []any) error {
+// runSections runs the sections at once and returns the error of the first section (in their
+// order) that failed; one failing cancels the others.
+func runSections(ctx context.Context, steps []func(ctx context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(steps))
+	var wg sync.WaitGroup
+	for i, step := range steps {
+		wg.Go(func() {
+			if errs[i] = step(ctx); errs[i] != nil {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	// A section cancelled because another failed reports context.Canceled; the cause comes first.
+	var first error
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// profileSourcesActivity sets Sources, Events, First, Last, Activity and Sparkline from one scan
+// of the events: counts per source and UTC day, summed per source, and per day for the last
+// days active days up to the last active one.
+func (s *Store) profileSourcesActivity(ctx context.Context, p *EntityProfile, where string, args []any, days int) error {
+	type key struct{ source, sourceType string }
+	bySource := map[key]*EntitySource{}
+	var order []key
+	perDay := map[string]int64{}
+	err := s.QueryFunc(ctx, `SELECT source, source_type, strftime(time, '%Y-%m-%d'), count(*), min(time), max(time) FROM events WHERE `+where+`
+		GROUP BY ALL`, args, func(_ []string, r []any) error {
+		k := key{text(r[0]), text(r[1])}
+		src := bySource[k]
+		if src == nil {
+			src = &EntitySource{Source: k.source, SourceType: k.sourceType}
+			bySource[k] = src
+			order = append(order, k)
+		}
+		n, first, last := intOf(r[3]), anyTime(r[4]), anyTime(r[5])
+		src.Events += n
+		if first != nil && (src.First == nil || first.Before(*src.First)) {
+			src.First = first
+		}
+		if last != nil && (src.Last == nil || last.After(*src.Last)) {
+			src.Last = last
+		}
+		if r[2] != nil {
+			perDay[text(r[2])] += n
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	p.Sources = []EntitySource{}
-	return s.QueryFunc(ctx, `SELECT source, source_type, count(*), min(time), max(time) FROM events WHERE `+where+`
-		GROUP BY source, source_type ORDER BY 3 DESC, 1, 2`, args, func(_ []string, r []any) error {
-		src := EntitySource{Source: text(r[0]), SourceType: text(r[1]), Events: intOf(r[2]), First: anyTime(r[3]), Last: anyTime(r[4])}
+	for _, k := range order {
+		src := *bySource[k]
 		p.Sources = append(p.Sources, src)
 		p.Events += src.Events
 		if src.First != nil && (p.First == nil || src.First.Before(*p.First)) {
@@ -308,20 +379,17 @@ func (s *Store) profileSources(ctx context.Context, p *EntityProfile, where stri
 		if src.Last != nil && (p.Last == nil || src.Last.After(*p.Last)) {
 			p.Last = src.Last
 		}
-		return nil
-	})
-}
-
-func anyTime(v any) *time.Time {
-	t, ok := v.(time.Time)
-	if !ok {
-		return nil
 	}
-	u := t.UTC()
-	return &u
-}
-
-func (s *Store) profileActivity(ctx context.Context, p *EntityProfile, where string, args []any, days int) error {
+	// As ORDER BY events DESC, source, source_type.
+	slices.SortFunc(p.Sources, func(a, b EntitySource) int {
+		if c := cmp.Compare(b.Events, a.Events); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Source, b.Source); c != 0 {
+			return c
+		}
+		return strings.Compare(a.SourceType, b.SourceType)
+	})
 	p.Activity = []DayCount{}
 	if p.Last == nil {
 		return nil
@@ -331,21 +399,21 @@ func (s *Store) profileActivity(ctx context.Context, p *EntityProfile, where str
 	if min := lastDay.AddDate(0, 0, -(days - 1)); firstDay.Before(min) {
 		firstDay = min
 	}
-	counts := map[string]int64{}
-	err := s.QueryFunc(ctx, `SELECT strftime(time, '%Y-%m-%d'), count(*) FROM events WHERE `+where+` AND time >= ? GROUP BY 1`,
-		append(append([]any{}, args...), firstDay), func(_ []string, r []any) error {
-			counts[text(r[0])] = intOf(r[1])
-			return nil
-		})
-	if err != nil {
-		return err
-	}
 	for d := firstDay; !d.After(lastDay); d = d.AddDate(0, 0, 1) {
 		day := d.Format("2006-01-02")
-		p.Activity = append(p.Activity, DayCount{Day: day, Events: counts[day]})
+		p.Activity = append(p.Activity, DayCount{Day: day, Events: perDay[day]})
 	}
 	p.Sparkline = Sparkline(p.Activity)
 	return nil
+}
+
+func anyTime(v any) *time.Time {
+	t, ok := v.(time.Time)
+	if !ok {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 // sparkBlocks are the levels of a sparkline, lowest first; a day without events is a space.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -247,6 +248,7 @@ func TestEntityProfileGenerated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		checkSectionsAgree(t, s, p, kind, opt)
 		if text(r[0]) == "domain" {
 			// A domain profile also counts its subdomains; the view counts exact names.
 			if p.Events < count(t, s, `SELECT events FROM entities WHERE kind = 'domain' AND value = ?`, p.Key) {
@@ -374,5 +376,108 @@ func TestEntityProfileOptionCaps(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%+v: got %+v, want %+v", tc.in, got, tc.want)
 		}
+	}
+}
+
+// The sections as they were before sources and activity shared one scan: the reference
+// TestEntityProfileSectionsAgree holds the merged scan to.
+
+func (s *Store) refProfileSources(ctx context.Context, p *EntityProfile, where string, args []any) error {
+	p.Sources = []EntitySource{}
+	return s.QueryFunc(ctx, `SELECT source, source_type, count(*), min(time), max(time) FROM events WHERE `+where+`
+		GROUP BY source, source_type ORDER BY 3 DESC, 1, 2`, args, func(_ []string, r []any) error {
+		src := EntitySource{Source: text(r[0]), SourceType: text(r[1]), Events: intOf(r[2]), First: anyTime(r[3]), Last: anyTime(r[4])}
+		p.Sources = append(p.Sources, src)
+		p.Events += src.Events
+		if src.First != nil && (p.First == nil || src.First.Before(*p.First)) {
+			p.First = src.First
+		}
+		if src.Last != nil && (p.Last == nil || src.Last.After(*p.Last)) {
+			p.Last = src.Last
+		}
+		return nil
+	})
+}
+
+func (s *Store) refProfileActivity(ctx context.Context, p *EntityProfile, where string, args []any, days int) error {
+	p.Activity = []DayCount{}
+	if p.Last == nil {
+		return nil
+	}
+	lastDay := p.Last.Truncate(24 * time.Hour)
+	firstDay := p.First.Truncate(24 * time.Hour)
+	if min := lastDay.AddDate(0, 0, -(days - 1)); firstDay.Before(min) {
+		firstDay = min
+	}
+	counts := map[string]int64{}
+	err := s.QueryFunc(ctx, `SELECT strftime(time, '%Y-%m-%d'), count(*) FROM events WHERE `+where+` AND time >= ? GROUP BY 1`,
+		append(append([]any{}, args...), firstDay), func(_ []string, r []any) error {
+			counts[text(r[0])] = intOf(r[1])
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	for d := firstDay; !d.After(lastDay); d = d.AddDate(0, 0, 1) {
+		day := d.Format("2006-01-02")
+		p.Activity = append(p.Activity, DayCount{Day: day, Events: counts[day]})
+	}
+	p.Sparkline = Sparkline(p.Activity)
+	return nil
+}
+
+// checkSectionsAgree holds a profile (its sections run at once, sources and activity from one
+// scan) to the sections run one after another as before, and to the same profile without its
+// timeline.
+func checkSectionsAgree(t *testing.T, s *Store, p *EntityProfile, kind event.Entity, opt EntityProfileOptions) {
+	t.Helper()
+	opt.defaults()
+	want := &EntityProfile{Kind: p.Kind, Value: p.Value, From: p.From, To: p.To}
+	if err := s.resolveEntity(t.Context(), kind, p.Value, want); err != nil {
+		t.Fatal(err)
+	}
+	where, args, err := entityWhere(kind, p.Value, want.Keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.refProfileSources(t.Context(), want, where, args); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.refProfileActivity(t.Context(), want, where, args, opt.Days); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.profileRelated(t.Context(), want, kind, where, args, opt.Related); err != nil {
+		t.Fatal(err)
+	}
+	gotJSON := func(v any) string {
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"sources", p.Sources, want.Sources}, {"events", p.Events, want.Events}, {"first", p.First, want.First},
+		{"last", p.Last, want.Last}, {"activity", p.Activity, want.Activity}, {"sparkline", p.Sparkline, want.Sparkline},
+		{"related", p.Related, want.Related},
+	} {
+		if g, w := gotJSON(c.got), gotJSON(c.want); g != w {
+			t.Errorf("%s %s: %s\n got %s\nwant %s", p.Kind, p.Value, c.name, g, w)
+		}
+	}
+	if len(want.Sources) == 0 || len(want.Activity) == 0 {
+		t.Errorf("%s %s: the reference found no sources or activity", p.Kind, p.Value)
+	}
+	opt.NoTimeline = true
+	q, err := s.EntityProfile(t.Context(), kind, p.Value, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Timeline) != 0 || q.Timeline == nil {
+		t.Errorf("%s %s: NoTimeline gave timeline %v", p.Kind, p.Value, q.Timeline)
+	}
+	q.Timeline = p.Timeline
+	if g, w := gotJSON(q), gotJSON(p); g != w {
+		t.Errorf("%s %s: without the timeline the profile differs:\n got %s\nwant %s", p.Kind, p.Value, g, w)
 	}
 }
