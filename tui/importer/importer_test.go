@@ -1,11 +1,14 @@
 package importer
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -495,5 +498,162 @@ func TestFormatting(t *testing.T) {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
 		}
+	}
+}
+
+// floodSource reports progress for every event of one file with a clock that moves 1 ms per
+// call, as a fast import would.
+type floodSource struct {
+	clock *fakeClock
+	n     int
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func (f *floodSource) Writable(context.Context) error { return nil }
+
+func (f *floodSource) Import(_ context.Context, files []string, progress func(engine.Progress)) []engine.FileResult {
+	for i := 1; i <= f.n; i++ {
+		f.clock.advance(time.Millisecond)
+		progress(engine.Progress{File: files[0], BytesRead: int64(i), Size: int64(f.n), Events: int64(i)})
+	}
+	progress(engine.Progress{File: files[0], BytesRead: int64(f.n), Size: int64(f.n), Events: int64(f.n), Done: true})
+	return []engine.FileResult{{File: files[0], Format: "jsonl", Events: int64(f.n)}}
+}
+
+func (f *floodSource) Rejects(context.Context, string, int, int) (RejectPage, error) {
+	return RejectPage{}, nil
+}
+
+// TestProgressThrottled: 3000 progress reports over 3 seconds of (fake) time come to the screen
+// as at most one message per Throttle, each newer than the last, then the results.
+func TestProgressThrottled(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
+	src := &floodSource{clock: clock, n: 3000}
+	m := New(Deps{Source: src, Dir: "testdata/browse", Now: clock.now}, theme(t))
+	m.SetSize(80, 24)
+	m = screentest.Drive(t, m, screentest.Run(m.Init())...)
+	m = screentest.Drive(t, m, keys("down", "down", "down", "down", "space")...) // app.jsonl
+	m, cmd := m.Update(screentest.Key("i"))
+	progressMsgs, last := 0, int64(-1)
+	for cmd != nil {
+		msg := cmd()
+		if p, ok := msg.(ProgressMsg); ok {
+			progressMsgs++
+			if ev := p.Files[0].Events; ev < last {
+				t.Errorf("progress went back from %d to %d events", last, ev)
+			} else {
+				last = ev
+			}
+		}
+		m, cmd = m.Update(msg)
+	}
+	if m.Phase() != PhaseSummary || len(m.Results()) != 1 || m.Results()[0].Events != 3000 {
+		t.Fatalf("phase %v, results %+v", m.Phase(), m.Results())
+	}
+	// 3 s of reports at one message per 100 ms, plus the first (all files waiting).
+	t.Logf("%d progress messages", progressMsgs)
+	if progressMsgs < 1 || progressMsgs > 3*int(time.Second/Throttle)+2 {
+		t.Errorf("%d progress messages for 3 s of import, want at most %d", progressMsgs, 3*int(time.Second/Throttle)+2)
+	}
+}
+
+// TestReadsDuringImport: while the screen imports into a store, the workbench's reads of the
+// same store (the queue, the overview) keep answering.
+func TestReadsDuringImport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports 100,000 lines")
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "big.jsonl")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for i := range 100000 {
+		fmt.Fprintf(w, `{"timestamp":"2026-03-02T08:%02d:%02dZ","event":"login","user":"u%d","src_ip":"10.0.0.%d"}`+"\n", i/60%60, i%60, i%50, i%200)
+	}
+	if err := errors.Join(w.Flush(), f.Close()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := engine.Open(t.Context(), filepath.Join(dir, "trawl.db"), engine.Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	m := newModel(t, StoreSource{S: st, Workers: 1}, dir, 80, 24)
+	m.marked = map[string]bool{p: true}
+
+	done := make(chan Model)
+	go func() { done <- screentest.Drive(t, m, screentest.Key("i")) }()
+	reads, readErrs := 0, 0
+	es := tui.EngineStore{S: st}
+	for running := true; running; {
+		select {
+		case m = <-done:
+			running = false
+		default:
+			if _, err := es.Queue(t.Context(), tui.QueueQuery{Limit: 20}); err != nil {
+				t.Errorf("queue read during the import: %v", err)
+				readErrs++
+			}
+			if _, err := es.Overview(t.Context(), 20, 5); err != nil {
+				t.Errorf("overview read during the import: %v", err)
+				readErrs++
+			}
+			reads++
+		}
+	}
+	if r := m.Results(); len(r) != 1 || r[0].Err != nil || r[0].Events != 100000 {
+		t.Fatalf("import results %+v", r)
+	}
+	t.Logf("%d rounds of reads during the import, %d failed", reads, readErrs)
+	if reads == 0 {
+		t.Error("no read ran during the import")
+	}
+}
+
+// TestRunThrottle calls the progress callback 3000 times over 3 s of fake time, taking every
+// message at once: one message per Throttle gets through, with the rate since the file began.
+func TestRunThrottle(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
+	r := &run{owner: 1, seq: 1, now: clock.now, ch: make(chan tea.Msg, 1), start: clock.now(),
+		index: map[string]int{"a": 0}, files: []FileProgress{{File: "a"}}, seen: make([]time.Time, 1), base: make([]int64, 1)}
+	got := 0
+	var last ProgressMsg
+	take := func() {
+		select {
+		case msg := <-r.ch:
+			got++
+			last = msg.(ProgressMsg)
+		default:
+		}
+	}
+	for i := 1; i <= 3000; i++ {
+		clock.advance(time.Millisecond)
+		r.progress(engine.Progress{File: "a", BytesRead: int64(i), Size: 3000, Events: int64(i)})
+		take()
+	}
+	if got < 29 || got > 31 {
+		t.Errorf("%d messages for 3000 reports over 3 s, want 30 (one per %v)", got, Throttle)
+	}
+	if f := last.Files[0]; f.Events < 2900 || f.Rate < 999 || f.Rate > 1001 {
+		t.Errorf("last message: %d events at %.0f events/s, want about 3000 at 1000/s", f.Events, f.Rate)
 	}
 }
