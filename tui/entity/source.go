@@ -89,8 +89,8 @@ func (s *StoreSource) Profile(ctx context.Context, kind event.Entity, value stri
 	if days <= 0 {
 		days = 60
 	}
-	// The timeline reads its own pages, so the profile's is kept to one event.
-	ep, err := s.Store.EntityProfile(ctx, kind, value, engine.EntityProfileOptions{Limit: 1, Related: 5, Alerts: 20, Days: days})
+	// The timeline reads its own pages, so the profile reads none.
+	ep, err := s.Store.EntityProfile(ctx, kind, value, engine.EntityProfileOptions{NoTimeline: true, Related: 5, Alerts: 20, Days: days})
 	if err != nil {
 		return Profile{}, err
 	}
