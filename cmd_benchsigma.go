@@ -14,6 +14,7 @@ import (
 	"trawl/bench"
 	"trawl/dsl"
 	"trawl/engine"
+	"trawl/event"
 	"trawl/generate"
 	"trawl/render"
 	"trawl/sigma"
@@ -89,7 +90,7 @@ func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules [
 		// Every batch's conditions, written over the path columns of the whole category.
 		var pc *dsl.PathColumns
 		if paths {
-			pc = &dsl.PathColumns{}
+			pc = &dsl.PathColumns{Columns: lowerOnce}
 		}
 		type batchOf struct {
 			part   []member
@@ -151,6 +152,19 @@ func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules [
 	}
 	return out, nil
 }
+
+// lowerOnce are the event columns a shared scan lowers once per event for all its rules' tests
+// that ignore case: every text column but raw (the whole record, too big to copy; keyword
+// searches lower it in each test).
+var lowerOnce = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range event.Columns {
+		if c.Type == event.TypeString && c.Name != "raw" {
+			m[c.Name] = true
+		}
+	}
+	return m
+}()
 
 func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
 

@@ -610,9 +610,9 @@ func (c *compiler) expr(e Expr) string {
 		case "!=":
 			return "(" + l + " IS DISTINCT FROM " + r + ")"
 		case "=~":
-			return "(lower(" + l + ") = lower(" + r + "))"
+			return "(" + c.lower(l) + " = " + c.lower(r) + ")"
 		case "!~":
-			return "(lower(" + l + ") IS DISTINCT FROM lower(" + r + "))"
+			return "(" + c.lower(l) + " IS DISTINCT FROM " + c.lower(r) + ")"
 		case "<", "<=", ">", ">=", "+", "-", "*", "/", "%":
 			return "(" + l + " " + x.Op + " " + r + ")"
 		}
@@ -662,7 +662,7 @@ func (c *compiler) call(x *Call) string {
 func (c *compiler) in(x *In) string {
 	lhs := c.expr(x.X)
 	if x.Fold {
-		lhs = "lower(" + lhs + ")"
+		lhs = c.lower(lhs)
 	}
 	var items, cidrs []string
 	for _, it := range x.List {
@@ -739,7 +739,7 @@ func (c *compiler) strMatch(x *StrMatch) string {
 	raw := c.expr(x.X) // once: it may hold a parameter (a JSON path)
 	lhs := raw
 	if !x.CaseSensitive {
-		lhs = "lower(" + raw + ")"
+		lhs = c.lower(raw)
 	}
 	parts := make([]string, len(x.Values))
 	values := x.Values
@@ -781,6 +781,17 @@ func (c *compiler) strMatch(x *StrMatch) string {
 		join = " AND "
 	}
 	return "(" + strings.Join(parts, join) + ")"
+}
+
+// lower is lower(sql); with a path table, a column or path column lowered is itself a column of
+// the table, lowered once per event for every test of every rule of the scan.
+func (c *compiler) lower(sql string) string {
+	if c.paths != nil {
+		if name, ok := c.paths.lowered(sql); ok {
+			return quoteIdent(name)
+		}
+	}
+	return "lower(" + sql + ")"
 }
 
 // minAlternation is how many plain literals a contains/startswith/endswith any test needs before

@@ -29,13 +29,22 @@ func FilterOf(ch *Checked, first int, opt Options) (f Filter, ok bool) {
 type PathColumns struct {
 	List  []PathColumn
 	index map[[2]string]int
+	// lower maps the SQL of a column or path column to the name of its lowered column.
+	lower map[string]string
+	// bySQL maps the SQL of a path column to its entry.
+	bySQL map[string]int
+	// Columns, when set, says which event columns hold text worth lowering once per event;
+	// nil lowers none.
+	Columns map[string]bool
 }
 
 // PathColumn is one column of a path table: the JSON path Path ($."EventData"."Hashes", every
 // key quoted; the checker refuses keys holding " or \) read from the JSON column Column, named
-// Name in the table.
+// Name in the table; with Lower, that text (or with no Path the column Column itself)
+// lower-cased.
 type PathColumn struct {
 	Column, Path, Name string
+	Lower              bool
 }
 
 // column names the column holding path of the JSON column col, adding it when new.
@@ -50,7 +59,41 @@ func (p *PathColumns) column(col, path string) string {
 	p.index[k] = len(p.List)
 	name := fmt.Sprintf("trawl_path_%d", len(p.List)+1)
 	p.List = append(p.List, PathColumn{Column: col, Path: path, Name: name})
+	if p.bySQL == nil {
+		p.bySQL = map[string]int{}
+	}
+	p.bySQL[quoteIdent(name)] = len(p.List) - 1
 	return name
+}
+
+// lowered names the lowered column of sql, a quoted event column of Columns or a path column,
+// adding it when new; false for anything else.
+func (p *PathColumns) lowered(sql string) (string, bool) {
+	if name, ok := p.lower[sql]; ok {
+		return name, true
+	}
+	e := PathColumn{Lower: true}
+	if i, ok := p.bySQL[sql]; ok {
+		e.Column, e.Path = p.List[i].Column, p.List[i].Path
+	} else {
+		found := false
+		for col := range p.Columns {
+			if quoteIdent(col) == sql {
+				e.Column, found = col, true
+				break
+			}
+		}
+		if !found {
+			return "", false
+		}
+	}
+	if p.lower == nil {
+		p.lower = map[string]string{}
+	}
+	e.Name = fmt.Sprintf("trawl_lower_%d", len(p.List)+1)
+	p.List = append(p.List, e)
+	p.lower[sql] = e.Name
+	return e.Name, true
 }
 
 // FilterOfPaths is FilterOf with every JSON path the condition reads written as a column of

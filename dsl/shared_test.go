@@ -50,12 +50,12 @@ func TestFilterOf(t *testing.T) {
 // once across the rules of a scan, with the values still bound.
 func TestFilterOfPaths(t *testing.T) {
 	t.Parallel()
-	var pc PathColumns
+	pc := PathColumns{Columns: map[string]bool{"command_line": true}}
 	for _, tc := range []struct{ query, cond, args string }{
 		{`process | where fields.EventData.Hashes contains any ("a", "b") and fields.EventData.Product =~ "x"`,
-			`(((contains(lower("trawl_path_1"), lower($1)) OR contains(lower("trawl_path_1"), lower($2))) AND (lower("trawl_path_2") = lower($3))))`, `[a b x]`},
-		{`process | where fields.EventData.Product == "y" and command_line contains "z"`,
-			`((("trawl_path_2" = $1) AND contains(lower("command_line"), lower($2))))`, `[y z]`},
+			`(((contains("trawl_lower_2", lower($1)) OR contains("trawl_lower_2", lower($2))) AND ("trawl_lower_4" = lower($3))))`, `[a b x]`},
+		{`process | where fields.EventData.Product == "y" and command_line contains "z" and process_path contains "w"`,
+			`(((("trawl_path_3" = $1) AND contains("trawl_lower_5", lower($2))) AND contains(lower("process_path"), lower($3))))`, `[y z w]`},
 	} {
 		q, err := Parse(tc.query)
 		if err != nil {
@@ -70,7 +70,8 @@ func TestFilterOfPaths(t *testing.T) {
 			t.Errorf("%s:\n got %v %s %v\nwant %s %s", tc.query, ok, f.Cond, f.Args, tc.cond, tc.args)
 		}
 	}
-	want := `[{fields $."EventData"."Hashes" trawl_path_1} {fields $."EventData"."Product" trawl_path_2}]`
+	want := `[{fields $."EventData"."Hashes" trawl_path_1 false} {fields $."EventData"."Hashes" trawl_lower_2 true} ` +
+		`{fields $."EventData"."Product" trawl_path_3 false} {fields $."EventData"."Product" trawl_lower_4 true} {command_line  trawl_lower_5 true}]`
 	if got := fmt.Sprint(pc.List); got != want {
 		t.Errorf("paths %s, want %s", got, want)
 	}

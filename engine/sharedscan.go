@@ -30,6 +30,7 @@ func (s *Store) RunRulesShared(ctx context.Context, run int64, category string, 
 // hunting language's checked field references (dsl.PathColumns), never from log content.
 type PathColumn struct {
 	Column, Path, Name string
+	Lower              bool // the text lower-cased; with no Path, the column Column lower-cased
 }
 
 // PathTable holds, for every event of one category, the JSON paths the conditions of a shared
@@ -46,29 +47,56 @@ type PathTable struct {
 // scans run over several connections), named after the run, and Drop removes it.
 func (s *Store) ExtractPaths(ctx context.Context, run int64, category string, paths []PathColumn) (*PathTable, error) {
 	t := &PathTable{s: s, table: QuoteIdent(fmt.Sprintf("trawl_shared_paths_%d", run))}
-	byColumn := map[string][]int{}
-	var cols []string
-	for i, p := range paths {
-		if _, seen := byColumn[p.Column]; !seen {
-			cols = append(cols, p.Column)
+	// The JSON paths of each JSON column, extracted as one list (one parse of the record);
+	// then each path column an element of it, lowered or not, and each lowered event column.
+	type list struct {
+		name  string
+		paths []string
+		index map[string]int
+	}
+	lists := map[string]*list{}
+	var order []string
+	for _, p := range paths {
+		if p.Path == "" {
+			continue
 		}
-		byColumn[p.Column] = append(byColumn[p.Column], i)
+		if strings.IndexByte(p.Path, 0) >= 0 {
+			return nil, fmt.Errorf("NUL in JSON path %q", p.Path)
+		}
+		l := lists[p.Column]
+		if l == nil {
+			l = &list{name: QuoteIdent(fmt.Sprintf("trawl_paths_%d", len(order))), index: map[string]int{}}
+			lists[p.Column] = l
+			order = append(order, p.Column)
+		}
+		if _, seen := l.index[p.Path]; !seen {
+			l.index[p.Path] = len(l.paths)
+			l.paths = append(l.paths, p.Path)
+		}
+	}
+	inner := []string{"id"}
+	for _, col := range order {
+		l := lists[col]
+		lits := make([]string, len(l.paths))
+		for i, p := range l.paths {
+			lits[i] = sqlText(p)
+		}
+		inner = append(inner, "json_extract_string("+QuoteIdent(col)+", ["+strings.Join(lits, ", ")+"]) AS "+l.name)
 	}
 	sel := []string{"id AS trawl_path_id"}
-	inner := []string{"id"}
-	for j, col := range cols {
-		list := QuoteIdent(fmt.Sprintf("trawl_paths_%d", j))
-		var lits []string
-		for _, i := range byColumn[col] {
-			if strings.IndexByte(paths[i].Path, 0) >= 0 {
-				return nil, fmt.Errorf("NUL in JSON path %q", paths[i].Path)
-			}
-			lits = append(lits, sqlText(paths[i].Path))
+	for _, p := range paths {
+		var v string
+		if p.Path != "" {
+			l := lists[p.Column]
+			v = l.name + "[" + strconv.Itoa(l.index[p.Path]+1) + "]"
+		} else {
+			v = QuoteIdent(p.Column)
+			inner = append(inner, v)
 		}
-		inner = append(inner, "json_extract_string("+QuoteIdent(col)+", ["+strings.Join(lits, ", ")+"]) AS "+list)
-		for k, i := range byColumn[col] {
-			sel = append(sel, list+"["+strconv.Itoa(k+1)+"] AS "+QuoteIdent(paths[i].Name))
+		if p.Lower {
+			v = "lower(" + v + ")"
 		}
+		sel = append(sel, v+" AS "+QuoteIdent(p.Name))
 	}
 	q := "CREATE OR REPLACE TABLE " + t.table + " AS SELECT " + strings.Join(sel, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") + " FROM events"
 	var args []any

@@ -122,7 +122,7 @@ func TestRunRulesSharedPaths(t *testing.T) {
 			alone = append(alone, res)
 			total += res.Alerts
 		}
-		var pc dsl.PathColumns
+		pc := dsl.PathColumns{Columns: map[string]bool{"command_line": true, "user": true}}
 		var shared []SharedRule
 		var args []any
 		for _, cr := range rules {
