@@ -657,3 +657,45 @@ func TestRunThrottle(t *testing.T) {
 		t.Errorf("last message: %d events at %.0f events/s, want about 3000 at 1000/s", f.Events, f.Rate)
 	}
 }
+
+// FuzzViewInert puts one string into every text the screen draws from outside (file names,
+// formats, errors, reject fields and records) and checks every phase fits its area and draws no
+// control character.
+func FuzzViewInert(f *testing.F) {
+	for _, s := range []string{"plain.log", "evil\x1b[31mred\x1b]0;pwned\x07.log", "\x1b]52;c;cHduZWQ=\x07", "tab\there\r\n", "\u202eevil-rtl",
+		"\xff\xfe invalid", "wide 日本語のファイル名.log", strings.Repeat("long ", 2000), ""} {
+		f.Add(s)
+	}
+	th, err := themes.ByName("dark")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		src := &fakeSource{rejects: []Reject{{Line: 1, Field: s, Reason: s, Raw: s, RawBytes: int64(len(s)) + 10}}}
+		for _, sz := range sizes {
+			m := New(Deps{Source: src, Dir: "testdata/browse"}, th)
+			m.SetSize(sz.width, sz.height)
+			m.entries = []Entry{{Name: s}, {Name: s, Dir: true}}
+			m.marked[filepath.Join(m.dir, s)] = true
+			m.notice = s
+			screentest.Screen(t, m.View(), sz.width, sz.height)
+			m.typing, m.input.Value, m.compHint = true, s, []string{s, s}
+			screentest.Screen(t, m.View(), sz.width, sz.height)
+			m.typing = false
+			m, _ = m.start([]string{s})
+			m, _ = m.Update(ProgressMsg{Owner: m.id, Seq: m.runSeq, Files: []FileProgress{{File: s, Size: 10, BytesRead: 5, Events: 1, Started: true, Rate: 3}, {File: s, Done: true}}})
+			screentest.Screen(t, m.View(), sz.width, sz.height)
+			m, _ = m.Update(FinishedMsg{Owner: m.id, Seq: m.runSeq, Results: []engine.FileResult{
+				{File: s, Format: s, Events: 1, Rejects: 1, Compression: s}, {File: s, Err: errors.New(s)}, {File: s, Skipped: true}}, Err: nil})
+			screentest.Screen(t, m.View(), sz.width, sz.height)
+			m.runErr = errors.New(s)
+			screentest.Screen(t, m.View(), sz.width, sz.height)
+			m.runErr = nil
+			m = screentest.Drive(t, m, screentest.Key("enter"))
+			if m.Phase() != PhaseRejects {
+				t.Fatalf("enter on the summary: phase %v", m.Phase())
+			}
+			screentest.Screen(t, m.View(), sz.width, sz.height)
+		}
+	})
+}

@@ -162,11 +162,7 @@ func (m Model) browseStatus() string {
 		line := m.input.Prompt + text.Sanitize(m.input.Value)
 		room := m.width - 1
 		if text.Width(line) > room {
-			r := []rune(line)
-			for len(r) > 0 && text.Width(string(r)) > room-1 {
-				r = r[1:]
-			}
-			line = "…" + string(r)
+			line = "…" + tail(line, room-1) // the end, where the cursor is
 		}
 		s := m.theme.Accent.Render(line) + m.theme.Selected.Render(" ")
 		if len(m.compHint) > 1 {
@@ -601,4 +597,19 @@ func wordWrap(s string, width int) []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// tail is the end of safe text s that fits in width cells.
+func tail(s string, width int) string {
+	r := []rune(s)
+	w, i := 0, len(r)
+	for i > 0 {
+		rw := text.Width(string(r[i-1]))
+		if w+rw > width {
+			break
+		}
+		w += rw
+		i--
+	}
+	return string(r[i:])
 }
