@@ -195,8 +195,11 @@ func (m Model) runningView() []string {
 		size += f.Size
 	}
 	what := "importing"
-	if m.cancelling {
+	switch {
+	case m.cancelling:
 		what = "cancelling…"
+	case len(m.files) > 0 && done == int64(len(m.files)):
+		what = "computing the derived features of the new events…" // engine's pass after an import
 	}
 	right := fmt.Sprintf("%d of %d files done · %s", done, len(m.files), shortDuration(m.elapsed))
 	lines := []string{m.title(what, right)}
