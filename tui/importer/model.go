@@ -346,7 +346,9 @@ func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.Cancel()
 			return m, nil
 		}
-		m.fsel, m.follow = moveIn(m.fsel, len(m.files), m.listHeight()/2, msg, m.Keys), false
+		if sel := moveIn(m.fsel, len(m.files), m.listHeight()/2, msg, m.Keys); sel != m.fsel {
+			m.fsel, m.follow = sel, false // the analyst scrolls: stop following the import
+		}
 		m.scroll()
 		return m, nil
 	case PhaseSummary:
