@@ -187,37 +187,29 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 	if err := s.resolveEntity(ctx, kind, value, p); err != nil {
 		return nil, err
 	}
-	where, args, err := entityWhere(kind, value, p.Keys)
+	rows, args, err := entityRows(kind, value, p.Keys, p.From, p.To)
 	if err != nil {
 		return nil, err
-	}
-	if p.From != nil {
-		where += " AND time >= ?"
-		args = append(args, *p.From)
-	}
-	if p.To != nil {
-		where += " AND time < ?"
-		args = append(args, *p.To)
 	}
 	// The sections read separate fields of p and run at once, each on its own connection of the
 	// pool: the profile takes as long as its slowest section, not their sum. Sources and
 	// activity come from one scan (profileSourcesActivity).
 	steps := []func(ctx context.Context) error{
-		func(ctx context.Context) error { return s.profileSourcesActivity(ctx, p, where, args, opt.Days) },
+		func(ctx context.Context) error { return s.profileSourcesActivity(ctx, p, rows, args, opt.Days) },
 		func(ctx context.Context) error {
 			ec, err := s.EntityContext(ctx, kind, value)
 			p.Context, p.ContextInfo = ec, contextInfo(ec)
 			return err
 		},
-		func(ctx context.Context) error { return s.profileIntel(ctx, p, where, args) },
+		func(ctx context.Context) error { return s.profileIntel(ctx, p, rows, args) },
 		func(ctx context.Context) error { return s.profileAlerts(ctx, p, kind, opt) },
-		func(ctx context.Context) error { return s.profileRelated(ctx, p, kind, where, args, opt.Related) },
+		func(ctx context.Context) error { return s.profileRelated(ctx, p, kind, rows, args, opt.Related) },
 		func(ctx context.Context) error {
 			p.Timeline = []TimelineEvent{}
 			if opt.NoTimeline {
 				return nil
 			}
-			return s.profileTimeline(ctx, p, where, args, opt.Limit)
+			return s.profileTimeline(ctx, p, rows, args, opt.Limit)
 		},
 		func(ctx context.Context) error {
 			if kind == event.EntityFile {
@@ -281,6 +273,51 @@ func (s *Store) resolveEntity(ctx context.Context, kind event.Entity, value stri
 	return nil
 }
 
+// entityRows is the entity's events in [from, to) as the text after FROM, with bound args:
+// "events WHERE <condition>", or for an entity found in either of two columns (users: acting or
+// target; addresses: source or destination) the union of two scans, each filtering on one
+// column: DuckDB pushes such a filter into the scan and reads the other columns only where it
+// matched, whereas an OR over two columns is filtered after every column of every row is read.
+// The second scan leaves out the rows the first has, so each event counts once.
+func entityRows(kind event.Entity, value string, keys []string, from, to *time.Time) (string, []any, error) {
+	window, wargs := "", []any{}
+	if from != nil {
+		window += " AND time >= ?"
+		wargs = append(wargs, *from)
+	}
+	if to != nil {
+		window += " AND time < ?"
+		wargs = append(wargs, *to)
+	}
+	union := func(a, b string, aArgs, bArgs []any) (string, []any) {
+		args := append(append(append(append([]any{}, aArgs...), wargs...), bArgs...), wargs...)
+		return "(SELECT * FROM events WHERE " + a + window + " UNION ALL SELECT * FROM events WHERE " + b + window + ") AS events", args
+	}
+	switch kind {
+	case event.EntityUser:
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ")
+		k := make([]any, len(keys))
+		for i, key := range keys {
+			k[i] = key
+		}
+		rows, args := union("user_key IN ("+marks+")", "target_user_key IN ("+marks+") AND (user_key IS NULL OR user_key NOT IN ("+marks+"))",
+			k, append(append([]any{}, k...), k...))
+		return rows, args, nil
+	case event.EntityIP:
+		ip := event.NormalizeIP(value)
+		if ip == "" {
+			return "", nil, fmt.Errorf("%q is not an IP address", value)
+		}
+		rows, args := union("src_ip = ?", "dst_ip = ? AND (src_ip IS NULL OR src_ip <> ?)", []any{ip}, []any{ip, ip})
+		return rows, args, nil
+	}
+	where, args, err := entityWhere(kind, value, keys)
+	if err != nil {
+		return "", nil, err
+	}
+	return "events WHERE " + where + window, append(args, wargs...), nil
+}
+
 // entityWhere is the events condition for an entity and its keys, with bound args.
 func entityWhere(kind event.Entity, value string, keys []string) (string, []any, error) {
 	in := func(col string) (string, []any) {
@@ -338,12 +375,12 @@ func runSections(ctx context.Context, steps []func(ctx context.Context) error) e
 // profileSourcesActivity sets Sources, Events, First, Last, Activity and Sparkline from one scan
 // of the events: counts per source and UTC day, summed per source, and per day for the last
 // days active days up to the last active one.
-func (s *Store) profileSourcesActivity(ctx context.Context, p *EntityProfile, where string, args []any, days int) error {
+func (s *Store) profileSourcesActivity(ctx context.Context, p *EntityProfile, rows string, args []any, days int) error {
 	type key struct{ source, sourceType string }
 	bySource := map[key]*EntitySource{}
 	var order []key
 	perDay := map[string]int64{}
-	err := s.QueryFunc(ctx, `SELECT source, source_type, strftime(time, '%Y-%m-%d'), count(*), min(time), max(time) FROM events WHERE `+where+`
+	err := s.QueryFunc(ctx, `SELECT source, source_type, strftime(time, '%Y-%m-%d'), count(*), min(time), max(time) FROM `+rows+`
 		GROUP BY ALL`, args, func(_ []string, r []any) error {
 		k := key{text(r[0]), text(r[1])}
 		src := bySource[k]
@@ -442,13 +479,13 @@ func Sparkline(days []DayCount) string {
 // profileIntel matches the entity's events against live indicators, as the intel_matches view
 // does for the whole store (addresses exactly and by network, domains exactly and by parent
 // domain, URLs, hashes) but only over the distinct values of these events.
-func (s *Store) profileIntel(ctx context.Context, p *EntityProfile, where string, args []any) error {
+func (s *Store) profileIntel(ctx context.Context, p *EntityProfile, rows string, args []any) error {
 	p.Intel = []EntityIntel{}
 	var n int64
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM intel LIMIT 1)`).Scan(&n); err != nil || n == 0 {
 		return err
 	}
-	q := `WITH e AS (SELECT id, time, src_ip, dst_ip, lower(rtrim(domain, '.')) AS domain, url, lower(hash) AS hash FROM events WHERE ` + where + `),
+	q := `WITH e AS (SELECT id, time, src_ip, dst_ip, lower(rtrim(domain, '.')) AS domain, url, lower(hash) AS hash FROM ` + rows + `),
 	vals AS (
 		SELECT time, 'src_ip' AS field, src_ip AS value FROM e WHERE src_ip IS NOT NULL
 		UNION ALL SELECT time, 'dst_ip', dst_ip FROM e WHERE dst_ip IS NOT NULL
@@ -572,7 +609,7 @@ func (s *Store) profileAlerts(ctx context.Context, p *EntityProfile, kind event.
 
 // profileRelated counts the entities seen in the entity's events, top n per kind, the entity
 // itself left out.
-func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event.Entity, where string, args []any, n int) error {
+func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event.Entity, rows string, args []any, n int) error {
 	p.Related = []RelatedEntity{}
 	self, _ := json.Marshal(p.Keys)
 	// One pass over the events, counted per column with grouping sets; each result row has
@@ -581,7 +618,7 @@ func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event
 	q := `WITH e AS (
 		SELECT user_key AS u, CASE WHEN target_user_key IS DISTINCT FROM user_key THEN target_user_key END AS tu, host_key AS h,
 			src_ip AS si, CASE WHEN dst_ip IS DISTINCT FROM src_ip THEN dst_ip END AS di, lower(process_name) AS pr, domain AS d, hash AS hs
-		FROM events WHERE ` + where + `
+		FROM ` + rows + `
 	),
 	g AS (SELECT u, tu, h, si, di, pr, d, hs, count(*) AS n FROM e GROUP BY GROUPING SETS ((u), (tu), (h), (si), (di), (pr), (d), (hs))),
 	r AS (
@@ -602,11 +639,11 @@ func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event
 	})
 }
 
-func (s *Store) profileTimeline(ctx context.Context, p *EntityProfile, where string, args []any, limit int) error {
+func (s *Store) profileTimeline(ctx context.Context, p *EntityProfile, rows string, args []any, limit int) error {
 	p.Timeline = []TimelineEvent{}
 	// The ids first (a narrow top-N), then the wide columns of those rows only, found through
 	// the id range so that DuckDB skips the row groups outside it.
-	t, err := s.Query(ctx, `SELECT id FROM events WHERE `+where+` ORDER BY time NULLS LAST, id LIMIT ?`, append(append([]any{}, args...), limit)...)
+	t, err := s.Query(ctx, `SELECT id FROM `+rows+` ORDER BY time NULLS LAST, id LIMIT ?`, append(append([]any{}, args...), limit)...)
 	if err != nil || len(t.Rows) == 0 {
 		return err
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -436,9 +437,13 @@ func checkSectionsAgree(t *testing.T, s *Store, p *EntityProfile, kind event.Ent
 	if err := s.resolveEntity(t.Context(), kind, p.Value, want); err != nil {
 		t.Fatal(err)
 	}
+	// The reference reads the events with one OR over the entity's columns, not entityRows.
 	where, args, err := entityWhere(kind, p.Value, want.Keys)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if p.From != nil || p.To != nil {
+		t.Fatal("checkSectionsAgree takes no time window")
 	}
 	if err := s.refProfileSources(t.Context(), want, where, args); err != nil {
 		t.Fatal(err)
@@ -446,7 +451,7 @@ func checkSectionsAgree(t *testing.T, s *Store, p *EntityProfile, kind event.Ent
 	if err := s.refProfileActivity(t.Context(), want, where, args, opt.Days); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.profileRelated(t.Context(), want, kind, where, args, opt.Related); err != nil {
+	if err := s.profileRelated(t.Context(), want, kind, "events WHERE "+where, args, opt.Related); err != nil {
 		t.Fatal(err)
 	}
 	gotJSON := func(v any) string {
@@ -479,5 +484,71 @@ func checkSectionsAgree(t *testing.T, s *Store, p *EntityProfile, kind event.Ent
 	q.Timeline = p.Timeline
 	if g, w := gotJSON(q), gotJSON(p); g != w {
 		t.Errorf("%s %s: without the timeline the profile differs:\n got %s\nwant %s", p.Kind, p.Value, g, w)
+	}
+}
+
+// TestEntityRowsCountsEachEventOnce: the union entityRows reads for users and addresses holds
+// exactly the events the OR over both columns selects, once each, with and without a time
+// window, including events where both columns hold the entity (user acting on herself, an
+// address talking to itself).
+func TestEntityRowsCountsEachEventOnce(t *testing.T) {
+	s := entityStore(t)
+	at := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+	for i, q := range []string{
+		`INSERT INTO events (id, file_id, source, source_type, time, "user", user_key, target_user, target_user_key, src_ip, dst_ip)
+			VALUES (9001, 0, 'test', 'test', ?, 'Self', 'self', 'Self', 'self', '192.0.2.77', '192.0.2.77')`,
+		`INSERT INTO events (id, file_id, source, source_type, time, target_user, target_user_key, dst_ip)
+			VALUES (9002, 0, 'test', 'test', ?, 'Self', 'self', '192.0.2.77')`,
+	} {
+		if _, err := s.db.ExecContext(t.Context(), q, at.Add(time.Duration(i)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ents, err := s.Query(t.Context(), `SELECT DISTINCT kind, value FROM entities WHERE kind IN ('user', 'ip') ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents.Rows) < 4 {
+		t.Fatalf("entities %v", ents.Rows)
+	}
+	from, to := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC)
+	for _, r := range ents.Rows {
+		kind, _ := event.ParseEntity(text(r[0]))
+		value := text(r[1])
+		for _, w := range []struct{ from, to *time.Time }{{nil, nil}, {&from, &to}} {
+			rows, args, err := entityRows(kind, value, []string{value}, w.from, w.to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			where, wargs, err := entityWhere(kind, value, []string{value})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.from != nil {
+				where += " AND time >= ? AND time < ?"
+				wargs = append(wargs, *w.from, *w.to)
+			}
+			got, err := s.Query(t.Context(), `SELECT count(*), count(DISTINCT id), coalesce(sum(id), 0) FROM `+rows, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := s.Query(t.Context(), `SELECT count(*), count(DISTINCT id), coalesce(sum(id), 0) FROM events WHERE `+where, wargs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, o := fmt.Sprint(got.Rows), fmt.Sprint(want.Rows); g != o {
+				t.Errorf("%s=%s window %v: union %s, OR %s", r[0], value, w.from != nil, g, o)
+			}
+		}
+	}
+	for _, ref := range []string{"user=self", "ip=192.0.2.77"} {
+		kind, value, _ := ParseEntityRef(ref)
+		p, err := s.EntityProfile(t.Context(), kind, value, EntityProfileOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Events != 2 || len(p.Timeline) != 2 {
+			t.Errorf("%s: %d events, timeline %d, want 2", ref, p.Events, len(p.Timeline))
+		}
 	}
 }
