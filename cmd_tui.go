@@ -17,6 +17,7 @@ import (
 	"trawl/tui"
 	"trawl/tui/casefile"
 	tuicases "trawl/tui/cases"
+	"trawl/tui/importer"
 	"trawl/tui/workbench"
 )
 
@@ -80,11 +81,14 @@ func (c *TuiCmd) Run(g *Globals) error {
 // drawing on out; more program options (a fixed size, a colour profile) are for tests.
 func runWorkbench(ctx context.Context, st *engine.Store, th *themes.Theme, opt workbench.Options, in io.Reader, out io.Writer, more ...tea.ProgramOption) error {
 	opt.Engine = st
+	// Screens whose packages test themselves inside the workbench root come from here, since the
+	// root cannot import them.
+	opt.Factories = map[string]workbench.Factory{
+		"import": func(c *tui.Context, _ tui.Target) (tui.Screen, error) { return importer.NewScreen(c, st, ""), nil },
+	}
 	if opt.Desk != nil {
 		desk := opt.Desk
-		opt.Factories = map[string]workbench.Factory{
-			"cases": func(c *tui.Context, _ tui.Target) (tui.Screen, error) { return tuicases.New(c, desk.Src), nil },
-		}
+		opt.Factories["cases"] = func(c *tui.Context, _ tui.Target) (tui.Screen, error) { return tuicases.New(c, desk.Src), nil }
 	}
 	m := workbench.New(tui.NewContext(tui.EngineStore{S: st}, th), opt)
 	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out)}, more...)...)

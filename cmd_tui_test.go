@@ -67,7 +67,8 @@ func (s *syncBuffer) String() string {
 }
 
 // TestWorkbenchProgram runs the real Bubble Tea program over a generated, hunted store with scripted
-// input: it draws the queue, opens the top incident and quits on q.
+// input: it draws the queue, opens the top incident, then the import screen (refusing a read-only
+// store), and quits on q.
 func TestWorkbenchProgram(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates, imports and hunts a small data set")
@@ -109,6 +110,8 @@ func TestWorkbenchProgram(t *testing.T) {
 	waitFor("· sort: priority")
 	io.WriteString(keys, "\r")
 	waitFor("rank 1")
+	io.WriteString(keys, "6") // the import screen, which says the store is read-only
+	waitFor("trawl tui --write")
 	io.WriteString(keys, "q")
 	select {
 	case err := <-done:

@@ -9,6 +9,7 @@ type KeyMap struct {
 	// Global, handled by the root.
 	Quit, Help, Palette, Back, Forward, Cancel key.Binding
 	Queue, Overview, Hunt, Timeline, Cases     key.Binding
+	Import                                     key.Binding
 	// Case keys, handled by the root on the screen shown (not while it captures keys).
 	PinEvent, NewCase key.Binding
 
@@ -36,6 +37,7 @@ func DefaultKeyMap() *KeyMap {
 		Hunt:     b("3", "hunt", "3"),
 		Timeline: b("4", "timeline", "4"),
 		Cases:    b("5", "cases", "5"),
+		Import:   b("6", "import", "6"),
 		PinEvent: b("ctrl+p", "pin to case", "ctrl+p"),
 		NewCase:  b("C", "new case", "C"),
 
@@ -72,7 +74,7 @@ func (k *KeyMap) ShortHelp() []key.Binding {
 // FullHelp is the global bindings for `?`, in columns.
 func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Queue, k.Overview, k.Hunt, k.Timeline, k.Cases},
+		{k.Queue, k.Overview, k.Hunt, k.Timeline, k.Cases, k.Import},
 		{k.Palette, k.Back, k.Forward, k.Cancel, k.PinEvent, k.NewCase},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Help, k.Quit},

@@ -70,6 +70,7 @@ func newPalette(m *Model) palette {
 			return m.open(tui.Target{Kind: "incident", ID: id})
 		}},
 		screen("cases", "the case files"),
+		screen("import", "import log files and folders"),
 		{name: "case", arg: "ID", desc: "open a case file", run: func(arg string) tea.Cmd {
 			id, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
 			if err != nil || id <= 0 {

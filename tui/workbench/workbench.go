@@ -53,7 +53,7 @@ type Options struct {
 }
 
 // homeKinds are the screens kept once and reused when reopened (their state survives).
-var homeKinds = map[string]bool{"queue": true, "overview": true, "hunt": true, "cases": true}
+var homeKinds = map[string]bool{"queue": true, "overview": true, "hunt": true, "cases": true, "import": true}
 
 // Model is the root model.
 type Model struct {
@@ -344,6 +344,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if cur != nil && cur.Capturing() {
 		return cur.Update(msg)
 	}
+	// A screen may claim a key the root would otherwise take (the import browser's backspace goes
+	// up a folder, esc in its rejects list back to the summary).
+	if w, ok := cur.(interface{ WantsKey(tea.KeyPressMsg) bool }); ok && w.WantsKey(msg) {
+		return cur.Update(msg)
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m.quit()
@@ -378,6 +383,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.open(tui.Target{Kind: "timeline"})
 	case key.Matches(msg, k.Cases):
 		return m.open(tui.Target{Kind: "cases"})
+	case key.Matches(msg, k.Import):
+		return m.open(tui.Target{Kind: "import"})
 	case key.Matches(msg, k.PinEvent):
 		return casefile.PinSelected(screenOf(cur))
 	case key.Matches(msg, k.NewCase):
