@@ -164,6 +164,34 @@ func (s *StoreSource) scopeSQL(sc Scope) (string, []any, error) {
 	return "TRUE", nil, nil
 }
 
+// scopeRows is the scope's events that also meet extra (a condition whose placeholders follow
+// the scope's), as the text after FROM, with the scope's arguments. An entity found in either of
+// two columns (a user acting or targeted, an address as source or destination) is read as the
+// union of two one-column scans, the second leaving out the rows of the first: DuckDB pushes a
+// one-column filter into the scan and reads the other columns only where it matched, whereas an
+// OR over two columns makes it read every column it needs of every row.
+func (s *StoreSource) scopeRows(sc Scope, extra func(first int) string) (string, []any, error) {
+	var a, b, v string
+	switch sc.Kind {
+	case event.EntityUser:
+		v, a, b = event.UserKey(sc.Value), "user_key = $1", "target_user_key = $1 AND (user_key IS NULL OR user_key <> $1)"
+	case event.EntityIP:
+		if v = event.NormalizeIP(sc.Value); v == "" {
+			break // scopeSQL says why
+		}
+		a, b = "src_ip = $1", "dst_ip = $1 AND (src_ip IS NULL OR src_ip <> $1)"
+	}
+	if a != "" {
+		x := extra(2)
+		return "(SELECT * FROM events WHERE " + a + " AND " + x + " UNION ALL SELECT * FROM events WHERE " + b + " AND " + x + ") AS events", []any{v}, nil
+	}
+	cond, args, err := s.scopeSQL(sc)
+	if err != nil {
+		return "", nil, err
+	}
+	return "events WHERE " + cond + " AND " + extra(len(args)+1), args, nil
+}
+
 // numberPlaceholders turns each ? of cond into $n, n counting from first. (EntityCondition's
 // conditions hold no ? inside quotes.)
 func numberPlaceholders(cond string, first int) string {
@@ -181,27 +209,29 @@ func numberPlaceholders(cond string, first int) string {
 
 // Events implements Source with keyset paging on (time, id): DuckDB reads one page.
 func (s *StoreSource) Events(ctx context.Context, req PageRequest) (Page, error) {
-	cond, args, err := s.scopeSQL(req.Scope)
+	limit := max(req.Limit, 1)
+	var order string
+	rows, args, err := s.scopeRows(req.Scope, func(n int) string {
+		t, id := "$"+strconv.Itoa(n), "$"+strconv.Itoa(n+1)
+		switch {
+		case req.Backward:
+			order = "time DESC, id DESC"
+			return "time IS NOT NULL AND time <= " + t + " AND (time < " + t + " OR id < " + id + ")"
+		case req.Inclusive:
+			order = "time, id"
+			return "time IS NOT NULL AND time >= " + t + " AND (time > " + t + " OR id >= " + id + ")"
+		}
+		order = "time, id"
+		return "time IS NOT NULL AND time >= " + t + " AND (time > " + t + " OR id > " + id + ")"
+	})
 	if err != nil {
 		return Page{}, err
 	}
-	limit := max(req.Limit, 1)
-	n := len(args)
-	t, id := "$"+strconv.Itoa(n+1), "$"+strconv.Itoa(n+2)
 	args = append(args, req.From.Time.UTC(), req.From.ID)
-	var where, order string
-	switch {
-	case req.Backward:
-		where, order = "time <= "+t+" AND (time < "+t+" OR id < "+id+")", "time DESC, id DESC"
-	case req.Inclusive:
-		where, order = "time >= "+t+" AND (time > "+t+" OR id >= "+id+")", "time, id"
-	default:
-		where, order = "time >= "+t+" AND (time > "+t+" OR id > "+id+")", "time, id"
-	}
 	// Two steps, as engine's entity timeline does: the page's ids by a narrow top-N over (time,
 	// id), then the wide columns of those rows only, found through their id range so DuckDB
 	// skips the row groups outside it. One wide top-N would read every column of every match.
-	q := fmt.Sprintf(`SELECT id FROM events WHERE time IS NOT NULL AND %s AND %s ORDER BY %s LIMIT %d`, cond, where, order, limit+1)
+	q := fmt.Sprintf(`SELECT id FROM %s ORDER BY %s LIMIT %d`, rows, order, limit+1)
 	var ids []any
 	var lo, hi int64
 	err = s.Store.QueryFunc(ctx, q, args, func(_ []string, row []any) error {
@@ -253,17 +283,17 @@ func (s *StoreSource) Events(ctx context.Context, req PageRequest) (Page, error)
 
 // Histogram implements Source: counts per bucket of width in [from, to).
 func (s *StoreSource) Histogram(ctx context.Context, scope Scope, width time.Duration, from, to time.Time) ([]Bucket, error) {
-	cond, args, err := s.scopeSQL(scope)
+	rows, args, err := s.scopeRows(scope, func(n int) string {
+		return fmt.Sprintf("time >= $%d AND time < $%d", n, n+1)
+	})
 	if err != nil {
 		return nil, err
 	}
-	n := len(args)
 	args = append(args, from.UTC(), to.UTC())
 	// The bucket width is a whole number of seconds from the zoom table, never user text.
 	q := fmt.Sprintf(`SELECT time_bucket(INTERVAL '%d seconds', time) AS b, count(*),
 			count(*) FILTER (WHERE id IN (SELECT unnest(evidence) FROM alerts))
-		FROM events WHERE %s AND time >= $%d AND time < $%d GROUP BY b ORDER BY b`,
-		int64(width/time.Second), cond, n+1, n+2)
+		FROM %s GROUP BY b ORDER BY b`, int64(width/time.Second), rows)
 	var out []Bucket
 	err = s.Store.QueryFunc(ctx, q, args, func(_ []string, row []any) error {
 		out = append(out, Bucket{Start: row[0].(time.Time).UTC(), Count: row[1].(int64), Evidence: row[2].(int64)})

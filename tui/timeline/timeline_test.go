@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"trawl/engine"
 	"trawl/event"
 	"trawl/themes"
 	"trawl/tui/screentest"
@@ -265,5 +267,85 @@ func TestScopes(t *testing.T) {
 	d, err := src.Detail(t.Context(), read(Scope{Kind: event.EntityHost, Value: screentest.HostileHost}).Events[0].ID)
 	if err != nil || !d.Complete || d.Get("raw") != screentest.HostileMessage {
 		t.Errorf("detail: complete %v, raw %q, err %v", d.Complete, d.Get("raw"), err)
+	}
+}
+
+// TestEntityScopesMatchOr: a user's or an address's timeline (read as a union of one-column
+// scans, scopeRows) pages forward and backward through exactly the events the OR condition of
+// engine.EntityCondition selects, in (time, id) order, and its histogram counts them all.
+func TestEntityScopesMatchOr(t *testing.T) {
+	st := screentest.Store(t)
+	src := NewStoreSource(st)
+	ents, err := st.Query(t.Context(), `SELECT kind, value FROM (SELECT kind, value, count(*) AS n FROM entities WHERE kind IN ('user', 'ip') GROUP BY ALL)
+		QUALIFY row_number() OVER (PARTITION BY kind ORDER BY n DESC, value) <= 3 ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents.Rows) != 6 {
+		t.Fatalf("entities %v", ents.Rows)
+	}
+	for _, r := range ents.Rows {
+		kind, _ := event.ParseEntity(r[0].(string))
+		scope := Scope{Kind: kind, Value: r[1].(string)}
+		cond, args, err := engine.EntityCondition(kind, scope.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := st.Query(t.Context(), `SELECT id FROM events WHERE time IS NOT NULL AND `+cond+` ORDER BY time, id`, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wantIDs []int64
+		for _, w := range want.Rows {
+			wantIDs = append(wantIDs, w[0].(int64))
+		}
+		var got []int64
+		req := PageRequest{Scope: scope, Inclusive: true, Limit: 7}
+		for {
+			p, err := src.Events(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range p.Events {
+				got = append(got, e.ID)
+			}
+			if p.AtEnd || len(p.Events) == 0 {
+				break
+			}
+			last := p.Events[len(p.Events)-1]
+			req = PageRequest{Scope: scope, From: Cursor{last.Time, last.ID}, Limit: 7}
+		}
+		if !slices.Equal(got, wantIDs) || len(got) < 2 {
+			t.Errorf("%v forward: %d events %v, want %d %v", scope, len(got), got, len(wantIDs), wantIDs)
+			continue
+		}
+		// Backward from the last event: the one before it, and so on to the first.
+		lastEv, err := src.Detail(t.Context(), got[len(got)-1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := src.Events(t.Context(), PageRequest{Scope: scope, From: Cursor{lastEv.Time, lastEv.ID}, Backward: true, Limit: len(got)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var backIDs []int64
+		for _, e := range back.Events {
+			backIDs = append(backIDs, e.ID)
+		}
+		if !slices.Equal(backIDs, wantIDs[:len(wantIDs)-1]) || !back.AtStart {
+			t.Errorf("%v backward: %v (at start %v), want %v", scope, backIDs, back.AtStart, wantIDs[:len(wantIDs)-1])
+		}
+		first, _ := src.Detail(t.Context(), got[0])
+		buckets, err := src.Histogram(t.Context(), scope, time.Hour, first.Time.Add(-time.Hour), lastEv.Time.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		for _, b := range buckets {
+			n += b.Count
+		}
+		if n != int64(len(wantIDs)) {
+			t.Errorf("%v histogram counts %d events, want %d", scope, n, len(wantIDs))
+		}
 	}
 }
