@@ -22,10 +22,24 @@ type EntityProfileOptions struct {
 	Related  int       // related entities per kind, default 5
 	Alerts   int       // alerts listed, default 50 (AlertsTotal counts all)
 	Days     int       // days of the activity sparkline, at most, ending at the last active day; default 90
-	// NoTimeline leaves Timeline empty (a caller that pages the events itself, as the TUI's
-	// entity view does, saves the top-N over them).
-	NoTimeline bool
+	// Sections chooses the sections read (zero: all). The others stay empty: a caller that
+	// pages the events itself (the TUI's entity view) leaves out the timeline, and one that
+	// draws the summary first asks for the slower intel and related entities separately.
+	Sections ProfileSection
 }
+
+// ProfileSection is a set of sections of an entity profile.
+type ProfileSection uint8
+
+const (
+	// ProfileSummary is the counts, first and last seen and activity (Sources), the context,
+	// the alerts and the risk.
+	ProfileSummary ProfileSection = 1 << iota
+	ProfileIntel
+	ProfileRelated
+	ProfileTimeline
+	ProfileAll = ProfileSummary | ProfileIntel | ProfileRelated | ProfileTimeline
+)
 
 // maxProfileRows caps the timeline, alerts and related entities of a profile (and so the
 // event ids the timeline binds): a profile is a summary; trawl events lists more.
@@ -43,6 +57,9 @@ func (o *EntityProfileOptions) defaults() {
 	}
 	if o.Days <= 0 {
 		o.Days = 90
+	}
+	if o.Sections == 0 {
+		o.Sections = ProfileAll
 	}
 	o.Limit, o.Related, o.Alerts, o.Days = min(o.Limit, maxProfileRows), min(o.Related, maxProfileRows), min(o.Alerts, maxProfileRows), min(o.Days, 3660)
 }
@@ -194,34 +211,37 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 	// The sections read separate fields of p and run at once, each on its own connection of the
 	// pool: the profile takes as long as its slowest section, not their sum. Sources and
 	// activity come from one scan (profileSourcesActivity).
-	steps := []func(ctx context.Context) error{
-		func(ctx context.Context) error { return s.profileSourcesActivity(ctx, p, rows, args, opt.Days) },
-		func(ctx context.Context) error {
-			ec, err := s.EntityContext(ctx, kind, value)
-			p.Context, p.ContextInfo = ec, contextInfo(ec)
-			return err
-		},
-		func(ctx context.Context) error { return s.profileIntel(ctx, p, rows, args) },
-		func(ctx context.Context) error { return s.profileAlerts(ctx, p, kind, opt) },
-		func(ctx context.Context) error { return s.profileRelated(ctx, p, kind, rows, args, opt.Related) },
-		func(ctx context.Context) error {
-			p.Timeline = []TimelineEvent{}
-			if opt.NoTimeline {
-				return nil
-			}
-			return s.profileTimeline(ctx, p, rows, args, opt.Limit)
-		},
-		func(ctx context.Context) error {
-			if kind == event.EntityFile {
-				return nil
-			}
-			r, err := s.EntityRisk(ctx, kind.String(), p.Key)
-			if errors.Is(err, ErrNotScored) {
-				return nil
-			}
-			p.Risk = r
-			return err
-		},
+	var steps []func(ctx context.Context) error
+	if opt.Sections&ProfileSummary != 0 {
+		steps = append(steps,
+			func(ctx context.Context) error { return s.profileSourcesActivity(ctx, p, rows, args, opt.Days) },
+			func(ctx context.Context) error {
+				ec, err := s.EntityContext(ctx, kind, value)
+				p.Context, p.ContextInfo = ec, contextInfo(ec)
+				return err
+			},
+			func(ctx context.Context) error { return s.profileAlerts(ctx, p, kind, opt) },
+			func(ctx context.Context) error {
+				if kind == event.EntityFile {
+					return nil
+				}
+				r, err := s.EntityRisk(ctx, kind.String(), p.Key)
+				if errors.Is(err, ErrNotScored) {
+					return nil
+				}
+				p.Risk = r
+				return err
+			})
+	}
+	if opt.Sections&ProfileIntel != 0 {
+		steps = append(steps, func(ctx context.Context) error { return s.profileIntel(ctx, p, rows, args) })
+	}
+	if opt.Sections&ProfileRelated != 0 {
+		steps = append(steps, func(ctx context.Context) error { return s.profileRelated(ctx, p, kind, rows, args, opt.Related) })
+	}
+	p.Timeline = []TimelineEvent{}
+	if opt.Sections&ProfileTimeline != 0 {
+		steps = append(steps, func(ctx context.Context) error { return s.profileTimeline(ctx, p, rows, args, opt.Limit) })
 	}
 	if err := runSections(ctx, steps); err != nil {
 		return nil, fmt.Errorf("entity %s=%s: %w", p.Kind, p.Value, err)

@@ -368,9 +368,9 @@ func TestEntityProfileRisk(t *testing.T) {
 
 func TestEntityProfileOptionCaps(t *testing.T) {
 	for _, tc := range []struct{ in, want EntityProfileOptions }{
-		{EntityProfileOptions{}, EntityProfileOptions{Limit: 50, Related: 5, Alerts: 50, Days: 90}},
-		{EntityProfileOptions{Limit: -1, Related: 1, Alerts: 2, Days: 3}, EntityProfileOptions{Limit: 50, Related: 1, Alerts: 2, Days: 3}},
-		{EntityProfileOptions{Limit: 1 << 40, Related: 1 << 40, Alerts: 1 << 40, Days: 1 << 40}, EntityProfileOptions{Limit: 10000, Related: 10000, Alerts: 10000, Days: 3660}},
+		{EntityProfileOptions{}, EntityProfileOptions{Limit: 50, Related: 5, Alerts: 50, Days: 90, Sections: ProfileAll}},
+		{EntityProfileOptions{Limit: -1, Related: 1, Alerts: 2, Days: 3, Sections: ProfileRelated}, EntityProfileOptions{Limit: 50, Related: 1, Alerts: 2, Days: 3, Sections: ProfileRelated}},
+		{EntityProfileOptions{Limit: 1 << 40, Related: 1 << 40, Alerts: 1 << 40, Days: 1 << 40}, EntityProfileOptions{Limit: 10000, Related: 10000, Alerts: 10000, Days: 3660, Sections: ProfileAll}},
 	} {
 		got := tc.in
 		got.defaults()
@@ -428,8 +428,8 @@ func (s *Store) refProfileActivity(ctx context.Context, p *EntityProfile, where 
 }
 
 // checkSectionsAgree holds a profile (its sections run at once, sources and activity from one
-// scan) to the sections run one after another as before, and to the same profile without its
-// timeline.
+// scan) to the sections run one after another as before, and to its summary and its intel and
+// related entities read apart.
 func checkSectionsAgree(t *testing.T, s *Store, p *EntityProfile, kind event.Entity, opt EntityProfileOptions) {
 	t.Helper()
 	opt.defaults()
@@ -473,17 +473,23 @@ func checkSectionsAgree(t *testing.T, s *Store, p *EntityProfile, kind event.Ent
 	if len(want.Sources) == 0 || len(want.Activity) == 0 {
 		t.Errorf("%s %s: the reference found no sources or activity", p.Kind, p.Value)
 	}
-	opt.NoTimeline = true
-	q, err := s.EntityProfile(t.Context(), kind, p.Value, opt)
+	// The summary and the slower sections read apart make up the same profile.
+	opt.Sections = ProfileSummary
+	sum, err := s.EntityProfile(t.Context(), kind, p.Value, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(q.Timeline) != 0 || q.Timeline == nil {
-		t.Errorf("%s %s: NoTimeline gave timeline %v", p.Kind, p.Value, q.Timeline)
+	opt.Sections = ProfileIntel | ProfileRelated
+	rest, err := s.EntityProfile(t.Context(), kind, p.Value, opt)
+	if err != nil {
+		t.Fatal(err)
 	}
-	q.Timeline = p.Timeline
-	if g, w := gotJSON(q), gotJSON(p); g != w {
-		t.Errorf("%s %s: without the timeline the profile differs:\n got %s\nwant %s", p.Kind, p.Value, g, w)
+	if len(sum.Timeline) != 0 || sum.Related != nil || sum.Intel != nil || rest.Events != 0 || rest.Sources != nil || rest.Alerts != nil || len(rest.Timeline) != 0 {
+		t.Errorf("%s %s: sections read that were not asked for:\nsummary %s\nrest %s", p.Kind, p.Value, gotJSON(sum), gotJSON(rest))
+	}
+	sum.Intel, sum.Related, sum.Timeline = rest.Intel, rest.Related, p.Timeline
+	if g, w := gotJSON(sum), gotJSON(p); g != w {
+		t.Errorf("%s %s: the sections read apart differ:\n got %s\nwant %s", p.Kind, p.Value, g, w)
 	}
 }
 

@@ -113,6 +113,10 @@ func (fakeSource) Profile(ctx context.Context, kind event.Entity, value string) 
 	return Profile{Kind: kind, Value: value, Events: int64(len(value))}, nil
 }
 
+func (fakeSource) Details(ctx context.Context, kind event.Entity, value string) (Details, error) {
+	return Details{Related: []Related{{Kind: event.EntityHost, Value: "of-" + value, Events: 1}}}, nil
+}
+
 func (fakeSource) Events(context.Context, timeline.PageRequest) (timeline.Page, error) {
 	return timeline.Page{AtStart: true, AtEnd: true}, nil
 }
@@ -138,5 +142,53 @@ func TestStaleProfileDropped(t *testing.T) {
 	m, _ = m.Update(ProfileFinishedMsg{Owner: m.ID() + 1000, Seq: m.seq, Profile: Profile{Value: "other"}})
 	if got := m.Profile().Value; got != "bb" {
 		t.Errorf("profile of %q shown, want bb (another view's came in)", got)
+	}
+}
+
+// TestDetailsStreamIn: the header and the timeline draw before intel and related entities are
+// in (their panels say loading), these fill in when they come, in either order, and stale or
+// foreign ones are dropped.
+func TestDetailsStreamIn(t *testing.T) {
+	split := func(msgs []tea.Msg) (rest []tea.Msg, details tea.Msg) {
+		for _, msg := range msgs {
+			if _, ok := msg.(DetailsFinishedMsg); ok {
+				details = msg
+			} else {
+				rest = append(rest, msg)
+			}
+		}
+		return rest, details
+	}
+	m := newModel(t, fakeSource{}, 80, 24)
+	rest, details := split(screentest.Run(m.Open(event.EntityUser, "abc")))
+	if details == nil || len(rest) < 2 {
+		t.Fatalf("open asked for %v and %v", rest, details)
+	}
+	m = screentest.Drive(t, m, rest...)
+	v := ansi.Strip(m.View())
+	if !strings.Contains(v, "3 events") || strings.Count(v, "loading…") != 2 || len(m.Profile().Related) != 0 {
+		t.Errorf("before the details: related %v, view\n%s", m.Profile().Related, v)
+	}
+	// Another view's details, and an earlier request's, are not taken.
+	m = screentest.Drive(t, m, DetailsFinishedMsg{Owner: m.ID() + 1000, Seq: m.seq, Details: Details{Related: []Related{{Value: "foreign"}}}},
+		DetailsFinishedMsg{Owner: m.ID(), Seq: m.seq - 1, Details: Details{Related: []Related{{Value: "stale"}}}})
+	if len(m.Profile().Related) != 0 {
+		t.Errorf("stale or foreign details taken: %v", m.Profile().Related)
+	}
+	m = screentest.Drive(t, m, details)
+	v = ansi.Strip(m.View())
+	if got := m.Profile().Related; len(got) != 1 || got[0].Value != "of-abc" || strings.Contains(v, "loading") || !strings.Contains(v, "host=of-abc") {
+		t.Errorf("after the details: related %v, view\n%s", got, v)
+	}
+	if m.cancel != nil {
+		t.Error("the reads' context is held after both came in")
+	}
+
+	// Details first, then the profile: both stay.
+	rest, details = split(screentest.Run(m.Open(event.EntityUser, "wxyz")))
+	m = screentest.Drive(t, m, details)
+	m = screentest.Drive(t, m, rest...)
+	if p := m.Profile(); p.Events != 4 || len(p.Related) != 1 || p.Related[0].Value != "of-wxyz" {
+		t.Errorf("details before the profile: %+v", p)
 	}
 }

@@ -37,6 +37,15 @@ type ProfileFinishedMsg struct {
 	Err     error
 }
 
+// DetailsFinishedMsg is the intel and related entities asked for by request Seq of view Owner
+// (they come after the rest of the profile, or before it).
+type DetailsFinishedMsg struct {
+	Owner   int
+	Seq     int
+	Details Details
+	Err     error
+}
+
 // OpenAlertMsg asks the root to open an alert (enter on an alert of the list).
 type OpenAlertMsg struct{ ID int64 }
 
@@ -63,10 +72,12 @@ type Model struct {
 	at      int // index into history of the entity shown; -1 before the first
 
 	seq     int
-	loading bool
-	cancel  context.CancelFunc
-	profile Profile
-	err     error
+	loading bool // the profile is being read
+	// detailsLoading: its intel and related entities are being read (apart, being slower).
+	detailsLoading bool
+	cancel         context.CancelFunc
+	profile        Profile
+	err            error
 
 	related int // selected related entity
 	alert   int // selected alert
@@ -157,18 +168,32 @@ func (m *Model) load() tea.Cmd {
 		m.cancel()
 	}
 	m.seq++
-	m.loading, m.err = true, nil
+	m.loading, m.detailsLoading, m.err = true, true, nil
 	m.profile = Profile{Kind: r.Kind, Value: r.Value}
 	m.related, m.alert, m.focus = 0, 0, FocusTimeline
+	// Both reads share a context, cancelled by the next load or once both are in.
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	id, seq, src := m.id, m.seq, m.src
 	profile := func() tea.Msg {
-		defer cancel()
 		p, err := src.Profile(ctx, r.Kind, r.Value)
 		return ProfileFinishedMsg{Owner: id, Seq: seq, Profile: p, Err: err}
 	}
-	return tea.Batch(profile, m.timeline.SetScope(timeline.Scope{Kind: r.Kind, Value: r.Value}))
+	details := func() tea.Msg {
+		d, err := src.Details(ctx, r.Kind, r.Value)
+		return DetailsFinishedMsg{Owner: id, Seq: seq, Details: d, Err: err}
+	}
+	// The header and the first timeline page draw as soon as they are in; intel and related
+	// entities, the slowest to count, fill their panels when they come.
+	return tea.Batch(profile, m.timeline.SetScope(timeline.Scope{Kind: r.Kind, Value: r.Value}), details)
+}
+
+// doneLoading releases the reads' context once both are in.
+func (m *Model) doneLoading() {
+	if !m.loading && !m.detailsLoading && m.cancel != nil {
+		m.cancel()
+		m.cancel = nil
+	}
 }
 
 // Update handles keys, pivots and the view's own messages (and its timeline's).
@@ -178,11 +203,30 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		if msg.Owner != m.id || msg.Seq != m.seq {
 			return m, nil // stale: another entity was opened since
 		}
-		m.loading, m.cancel = false, nil
-		m.err = msg.Err
-		if msg.Err == nil {
+		m.loading = false
+		if msg.Err != nil {
+			m.err = msg.Err
+		} else {
+			// Intel and related entities may have come first.
+			intel, related := m.profile.Intel, m.profile.Related
 			m.profile = msg.Profile
+			m.profile.Intel, m.profile.Related = intel, related
 		}
+		m.doneLoading()
+		return m, nil
+	case DetailsFinishedMsg:
+		if msg.Owner != m.id || msg.Seq != m.seq {
+			return m, nil // stale
+		}
+		m.detailsLoading = false
+		if msg.Err != nil {
+			if m.err == nil {
+				m.err = msg.Err
+			}
+		} else {
+			m.profile.Intel, m.profile.Related = msg.Details.Intel, msg.Details.Related
+		}
+		m.doneLoading()
 		return m, nil
 	case timeline.PivotMsg:
 		return m, m.Open(msg.Kind, msg.Value)
@@ -321,7 +365,11 @@ func timeText(t *time.Time) string {
 // column below 100 cells, split between them).
 func (m Model) panels() []string {
 	h := m.panelHeight()
-	left := m.stack(h, "Context", m.contextLines(), -1, fmt.Sprintf("Intel (%d)", len(m.profile.Intel)), m.intelLines(), -1)
+	intelTitle := fmt.Sprintf("Intel (%d)", len(m.profile.Intel))
+	if m.detailsLoading {
+		intelTitle = "Intel"
+	}
+	left := m.stack(h, "Context", m.contextLines(), -1, intelTitle, m.intelLines(), -1)
 	right := m.stack(h, fmt.Sprintf("Alerts (%d)", m.profile.AlertsTotal), m.alertLines(), m.selIf(FocusAlerts, m.alert),
 		"Related", m.relatedLines(), m.selIf(FocusRelated, m.related))
 	half := (m.width - 1) / 2
@@ -360,6 +408,9 @@ func (m Model) selIf(f Focus, i int) int {
 func (m Model) section(title string, items []string, sel, n int) []string {
 	out := []string{m.theme.Title.Render(title)}
 	if len(items) == 0 {
+		if m.detailsLoading && (strings.HasPrefix(title, "Intel") || title == "Related") {
+			return append(out, m.theme.Subtle.Render("  loading…"))
+		}
 		return append(out, m.theme.Subtle.Render("  none"))
 	}
 	top := 0

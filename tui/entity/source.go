@@ -64,9 +64,17 @@ type Related struct {
 	Events int64
 }
 
+// Details are the slower sections of a profile, read apart so that the rest draws first.
+type Details struct {
+	Intel   []IntelHit
+	Related []Related
+}
+
 // Source is what the entity view needs of the store: profiles, and the timeline's pages.
 type Source interface {
+	// Profile reads the profile but its Intel and Related, which Details reads.
 	Profile(ctx context.Context, kind event.Entity, value string) (Profile, error)
+	Details(ctx context.Context, kind event.Entity, value string) (Details, error)
 	timeline.Source
 }
 
@@ -89,8 +97,8 @@ func (s *StoreSource) Profile(ctx context.Context, kind event.Entity, value stri
 	if days <= 0 {
 		days = 60
 	}
-	// The timeline reads its own pages, so the profile reads none.
-	ep, err := s.Store.EntityProfile(ctx, kind, value, engine.EntityProfileOptions{NoTimeline: true, Related: 5, Alerts: 20, Days: days})
+	// The timeline reads its own pages, so the profile reads none; Details reads the rest.
+	ep, err := s.Store.EntityProfile(ctx, kind, value, engine.EntityProfileOptions{Sections: engine.ProfileSummary, Alerts: 20, Days: days})
 	if err != nil {
 		return Profile{}, err
 	}
@@ -99,22 +107,32 @@ func (s *StoreSource) Profile(ctx context.Context, kind event.Entity, value stri
 		p.Activity = append(p.Activity, DayCount{Day: d.Day, Events: d.Events})
 	}
 	p.Context = contextFacts(ep.Context)
-	for _, h := range ep.Intel {
-		p.Intel = append(p.Intel, IntelHit{Field: h.Field, Value: h.Value, Indicator: h.Indicator, Source: h.Source, Name: h.Name, Events: h.Events})
-	}
 	for _, a := range ep.Alerts {
 		p.Alerts = append(p.Alerts, AlertRef{ID: a.ID, Rule: a.Rule, Title: a.Title, Severity: a.Severity, First: a.First})
+	}
+	return p, nil
+}
+
+// Details implements Source: threat-intel hits over the entity's events and the entities seen
+// in them, most frequent first whatever the kind.
+func (s *StoreSource) Details(ctx context.Context, kind event.Entity, value string) (Details, error) {
+	ep, err := s.Store.EntityProfile(ctx, kind, value, engine.EntityProfileOptions{Sections: engine.ProfileIntel | engine.ProfileRelated, Related: 5})
+	if err != nil {
+		return Details{}, err
+	}
+	var d Details
+	for _, h := range ep.Intel {
+		d.Intel = append(d.Intel, IntelHit{Field: h.Field, Value: h.Value, Indicator: h.Indicator, Source: h.Source, Name: h.Name, Events: h.Events})
 	}
 	for _, r := range ep.Related {
 		k, ok := event.ParseEntity(r.Kind)
 		if !ok {
 			continue
 		}
-		p.Related = append(p.Related, Related{Kind: k, Value: r.Value, Events: r.Events})
+		d.Related = append(d.Related, Related{Kind: k, Value: r.Value, Events: r.Events})
 	}
-	// Most frequent first, whatever the kind.
-	sort.SliceStable(p.Related, func(i, j int) bool { return p.Related[i].Events > p.Related[j].Events })
-	return p, nil
+	sort.SliceStable(d.Related, func(i, j int) bool { return d.Related[i].Events > d.Related[j].Events })
+	return d, nil
 }
 
 // contextFacts turns the context tables' answer into labelled lines.
