@@ -11,6 +11,7 @@ package tmuxtest
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -78,8 +79,16 @@ func Start(t testing.TB, width, height int, env []string, argv ...string) *Sessi
 	// a tmux paste buffer; it is set in the same call, before the program draws anything.
 	args = append([]string{"-f", "/dev/null"}, args...)
 	args = append(args, ";", "set-option", "-s", "set-clipboard", "on")
-	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	var path string
+	t.Cleanup(func() {
+		exec.Command("tmux", "-L", s.socket, "kill-server").Run()
+		// A killed server leaves its socket file behind.
+		if path != "" {
+			os.Remove(path)
+		}
+	})
 	s.Tmux(args...)
+	path = s.Display("#{socket_path}")
 	return s
 }
 
