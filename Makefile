@@ -55,6 +55,7 @@ bench: build
 	  { apt-get update -qq && apt-get install -y -qq libevtx-utils python3-evtx; } || \
 	  echo "reference EVTX tools could not be installed: trawl bench evtx reports them unavailable"; \
 	echo "$(BIN) bench evtx --samples $(SAMPLES)"; $(BIN) bench evtx --samples "$(SAMPLES)"
+	$(MAKE) bench-tui
 
 test-deps:
 	@missing=""; for p in $(TEST_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
