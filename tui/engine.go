@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"trawl/attack"
+	"trawl/cases"
 	"trawl/engine"
 )
 
@@ -328,6 +329,15 @@ func (e EngineStore) Record(ctx context.Context, id int64) (Record, error) {
 		return rec, fmt.Errorf("event %d: no such event", id)
 	}
 	return rec, nil
+}
+
+// KPIs computes the SOC measures over every case in the store.
+func (e EngineStore) KPIs(ctx context.Context) (cases.KPIs, error) {
+	all, err := e.S.CasesForMetrics(ctx)
+	if err != nil {
+		return cases.KPIs{}, fmt.Errorf("loading the cases for the KPIs: %w", err)
+	}
+	return cases.ComputeKPIs(all, time.Time{}, time.Time{}), nil
 }
 
 // Overview summarises the store in a few aggregate queries.

@@ -3,6 +3,8 @@ package tui
 import (
 	"context"
 	"time"
+
+	"trawl/cases"
 )
 
 // Store is what the workbench reads and writes. EngineStore implements it over *engine.Store;
@@ -23,6 +25,8 @@ type Store interface {
 	// Overview is event volume per source over time in buckets, alert counts by tactic and
 	// the top entities.
 	Overview(ctx context.Context, buckets, top int) (Overview, error)
+	// KPIs are the SOC measures over every case file (cases.ComputeKPIs, as `trawl kpi`).
+	KPIs(ctx context.Context) (cases.KPIs, error)
 }
 
 // QueueSort orders the queue.

@@ -1,5 +1,6 @@
 // Package overview is the store at a glance: event volume per source over time as sparklines,
-// alert counts by ATT&CK tactic, and the entities most alerts name.
+// alert counts by ATT&CK tactic, the entities most alerts name, and the SOC KPIs of the case
+// files.
 package overview
 
 import (
@@ -11,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"trawl/cases"
 	"trawl/tui"
 	"trawl/tui/text"
 )
@@ -27,6 +29,11 @@ type Model struct {
 	err     error
 	cursor  int // selected top entity
 	buckets int // of the loaded overview
+
+	// The KPI panel, loaded in its own slot.
+	kpi       cases.KPIs
+	kpiLoaded bool
+	kpiErr    error
 }
 
 // New returns the overview screen.
@@ -35,7 +42,7 @@ func New(ctx *tui.Context) *Model { return &Model{ctx: ctx, id: ctx.NewID()} }
 func (m *Model) ID() int         { return m.id }
 func (m *Model) Title() string   { return "Overview" }
 func (m *Model) Capturing() bool { return false }
-func (m *Model) Init() tea.Cmd   { return m.load() }
+func (m *Model) Init() tea.Cmd   { return tea.Batch(m.load(), m.loadKPI()) }
 
 // topN is how many entities are listed.
 const topN = 10
@@ -49,11 +56,24 @@ func (m *Model) load() tea.Cmd {
 	return m.ctx.Query(m.id, "overview", func(ctx context.Context) (any, error) { return store.Overview(ctx, n, topN) })
 }
 
+func (m *Model) loadKPI() tea.Cmd {
+	store := m.ctx.Store
+	return m.ctx.Query(m.id, "kpi", func(ctx context.Context) (any, error) { return store.KPIs(ctx) })
+}
+
 func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tui.QueryFinishedMsg:
+		if msg.Slot == "kpi" {
+			if msg.Err != nil {
+				m.kpiErr = msg.Err
+				return tui.Fail(msg.Err)
+			}
+			m.kpi, m.kpiLoaded, m.kpiErr = msg.Rows.(cases.KPIs), true, nil
+			return nil
+		}
 		m.loading = false
 		if msg.Err != nil {
 			m.err = msg.Err
@@ -69,7 +89,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, k.Up):
 			m.cursor = max(m.cursor-1, 0)
 		case key.Matches(msg, k.Refresh):
-			return m.load()
+			return tea.Batch(m.load(), m.loadKPI())
 		case key.Matches(msg, k.Open), key.Matches(msg, k.Pivot):
 			if m.cursor < len(m.ov.Entities) {
 				e := m.ov.Entities[m.cursor]
@@ -95,6 +115,7 @@ func (m *Model) View() string {
 		head += " · " + o.From.Format("2006-01-02 15:04") + " → " + o.To.Format("2006-01-02 15:04") + " · cell ≈ " + span(o.Bucket*time.Duration(max(len(firstCounts(o)), 1))/time.Duration(m.sparkWidth()))
 	}
 	lines = append(lines, th.Title.Render("Overview")+th.Muted.Render(text.Truncate(head, max(m.w-8, 0))))
+	lines = append(lines, m.kpiLines()...)
 	lines = append(lines, "")
 
 	// Event volume: at most a third of the screen.
@@ -162,6 +183,67 @@ func (m *Model) View() string {
 		lines = append(lines, tui.Line(l, leftW)+"  "+tui.Line(r, rightW))
 	}
 	return tui.Block(lines, m.w, m.h)
+}
+
+// largeKPI is the size from which the KPIs are a table rather than two lines.
+func (m *Model) largeKPI() bool { return m.w >= 100 && m.h >= 40 }
+
+// kpiLines is the KPI panel: two lines under the heading on a small screen, a small table
+// (after a blank line) on a large one.
+func (m *Model) kpiLines() []string {
+	th := m.ctx.Theme
+	title := th.Title.Render("SOC KPIs") + th.Muted.Render(" · all cases  ")
+	var msg string
+	switch {
+	case m.kpiErr != nil:
+		return []string{tui.Line(title+th.Error.Render(text.Clip("error: "+m.kpiErr.Error(), max(m.w-text.Width(title), 0))), m.w)}
+	case !m.kpiLoaded:
+		msg = "loading…"
+	case m.kpi.Cases == 0:
+		msg = "no cases yet"
+	}
+	if msg != "" {
+		return []string{tui.Line(title+th.Muted.Render(msg), m.w)}
+	}
+	k := m.kpi
+	v := k.Verdicts
+	tp, btp, fp := v[string(cases.VerdictTruePositive)], v[string(cases.VerdictBenignTruePositive)], v[string(cases.VerdictFalsePositive)]
+	if !m.largeKPI() {
+		return []string{
+			tui.Line(title+text.Truncate(fmt.Sprintf("cases %d · TP %d · benign TP %d · FP %d · open %d", k.Cases, tp, btp, fp, v["open"]), max(m.w-text.Width(title), 0)), m.w),
+			tui.Line(text.Truncate(fmt.Sprintf("  MTTD %s · MTTR %s · FP rate %s · TP yield %s · analyst %s/case",
+				kpiDuration(k.MTTD), kpiDuration(k.MTTR), kpiRatio(k.FalsePositiveRate), kpiRatio(k.TruePositiveYield), kpiDuration(k.AnalystTime)), m.w), m.w),
+		}
+	}
+	rows := [][3]string{
+		{"cases", strconv.Itoa(k.Cases), fmt.Sprintf("%d true positive · %d benign true positive · %d false positive · %d open", tp, btp, fp, v["open"])},
+		{"mean time to detect", kpiDuration(k.MTTD), "first malicious event to first alert, true positives"},
+		{"mean time to respond", kpiDuration(k.MTTR), "first alert to containment, true positives"},
+		{"false-positive rate", kpiRatio(k.FalsePositiveRate), "false-positive cases / cases with a verdict"},
+		{"true-positive yield", kpiRatio(k.TruePositiveYield), "alerts in true-positive cases / alerts in cases with a verdict"},
+		{"analyst time per case", kpiDuration(k.AnalystTime), "history activity, pauses over 30m left out"},
+	}
+	out := []string{"", tui.Line(title, m.w)}
+	for _, r := range rows {
+		out = append(out, tui.Line(text.Pad(" "+r[0], 24)+th.Accent.Render(text.Pad(r[1], 10))+th.Muted.Render(text.Truncate(r[2], max(m.w-34, 0))), m.w))
+	}
+	return out
+}
+
+// kpiDuration is a mean duration in seconds for display, "-" when there is none.
+func kpiDuration(s *float64) string {
+	if s == nil {
+		return "-"
+	}
+	return cases.FormatDuration(time.Duration(*s * float64(time.Second)))
+}
+
+// kpiRatio is a ratio as a percentage, "-" when there is none.
+func kpiRatio(r *float64) string {
+	if r == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", *r*100)
 }
 
 func firstCounts(o tui.Overview) []int64 {

@@ -4,9 +4,13 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"trawl/cases"
+	"trawl/engine"
+	"trawl/event"
 	"trawl/themes"
 	"trawl/tui"
 	"trawl/tui/screentest"
@@ -53,5 +57,114 @@ func TestPivotFromTopEntity(t *testing.T) {
 		if !strings.Contains(view, s) {
 			t.Errorf("view lacks %q", s)
 		}
+	}
+}
+
+// kpiStore is an in-memory store with one true-positive case at known times: its evidence
+// starts 30m before the alert was raised, it was contained 55m after the alert, and its
+// history runs 40m, 55m and 60m after the alert (analyst time 15m + 5m = 20m).
+func kpiStore(t *testing.T) tui.Store {
+	t.Helper()
+	ctx := t.Context()
+	st, err := engine.Open(ctx, ":memory:", engine.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	// The store stamps an alert with the wall clock, so the times are set relative to it;
+	// the KPIs round to the minute, so the milliseconds the rule takes do not show.
+	t0 := time.Now().UTC()
+	evs := []event.Event{
+		{Time: t0.Add(-30 * time.Minute), Category: "logon", User: "root", SrcIP: "203.0.113.5", Outcome: "failure", Host: "bastion"},
+		{Time: t0.Add(-29 * time.Minute), Category: "logon", User: "root", SrcIP: "203.0.113.5", Outcome: "success", Host: "bastion"},
+	}
+	if err := st.InsertEvents(ctx, "auth.log", evs); err != nil {
+		t.Fatal(err)
+	}
+	run, err := st.StartHunt(ctx, time.Time{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RunRule(ctx, run, engine.AlertRule{Name: "ssh_fail", Title: "SSH failures", Severity: "high", Attack: []string{"T1110.001"},
+		SQL: `SELECT list(id ORDER BY id) AS evidence FROM events WHERE src_ip = '203.0.113.5'`}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := st.DraftFromAlerts(ctx, []int64{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := func(m int) engine.Actor {
+		return engine.Actor{Name: "alice", At: t0.Add(time.Duration(m) * time.Minute)}
+	}
+	id, err := st.CreateCase(ctx, by(40), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetCaseField(ctx, id, by(55), "status", "contained"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetCaseField(ctx, id, by(60), "verdict", "tp"); err != nil {
+		t.Fatal(err)
+	}
+	return tui.EngineStore{S: st}
+}
+
+func TestKPIPanel(t *testing.T) {
+	store := kpiStore(t)
+	th, _ := themes.ByName("dark")
+	for _, tc := range []struct {
+		w, h int
+		want []string
+	}{
+		{80, 24, []string{
+			"SOC KPIs · all cases  cases 1 · TP 1 · benign TP 0 · FP 0 · open 0",
+			"MTTD 30m · MTTR 55m · FP rate 0.0% · TP yield 100.0% · analyst 20m/case",
+		}},
+		{160, 48, []string{
+			"SOC KPIs · all cases",
+			" cases                  1         1 true positive · 0 benign true positive · 0 false positive · 0 open",
+			" mean time to detect    30m       first malicious event to first alert, true positives",
+			" mean time to respond   55m       first alert to containment, true positives",
+			" false-positive rate    0.0%      false-positive cases / cases with a verdict",
+			" true-positive yield    100.0%    alerts in true-positive cases / alerts in cases with a verdict",
+			" analyst time per case  20m       history activity, pauses over 30m left out",
+		}},
+	} {
+		t.Run(fmt.Sprintf("%dx%d", tc.w, tc.h), func(t *testing.T) {
+			c := tui.NewContext(store, th)
+			m := New(c)
+			m.SetSize(tc.w, tc.h)
+			tui.Drain(c, m, m.Init())
+			if !m.kpiLoaded {
+				t.Fatalf("KPIs did not load: %v", m.kpiErr)
+			}
+			view := ansi.Strip(m.View())
+			for _, s := range tc.want {
+				if !strings.Contains(view, s) {
+					t.Errorf("view lacks %q:\n%s", s, view)
+				}
+			}
+		})
+	}
+}
+
+// TestKPIStale: a KPI answer that a reload has replaced is dropped, and the panel shows the
+// newer one.
+func TestKPIStale(t *testing.T) {
+	th, _ := themes.ByName("dark")
+	c := tui.NewContext(kpiStore(t), th)
+	m := New(c)
+	m.SetSize(80, 24)
+	tui.Drain(c, m, m.Init())
+	old := m.loadKPI()
+	fresh := m.loadKPI()
+	stale := old().(tui.QueryFinishedMsg)
+	stale.Rows = cases.KPIs{}
+	if c.Finish(stale) {
+		t.Fatal("the replaced KPI job counts as current")
+	}
+	tui.Drain(c, m, fresh)
+	if m.kpi.Cases != 1 {
+		t.Errorf("panel holds %d cases, want 1", m.kpi.Cases)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	casefiles "trawl/cases"
 	"trawl/tui"
 	"trawl/tui/screentest"
 )
@@ -61,6 +62,10 @@ func (hostileStore) Overview(ctx context.Context, buckets, top int) (tui.Overvie
 		Sources:  []tui.SourceVolume{{Source: hostile, Counts: []int64{1}, Total: 1}},
 		Tactics:  []tui.TacticCount{{Tactic: hostile, Alerts: 1}},
 		Entities: []tui.EntityCount{{Kind: "user", Value: hostile, Alerts: 1}}}, nil
+}
+
+func (hostileStore) KPIs(ctx context.Context) (casefiles.KPIs, error) {
+	return casefiles.KPIs{Cases: 1, Verdicts: map[string]int{"open": 1}}, nil
 }
 
 // sgr matches the styling sequences lipgloss writes; any other escape in a view is a leak.
