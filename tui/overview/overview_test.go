@@ -1,6 +1,8 @@
 package overview
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -166,5 +168,40 @@ func TestKPIStale(t *testing.T) {
 	tui.Drain(c, m, fresh)
 	if m.kpi.Cases != 1 {
 		t.Errorf("panel holds %d cases, want 1", m.kpi.Cases)
+	}
+}
+
+// failingKPIs is the fixture store whose KPIs cannot be read.
+type failingKPIs struct{ tui.EngineStore }
+
+func (failingKPIs) KPIs(context.Context) (cases.KPIs, error) {
+	return cases.KPIs{}, errors.New("no cases table")
+}
+
+// TestKPIError: a failed KPI load shows in the panel and the status line, and leaves the rest
+// of the overview as it is.
+func TestKPIError(t *testing.T) {
+	th, _ := themes.ByName("dark")
+	c := tui.NewContext(failingKPIs{tui.EngineStore{S: screentest.Store(t)}}, th)
+	m := New(c)
+	m.SetSize(80, 24)
+	msgs := tui.Drain(c, m, m.Init())
+	if !m.loaded || m.kpiErr == nil {
+		t.Fatalf("loaded %v, KPI error %v", m.loaded, m.kpiErr)
+	}
+	failed := false
+	for _, msg := range msgs {
+		if e, ok := msg.(tui.StatusMsg); ok && e.Err != nil && strings.Contains(e.Err.Error(), "no cases table") {
+			failed = true
+		}
+	}
+	if !failed {
+		t.Errorf("no error message for the status line: %v", msgs)
+	}
+	view := ansi.Strip(m.View())
+	for _, s := range []string{"SOC KPIs · all cases  error: no cases table", "Event volume per source", "Credential Access"} {
+		if !strings.Contains(view, s) {
+			t.Errorf("view lacks %q:\n%s", s, view)
+		}
 	}
 }
