@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"trawl/dsl"
+	"trawl/engine"
 	"trawl/event"
 )
 
@@ -38,6 +40,10 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	}
 	return t.UTC(), nil
 }
+
+// sharedScanMin is how many Sigma rules make trawl hunt run them in shared scans: below it they
+// run one by one, which costs no more for a few rules.
+var sharedScanMin = 50
 
 func (c *HuntCmd) Run(g *Globals) error {
 	since, err := parseSince(c.Since, time.Now().UTC())
@@ -82,9 +88,43 @@ func (c *HuntCmd) Run(g *Globals) error {
 	w := c.writer(g.Stdout, []string{"rule", "severity", "attack", "alerts", "new", "ms"})
 	var total, fresh int
 	var failures []string
-	for _, cr := range set.checked {
+	// Many Sigma rules (tagged sigma by the compiler) run in shared scans: the filter rules of
+	// one category in one pass each, reading every JSON path and lowered text once per event
+	// (docs/sigma.md), which raises the same alerts as rule by rule and is several times
+	// faster. Other rules run one by one, as before.
+	var sigmaIdx []int
+	var sigmaRules []*dsl.CheckedRule
+	for i, cr := range set.checked {
+		if cr.Rule != nil && slices.Contains(cr.TagValues(), "sigma") {
+			sigmaIdx, sigmaRules = append(sigmaIdx, i), append(sigmaRules, cr)
+		}
+	}
+	sharedRes := map[int]engine.RuleResult{}
+	sharedMs := map[int]float64{}
+	if len(sigmaRules) >= sharedScanMin {
+		sh, err := runSigmaRules(g.Ctx, st, run, sigmaRules, dsl.Options{Since: since}, 100, nil)
+		if err != nil {
+			if g.Ctx.Err() != nil {
+				return g.Ctx.Err()
+			}
+			fmt.Fprintf(g.Stderr, "trawl: shared scans failed, running the Sigma rules one by one: %v\n", err)
+		} else {
+			for j, i := range sigmaIdx {
+				sharedRes[i], sharedMs[i] = sh.results[j], sh.ms[j]
+			}
+		}
+	}
+	for i, cr := range set.checked {
 		start := time.Now()
-		res, err := st.RunRule(g.Ctx, run, alertRule(cr))
+		var res engine.RuleResult
+		var err error
+		ms := int64(0)
+		if r, ok := sharedRes[i]; ok {
+			res, ms = r, int64(sharedMs[i])
+		} else {
+			res, err = st.RunRule(g.Ctx, run, alertRule(cr))
+			ms = time.Since(start).Milliseconds()
+		}
 		if err != nil {
 			if g.Ctx.Err() != nil {
 				return g.Ctx.Err()
@@ -95,7 +135,7 @@ func (c *HuntCmd) Run(g *Globals) error {
 		}
 		total += res.Alerts
 		fresh += res.New
-		if err := w.Row([]any{cr.Name.Name, cr.Severity.String(), strings.Join(cr.AttackIDs(), ","), res.Alerts, res.New, time.Since(start).Milliseconds()}); err != nil {
+		if err := w.Row([]any{cr.Name.Name, cr.Severity.String(), strings.Join(cr.AttackIDs(), ","), res.Alerts, res.New, ms}); err != nil {
 			return err
 		}
 	}
