@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -160,6 +161,45 @@ func TestRunRulesSharedPaths(t *testing.T) {
 		var n int
 		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'trawl_shared_%'`).Scan(&n); err != nil || n != 0 {
 			t.Errorf("%d shared tables left (%v)", n, err)
+		}
+	}
+}
+
+// TestAlternationSameRows checks that any-tests of many literals, compiled to one regular
+// expression, select the same events as the same tests written one by one with or.
+func TestAlternationSameRows(t *testing.T) {
+	s := huntStore(t)
+	ctx := t.Context()
+	var matched int64
+	defer func() {
+		if matched == 0 {
+			t.Error("no test matched any event: the comparison proves nothing")
+		}
+	}()
+	vals := []string{`"WHOAMI"`, `"-enc"`, `"nothing.at.all"`, `'C:\Windows'`, `"(x|y)"`, `"–c"`}
+	for _, op := range []string{"contains", "startswith", "endswith", "contains_cs", "startswith_cs"} {
+		for _, col := range []string{"command_line", "process_path", "fields.EventData.ParentImage"} {
+			var ors []string
+			for _, v := range vals {
+				ors = append(ors, col+" "+op+" "+v)
+			}
+			count := func(q string) int64 {
+				c, err := dsl.Build("process | where "+q+" | stats count() as n", dsl.EventCatalogue())
+				if err != nil {
+					t.Fatal(err)
+				}
+				tb, err := s.Query(ctx, c.SQL, c.Args...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tb.Rows[0][0].(int64)
+			}
+			anyQ := col + " " + op + " any (" + strings.Join(vals, ", ") + ")"
+			a, b := count(anyQ), count(strings.Join(ors, " or "))
+			if a != b {
+				t.Errorf("%s: %d events, one by one %d", anyQ, a, b)
+			}
+			matched += a
 		}
 	}
 }
