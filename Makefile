@@ -50,6 +50,12 @@ bench: build
 	$(BIN) bench import --events $(BENCH_EVENTS)
 	$(BIN) bench hunt --events $(BENCH_EVENTS)
 	$(BIN) bench hunt --events $(BENCH_EVENTS_LARGE)
+	$(BIN) bench sigma --events $(BENCH_EVENTS) --shared --no-solo
+	$(BIN) bench sigma --events $(BENCH_EVENTS_LARGE) --shared --no-solo
+	@if [ ! -d "$(SAMPLES)" ]; then echo "no samples at $(SAMPLES): trawl bench sigma over the EVTX samples skipped"; exit 0; fi; \
+	db=$(or $(TMPDIR),/tmp)/trawl-sigma-evtx.duckdb; rm -f $$db $$db.wal; \
+	$(BIN) --db $$db import --no-progress $(SAMPLES)/evtx-attack $(SAMPLES)/evtx-to-mitre $(SAMPLES)/deepblue $(SAMPLES)/chainsaw >/dev/null && \
+	echo "$(BIN) bench sigma --store $$db --shared --before --memory-mb 0" && $(BIN) bench sigma --store $$db --shared --before --memory-mb 0
 	@if [ ! -d "$(SAMPLES)" ]; then echo "no samples at $(SAMPLES) (set TRAWL_SAMPLES): trawl bench evtx skipped"; exit 0; fi; \
 	command -v evtxexport >/dev/null && command -v evtx_dump.py >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq libevtx-utils python3-evtx; } || \
