@@ -38,8 +38,8 @@ demo: build
 	@echo "importing demo/ into $(DEMO_DB)"
 	@$(BIN) --db $(DEMO_DB) import demo/ >/dev/null
 	@$(BIN) --db $(DEMO_DB) hunt >/dev/null
-	@if [ -t 0 ] && [ -t 1 ]; then exec $(BIN) --db $(DEMO_DB); fi; \
-	echo "no terminal here, so the workbench was not opened; in a terminal run: $(BIN) --db $(DEMO_DB)"
+	@if [ -t 0 ] && [ -t 1 ]; then exec $(BIN) --db $(DEMO_DB) tui --write; fi; \
+	echo "no terminal here, so the workbench was not opened; in a terminal run: $(BIN) --db $(DEMO_DB) tui --write"
 
 # trawl bench evtx measures the sample .evtx files: without them (like the tests) it is skipped
 # with a message rather than failing the whole target at its last step.
