@@ -1,7 +1,9 @@
 package dsl
 
 import (
+	"slices"
 	"strings"
+	"sync"
 )
 
 // TokenKind classifies a token of a query for syntax highlighting.
@@ -35,6 +37,18 @@ var lexerKinds = map[string]TokenKind{
 	"Keyword": TokenKeyword, "Ident": TokenIdent, "Op": TokenOp,
 }
 
+// tokenKinds maps the query lexer's token types to token kinds, built on the first Tokens call
+// rather than on every call (the workbench lexes the query on each keystroke).
+var tokenKinds = sync.OnceValue(func() map[int]TokenKind {
+	byType := map[int]TokenKind{}
+	for name, t := range huntLexer.Symbols() {
+		if k, ok := lexerKinds[name]; ok {
+			byType[int(t)] = k
+		}
+	}
+	return byType
+})
+
 // Token is one lexed piece of a query: src[Start:End].
 type Token struct {
 	Kind       TokenKind
@@ -50,12 +64,7 @@ func Tokens(src string) []Token {
 	if err != nil {
 		return []Token{{Kind: TokenInvalid, Start: 0, End: len(src)}}
 	}
-	byType := map[int]TokenKind{}
-	for name, t := range huntLexer.Symbols() {
-		if k, ok := lexerKinds[name]; ok {
-			byType[int(t)] = k
-		}
-	}
+	byType := tokenKinds()
 	pos, afterPipe := 0, false
 	for pos < len(src) {
 		t, err := lx.Next()
@@ -74,7 +83,7 @@ func Tokens(src string) []Token {
 		if !ok {
 			k = TokenInvalid
 		}
-		if k == TokenIdent && afterPipe && isStageName(t.Value) {
+		if k == TokenIdent && afterPipe && slices.Contains(stageNames, strings.ToLower(t.Value)) {
 			k = TokenKeyword
 		}
 		switch k {
@@ -89,13 +98,4 @@ func Tokens(src string) []Token {
 		out = append(out, Token{Kind: TokenInvalid, Start: pos, End: len(src)})
 	}
 	return out
-}
-
-func isStageName(s string) bool {
-	for _, n := range stageNames {
-		if strings.EqualFold(n, s) {
-			return true
-		}
-	}
-	return false
 }
