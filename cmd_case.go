@@ -113,7 +113,7 @@ func (c *CaseNewCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	st, err := openCaseStore(g)
+	st, err := openExistingStore(g)
 	if err != nil {
 		return err
 	}
@@ -157,8 +157,9 @@ func (c *CaseNewCmd) Run(g *Globals) error {
 	return nil
 }
 
-// openCaseStore opens an existing store for writing.
-func openCaseStore(g *Globals) (*engine.Store, error) {
+// openExistingStore opens the store at --db for writing, failing when there is none (writing
+// suppressions, scores, features or a case into a new, empty store would be a mistake).
+func openExistingStore(g *Globals) (*engine.Store, error) {
 	if err := storeExists(g); err != nil {
 		return nil, err
 	}
@@ -322,7 +323,7 @@ func caseChange(g *Globals, out caseOutput, author caseAuthor, id int64, change 
 	if err != nil {
 		return err
 	}
-	st, err := openCaseStore(g)
+	st, err := openExistingStore(g)
 	if err != nil {
 		return err
 	}

@@ -39,10 +39,7 @@ func (c *FeaturesUpdateCmd) Run(g *Globals) error {
 }
 
 func runFeaturePass(g *Globals, out OutputFlags, all, steps bool) error {
-	if err := storeExists(g); err != nil {
-		return err
-	}
-	st, err := openStore(g, false)
+	st, err := openExistingStore(g)
 	if err != nil {
 		return err
 	}

@@ -171,10 +171,7 @@ func (c *SigmaEnableCmd) Run(g *Globals) error  { return setStoredEnabled(g, c.R
 func (c *SigmaDisableCmd) Run(g *Globals) error { return setStoredEnabled(g, c.Rules, false) }
 
 func setStoredEnabled(g *Globals, refs []string, enabled bool) error {
-	if err := storeExists(g); err != nil {
-		return err
-	}
-	st, err := openStore(g, false)
+	st, err := openExistingStore(g)
 	if err != nil {
 		return err
 	}

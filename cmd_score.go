@@ -53,10 +53,7 @@ func (c *ScoreCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	if err := storeExists(g); err != nil {
-		return err
-	}
-	st, err := openStore(g, false)
+	st, err := openExistingStore(g)
 	if err != nil {
 		return err
 	}

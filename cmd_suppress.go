@@ -103,10 +103,7 @@ func (c *SuppressAddCmd) Run(g *Globals) error {
 		return exitError{2, err}
 	}
 	sp.Expires = exp
-	if err := storeExists(g); err != nil {
-		return err
-	}
-	st, err := openStore(g, false)
+	st, err := openExistingStore(g)
 	if err != nil {
 		return err
 	}
@@ -181,10 +178,7 @@ type SuppressRemoveCmd struct {
 }
 
 func (c *SuppressRemoveCmd) Run(g *Globals) error {
-	if err := storeExists(g); err != nil {
-		return err
-	}
-	st, err := openStore(g, false)
+	st, err := openExistingStore(g)
 	if err != nil {
 		return err
 	}
