@@ -2,10 +2,8 @@ package main
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 
@@ -13,6 +11,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"trawl/engine"
+	"trawl/importers"
 )
 
 // ImportCmd imports files.
@@ -28,7 +27,7 @@ type ImportCmd struct {
 }
 
 func (c *ImportCmd) Run(g *Globals) error {
-	files, err := expandPaths(c.Paths)
+	files, err := importers.ExpandPaths(c.Paths)
 	if err != nil {
 		return exitError{2, err}
 	}
@@ -100,78 +99,4 @@ func (c *ImportCmd) Run(g *Globals) error {
 		return exitError{1, fmt.Errorf("%d of %d files could not be imported", failed, len(results))}
 	}
 	return nil
-}
-
-// expandPaths turns files, folders and globs into a sorted, de-duplicated list of regular
-// files. Folders are walked recursively, skipping hidden entries and files that are not logs
-// by their names (see notALog); a file named on its own is always taken.
-func expandPaths(args []string) ([]string, error) {
-	seen := map[string]bool{}
-	var out []string
-	add := func(p string) {
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	for _, a := range args {
-		matches := []string{a}
-		if strings.ContainsAny(a, "*?[") {
-			m, err := filepath.Glob(a)
-			if err != nil {
-				return nil, fmt.Errorf("bad pattern %q: %w", a, err)
-			}
-			if len(m) == 0 {
-				return nil, fmt.Errorf("%s: no file matches", a)
-			}
-			matches = m
-		}
-		for _, p := range matches {
-			fi, err := os.Stat(p)
-			if err != nil {
-				return nil, err
-			}
-			if !fi.IsDir() {
-				add(p)
-				continue
-			}
-			var found []string
-			err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				if path != p && strings.HasPrefix(d.Name(), ".") {
-					if d.IsDir() {
-						return filepath.SkipDir
-					}
-					return nil
-				}
-				if d.Type().IsRegular() && !notALog(d.Name()) {
-					found = append(found, path)
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, err
-			}
-			sort.Strings(found)
-			for _, f := range found {
-				add(f)
-			}
-		}
-	}
-	return out, nil
-}
-
-// notALog is true for names that mark documentation or trawl's own ground truth, which sit
-// beside logs in evidence folders and sample sets: README, LICENSE, NOTICE, SOURCES, *.md and
-// the generator's scenarios.json.
-func notALog(name string) bool {
-	upper := strings.ToUpper(name)
-	for _, p := range []string{"README", "LICENSE", "LICENCE", "COPYING", "NOTICE", "SOURCES"} {
-		if strings.HasPrefix(upper, p) {
-			return true
-		}
-	}
-	return strings.HasSuffix(upper, ".MD") || name == "scenarios.json"
 }

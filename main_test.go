@@ -154,28 +154,6 @@ func TestCLIErrors(t *testing.T) {
 	}
 }
 
-func TestExpandPaths(t *testing.T) {
-	dir := t.TempDir()
-	for _, f := range []string{"a.log", "sub/b.json", "sub/.hidden.log", ".git/x", "README.md", "sub/LICENSE", "notes.md", "scenarios.json", "sub/c.evtx"} {
-		p := filepath.Join(dir, f)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, []byte("x"), 0o644)
-	}
-	got, err := expandPaths([]string{dir, filepath.Join(dir, "README.md"), filepath.Join(dir, "sub", "*.json")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rel []string
-	for _, p := range got {
-		r, _ := filepath.Rel(dir, p)
-		rel = append(rel, r)
-	}
-	want := "a.log sub/b.json sub/c.evtx README.md"
-	if strings.Join(rel, " ") != want {
-		t.Errorf("expandPaths = %v, want %s", rel, want)
-	}
-}
-
 // registeredEcho is a command added through registerCommand, as cmd_*.go files do.
 type registeredEcho struct {
 	Word string `arg:""`

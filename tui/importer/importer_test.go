@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"trawl/engine"
+	"trawl/importers"
 	_ "trawl/importers/all" // the formats of the sample files
 	"trawl/internal/testutil"
 	"trawl/themes"
@@ -475,7 +476,7 @@ func TestHostileFileName(t *testing.T) {
 }
 
 func TestExpand(t *testing.T) {
-	got, err := expand([]string{"testdata/browse", "testdata/browse/auth.log", "testdata/browse/sub/*.log"})
+	got, err := importers.ExpandPaths([]string{"testdata/browse", "testdata/browse/auth.log", "testdata/browse/sub/*.log"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -483,7 +484,7 @@ func TestExpand(t *testing.T) {
 	if strings.Join(got, " ") != want {
 		t.Errorf("expand = %v, want %s (README.md left out, no duplicates)", got, want)
 	}
-	if _, err := expand([]string{"testdata/browse/*.nothing"}); err == nil {
+	if _, err := importers.ExpandPaths([]string{"testdata/browse/*.nothing"}); err == nil {
 		t.Error("a pattern matching nothing is not an error")
 	}
 }

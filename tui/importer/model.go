@@ -20,6 +20,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"trawl/engine"
+	"trawl/importers"
 	"trawl/themes"
 	"trawl/tui"
 )
@@ -677,7 +678,7 @@ func (r *run) do(ctx context.Context, cancel context.CancelFunc, paths []string)
 	defer close(r.ch)
 	defer cancel()
 	r.start = r.now()
-	files, err := expand(paths)
+	files, err := importers.ExpandPaths(paths)
 	if err == nil && len(files) == 0 {
 		err = errors.New("no files found in the marked folders")
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -226,77 +225,3 @@ func complete(typed string, limit int) (string, []string) {
 
 // hasGlob says whether a typed path is a pattern.
 func hasGlob(p string) bool { return strings.ContainsAny(p, "*?[") }
-
-// expand turns files, folders and glob patterns (a path that does not exist as written) into a sorted, de-duplicated list of regular
-// files, as `trawl import` does: folders are walked recursively, skipping hidden entries and
-// files that are not logs by their names (README, LICENSE, *.md, ...); a file named on its own
-// is always taken.
-func expand(paths []string) ([]string, error) {
-	seen := map[string]bool{}
-	var out []string
-	add := func(p string) {
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	for _, a := range paths {
-		matches := []string{a}
-		if _, err := os.Lstat(a); err != nil && hasGlob(a) { // a name holding [ or * is taken as it is
-			m, err := filepath.Glob(a)
-			if err != nil {
-				return nil, fmt.Errorf("bad pattern %q: %w", a, err)
-			}
-			if len(m) == 0 {
-				return nil, fmt.Errorf("%s: no file matches", a)
-			}
-			matches = m
-		}
-		for _, p := range matches {
-			fi, err := os.Stat(p)
-			if err != nil {
-				return nil, err
-			}
-			if !fi.IsDir() {
-				add(p)
-				continue
-			}
-			var found []string
-			err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				if path != p && strings.HasPrefix(d.Name(), ".") {
-					if d.IsDir() {
-						return filepath.SkipDir
-					}
-					return nil
-				}
-				if d.Type().IsRegular() && !notALog(d.Name()) {
-					found = append(found, path)
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, err
-			}
-			sort.Strings(found)
-			for _, f := range found {
-				add(f)
-			}
-		}
-	}
-	return out, nil
-}
-
-// notALog is true for names of documentation and trawl's own ground truth, which sit beside
-// logs in evidence folders (the same rule as `trawl import`).
-func notALog(name string) bool {
-	upper := strings.ToUpper(name)
-	for _, p := range []string{"README", "LICENSE", "LICENCE", "COPYING", "NOTICE", "SOURCES"} {
-		if strings.HasPrefix(upper, p) {
-			return true
-		}
-	}
-	return strings.HasSuffix(upper, ".MD") || name == "scenarios.json"
-}
