@@ -145,25 +145,16 @@ func TestSniff(t *testing.T) {
 func TestHostile(t *testing.T) {
 	t.Parallel()
 	good := parseTests[0].line + "\n"
-	tests := []struct {
-		name            string
-		in              string
-		events, rejects int
-	}{
-		{"10 MB value imports", `CEF:0|V|P|1|s|n|5|msg=` + strings.Repeat("A ", 5<<20) + "\n" + good, 2, 0},
-		{"many keys", `CEF:0|V|P|1|s|n|5|` + strings.Repeat("k=v ", 1<<20) + "\n", 1, 0},
-		{"many backslashes", `CEF:0|V|P|1|s|n|5|a=` + strings.Repeat(`\`, 1<<20) + "\n", 1, 0},
-		{"many equals", `CEF:0|V|P|1|s|n|5|a=` + strings.Repeat(`=`, 1<<20) + "\n", 1, 0},
-		{"overlong line", strings.Repeat("B", importers.MaxLine+1) + "\n" + good, 1, 1},
-		{"binary", "\x00\x01\x02\xff\xfe\nCEF:\x00\n" + good, 1, 2},
-		{"invalid utf-8 and escapes", "CEF:0|V\xff|P|1|s|n\x1b[31m|5|msg=\xfe\xfd \x07 src=10.0.0.1\n", 1, 0},
+	tests := []importertest.HostileCase{
+		{Name: "10 MB value imports", In: `CEF:0|V|P|1|s|n|5|msg=` + strings.Repeat("A ", 5<<20) + "\n" + good, Events: 2, Rejects: 0},
+		{Name: "many keys", In: `CEF:0|V|P|1|s|n|5|` + strings.Repeat("k=v ", 1<<20) + "\n", Events: 1, Rejects: 0},
+		{Name: "many backslashes", In: `CEF:0|V|P|1|s|n|5|a=` + strings.Repeat(`\`, 1<<20) + "\n", Events: 1, Rejects: 0},
+		{Name: "many equals", In: `CEF:0|V|P|1|s|n|5|a=` + strings.Repeat(`=`, 1<<20) + "\n", Events: 1, Rejects: 0},
+		{Name: "overlong line", In: strings.Repeat("B", importers.MaxLine+1) + "\n" + good, Events: 1, Rejects: 1},
+		{Name: "binary", In: "\x00\x01\x02\xff\xfe\nCEF:\x00\n" + good, Events: 1, Rejects: 2},
+		{Name: "invalid utf-8 and escapes", In: "CEF:0|V\xff|P|1|s|n\x1b[31m|5|msg=\xfe\xfd \x07 src=10.0.0.1\n", Events: 1, Rejects: 0},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			importertest.Counts(t, Format{}, tc.name, []byte(tc.in), tc.events, tc.rejects)
-		})
-	}
+	importertest.Hostile(t, Format{}, tests)
 }
 
 // FuzzParseLine checks that no line crashes the parser and that an imported line keeps its
@@ -172,13 +163,7 @@ func FuzzParseLine(f *testing.F) {
 	for _, tc := range parseTests {
 		f.Add([]byte(tc.line))
 	}
-	data, err := os.ReadFile(filepath.Join("testdata", "vendors.cef"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, line := range bytes.Split(data, []byte("\n")) {
-		f.Add(line)
-	}
+	importertest.SeedLines(f, filepath.Join("testdata", "vendors.cef"))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		ev, err := toEvent(line)
 		if err != nil {

@@ -148,32 +148,23 @@ func TestScanQuotes(t *testing.T) {
 func TestHostile(t *testing.T) {
 	t.Parallel()
 	tenMB := strings.Repeat("A", 10<<20)
-	tests := []struct {
-		name            string
-		in              string
-		events, rejects int
-	}{
-		{"10 MB cell imports", "a,b\n" + tenMB + ",1\n2,3\n", 2, 0},
-		{"overlong line is a reject", "a,b\n" + strings.Repeat("B", importers.MaxLine+1) + ",1\n2,3\n", 1, 1},
-		{"unterminated quote cannot swallow more than MaxLine", "a,b\n\"open," + strings.Repeat("x", 1<<20) + "\n" + strings.Repeat(strings.Repeat("y", 1<<20)+"\n", 16) + "4,5\n", 1, 3}, // the rejected record, then the two y lines after it, then 4,5
-		{"binary", "a,b\n\x00\xff,\x01\n\x7fELF\n", 1, 1},
-		{"only a header", "a,b,c\n", 0, 0},
-		{"empty", "", 0, 0},
-		{"CRLF", "a,b\r\n1,2\r\n3,4\r\n", 2, 0},
+	tests := []importertest.HostileCase{
+		{Name: "10 MB cell imports", In: "a,b\n" + tenMB + ",1\n2,3\n", Events: 2, Rejects: 0},
+		{Name: "overlong line is a reject", In: "a,b\n" + strings.Repeat("B", importers.MaxLine+1) + ",1\n2,3\n", Events: 1, Rejects: 1},
+		{Name: "unterminated quote cannot swallow more than MaxLine", In: "a,b\n\"open," + strings.Repeat("x", 1<<20) + "\n" + strings.Repeat(strings.Repeat("y", 1<<20)+"\n", 16) + "4,5\n", Events: 1, Rejects: 3}, // the rejected record, then the two y lines after it, then 4,5
+		{Name: "binary", In: "a,b\n\x00\xff,\x01\n\x7fELF\n", Events: 1, Rejects: 1},
+		{Name: "only a header", In: "a,b,c\n", Events: 0, Rejects: 0},
+		{Name: "empty", In: "", Events: 0, Rejects: 0},
+		{Name: "CRLF", In: "a,b\r\n1,2\r\n3,4\r\n", Events: 2, Rejects: 0},
 		// Naming repeated columns used to try every suffix from _2 up for each repeat: quadratic,
 		// hours for this header (found by the importers/all hostile matrix).
 		// A header of 8M columns took 2 GB to name and plan (found by the importers/all hostile
 		// matrix): over maxColumns it is refused, and the rows after it are rejects.
-		{"header over the column limit", strings.Repeat("a,", maxColumns) + "a\n1,2\n3,4\n", 0, 3},
-		{"header at the column limit", strings.Repeat("a,", maxColumns-1) + "a\n" + strings.Repeat("1,", maxColumns-1) + "1\n", 1, 0},
-		{"60k equal header names", strings.Repeat("x,", 59_999) + "x\n" + strings.Repeat("1,", 59_999) + "1\n", 1, 0},
+		{Name: "header over the column limit", In: strings.Repeat("a,", maxColumns) + "a\n1,2\n3,4\n", Events: 0, Rejects: 3},
+		{Name: "header at the column limit", In: strings.Repeat("a,", maxColumns-1) + "a\n" + strings.Repeat("1,", maxColumns-1) + "1\n", Events: 1, Rejects: 0},
+		{Name: "60k equal header names", In: strings.Repeat("x,", 59_999) + "x\n" + strings.Repeat("1,", 59_999) + "1\n", Events: 1, Rejects: 0},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			importertest.Counts(t, Format{}, tc.name, []byte(tc.in), tc.events, tc.rejects)
-		})
-	}
+	importertest.Hostile(t, Format{}, tests)
 }
 
 // TestRepeatedHeaderNames: a repeated column name gets the first free suffix, so no cell is lost.

@@ -109,6 +109,37 @@ func Counts(t testing.TB, f importers.Format, name string, data []byte, events, 
 	return res
 }
 
+// HostileCase is one hostile input and how many events and rejects it must give.
+type HostileCase struct {
+	Name            string
+	In              string
+	Events, Rejects int
+}
+
+// Hostile runs f over each case in parallel and checks its counts with Counts.
+func Hostile(t *testing.T, f importers.Format, cases []HostileCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			t.Parallel()
+			Counts(t, f, tc.Name, []byte(tc.In), tc.Events, tc.Rejects)
+		})
+	}
+}
+
+// SeedLines adds each line of the file at path to a fuzz target's corpus; a missing file (one
+// of the repo's testdata files) fails the target rather than losing the seeds.
+func SeedLines(f *testing.F, path string) {
+	f.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		f.Add(line)
+	}
+}
+
 // CheckParse checks one line of a format's field parser: with wantErr empty, that parse gives
 // at least the fields of want; otherwise that its error contains wantErr.
 func CheckParse(t testing.TB, parse func(line []byte) (map[string]string, error), line string, want map[string]string, wantErr string) {

@@ -91,27 +91,18 @@ func TestSniff(t *testing.T) {
 func TestHostile(t *testing.T) {
 	t.Parallel()
 	tenMB := `{"message":"` + strings.Repeat("A", 10<<20) + `","src_ip":"10.0.0.1"}`
-	tests := []struct {
-		name            string
-		in              string
-		events, rejects int
-	}{
-		{"10 MB line imports", tenMB + "\n{\"a\":1}\n", 2, 0},
-		{"overlong line is a reject", `{"m":"` + strings.Repeat("B", importers.MaxLine) + "\"}\n{\"a\":1}\n", 1, 1},
-		{"deep nesting bomb", strings.Repeat(`{"a":`, 200000) + "1" + strings.Repeat("}", 200000) + "\n", 0, 1},
-		{"deep array bomb", `{"a":` + strings.Repeat("[", 500000) + "\n", 0, 1},
-		{"wide object", "{" + wide(100000) + "}\n", 1, 0},
-		{"nesting deeper than the mapper looks", strings.Repeat(`{"a":`, 100) + `{"src_ip":"1.2.3.4"}` + strings.Repeat("}", 100) + "\n", 1, 0},
-		{"binary", "\x00\xff\xfe\x01\n\x7fELF\x02\x01\x01\n", 0, 2},
-		{"NUL inside a line", "{\"a\":1}\x00\n", 0, 1},
-		{"CRLF", "{\"a\":1}\r\n{\"b\":2}\r\n", 2, 0},
+	tests := []importertest.HostileCase{
+		{Name: "10 MB line imports", In: tenMB + "\n{\"a\":1}\n", Events: 2, Rejects: 0},
+		{Name: "overlong line is a reject", In: `{"m":"` + strings.Repeat("B", importers.MaxLine) + "\"}\n{\"a\":1}\n", Events: 1, Rejects: 1},
+		{Name: "deep nesting bomb", In: strings.Repeat(`{"a":`, 200000) + "1" + strings.Repeat("}", 200000) + "\n", Events: 0, Rejects: 1},
+		{Name: "deep array bomb", In: `{"a":` + strings.Repeat("[", 500000) + "\n", Events: 0, Rejects: 1},
+		{Name: "wide object", In: "{" + wide(100000) + "}\n", Events: 1, Rejects: 0},
+		{Name: "nesting deeper than the mapper looks", In: strings.Repeat(`{"a":`, 100) + `{"src_ip":"1.2.3.4"}` + strings.Repeat("}", 100) + "\n", Events: 1, Rejects: 0},
+		{Name: "binary", In: "\x00\xff\xfe\x01\n\x7fELF\x02\x01\x01\n", Events: 0, Rejects: 2},
+		{Name: "NUL inside a line", In: "{\"a\":1}\x00\n", Events: 0, Rejects: 1},
+		{Name: "CRLF", In: "{\"a\":1}\r\n{\"b\":2}\r\n", Events: 2, Rejects: 0},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			importertest.Counts(t, Format{}, tc.name, []byte(tc.in), tc.events, tc.rejects)
-		})
-	}
+	importertest.Hostile(t, Format{}, tests)
 }
 
 func wide(n int) string {

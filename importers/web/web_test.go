@@ -152,23 +152,14 @@ func TestSample(t *testing.T) {
 func TestHostile(t *testing.T) {
 	t.Parallel()
 	good := parseTests[0].line + "\n"
-	tests := []struct {
-		name            string
-		in              string
-		events, rejects int
-	}{
-		{"10 MB URL imports", `1.2.3.4 - - [05/Mar/2024:10:15:02 +0000] "GET /` + strings.Repeat("A", 10<<20) + ` HTTP/1.1" 200 1` + "\n" + good, 2, 0},
-		{"overlong line", strings.Repeat("B", importers.MaxLine+1) + "\n" + good, 1, 1},
-		{"binary", "\x00\x01\x02\xff\xfe\n\x7fELF\n" + good, 1, 2},
-		{"many quotes", `1.2.3.4 - - [05/Mar/2024:10:15:02 +0000] "` + strings.Repeat(`" `, 1<<20) + "\n", 0, 1},
-		{"many brackets", strings.Repeat(" [", 1<<20) + "\n", 0, 1},
+	tests := []importertest.HostileCase{
+		{Name: "10 MB URL imports", In: `1.2.3.4 - - [05/Mar/2024:10:15:02 +0000] "GET /` + strings.Repeat("A", 10<<20) + ` HTTP/1.1" 200 1` + "\n" + good, Events: 2, Rejects: 0},
+		{Name: "overlong line", In: strings.Repeat("B", importers.MaxLine+1) + "\n" + good, Events: 1, Rejects: 1},
+		{Name: "binary", In: "\x00\x01\x02\xff\xfe\n\x7fELF\n" + good, Events: 1, Rejects: 2},
+		{Name: "many quotes", In: `1.2.3.4 - - [05/Mar/2024:10:15:02 +0000] "` + strings.Repeat(`" `, 1<<20) + "\n", Events: 0, Rejects: 1},
+		{Name: "many brackets", In: strings.Repeat(" [", 1<<20) + "\n", Events: 0, Rejects: 1},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			importertest.Counts(t, Format{}, tc.name, []byte(tc.in), tc.events, tc.rejects)
-		})
-	}
+	importertest.Hostile(t, Format{}, tests)
 }
 
 // FuzzParseLine checks that no line crashes the parser, that every line becomes an event or
@@ -177,13 +168,7 @@ func FuzzParseLine(f *testing.F) {
 	for _, tc := range parseTests {
 		f.Add([]byte(tc.line))
 	}
-	data, err := os.ReadFile(filepath.Join("testdata", "access.log"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, line := range bytes.Split(data, []byte("\n")) {
-		f.Add(line)
-	}
+	importertest.SeedLines(f, filepath.Join("testdata", "access.log"))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		if bytes.ContainsAny(line, "\r\n") {
 			return
