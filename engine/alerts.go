@@ -197,6 +197,7 @@ func (s *Store) RunRule(ctx context.Context, run int64, r AlertRule) (RuleResult
 type AlertFilter struct {
 	Rule  string // exact rule name
 	RunID int64
+	IDs   []int64 // these alerts only (when not empty)
 }
 
 // Alerts lists stored alerts in time order (first evidence), then id.
@@ -212,6 +213,10 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter, fn func(Alert) error)
 	if f.RunID != 0 {
 		conds = append(conds, "run_id = ?")
 		args = append(args, f.RunID)
+	}
+	if len(f.IDs) > 0 {
+		conds = append(conds, `id IN (SELECT unnest(from_json(?::JSON, '["BIGINT"]')))`)
+		args = append(args, jsonText(f.IDs))
 	}
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")

@@ -111,7 +111,7 @@ func timeText(t *time.Time) string {
 // alert loads one alert.
 func (s *Store) alert(ctx context.Context, id int64) (Alert, error) {
 	var found *Alert
-	err := s.alerts(ctx, "WHERE id = ?", []any{id}, func(a Alert) error { found = &a; return nil })
+	err := s.Alerts(ctx, AlertFilter{IDs: []int64{id}}, func(a Alert) error { found = &a; return nil })
 	if err != nil {
 		return Alert{}, err
 	}
@@ -119,33 +119,6 @@ func (s *Store) alert(ctx context.Context, id int64) (Alert, error) {
 		return Alert{}, fmt.Errorf("alert %d: %w", id, ErrNoAlert)
 	}
 	return *found, nil
-}
-
-// alerts lists alerts matching a WHERE clause, through Alerts' scanning.
-func (s *Store) alerts(ctx context.Context, where string, args []any, fn func(Alert) error) error {
-	ids := map[int64]bool{}
-	// Alerts has no id filter; select the ids first, then scan them through it by rule.
-	t, err := s.Query(ctx, `SELECT id, rule FROM alerts `+where, args...)
-	if err != nil {
-		return err
-	}
-	rules := map[string]bool{}
-	for _, r := range t.Rows {
-		ids[r[0].(int64)] = true
-		rules[r[1].(string)] = true
-	}
-	for rule := range rules {
-		err := s.Alerts(ctx, AlertFilter{Rule: rule}, func(a Alert) error {
-			if ids[a.ID] {
-				return fn(a)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // CreateCase stores a new case from a draft, with the evidence events of its alerts, in one
@@ -555,17 +528,16 @@ func (s *Store) loadCase(ctx context.Context, id int64, full bool) (*cases.Case,
 	if err != nil {
 		return nil, err
 	}
-	var present []any
+	var present []int64
 	for _, r := range rows.Rows {
 		if r[2].(bool) {
-			present = append(present, r[0])
+			present = append(present, r[0].(int64))
 		} else {
 			c.Alerts = append(c.Alerts, cases.Alert{ID: r[0].(int64), Rule: r[1].(string), Attack: []string{}, Entities: map[string][]string{}})
 		}
 	}
 	if len(present) > 0 {
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(present)), ", ")
-		err := s.alerts(ctx, "WHERE id IN ("+marks+")", present, func(a Alert) error {
+		err := s.Alerts(ctx, AlertFilter{IDs: present}, func(a Alert) error {
 			c.Alerts = append(c.Alerts, cases.Alert{ID: a.ID, Rule: a.Rule, Title: a.Title, Severity: a.Severity, Attack: a.Attack,
 				First: a.First, Last: a.Last, CreatedAt: a.CreatedAt, Entities: a.Entities, Evidence: len(a.Evidence)})
 			return nil

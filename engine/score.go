@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -458,10 +459,11 @@ func (s *Store) Incident(ctx context.Context, id int64) (*IncidentDetail, error)
 		return nil, err
 	}
 	d := &IncidentDetail{Incident: *inc}
-	err = s.Alerts(ctx, AlertFilter{}, func(a Alert) error {
-		if sc, ok := scores[a.ID]; ok {
-			d.AlertList = append(d.AlertList, ScoredAlert{a, sc})
-		}
+	if len(scores) == 0 {
+		return d, nil
+	}
+	err = s.Alerts(ctx, AlertFilter{IDs: slices.Collect(maps.Keys(scores))}, func(a Alert) error {
+		d.AlertList = append(d.AlertList, ScoredAlert{a, scores[a.ID]})
 		return nil
 	})
 	return d, err
