@@ -185,12 +185,6 @@ func incidentRow(inc engine.Incident, cols []string, structured bool) []any {
 			v = inc.Collapsed
 		case "narrative":
 			v = inc.Narrative
-		case "factors":
-			if structured {
-				v = inc.Factors
-			} else {
-				v = factorsText(inc.Factors)
-			}
 		}
 		out[i] = v
 	}
