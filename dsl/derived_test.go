@@ -11,7 +11,7 @@ func TestDerivedColumns(t *testing.T) {
 	cases := []struct {
 		name, query string
 		view        bool   // reads events_features
-		err         string // substring of the error, "" for none
+		err         string // substring of the formatted error (which quotes the query, so not a word of it), "" for none
 	}{
 		{"plain query reads events", `process | where process_name == "certutil.exe"`, false, ""},
 		{"bool features", `process | where lolbas and off_hours`, true, ""},
@@ -21,7 +21,7 @@ func TestDerivedColumns(t *testing.T) {
 		{"feature in stats only", `network | stats count() by dst_ip_class`, true, ""},
 		{"feature in fields only", `process | fields time, host, decoded_command`, true, ""},
 		{"feature in a sequence step", `sequence by host within 10m [logon where new_account] then [process where encoded_ps]`, true, ""},
-		{"typed: bool is not a number", `process | where lolbas > 1`, false, "lolbas"},
+		{"typed: bool is not a number", `process | where lolbas > 1`, false, "cannot compare bool with int"},
 		{"typo suggests the feature", `process | where lolbass`, false, `did you mean "lolbas"`},
 		{"eval of a new name reads events", `process | eval x = len(command_line) | where x > 10`, false, ""},
 	}
