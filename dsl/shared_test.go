@@ -24,14 +24,7 @@ func TestFilterOf(t *testing.T) {
 		{`logon | where user == "x" | head 3`, "", "", "", Options{}, false},
 		{`sequence by user within 5m [logon] then [process]`, "", "", "", Options{}, false},
 	} {
-		q, err := Parse(tc.query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ch, err := Check(q, EventCatalogue())
-		if err != nil {
-			t.Fatal(err)
-		}
+		ch := mustCheck(t, tc.query)
 		f, ok := FilterOf(ch, 5, tc.opt)
 		if ok != tc.ok {
 			t.Errorf("%s: ok %v, want %v", tc.query, ok, tc.ok)
@@ -57,14 +50,7 @@ func TestFilterOfPaths(t *testing.T) {
 		{`process | where fields.EventData.Product == "y" and command_line contains "z" and process_path contains "w"`,
 			`(((("trawl_path_3" = $1) AND contains("trawl_lower_5", lower($2))) AND contains(lower("process_path"), lower($3))))`, `[y z w]`},
 	} {
-		q, err := Parse(tc.query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ch, err := Check(q, EventCatalogue())
-		if err != nil {
-			t.Fatal(err)
-		}
+		ch := mustCheck(t, tc.query)
 		f, ok := FilterOfPaths(ch, 1, Options{}, &pc)
 		if !ok || f.Cond != tc.cond || fmt.Sprint(f.Args) != tc.args {
 			t.Errorf("%s:\n got %v %s %v\nwant %s %s", tc.query, ok, f.Cond, f.Args, tc.cond, tc.args)
@@ -99,14 +85,7 @@ func TestLiteralAlternation(t *testing.T) {
 		{`process | where command_line contains all ("a", "b", "c", "d")`,
 			`(contains(lower("command_line"), lower($1)) AND contains(lower("command_line"), lower($2)) AND contains(lower("command_line"), lower($3)) AND contains(lower("command_line"), lower($4)))`, `[a b c d]`},
 	} {
-		q, err := Parse(tc.query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ch, err := Check(q, EventCatalogue())
-		if err != nil {
-			t.Fatal(err)
-		}
+		ch := mustCheck(t, tc.query)
 		f, ok := FilterOf(ch, 1, Options{})
 		want := "(" + tc.cond + ")"
 		if !ok || f.Cond != want || fmt.Sprint(f.Args) != tc.args {
@@ -126,4 +105,18 @@ func TestLiteralAlternation(t *testing.T) {
 			t.Errorf("pattern of %d bytes", len(p))
 		}
 	}
+}
+
+// mustCheck parses and checks query against the event catalogue, failing the test on an error.
+func mustCheck(t *testing.T, query string) *Checked {
+	t.Helper()
+	q, err := Parse(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := Check(q, EventCatalogue())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
 }
