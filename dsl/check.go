@@ -497,8 +497,7 @@ func (c *checker) call(x *Call, inStats bool) Type {
 	}
 	if f.Const > 0 && len(x.Args) >= f.Const {
 		a := x.Args[f.Const-1]
-		lit, ok := a.(*Literal)
-		if n, isInt := literalInt(lit, ok); !isInt || n < f.ConstMin || n > f.ConstMax {
+		if n, isInt := literalInt(a); !isInt || n < f.ConstMin || n > f.ConstMax {
 			c.errorf(a, "for example: "+f.Example, "%s() wants a whole number from %d to %d written here", f.Name, f.ConstMin, f.ConstMax)
 			return TypeUnknown
 		}
@@ -509,8 +508,9 @@ func (c *checker) call(x *Call, inStats bool) Type {
 	return f.Ret(types)
 }
 
-// literalInt is the value of an int literal.
-func literalInt(lit *Literal, ok bool) (int64, bool) {
+// literalInt is the value of e when it is an int literal.
+func literalInt(e Expr) (int64, bool) {
+	lit, ok := e.(*Literal)
 	if !ok || lit == nil || lit.Kind != LitInt {
 		return 0, false
 	}
