@@ -124,10 +124,7 @@ func walkNames(v reflect.Value, fn func(string)) {
 		}
 	case reflect.Struct:
 		switch v.Type() {
-		case identType:
-			fn(v.FieldByName("Name").String())
-			return
-		case fieldRefType:
+		case identType, fieldRefType:
 			fn(v.FieldByName("Name").String())
 			return
 		}
