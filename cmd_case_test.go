@@ -248,6 +248,7 @@ func TestCaseCLIErrors(t *testing.T) {
 		{[]string{"case", "status", "1", "done", "--author", "a"}, 2, `unknown status "done"`},
 		{[]string{"case", "verdict", "1", "tp", "--suppress", "--author", "a"}, 2, "--suppress goes with a false_positive"},
 		{[]string{"case", "note", "7", "x", "--author", "a"}, 1, "case 7: no such case"},
+		{[]string{"kpi", "--to", "soon"}, 2, "--to"},
 	} {
 		out, errs, code := trawl(t, append([]string{"--db", db}, tc.args...)...)
 		if code != tc.code || !strings.Contains(errs, tc.want) {

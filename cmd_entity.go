@@ -39,11 +39,8 @@ func (c *EntityShowCmd) Run(g *Globals) error {
 		return exitError{2, err}
 	}
 	opt := engine.EntityProfileOptions{Limit: c.Limit, Related: c.Related, Alerts: c.Alerts, Days: c.Days}
-	if opt.From, err = parseWhen(c.From); err != nil {
-		return exitError{2, fmt.Errorf("--from: %w", err)}
-	}
-	if opt.To, err = parseWhen(c.To); err != nil {
-		return exitError{2, fmt.Errorf("--to: %w", err)}
+	if opt.From, opt.To, err = parseWindow(c.From, c.To); err != nil {
+		return err
 	}
 	st, err := openStore(g, true)
 	if err != nil {

@@ -23,13 +23,9 @@ type KPICmd struct {
 }
 
 func (c *KPICmd) Run(g *Globals) error {
-	from, err := parseWhen(c.From)
+	from, to, err := parseWindow(c.From, c.To)
 	if err != nil {
-		return exitError{2, fmt.Errorf("--from: %w", err)}
-	}
-	to, err := parseWhen(c.To)
-	if err != nil {
-		return exitError{2, fmt.Errorf("--to: %w", err)}
+		return err
 	}
 	st, err := openStore(g, true)
 	if err != nil {
@@ -70,6 +66,17 @@ func (c *KPICmd) Run(g *Globals) error {
 		}
 	}
 	return w.Flush()
+}
+
+// parseWindow reads --from and --to (either may be empty: no bound); a bad one is a usage error.
+func parseWindow(fromFlag, toFlag string) (from, to time.Time, err error) {
+	if from, err = parseWhen(fromFlag); err != nil {
+		return from, to, exitError{2, fmt.Errorf("--from: %w", err)}
+	}
+	if to, err = parseWhen(toFlag); err != nil {
+		return from, to, exitError{2, fmt.Errorf("--to: %w", err)}
+	}
+	return from, to, nil
 }
 
 // writeRuleStats prints each rule's alert volume and the verdicts of the cases its alerts are in
