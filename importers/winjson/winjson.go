@@ -364,8 +364,9 @@ func eventDataOf(eventData, userData any) map[string]any {
 	return out
 }
 
-// beatLevels maps winlogbeat's log.level words to Windows levels.
-var beatLevels = map[string]int{"critical": 1, "error": 2, "warning": 3, "information": 4, "info": 4, "verbose": 5}
+// levelNames maps the level words of winlogbeat (log.level, level) and EvtxECmd (Level),
+// lower-cased, to Windows levels.
+var levelNames = map[string]int{"critical": 1, "error": 2, "warning": 3, "information": 4, "info": 4, "verbose": 5}
 
 func fromWinlogbeat(o map[string]any, r *windows.Record) error {
 	wl := o["winlog"].(map[string]any)
@@ -403,7 +404,7 @@ func fromWinlogbeat(o map[string]any, r *windows.Record) error {
 	r.Opcode = text(get("opcode"))
 	r.Keywords = keywordsText(get("keywords"))
 	if lv, ok := importers.GetText(o, "log.level"); ok {
-		r.Level = beatLevels[strings.ToLower(lv)]
+		r.Level = levelNames[strings.ToLower(lv)]
 	}
 	r.Message, _ = importers.GetText(o, "message")
 	for _, f := range []string{"winlog.time_created", "@timestamp", "event.created"} {
@@ -444,7 +445,7 @@ func fromLegacyBeat(o map[string]any, r *windows.Record) error {
 	r.Task = text(o["task"])
 	r.Opcode = text(o["opcode"])
 	r.Keywords = keywordsText(o["keywords"])
-	r.Level = beatLevels[strings.ToLower(text(o["level"]))]
+	r.Level = levelNames[strings.ToLower(text(o["level"]))]
 	r.Message = text(o["message"])
 	if u, ok := o["user"].(map[string]any); ok {
 		r.UserID = text(u["identifier"])
@@ -457,9 +458,6 @@ func fromLegacyBeat(o map[string]any, r *windows.Record) error {
 	r.Data = eventDataOf(o["event_data"], map[string]any{"user_data": o["user_data"]})
 	return nil
 }
-
-// ecmdLevels maps EvtxECmd's level names to Windows levels.
-var ecmdLevels = map[string]int{"critical": 1, "error": 2, "warning": 3, "info": 4, "information": 4, "verbose": 5}
 
 // fromEvtxECmd reads Eric Zimmerman's EvtxECmd JSON: the System fields side by side, the
 // EventData (or UserData) as a JSON document in Payload. A Payload that does not parse leaves
@@ -475,7 +473,7 @@ func fromEvtxECmd(o map[string]any, r *windows.Record) error {
 	r.EventRecordID = optInt(o["EventRecordId"])
 	r.ProcessID = optInt(o["ProcessId"])
 	r.ThreadID = optInt(o["ThreadId"])
-	r.Level = ecmdLevels[strings.ToLower(text(o["Level"]))]
+	r.Level = levelNames[strings.ToLower(text(o["Level"]))]
 	r.Keywords = text(o["Keywords"])
 	if s := text(o["TimeCreated"]); s != "" {
 		if r.TimeCreated, err = parseTime("TimeCreated", s); err != nil {
