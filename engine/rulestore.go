@@ -97,28 +97,17 @@ func (s *Store) SaveRules(ctx context.Context, rules []StoredRule) ([]string, er
 		if out[i] == RuleUnchanged {
 			updated = changed // the time of the last change
 		}
-		var huntV any
-		if r.Hunt != "" {
-			huntV = r.Hunt
-		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO stored_rules (`+storedRuleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,
 			from_json(?::JSON, '["VARCHAR"]'), from_json(?::JSON, '["VARCHAR"]'), from_json(?::JSON, '["VARCHAR"]'), from_json(?::JSON, '["VARCHAR"]'),
 			from_json(?::JSON, '["VARCHAR"]'), from_json(?::JSON, '["VARCHAR"]'), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.Key, nullText(r.SigmaID), r.Name, r.Title, r.Kind, nullText(r.Status), nullText(r.Level), r.Severity, r.Outcome,
+			r.Key, nullStr(r.SigmaID), r.Name, r.Title, r.Kind, nullStr(r.Status), nullStr(r.Level), r.Severity, r.Outcome,
 			jsonArray(r.Reasons), jsonArray(r.OnlyIn), jsonArray(r.Attack), jsonArray(r.Tags), jsonArray(r.FalsePositives), jsonArray(r.References),
-			nullText(r.Author), r.Licence, r.File, r.Doc, r.YAML, huntV, enabled, imported, updated)
+			nullStr(r.Author), r.Licence, r.File, r.Doc, r.YAML, nullStr(r.Hunt), enabled, imported, updated)
 		if err != nil {
 			return nil, fmt.Errorf("rule store: saving %s: %w", r.Key, err)
 		}
 	}
 	return out, tx.Commit()
-}
-
-func nullText(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 // StoredRules lists the rule store in order of file, document and key, with their YAML and

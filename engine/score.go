@@ -31,7 +31,7 @@ type ScoreResult struct {
 }
 
 // Score scores every stored alert with its context (assets and identities its entities resolve
-// to, intel matches of its evidence, suppressions when that table exists), groups them into
+// to, intel matches of its evidence, suppressions), groups them into
 // incidents and rewrites alert_scores, incidents, incident_alerts and entity_risk in one
 // transaction. Running it again over the same store gives the same tables.
 func (s *Store) Score(ctx context.Context, opt ScoreOptions) (*ScoreResult, error) {
@@ -57,38 +57,25 @@ func (s *Store) Score(ctx context.Context, opt ScoreOptions) (*ScoreResult, erro
 	return out, nil
 }
 
-// tableExists reports whether the store has a table (another migration's, perhaps not there).
-func (s *Store) tableExists(ctx context.Context, name string) (bool, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = ?`, name).Scan(&n)
-	return n > 0, err
-}
-
 // riskAlerts loads every alert as scoring sees it, with its suppression if any.
 func (s *Store) riskAlerts(ctx context.Context) ([]risk.Alert, error) {
 	supp := map[int64]string{}
-	ok, err := s.tableExists(ctx, "alert_suppressions")
+	rows, err := s.db.QueryContext(ctx, `SELECT alert_id, min(suppression) FROM alert_suppressions GROUP BY alert_id`)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading suppressions: %w", err)
 	}
-	if ok {
-		rows, err := s.db.QueryContext(ctx, `SELECT alert_id, min(suppression) FROM alert_suppressions GROUP BY alert_id`)
-		if err != nil {
-			return nil, fmt.Errorf("reading suppressions: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var name string
-			if err := rows.Scan(&id, &name); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			supp[id] = name
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			rows.Close()
 			return nil, err
 		}
+		supp[id] = name
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	var out []risk.Alert
 	err = s.Alerts(ctx, AlertFilter{}, func(a Alert) error {
@@ -255,14 +242,7 @@ func (s *Store) storeScores(ctx context.Context, res *risk.Result, policy string
 		} else {
 			fj = "[]"
 		}
-		var inc, supp any
-		if a.Incident != 0 {
-			inc = a.Incident
-		}
-		if a.Suppressed != "" {
-			supp = a.Suppressed
-		}
-		if err := ins.add(ctx, a.AlertID, a.Score, string(a.Action), fj, a.Duplicates, a.Primary, inc, supp); err != nil {
+		if err := ins.add(ctx, a.AlertID, a.Score, string(a.Action), fj, a.Duplicates, a.Primary, nullInt(a.Incident), nullStr(a.Suppressed)); err != nil {
 			return err
 		}
 	}
