@@ -135,6 +135,14 @@ func Text(v any) string {
 	}
 }
 
+// Truncate cuts s to its first n bytes, marked with "…", for quoting log text in a message.
+func Truncate[T string | []byte](s T, n int) string {
+	if len(s) <= n {
+		return string(s)
+	}
+	return string(s[:n]) + "…"
+}
+
 // GetText is Get then Text; absent and null values give ("", false).
 func GetText(m map[string]any, key string) (string, bool) {
 	v, ok := Get(m, key)

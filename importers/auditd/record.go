@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"trawl/importers"
 )
 
 // record is one line of an audit log: `[node=NAME ]type=TYPE msg=audit(STAMP): key=value ...`.
@@ -67,7 +69,7 @@ func parseRecord(line []byte) (record, error) {
 	}
 	r.typ = string(s[:i])
 	if !validType(r.typ) {
-		return r, fmt.Errorf("record type %q is not an audit record type", truncate(r.typ, 40))
+		return r, fmt.Errorf("record type %q is not an audit record type", importers.Truncate(r.typ, 40))
 	}
 	s = bytes.TrimLeft(s[i:], " ")
 	if !bytes.HasPrefix(s, []byte("msg=audit(")) {
@@ -131,7 +133,7 @@ func parseStamp(s string) (time.Time, bool, error) {
 			return t, true, nil
 		}
 	}
-	return time.Time{}, false, fmt.Errorf("audit stamp time %q is neither epoch seconds nor an ausearch date", truncate(s, 40))
+	return time.Time{}, false, fmt.Errorf("audit stamp time %q is neither epoch seconds nor an ausearch date", importers.Truncate(s, 40))
 }
 
 func isDigits(s string) bool {
@@ -296,11 +298,4 @@ func cleanText(b []byte) string {
 		return string(b)
 	}
 	return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

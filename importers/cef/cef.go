@@ -287,12 +287,12 @@ func parseExtension(b []byte) ([]pair, error) {
 	}
 	if len(keys) == 0 {
 		if len(bytes.TrimSpace(b)) > 0 {
-			return nil, fmt.Errorf("extension has no key=value pair: %q", truncate(b, 60))
+			return nil, fmt.Errorf("extension has no key=value pair: %q", importers.Truncate(b, 60))
 		}
 		return nil, nil
 	}
 	if lead := bytes.TrimSpace(b[:keys[0].keyStart]); len(lead) > 0 {
-		return nil, fmt.Errorf("extension starts with text that is not key=value: %q", truncate(lead, 60))
+		return nil, fmt.Errorf("extension starts with text that is not key=value: %q", importers.Truncate(lead, 60))
 	}
 	out := make([]pair, len(keys))
 	for i, k := range keys {
@@ -447,11 +447,4 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-func truncate(b []byte, n int) string {
-	if len(b) <= n {
-		return string(b)
-	}
-	return string(b[:n]) + "…"
 }

@@ -174,7 +174,7 @@ func parseLine(s []byte) (map[string]string, error) {
 		}
 		b := rest[:sp]
 		if !isBytes(b) {
-			return nil, &importers.FieldError{Field: "bytes", Err: fmt.Errorf("not a byte count: %q", truncate(b, 40))}
+			return nil, &importers.FieldError{Field: "bytes", Err: fmt.Errorf("not a byte count: %q", importers.Truncate(b, 40))}
 		}
 		f["bytes"] = string(b)
 		rest = rest[sp:]
@@ -349,10 +349,3 @@ func allDigits(b []byte) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-func truncate(b []byte, n int) string {
-	if len(b) <= n {
-		return string(b)
-	}
-	return string(b[:n]) + "…"
-}

@@ -225,7 +225,7 @@ func eventID(field string, v any) (int, error) {
 	}
 	n, err := event.ParseInt(s)
 	if err != nil || n < 0 || n > 0xFFFFFFFF {
-		return 0, fieldError(field, "not an event id: %q", truncate(s))
+		return 0, fieldError(field, "not an event id: %q", importers.Truncate(s, 64))
 	}
 	return int(n), nil
 }
@@ -244,13 +244,6 @@ func parseTime(field, s string) (time.Time, error) {
 		return time.Time{}, fieldError(field, "%v", err)
 	}
 	return t, nil
-}
-
-func truncate(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }
 
 // fromSystem reads the nested python-evtx and evtx_dump shapes.
