@@ -90,7 +90,7 @@ func TestEvidencePagingAndPivot(t *testing.T) {
 	m.SetSize(80, 10)
 	tui.Drain(c, m, m.Init())
 	if m.ev.Total <= 3 {
-		t.Skipf("alert %d has %d evidence events", id, m.ev.Total)
+		t.Fatalf("alert %d has %d evidence events: the seeded store should give more than 3 to page through", id, m.ev.Total)
 	}
 	if len(m.ev.Rows) != 2*m.tableRows() {
 		t.Errorf("first page holds %d rows, want %d", len(m.ev.Rows), 2*m.tableRows())

@@ -184,7 +184,7 @@ func TestPagesFromStore(t *testing.T) {
 	m.SetSize(80, 8) // 5 rows: pages of 10
 	tui.Drain(c, m, m.Init())
 	if m.page.Total <= m.pageSize() {
-		t.Skipf("only %d alerts: paging needs more than %d", m.page.Total, m.pageSize())
+		t.Fatalf("only %d alerts in the seeded store: paging needs more than %d", m.page.Total, m.pageSize())
 	}
 	if len(m.page.Items) != m.pageSize() {
 		t.Errorf("loaded %d items, want one page of %d", len(m.page.Items), m.pageSize())
