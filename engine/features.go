@@ -190,7 +190,7 @@ func refreshFeatureLists(ctx context.Context, tx *sql.Tx) error {
 }
 
 // featureTemps are the temporary tables of one pass, dropped at its end.
-var featureTemps = []string{"feat_new", "feat_fields", "feat_ip", "feat_cmd", "feat_proc", "feat_users", "feat_hours", "feat_fail"}
+var featureTemps = []string{"feat_new", "feat_fields", "feat_ip", "feat_cmd", "feat_proc", "feat_users", "feat_hours", "feat_fail", "feat_decoded"}
 
 // sqlText quotes one of trawl's own constants (a pattern) as an SQL string literal. Never
 // used for log content, which is always a bound parameter or a column.
@@ -471,7 +471,8 @@ func portMismatch(proto, port string) string {
 }
 
 // decodeLeftovers decodes in Go the encoded commands SQL could not (text beyond ASCII, missing
-// padding, UTF-8 payloads with control characters): few rows, so one update each.
+// padding, UTF-8 payloads with control characters), and sets them in feat_cmd with one update
+// from a table of the decoded texts.
 func decodeLeftovers(ctx context.Context, tx *sql.Tx) (int64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT b64 FROM feat_cmd WHERE b64 IS NOT NULL AND decoded IS NULL`)
 	if err != nil {
@@ -490,13 +491,24 @@ func decodeLeftovers(ctx context.Context, tx *sql.Tx) (int64, error) {
 		}
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := rows.Err(); err != nil || len(todo) == 0 {
 		return 0, err
 	}
+	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE feat_decoded (b64 VARCHAR, decoded VARCHAR)`); err != nil {
+		return 0, err
+	}
+	ins := &batchInsert{tx: tx, into: "feat_decoded", row: "(?, ?)"}
+	defer ins.close()
 	for _, p := range todo {
-		if _, err := tx.ExecContext(ctx, `UPDATE feat_cmd SET decoded = ? WHERE b64 = ?`, p.text, p.b64); err != nil {
+		if err := ins.add(ctx, p.b64, p.text); err != nil {
 			return 0, err
 		}
+	}
+	if err := ins.flush(ctx); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE feat_cmd SET decoded = d.decoded FROM feat_decoded d WHERE feat_cmd.b64 = d.b64`); err != nil {
+		return 0, err
 	}
 	return int64(len(todo)), nil
 }
