@@ -37,6 +37,20 @@ func ReadJSONArray(ctx context.Context, r io.Reader, key string, sink Sink, fn f
 	return ctx.Err()
 }
 
+// CompactJSON writes a pretty-printed element of a JSON array (a Line from ReadJSONArray) on
+// one line, as the record would be in a JSON-lines file, for Event.Raw; text that is already one
+// line, or that does not compact, is returned as it is.
+func CompactJSON(raw []byte) string {
+	if bytes.IndexByte(raw, '\n') < 0 {
+		return string(raw)
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
 // errStreamDone ends the scan once the rest of the input has been reported.
 var errStreamDone = errors.New("stream done")
 

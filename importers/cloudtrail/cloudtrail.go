@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -148,7 +147,7 @@ func build(ev *event.Event, obj map[string]any, raw []byte) error {
 			return &importers.FieldError{Field: f, Err: errors.New("missing: not a CloudTrail record")}
 		}
 	}
-	*ev = event.Event{SourceType: "cloudtrail", Category: "cloud", Raw: compact(raw), Fields: obj}
+	*ev = event.Event{SourceType: "cloudtrail", Category: "cloud", Raw: importers.CompactJSON(raw), Fields: obj}
 	get := func(src string) (string, bool) { return importers.GetText(rec, src) }
 	if err := fields.Apply(ev, get); err != nil {
 		return err
@@ -263,18 +262,6 @@ func kebab(s string) string {
 			}
 		}
 		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
-
-// compact makes a pretty-printed record one line, as CloudTrail itself writes them.
-func compact(raw []byte) string {
-	if bytes.IndexByte(raw, '\n') < 0 {
-		return string(raw)
-	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, raw); err != nil {
-		return string(raw)
 	}
 	return b.String()
 }

@@ -8,7 +8,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"strings"
 
@@ -194,7 +193,7 @@ func (Format) Read(ctx context.Context, in importers.Input, sink importers.Sink)
 // build fills ev from one EVE object. raw is the record's text; an array element's
 // pretty-printing is compacted so that Raw is one line, as eve.json would have it.
 func build(ev *event.Event, obj map[string]any, raw []byte) error {
-	*ev = event.Event{SourceType: "suricata", Raw: compact(raw), Fields: obj}
+	*ev = event.Event{SourceType: "suricata", Raw: importers.CompactJSON(raw), Fields: obj}
 	typ, _ := obj["event_type"].(string)
 	if typ != "" {
 		ev.Dataset = "suricata." + typ
@@ -250,17 +249,6 @@ func getText(obj map[string]any, src string) (string, bool) {
 		return "", false
 	}
 	return importers.Text(cur), true
-}
-
-func compact(raw []byte) string {
-	if bytes.IndexByte(raw, '\n') < 0 {
-		return string(raw)
-	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, raw); err != nil {
-		return string(raw)
-	}
-	return b.String()
 }
 
 // bufferedReader gives r as a *bufio.Reader (Open already hands one over).
