@@ -492,7 +492,7 @@ func (m Model) titleLine() string {
 	case strings.TrimSpace(m.editor.Value()) != "" && m.checkText == m.editor.Value():
 		state = m.theme.Success.Render("ok")
 	}
-	return fit(left+"  "+state, m.width)
+	return text.Truncate(left+"  "+state, m.width)
 }
 
 // messageLine is the first error in full (with its hint), a failure, or a note.
@@ -635,13 +635,6 @@ func sum(xs []int) int {
 	return n
 }
 
-// fit cuts a styled line to width cells.
-func fit(s string, width int) string {
-	if text.Width(s) <= width {
-		return s
-	}
-	return text.Truncate(s, width)
-}
 
 // pivotColumns are the indexes of the result columns holding entities.
 func (m Model) pivotColumns() []int {
