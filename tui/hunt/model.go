@@ -635,7 +635,6 @@ func sum(xs []int) int {
 	return n
 }
 
-
 // pivotColumns are the indexes of the result columns holding entities.
 func (m Model) pivotColumns() []int {
 	var out []int
