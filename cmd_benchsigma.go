@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"trawl/dsl"
 	"trawl/engine"
 	"trawl/event"
-	"trawl/generate"
 	"trawl/render"
 	"trawl/sigma"
 )
@@ -172,64 +170,6 @@ var lowerOnce = func() map[string]bool {
 
 func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
 
-// sigmaBenchStore generates the logs and imports them unless an earlier run left them (each step
-// leaves a .done marker), returning the store's path.
-func sigmaBenchStore(ctx context.Context, dir string, events int, log func(string, ...any)) (string, error) {
-	base := filepath.Join(dir, fmt.Sprintf("sigma-%d", events))
-	logs, db := filepath.Join(base, "logs"), filepath.Join(base, "store.duckdb")
-	if _, err := os.Stat(logs + ".done"); err != nil {
-		os.RemoveAll(base)
-		if err := os.MkdirAll(logs, 0o755); err != nil {
-			return "", err
-		}
-		log("generating %d events into %s", events, logs)
-		if _, err := generate.Run(ctx, generate.Config{Events: events, Seed: 1}, generate.DirOpener(logs)); err != nil {
-			return "", err
-		}
-		if err := os.WriteFile(logs+".done", nil, 0o644); err != nil {
-			return "", err
-		}
-	}
-	if _, err := os.Stat(db + ".done"); err != nil {
-		os.Remove(db)
-		os.Remove(db + ".wal")
-		log("importing %s into %s", logs, db)
-		st, err := engine.Open(ctx, db, engine.Options{MemoryMB: 384})
-		if err != nil {
-			return "", err
-		}
-		err = bench.ImportGenerated(ctx, st, logs)
-		if cerr := st.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return "", err
-		}
-		if err := os.WriteFile(db+".done", nil, 0o644); err != nil {
-			return "", err
-		}
-	}
-	return db, nil
-}
-
-// resetPeak restarts the kernel's peak-RSS count of this process (Linux; a no-op elsewhere);
-// peakMB reads it, in MB (0 when unknown).
-func resetPeak() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-func peakMB() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
-			return kb / 1024
-		}
-	}
-	return 0
-}
-
 func (c *BenchSigmaCmd) Run(g *Globals) error {
 	log := func(format string, args ...any) { fmt.Fprintf(g.Stderr, "trawl: "+format+"\n", args...) }
 	paths := c.Rules
@@ -270,7 +210,7 @@ func (c *BenchSigmaCmd) Run(g *Globals) error {
 	}
 	db := c.Store
 	if db == "" {
-		if db, err = sigmaBenchStore(g.Ctx, dir, c.Events, log); err != nil {
+		if db, err = bench.GeneratedStore(g.Ctx, dir, "sigma", c.Events, log); err != nil {
 			return err
 		}
 	}
@@ -308,7 +248,7 @@ func (c *BenchSigmaCmd) Run(g *Globals) error {
 		if err != nil {
 			return err
 		}
-		resetPeak()
+		bench.ResetPeakRSS()
 		start, cpu0 := time.Now(), cpuMs()
 		for _, cr := range rules {
 			t := time.Now()
@@ -325,7 +265,7 @@ func (c *BenchSigmaCmd) Run(g *Globals) error {
 			}
 		}
 		ms := msSince(start)
-		w.Row([]any{"each rule on its own", len(rules), events, round(ms, 0), round(perMillion(ms), 0), round(cpuMs()-cpu0, 0), round(peakMB(), 0), alertsOf(solo), "as trawl hunt ran rules"})
+		w.Row([]any{"each rule on its own", len(rules), events, round(ms, 0), round(perMillion(ms), 0), round(cpuMs()-cpu0, 0), round(bench.PeakRSSMB(), 0), alertsOf(solo), "as trawl hunt ran rules"})
 	}
 	if !c.Shared {
 		return c.slowest(w, rules, soloMs, events, perMillion)
@@ -352,7 +292,7 @@ func (c *BenchSigmaCmd) Run(g *Globals) error {
 		if err != nil {
 			return err
 		}
-		resetPeak()
+		bench.ResetPeakRSS()
 		start, cpu0 := time.Now(), cpuMs()
 		sh, err := runSigmaRulesWith(g.Ctx, st, run, rules, dsl.Options{}, c.Batch, paths, log)
 		if err != nil {
@@ -375,7 +315,7 @@ func (c *BenchSigmaCmd) Run(g *Globals) error {
 		} else {
 			ref, refName = sh.results, "in the "+name
 		}
-		w.Row([]any{name, len(rules), events, round(ms, 0), round(perMillion(ms), 0), round(cpu, 0), round(peakMB(), 0), alertsOf(sh.results), note})
+		w.Row([]any{name, len(rules), events, round(ms, 0), round(perMillion(ms), 0), round(cpu, 0), round(bench.PeakRSSMB(), 0), alertsOf(sh.results), note})
 		times = sh.ms
 	}
 	if soloMs != nil {

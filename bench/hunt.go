@@ -294,10 +294,11 @@ const SlowFloorMs = 2.0
 // maxRounds bounds the extra rounds HuntBench gives a quick rule.
 const maxRounds = 25
 
-// storeFor generates the logs and imports them unless an earlier run left them (each step
-// leaves a .done marker when it completes), returning the store's path.
-func storeFor(ctx context.Context, opt HuntOptions) (string, error) {
-	base := filepath.Join(opt.Dir, fmt.Sprintf("hunt-%d", opt.Events))
+// GeneratedStore generates seeded logs of events into dir/name-events/logs and imports them into
+// dir/name-events/store.duckdb unless an earlier run left them (each step leaves a .done marker
+// when it completes), returning the store's path. trawl bench hunt and bench sigma share it.
+func GeneratedStore(ctx context.Context, dir, name string, events int, log func(format string, args ...any)) (string, error) {
+	base := filepath.Join(dir, fmt.Sprintf("%s-%d", name, events))
 	logs, db := filepath.Join(base, "logs"), filepath.Join(base, "store.duckdb")
 	if _, err := os.Stat(logs + ".done"); err != nil {
 		os.RemoveAll(logs)
@@ -307,8 +308,8 @@ func storeFor(ctx context.Context, opt HuntOptions) (string, error) {
 		if err := os.MkdirAll(logs, 0o755); err != nil {
 			return "", err
 		}
-		opt.Log("generating %d events into %s", opt.Events, logs)
-		if _, err := generate.Run(ctx, generate.Config{Events: opt.Events, Seed: 1}, generate.DirOpener(logs)); err != nil {
+		log("generating %d events into %s", events, logs)
+		if _, err := generate.Run(ctx, generate.Config{Events: events, Seed: 1}, generate.DirOpener(logs)); err != nil {
 			return "", err
 		}
 		if err := os.WriteFile(logs+".done", nil, 0o644); err != nil {
@@ -318,7 +319,7 @@ func storeFor(ctx context.Context, opt HuntOptions) (string, error) {
 	if _, err := os.Stat(db + ".done"); err != nil {
 		os.Remove(db)
 		os.Remove(db + ".wal")
-		opt.Log("importing %s into %s", logs, db)
+		log("importing %s into %s", logs, db)
 		st, err := engine.Open(ctx, db, engine.Options{MemoryMB: 384}) // as trawl import does
 		if err != nil {
 			return "", err
@@ -336,6 +337,11 @@ func storeFor(ctx context.Context, opt HuntOptions) (string, error) {
 	}
 	return db, nil
 }
+
+// ResetPeakRSS and PeakRSSMB are resetPeakRSS and peakRSSMB for commands that measure their
+// own steps (trawl bench sigma).
+func ResetPeakRSS()      { resetPeakRSS() }
+func PeakRSSMB() float64 { return peakRSSMB() }
 
 // HuntBench times every rule of the built-in pack against its hand-written query over a store of
 // generated events, alternating the two within each run, and checks that both give the same
@@ -355,7 +361,7 @@ func HuntBench(ctx context.Context, opt HuntOptions, report func(HuntResult)) (H
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return sum, err
 	}
-	db, err := storeFor(ctx, opt)
+	db, err := GeneratedStore(ctx, opt.Dir, "hunt", opt.Events, opt.Log)
 	if err != nil {
 		return sum, err
 	}
