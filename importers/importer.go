@@ -52,6 +52,14 @@ type Sink interface {
 	Reject(r Reject) error
 }
 
+// Discard is a Sink that drops everything: for sniffing a head with a reader, and benchmarks.
+var Discard Sink = discard{}
+
+type discard struct{}
+
+func (discard) Event(Record, *event.Event) error { return nil }
+func (discard) Reject(Reject) error              { return nil }
+
 // Input is one decompressed input stream.
 type Input struct {
 	Name string    // the path as given, for messages

@@ -531,11 +531,6 @@ func FuzzAuditd(f *testing.F) {
 	})
 }
 
-type discard struct{}
-
-func (discard) Event(importers.Record, *event.Event) error { return nil }
-func (discard) Reject(importers.Reject) error              { return nil }
-
 // BenchmarkAuditd reads records.log repeated with fresh serials (about 1 MB).
 func BenchmarkAuditd(b *testing.B) {
 	src, err := os.ReadFile(filepath.Join("testdata", "records.log"))
@@ -549,7 +544,7 @@ func BenchmarkAuditd(b *testing.B) {
 	b.SetBytes(int64(data.Len()))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := (Format{}).Read(b.Context(), importers.Input{R: bytes.NewReader(data.Bytes())}, discard{}); err != nil {
+		if err := (Format{}).Read(b.Context(), importers.Input{R: bytes.NewReader(data.Bytes())}, importers.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"trawl/event"
 	"trawl/importers"
 	"trawl/importers/importertest"
 )
@@ -135,16 +134,11 @@ func TestCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	in := importers.Input{Name: "x", R: strings.NewReader(strings.Repeat("{\"a\":1}\n", 5000))}
-	err := Format{}.Read(ctx, in, discard{})
+	err := Format{}.Read(ctx, in, importers.Discard)
 	if err != context.Canceled {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
-
-type discard struct{}
-
-func (discard) Event(importers.Record, *event.Event) error { return nil }
-func (discard) Reject(importers.Reject) error              { return nil }
 
 // FuzzRead checks that any input ends as events and rejects, one per non-blank line.
 func FuzzRead(f *testing.F) {
@@ -188,7 +182,7 @@ func BenchmarkRead(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		err := Format{}.Read(context.Background(), importers.Input{Name: "bench", R: bytes.NewReader(data)}, discard{})
+		err := Format{}.Read(context.Background(), importers.Input{Name: "bench", R: bytes.NewReader(data)}, importers.Discard)
 		if err != nil {
 			b.Fatal(err)
 		}

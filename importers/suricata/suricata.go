@@ -143,7 +143,7 @@ func (Format) Sniff(head []byte) int {
 	h := bytes.TrimLeft(head, " \t\r\n")
 	if len(h) > 0 && h[0] == '[' {
 		var objs []map[string]any
-		_ = importers.ReadJSONArray(context.Background(), bytes.NewReader(h), "", discard{}, func(_ importers.Line, obj map[string]any) error {
+		_ = importers.ReadJSONArray(context.Background(), bytes.NewReader(h), "", importers.Discard, func(_ importers.Line, obj map[string]any) error {
 			objs = append(objs, obj)
 			return nil
 		})
@@ -167,10 +167,6 @@ func score(objs []map[string]any) int {
 }
 
 // discard is the sink Sniff gives ReadJSONArray: rejects in a cut-off head mean nothing.
-type discard struct{}
-
-func (discard) Event(importers.Record, *event.Event) error { return nil }
-func (discard) Reject(importers.Reject) error              { return nil }
 
 // Read imports EVE JSON lines, or streams a JSON array of EVE objects when the input starts
 // with '['.
