@@ -102,7 +102,7 @@ func (s *Store) featurePass(ctx context.Context, all bool) (st FeatureStats, err
 		}
 	}
 	lap("lists")
-	if err = selectNewEvents(ctx, tx); err != nil {
+	if st.Events, err = selectNewEvents(ctx, tx); err != nil {
 		return st, fmt.Errorf("feature pass, new events: %w", err)
 	}
 	lap("new events")
@@ -111,9 +111,6 @@ func (s *Store) featurePass(ctx context.Context, all bool) (st FeatureStats, err
 			return st, fmt.Errorf("feature pass, %s: %w", step.name, err)
 		}
 		lap(step.name)
-	}
-	if err = tx.QueryRowContext(ctx, `SELECT count(*) FROM feat_new`).Scan(&st.Events); err != nil {
-		return st, err
 	}
 	if st.Decoded, err = decodeLeftovers(ctx, tx); err != nil {
 		return st, fmt.Errorf("feature pass, decoding: %w", err)
@@ -203,35 +200,36 @@ SELECT e.id, e.time, e.category, e.event_code, e.action, e.outcome, e.source_typ
 FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done'
 WHERE `
 
-// selectNewEvents fills feat_new with the events of finished imports that have no features.
+// selectNewEvents fills feat_new with the events of finished imports that have no features,
+// and returns how many there are.
 // Usually those are exactly the events above the highest id with features, which DuckDB finds
 // from the id column's zone maps without reading the rest; the counts tell whether that is so,
 // and when it is not (imports finished out of order, features of removed events) every event
 // is checked.
-func selectNewEvents(ctx context.Context, tx *sql.Tx) error {
-	var maxID, featured, done int64
+func selectNewEvents(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var maxID, featured, done, found int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(event_id), 0), count(*) FROM event_features`).Scan(&maxID, &featured); err != nil {
-		return err
+		return 0, err
 	}
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done'`).Scan(&done); err != nil {
-		return err
+		return 0, err
 	}
+	count := func() error { return tx.QueryRowContext(ctx, `SELECT count(*) FROM feat_new`).Scan(&found) }
 	if _, err := tx.ExecContext(ctx, newEvents+`e.id > `+strconv.FormatInt(maxID, 10)); err != nil {
-		return err
+		return 0, err
 	}
-	var found int64
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM feat_new`).Scan(&found); err != nil {
-		return err
-	}
-	if featured+found == done {
-		return nil
+	if err := count(); err != nil || featured+found == done {
+		return found, err
 	}
 	// Features of events no longer in the store go first, so the counts agree next time.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM event_features x WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id)`); err != nil {
-		return err
+		return 0, err
 	}
-	_, err := tx.ExecContext(ctx, newEvents+`NOT EXISTS (SELECT 1 FROM event_features x WHERE x.event_id = e.id)`)
-	return err
+	if _, err := tx.ExecContext(ctx, newEvents+`NOT EXISTS (SELECT 1 FROM event_features x WHERE x.event_id = e.id)`); err != nil {
+		return 0, err
+	}
+	err := count() // before found is read: the order of a return's operands is unspecified
+	return found, err
 }
 
 type featureStep struct{ name, sql string }
