@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"trawl/event"
-	"trawl/inventory"
 )
 
 // EntityProfileOptions bound an entity profile. Zero values take the defaults.
@@ -697,38 +696,22 @@ func contextInfo(ec *EntityContext) map[string]any {
 	if ec == nil {
 		return out
 	}
-	tri := func(b inventory.Bool) any {
-		if !b.OK {
-			return nil
-		}
-		return b.V
-	}
-	nonNil := func(l []string) []string {
-		if l == nil {
-			return []string{}
-		}
-		return l
-	}
 	if id := ec.Identity; id != nil {
 		var leave any
 		if !id.LeaveDate.IsZero() {
 			leave = id.LeaveDate.Format("2006-01-02")
 		}
 		out["identity"] = map[string]any{"identity": id.Key, "user": id.User, "display_name": id.DisplayName, "email": id.Email,
-			"aliases": nonNil(id.Aliases), "department": id.Department, "role": id.Role, "privileged": tri(id.Privileged),
-			"service_account": tri(id.ServiceAccount), "mfa": tri(id.MFA), "manager": id.Manager, "status": id.Status,
+			"aliases": orEmpty(id.Aliases), "department": id.Department, "role": id.Role, "privileged": nullBool(id.Privileged),
+			"service_account": nullBool(id.ServiceAccount), "mfa": nullBool(id.MFA), "manager": id.Manager, "status": id.Status,
 			"leave_date": leave, "extra": id.Extra}
 		out["alias"] = ec.Alias
 	}
 	assets := []any{}
 	for _, a := range ec.Assets {
-		var crit any
-		if a.Criticality > 0 {
-			crit = a.Criticality
-		}
-		assets = append(assets, map[string]any{"asset": a.Key, "name": a.Name, "hostnames": nonNil(a.Hostnames),
-			"addresses": nonNil(a.Addresses), "owner": a.Owner, "criticality": crit, "environment": a.Environment,
-			"internet_facing": tri(a.InternetFacing), "vulnerabilities": nonNil(a.Vulnerabilities), "extra": a.Extra,
+		assets = append(assets, map[string]any{"asset": a.Key, "name": a.Name, "hostnames": orEmpty(a.Hostnames),
+			"addresses": orEmpty(a.Addresses), "owner": a.Owner, "criticality": nullPositive(a.Criticality), "environment": a.Environment,
+			"internet_facing": nullBool(a.InternetFacing), "vulnerabilities": orEmpty(a.Vulnerabilities), "extra": a.Extra,
 			"matched_by": a.MatchedBy, "matched": a.Matched})
 	}
 	out["assets"] = assets
