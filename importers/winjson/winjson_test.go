@@ -266,13 +266,7 @@ func TestHostile(t *testing.T) {
 	for _, tc := range hostile {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			res := importertest.ReadBytes(t, Format{}, "hostile.json", []byte(tc.in))
-			if res.Err != nil {
-				t.Fatalf("Read error: %v", res.Err)
-			}
-			if len(res.Events) != tc.events || len(res.Rejects) != tc.rejects {
-				t.Errorf("%d events, %d rejects %v; want %d and %d", len(res.Events), len(res.Rejects), res.Rejects, tc.events, tc.rejects)
-			}
+			res := importertest.Counts(t, Format{}, "hostile.json", []byte(tc.in), tc.events, tc.rejects)
 			for _, r := range res.Rejects {
 				if r.Line == 0 || r.Reason == "" {
 					t.Errorf("reject without line or reason: %+v", r)
