@@ -314,11 +314,7 @@ func entityRows(kind event.Entity, value string, keys []string, from, to *time.T
 	}
 	switch kind {
 	case event.EntityUser:
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ")
-		k := make([]any, len(keys))
-		for i, key := range keys {
-			k[i] = key
-		}
+		marks, k := keyArgs(keys)
 		rows, args := union("user_key IN ("+marks+")", "target_user_key IN ("+marks+") AND (user_key IS NULL OR user_key NOT IN ("+marks+"))",
 			k, append(append([]any{}, k...), k...))
 		return rows, args, nil
@@ -337,14 +333,19 @@ func entityRows(kind event.Entity, value string, keys []string, from, to *time.T
 	return "events WHERE " + where + window, append(args, wargs...), nil
 }
 
+// keyArgs is keys as bound args and their placeholders, "?, ?, ...".
+func keyArgs(keys []string) (string, []any) {
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", "), args
+}
+
 // entityWhere is the events condition for an entity and its keys, with bound args.
 func entityWhere(kind event.Entity, value string, keys []string) (string, []any, error) {
 	in := func(col string) (string, []any) {
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ")
-		args := make([]any, len(keys))
-		for i, k := range keys {
-			args[i] = k
-		}
+		marks, args := keyArgs(keys)
 		return col + " IN (" + marks + ")", args
 	}
 	switch kind {
