@@ -89,7 +89,8 @@ type Model struct {
 	field    int // selected field of the selected event
 	err      error
 
-	detailSeq int
+	detailSeq    int
+	detailCancel context.CancelFunc // cancels the detail read in flight
 
 	zoom      int
 	histSeq   int
@@ -170,10 +171,18 @@ func (m *Model) detail() tea.Cmd {
 	if !ok || e.Complete {
 		return nil
 	}
+	// Moving on past an event whose detail is still being read drops that read: holding a
+	// key down would otherwise run one store read per event passed, each result dropped.
+	if m.detailCancel != nil {
+		m.detailCancel()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m.detailCancel = cancel
 	m.detailSeq++
 	id, seq, src, eid := m.id, m.detailSeq, m.src, e.ID
 	return func() tea.Msg {
-		ev, err := src.Detail(context.Background(), eid)
+		defer cancel()
+		ev, err := src.Detail(ctx, eid)
 		return DetailFinishedMsg{Owner: id, Seq: seq, Event: ev, Err: err}
 	}
 }

@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -166,6 +167,58 @@ func TestStalePageDropped(t *testing.T) {
 	m = screentest.Drive(t, m, msgs...)
 	if e, _ := m.Selected(); e.ID != 2 {
 		t.Errorf("selected event %d, want 2 (another timeline's page was taken)", e.ID)
+	}
+}
+
+// listSource answers with three events that lack their detail; Detail fails once its context
+// is cancelled, as a store read does.
+type listSource struct{ slowSource }
+
+func (s *listSource) Events(ctx context.Context, req PageRequest) (Page, error) {
+	var p Page
+	for id := int64(1); id <= 3; id++ {
+		p.Events = append(p.Events, Event{ID: id, Time: time.Unix(60, 0).UTC()})
+	}
+	p.AtStart, p.AtEnd = true, true
+	return p, nil
+}
+
+func (s *listSource) Detail(ctx context.Context, id int64) (Event, error) {
+	if err := ctx.Err(); err != nil {
+		return Event{}, err
+	}
+	return s.slowSource.Detail(ctx, id)
+}
+
+// TestDetailReadCancelled: moving on past an event whose detail is still being read cancels
+// that read; only the detail of the event moved to is read to the end.
+func TestDetailReadCancelled(t *testing.T) {
+	th, _ := themes.ByName("dark")
+	m := New(&listSource{}, th)
+	m.SetSize(80, 24)
+	m = screentest.Drive(t, m, screentest.Run(m.SetScope(Scope{Kind: event.EntityUser, Value: "a"}))...)
+	m, passed := m.Update(screentest.Key("down"))
+	m, current := m.Update(screentest.Key("down"))
+	detailOf := func(cmd tea.Cmd) DetailFinishedMsg {
+		t.Helper()
+		for _, msg := range screentest.Run(cmd) {
+			if d, ok := msg.(DetailFinishedMsg); ok {
+				return d
+			}
+		}
+		t.Fatal("no detail read")
+		return DetailFinishedMsg{}
+	}
+	if d := detailOf(passed); !errors.Is(d.Err, context.Canceled) {
+		t.Errorf("the detail read of the event passed ended with %v, want it cancelled", d.Err)
+	}
+	d := detailOf(current)
+	if d.Err != nil || d.Event.ID != 3 || !d.Event.Complete {
+		t.Errorf("the detail read of the event moved to: %+v", d)
+	}
+	m = screentest.Drive(t, m, d)
+	if e, _ := m.Selected(); e.ID != 3 || !e.Complete {
+		t.Errorf("selected %+v, want event 3 with its detail", e)
 	}
 }
 
