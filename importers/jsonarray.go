@@ -37,6 +37,30 @@ func ReadJSONArray(ctx context.Context, r io.Reader, key string, sink Sink, fn f
 	return ctx.Err()
 }
 
+// ReadJSONRecords reads the JSON records of a format that ships them either as JSON lines or
+// as one big array: an input whose first member is key (key != "", as CloudTrail's
+// {"Records":[...]}) or that starts with '[' is read with ReadJSONArray, anything else with
+// ReadJSONLines. It only peeks at the head to decide.
+func ReadJSONRecords(ctx context.Context, in Input, key string, sink Sink, fn func(l Line, obj map[string]any) error) error {
+	br, ok := in.R.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(in.R, 64<<10)
+	}
+	head, err := br.Peek(br.Size())
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return err
+	}
+	h := bytes.TrimLeft(head, " \t\r\n")
+	switch {
+	case key != "" && FirstJSONKey(h) == key:
+		return ReadJSONArray(ctx, br, key, sink, fn)
+	case len(h) > 0 && h[0] == '[':
+		return ReadJSONArray(ctx, br, "", sink, fn)
+	}
+	in.R = br
+	return ReadJSONLines(ctx, in, sink, fn)
+}
+
 // CompactJSON writes a pretty-printed element of a JSON array (a Line from ReadJSONArray) on
 // one line, as the record would be in a JSON-lines file, for Event.Raw; text that is already one
 // line, or that does not compact, is returned as it is.

@@ -6,11 +6,9 @@
 package cloudtrail
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"strings"
 	"unicode"
 
@@ -112,30 +110,13 @@ func recordOf(obj map[string]any) map[string]any {
 // Read streams the Records array of CloudTrail files (several may follow one another), a
 // top-level array of records, or JSON lines of records.
 func (Format) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
-	br, ok := in.R.(*bufio.Reader)
-	if !ok {
-		br = bufio.NewReaderSize(in.R, 64<<10)
-	}
-	head, err := br.Peek(4096)
-	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-		return err
-	}
 	var ev event.Event
-	record := func(l importers.Line, obj map[string]any) error {
+	return importers.ReadJSONRecords(ctx, in, "Records", sink, func(l importers.Line, obj map[string]any) error {
 		if err := build(&ev, obj, l.Text); err != nil {
 			return err
 		}
 		return importers.Emit(sink, l, &ev)
-	}
-	h := bytes.TrimLeft(head, " \t\r\n")
-	switch {
-	case importers.FirstJSONKey(h) == "Records":
-		return importers.ReadJSONArray(ctx, br, "Records", sink, record)
-	case len(h) > 0 && h[0] == '[':
-		return importers.ReadJSONArray(ctx, br, "", sink, record)
-	}
-	in.R = br
-	return importers.ReadJSONLines(ctx, in, sink, record)
+	})
 }
 
 // build fills ev from one record. A record without eventName or eventTime is not CloudTrail

@@ -5,10 +5,8 @@
 package suricata
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"io"
 	"strings"
 
 	"trawl/event"
@@ -171,19 +169,13 @@ func score(objs []map[string]any) int {
 // Read imports EVE JSON lines, or streams a JSON array of EVE objects when the input starts
 // with '['.
 func (Format) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
-	br := bufferedReader(in.R)
 	var ev event.Event
-	record := func(l importers.Line, obj map[string]any) error {
+	return importers.ReadJSONRecords(ctx, in, "", sink, func(l importers.Line, obj map[string]any) error {
 		if err := build(&ev, obj, l.Text); err != nil {
 			return err
 		}
 		return importers.Emit(sink, l, &ev)
-	}
-	if first, _ := firstByte(br); first == '[' {
-		return importers.ReadJSONArray(ctx, br, "", sink, record)
-	}
-	in.R = br
-	return importers.ReadJSONLines(ctx, in, sink, record)
+	})
 }
 
 // build fills ev from one EVE object. raw is the record's text; an array element's
@@ -245,22 +237,4 @@ func getText(obj map[string]any, src string) (string, bool) {
 		return "", false
 	}
 	return importers.Text(cur), true
-}
-
-// bufferedReader gives r as a *bufio.Reader (Open already hands one over).
-func bufferedReader(r io.Reader) *bufio.Reader {
-	if br, ok := r.(*bufio.Reader); ok {
-		return br
-	}
-	return bufio.NewReaderSize(r, 64<<10)
-}
-
-// firstByte returns the first byte that is not whitespace, without consuming anything.
-func firstByte(br *bufio.Reader) (byte, bool) {
-	head, _ := br.Peek(br.Size())
-	head = bytes.TrimLeft(head, " \t\r\n")
-	if len(head) == 0 {
-		return 0, false
-	}
-	return head[0], true
 }
