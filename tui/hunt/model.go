@@ -477,19 +477,22 @@ func (m Model) View() string {
 
 func (m Model) titleLine() string {
 	left := m.theme.Title.Render("Hunt")
+	// The editor's text is joined from its lines on every Value (and Errors) call: once each
+	// per frame is enough.
+	v, nerr := m.editor.Value(), len(m.Errors())
 	var state string
 	switch {
 	case m.running:
 		state = m.theme.Muted.Render("running…")
 	case m.checking:
 		state = m.theme.Muted.Render("checking…")
-	case len(m.Errors()) == 1:
+	case nerr == 1:
 		state = m.theme.Error.Render("1 error")
-	case len(m.Errors()) > 1:
-		state = m.theme.Error.Render(fmt.Sprintf("%d errors", len(m.Errors())))
+	case nerr > 1:
+		state = m.theme.Error.Render(fmt.Sprintf("%d errors", nerr))
 	case m.checkErr != nil:
 		state = m.theme.Error.Render("check failed")
-	case strings.TrimSpace(m.editor.Value()) != "" && m.checkText == m.editor.Value():
+	case strings.TrimSpace(v) != "" && m.checkText == v:
 		state = m.theme.Success.Render("ok")
 	}
 	return text.Truncate(left+"  "+state, m.width)
