@@ -58,12 +58,7 @@ func runSigmaRules(ctx context.Context, st *engine.Store, run int64, rules []*ds
 func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules []*dsl.CheckedRule, opt dsl.Options, batch int, paths bool, log func(string, ...any)) (sharedRun, error) {
 	out := sharedRun{results: make([]engine.RuleResult, len(rules)), ms: make([]float64, len(rules))}
 	cat := dsl.EventCatalogue()
-	type member struct {
-		i    int
-		cond string
-		args []any
-	}
-	groups := map[string][]member{}
+	groups := map[string][]int{} // per category, the indexes in rules of its filter rules
 	var order []string
 	for i, cr := range rules {
 		f, ok := dsl.RuleFilter(cr, cat, 1, opt)
@@ -79,7 +74,7 @@ func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules [
 		if _, seen := groups[f.Category]; !seen {
 			order = append(order, f.Category)
 		}
-		groups[f.Category] = append(groups[f.Category], member{i, f.Cond, f.Args})
+		groups[f.Category] = append(groups[f.Category], i)
 	}
 	if batch < 1 {
 		batch = 1
@@ -95,7 +90,7 @@ func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules [
 			pc = &dsl.PathColumns{Columns: lowerOnce}
 		}
 		type batchOf struct {
-			part   []member
+			part   []int
 			shared []engine.SharedRule
 			args   []any
 		}
@@ -106,12 +101,12 @@ func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules [
 				// Renumber the rule's own parameters ($1..$n) after those of the batch so far.
 				var f dsl.Filter
 				if pc != nil {
-					f, _ = dsl.RuleFilterPaths(rules[m.i], cat, len(bt.args)+1, opt, pc)
+					f, _ = dsl.RuleFilterPaths(rules[m], cat, len(bt.args)+1, opt, pc)
 				} else {
-					f, _ = dsl.RuleFilter(rules[m.i], cat, len(bt.args)+1, opt)
+					f, _ = dsl.RuleFilter(rules[m], cat, len(bt.args)+1, opt)
 				}
 				bt.args = append(bt.args, f.Args...)
-				bt.shared = append(bt.shared, engine.SharedRule{AlertRule: alertRule(rules[m.i]), Cond: f.Cond})
+				bt.shared = append(bt.shared, engine.SharedRule{AlertRule: alertRule(rules[m]), Cond: f.Cond})
 			}
 			batches = append(batches, bt)
 		}
@@ -139,11 +134,11 @@ func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules [
 				return out, err
 			}
 			if log != nil {
-				log("shared scan of %d rules of category %q: %.0f ms (%.0f ms CPU), first rule %s", len(part), category, msSince(start), cpuMs()-cpu0, rules[part[0].i].Name.Name)
+				log("shared scan of %d rules of category %q: %.0f ms (%.0f ms CPU), first rule %s", len(part), category, msSince(start), cpuMs()-cpu0, rules[part[0]].Name.Name)
 			}
 			each := msSince(start) / float64(len(part))
 			for j, m := range part {
-				out.results[m.i], out.ms[m.i] = res[j], each
+				out.results[m], out.ms[m] = res[j], each
 			}
 			out.scans++
 			out.shared += len(part)
@@ -335,8 +330,11 @@ func cpuMs() float64 {
 }
 
 // slowest lists the slowest rules: on their own, or (with --no-solo) their share of the shared
-// scans.
+// scans; none when nothing was timed (--no-solo without --shared).
 func (c *BenchSigmaCmd) slowest(w *render.Writer, rules []*dsl.CheckedRule, times []float64, events int64, perMillion func(float64) float64) error {
+	if len(times) == 0 {
+		return w.Flush()
+	}
 	idx := make([]int, len(rules))
 	for i := range idx {
 		idx[i] = i

@@ -12,7 +12,8 @@ func TestBenchSigma(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and imports events")
 	}
-	out, errs, code := trawl(t, "bench", "sigma", "--events", "3000", "--dir", t.TempDir(), "--rules", "sigma/testdata/correlation", "--shared", "--before", "--slowest", "3", "-f", "csv")
+	dir := t.TempDir()
+	out, errs, code := trawl(t, "bench", "sigma", "--events", "3000", "--dir", dir, "--rules", "sigma/testdata/correlation", "--shared", "--before", "--slowest", "3", "-f", "csv")
 	if code != 0 {
 		t.Fatalf("%d %s %s", code, out, errs)
 	}
@@ -22,5 +23,10 @@ func TestBenchSigma(t *testing.T) {
 		!strings.Contains(lines[2], "every rule raised the same alerts as on its own") ||
 		!strings.Contains(lines[3], "every rule raised the same alerts as on its own") || !strings.HasPrefix(lines[4], "slow: ") {
 		t.Errorf("bench sigma:\n%s\n%s", out, errs)
+	}
+	// --no-solo without --shared times nothing: no slow rows (it used to index the missing times).
+	out, errs, code = trawl(t, "bench", "sigma", "--events", "3000", "--dir", dir, "--rules", "sigma/testdata/correlation", "--no-solo", "-f", "csv")
+	if code != 0 || strings.TrimSpace(out) != "run,rules,events,ms,ms_per_million_events,cpu_ms,peak_rss_mb,alerts,note" {
+		t.Errorf("bench sigma --no-solo: exit %d\n%s\n%s", code, out, errs)
 	}
 }
