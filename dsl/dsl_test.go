@@ -93,15 +93,7 @@ func TestErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("Build succeeded; want an error")
 			}
-			es, ok := err.(Errors)
-			if !ok {
-				t.Fatalf("error is %T, want Errors", err)
-			}
-			for _, e := range es {
-				if e.Span.Start.Offset < 0 || e.Span.End.Offset > len(src) || e.Span.Start.Offset > e.Span.End.Offset {
-					t.Errorf("error span %+v outside the input (%d bytes): %v", e.Span, len(src), e)
-				}
-			}
+			checkErrors(t, src, err)
 			testutil.Golden(t, filepath.Join(dir, "error.txt"), []byte(FormatError(src, err)))
 		})
 	}

@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -71,15 +72,7 @@ func TestRuleFiles(t *testing.T) {
 			src := readInput(t, filepath.Join(dir, "input.hunt"))
 			rules, err := ParseRules("input.hunt", src)
 			if err != nil {
-				es, ok := err.(Errors)
-				if !ok {
-					t.Fatalf("error is %T, want Errors", err)
-				}
-				for _, e := range es {
-					if e.Span.Start.Offset < 0 || e.Span.End.Offset > len(src) || e.Span.Start.Offset > e.Span.End.Offset {
-						t.Errorf("error span %+v outside the input: %v", e.Span, e)
-					}
-				}
+				checkErrors(t, src, err)
 				testutil.Golden(t, filepath.Join(dir, "error.txt"), []byte(FormatError(src, err)))
 				if _, err := os.Stat(filepath.Join(dir, "output.txt")); err == nil {
 					t.Error("output.txt exists but the file does not parse")
@@ -162,24 +155,13 @@ func FuzzParseRules(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		rules, err := ParseRules("fuzz.hunt", src)
 		if err != nil {
-			es, ok := err.(Errors)
-			if !ok {
-				t.Fatalf("error is %T", err)
-			}
-			for _, e := range es {
-				if strings.Contains(e.Msg, "internal error") {
-					t.Fatalf("internal error: %v", e)
-				}
-				if e.Span.Start.Offset < 0 || e.Span.End.Offset > len(src) || e.Span.Start.Offset > e.Span.End.Offset {
-					t.Fatalf("span %+v outside the input: %v", e.Span, e)
-				}
-			}
+			checkErrors(t, src, err)
 			return
 		}
 		for _, r := range rules {
 			_, _, err := CheckRule(r, EventCatalogue(), nil, Options{})
 			var es Errors
-			if err != nil && !errorsAs(err, &es) {
+			if err != nil && !errors.As(err, &es) {
 				t.Fatalf("check error is %T: %v", err, err)
 			}
 			for _, e := range es {
@@ -189,14 +171,6 @@ func FuzzParseRules(f *testing.F) {
 			}
 		}
 	})
-}
-
-func errorsAs(err error, es *Errors) bool {
-	e, ok := err.(Errors)
-	if ok {
-		*es = e
-	}
-	return ok
 }
 
 func TestRuleTestEventLimit(t *testing.T) {
