@@ -504,13 +504,7 @@ func FuzzAuditd(f *testing.F) {
 		f.Add(groupInput(tc.lines))
 	}
 	for _, tc := range fileTests {
-		b, err := os.ReadFile(filepath.Join("testdata", tc.file))
-		if err != nil {
-			f.Fatal(err) // a seed file of the repo has gone missing
-		}
-		if len(b) < 16384 {
-			f.Add(string(b))
-		}
+		importertest.SeedFile(f, filepath.Join("testdata", tc.file), 16384)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		res := importertest.ReadRaw(t, Format{}, in)

@@ -140,6 +140,19 @@ func SeedLines(f *testing.F, path string) {
 	}
 }
 
+// SeedFile adds the file at path, as a string, to a fuzz target's corpus when it is shorter
+// than max bytes; a missing file (one of the repo's testdata files) fails the target.
+func SeedFile(f *testing.F, path string, max int) {
+	f.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if len(b) < max {
+		f.Add(string(b))
+	}
+}
+
 // CheckParse checks one line of a format's field parser: with wantErr empty, that parse gives
 // at least the fields of want; otherwise that its error contains wantErr.
 func CheckParse(t testing.TB, parse func(line []byte) (map[string]string, error), line string, want map[string]string, wantErr string) {

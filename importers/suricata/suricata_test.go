@@ -232,13 +232,7 @@ func FuzzRead(f *testing.F) {
 		f.Add(tc.in)
 	}
 	for _, tc := range fileTests {
-		b, err := os.ReadFile(filepath.Join("testdata", tc.file))
-		if err != nil {
-			f.Fatal(err) // a seed file of the repo has gone missing
-		}
-		if len(b) < 8192 {
-			f.Add(string(b))
-		}
+		importertest.SeedFile(f, filepath.Join("testdata", tc.file), 8192)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		res := importertest.ReadRaw(t, Format{}, in)

@@ -342,13 +342,7 @@ func FuzzRead(f *testing.F) {
 		f.Add(tc.in)
 	}
 	for _, name := range hostileTests {
-		b, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			f.Fatal(err) // a seed file of the repo has gone missing
-		}
-		if len(b) < 4096 {
-			f.Add(string(b))
-		}
+		importertest.SeedFile(f, filepath.Join("testdata", name), 4096)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		res := importertest.ReadRaw(t, Format{}, in)
