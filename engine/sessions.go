@@ -189,6 +189,11 @@ func (s *Store) Sessions(ctx context.Context, f SessionFilter, fn func(Session) 
 	if f.Limit > 0 {
 		q += " LIMIT " + strconv.Itoa(f.Limit)
 	}
+	return s.querySessions(ctx, q, args, fn)
+}
+
+// querySessions runs a query selecting sessionColumns and gives fn each session.
+func (s *Store) querySessions(ctx context.Context, q string, args []any, fn func(Session) error) error {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
@@ -222,22 +227,17 @@ func (s *Store) SessionOf(ctx context.Context, eventID int64) (*Session, error) 
 // AlertSessions lists the sessions an alert's evidence events happened in, in start order: what
 // an analyst opens to see the logon before the alert and what followed it.
 func (s *Store) AlertSessions(ctx context.Context, alertID int64) ([]Session, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id IN (
+	var out []Session
+	err := s.querySessions(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id IN (
 		SELECT session_id FROM session_events WHERE event_id IN (SELECT unnest(evidence) FROM alerts WHERE id = ?))
-		ORDER BY start NULLS LAST, id`, alertID)
+		ORDER BY start NULLS LAST, id`, []any{alertID}, func(se Session) error {
+		out = append(out, se)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Session
-	for rows.Next() {
-		se, err := scanSession(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, se)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SessionPhase is the column SessionEvents adds: authentication (logon and authentication
