@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -203,9 +204,12 @@ func shorter(a, b string) bool {
 	return spanSeconds(a) < spanSeconds(b)
 }
 
+// spanUnit is the length in seconds of each unit timespan accepts.
+var spanUnit = map[byte]int64{'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
+
 func spanSeconds(s string) int64 {
 	n, _ := strconv.ParseInt(s[:len(s)-1], 10, 64)
-	return n * map[byte]int64{'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}[s[len(s)-1]]
+	return n * spanUnit[s[len(s)-1]]
 }
 
 // markOnlyIn records that a correlation runs x, so x does not run on its own unless the
@@ -412,7 +416,7 @@ func (s *ruleSet) correlationQuery(c *converter, co *Correlation, span string, m
 	case "temporal":
 		var flags []string
 		for i, m := range members {
-			m.flag = keyName("rule_"+nonIdent.ReplaceAllString(firstNonEmpty(m.e.rule.Name, m.ref), "_"), taken)
+			m.flag = keyName("rule_"+nonIdent.ReplaceAllString(cmp.Or(m.e.rule.Name, m.ref), "_"), taken)
 			flags = append(flags, m.flag+" = if("+conds[i]+", 1, 0)")
 			aggs = append(aggs, "sum("+m.flag+") as "+m.flag)
 		}
@@ -545,13 +549,4 @@ func sequenceQuery(c *converter, co *Correlation, span string, members []*member
 		}
 	}
 	return b.String(), nil
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
