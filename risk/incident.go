@@ -3,6 +3,7 @@ package risk
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -315,22 +316,24 @@ func (r *run) narrative(gs []int32) string {
 	return b.String()
 }
 
+// entityPhrase introduces an entity kind's values in describe.
+var entityPhrase = map[string]string{"src_ip": "from", "user": "by user", "target_user": "for user", "host": "on",
+	"dst_ip": "to", "domain": "domain", "hash": "hash", "process": "with"}
+
 // describe is one alert as a clause: "SSH brute force (rule ssh_brute_force) from
 // 203.0.113.45 on bastion01 as user root, admin and 9 more (211 events, 2 alerts)".
 func describe(a *Alert, gr *group) string {
 	var b strings.Builder
 	b.WriteString(strings.TrimRight(a.Title, ". "))
 	b.WriteString(" (rule " + a.Rule + ")")
-	phrase := map[string]string{"src_ip": "from", "user": "by user", "target_user": "for user", "host": "on",
-		"dst_ip": "to", "domain": "domain", "hash": "hash", "process": "with"}
-	kinds := sortedKeys(a.Entities)
+	kinds := slices.Collect(maps.Keys(a.Entities))
 	sortKinds(kinds)
 	for _, k := range kinds {
 		vals := a.Entities[k]
 		if len(vals) == 0 {
 			continue
 		}
-		p, ok := phrase[k]
+		p, ok := entityPhrase[k]
 		if !ok {
 			p = k
 		}

@@ -170,17 +170,6 @@ func Run(alerts []Alert, cx Context, pol Policy) *Result {
 	return r.result()
 }
 
-// kill-chain helpers shared by scoring and the narrative.
-
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // entityOrder is the order kinds are shown in.
 var entityOrder = []string{"src_ip", "user", "target_user", "host", "dst_ip", "domain", "process", "hash"}
 
