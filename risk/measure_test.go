@@ -17,6 +17,9 @@ func TestAnomalyFactorNote(t *testing.T) {
 		{ID: 3, Rule: "plain", Severity: "medium", Confidence: 1, First: at, Last: at, Entities: ents},
 	}
 	res := Run(alerts, Context{}, DefaultPolicy())
+	if len(res.Alerts) != len(alerts) {
+		t.Fatalf("%d scored alerts, want %d", len(res.Alerts), len(alerts))
+	}
 	for _, sc := range res.Alerts {
 		var got *Factor
 		for i, f := range sc.Factors {
