@@ -446,6 +446,29 @@ func TestCancel(t *testing.T) {
 	}
 }
 
+// TestTypedBracketName: a typed path holding [ that names an existing file marks that file, as
+// importers.ExpandPaths then takes it, instead of being globbed into something else.
+func TestTypedBracketName(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a[1].log", "a1.log"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := newModel(t, &fakeSource{}, dir, 80, 24)
+	for _, tc := range []struct{ typed, want string }{
+		{"a[1].log", "a[1].log"}, // exists as written
+		{"a[12].log", "a1.log"},  // a pattern
+	} {
+		m = screentest.Drive(t, m, keys("/", "ctrl+u")...)
+		m = screentest.Drive(t, m, screentest.Type(filepath.Join(dir, tc.typed)+"\n")...)
+		if got := m.Marked(); len(got) != 1 || got[0] != filepath.Join(dir, tc.want) {
+			t.Errorf("typed %s: marked %v, want only %s", tc.typed, got, tc.want)
+		}
+		m.marked = map[string]bool{}
+	}
+}
+
 // TestHostileFileName: a file name with terminal escapes is drawn escaped in the browser, while
 // importing and in the summary.
 func TestHostileFileName(t *testing.T) {

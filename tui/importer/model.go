@@ -496,7 +496,7 @@ func (m Model) typeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		if p == "" {
 			return m, nil
 		}
-		if hasGlob(p) {
+		if _, err := os.Lstat(p); err != nil && hasGlob(p) { // as importers.ExpandPaths: a name that exists is no pattern
 			matches, err := filepath.Glob(p)
 			switch {
 			case err != nil:
