@@ -247,14 +247,20 @@ func updateRange(ctx context.Context, tx *sql.Tx, id int64) error {
 	return err
 }
 
-// appendHistory seals and inserts history entries after (lastSeq, lastHash), and stamps the
-// case's updated_at. History rows are only ever inserted.
+// appendHistory seals and inserts history entries after (lastSeq, lastHash), a batch at a time
+// (a case made from many alerts has an entry per alert), and stamps the case's updated_at.
+// History rows are only ever inserted.
 func appendHistory(ctx context.Context, tx *sql.Tx, id, lastSeq int64, lastHash string, at time.Time, h []cases.Change) error {
+	ins := &batchInsert{tx: tx, into: "case_history (case_id, seq, changed_at, actor, action, field, old, new, prev_hash, hash)",
+		row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"}
+	defer ins.close()
 	for _, c := range cases.Seal(id, lastSeq, lastHash, at, h) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO case_history (case_id, seq, changed_at, actor, action, field, old, new, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, c.Seq, c.At, c.Actor, string(c.Action), c.Field, c.Old, c.New, c.PrevHash, c.Hash); err != nil {
+		if err := ins.add(ctx, id, c.Seq, c.At, c.Actor, string(c.Action), c.Field, c.Old, c.New, c.PrevHash, c.Hash); err != nil {
 			return fmt.Errorf("history entry %d: %w", c.Seq, err)
 		}
+	}
+	if err := ins.flush(ctx); err != nil {
+		return fmt.Errorf("history: %w", err)
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE cases SET updated_at = ? WHERE id = ?`, at.UTC().Truncate(cases.Precision), id)
 	return err
