@@ -7,7 +7,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"trawl/dsl"
 	"trawl/engine"
 	"trawl/event"
 	"trawl/tui"
@@ -22,7 +21,7 @@ import (
 func engineFactories(st *engine.Store, rulesDir string) map[string]Factory {
 	return map[string]Factory{
 		"hunt": func(c *tui.Context, t tui.Target) (tui.Screen, error) {
-			m := hunt.New(hunt.Deps{Source: hunt.NewStoreSource(st, dsl.WithTables(dsl.EventCatalogue(), dsl.StoreTables(), nil)), RulesDir: rulesDir, Query: t.Query}, c.Theme)
+			m := hunt.New(hunt.Deps{Source: hunt.NewStoreSource(st, nil), RulesDir: rulesDir, Query: t.Query}, c.Theme)
 			return &huntScreen{id: c.NewID(), m: m}, nil
 		},
 		"timeline": func(c *tui.Context, t tui.Target) (tui.Screen, error) {
