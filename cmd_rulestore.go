@@ -84,22 +84,16 @@ func (c *SigmaImportCmd) Run(g *Globals) error {
 		action[kept[i]] = a
 	}
 	count := map[string]int{}
-	for i, r := range rs {
+	for i := range action {
 		if action[i] == "" {
 			action[i] = "not stored"
 		}
 		count[action[i]]++
-		_ = r
 	}
 	if c.Format != "table" {
 		w := c.writer(g.Stdout, []string{"file", "id", "title", "rule", "outcome", "reasons", "only_in", "stored", "enabled"})
 		for i, r := range rs {
-			enabled := false
-			for j, k := range kept {
-				if k == i {
-					enabled = keep[j].Enabled
-				}
-			}
+			enabled := r.Rule != nil && !c.Disabled // as storedRule was given for every kept rule
 			var reasons, onlyIn any = nonNil(r.Reasons), nonNil(r.OnlyIn)
 			if c.Format != "json" {
 				reasons, onlyIn = strings.Join(r.Reasons, "; "), strings.Join(r.OnlyIn, "; ")

@@ -75,8 +75,8 @@ detection:
 		if strings.HasSuffix(r["file"].(string), "broken.yml") {
 			want = "not stored"
 		}
-		if r["stored"] != want {
-			t.Errorf("re-import: %v, want %s", r, want)
+		if r["stored"] != want || r["enabled"] != (want != "not stored") {
+			t.Errorf("re-import: %v, want %s (enabled unless not stored)", r, want)
 		}
 	}
 
