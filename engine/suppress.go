@@ -255,22 +255,18 @@ func (s *Store) AddSuppression(ctx context.Context, sp Suppression) (*Suppressio
 	if n > 0 {
 		return nil, fmt.Errorf("suppression %s: %w", sp.Name, ErrSuppressionExists)
 	}
-	var expires, fromAlert any
+	var expires any
 	if sp.Expires != nil {
 		expires = *sp.Expires
 	}
-	if sp.FromAlert != 0 {
-		fromAlert = sp.FromAlert
-	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO suppressions (name, rule, rule_like, conditions, expires_at, reason, author, created_at, from_alert)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, sp.Name, sp.Rule, rg.like(), len(sp.Entities), expires, sp.Reason, nullStr(sp.Author), sp.CreatedAt, fromAlert)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, sp.Name, sp.Rule, rg.like(), len(sp.Entities), expires, sp.Reason, nullStr(sp.Author), sp.CreatedAt, nullInt(sp.FromAlert))
 	if err != nil {
 		return nil, fmt.Errorf("adding suppression %s: %w", sp.Name, err)
 	}
 	for i, p := range sp.Entities {
-		keys, _ := json.Marshal(SuppressionKinds[p.Kind])
 		_, err := tx.ExecContext(ctx, `INSERT INTO suppression_conditions VALUES (?, ?, ?, ?, CAST(?::JSON AS VARCHAR[]), ?)`,
-			sp.Name, i+1, p.Kind, p.Pattern, string(keys), likes[i])
+			sp.Name, i+1, p.Kind, p.Pattern, jsonArray(SuppressionKinds[p.Kind]), likes[i])
 		if err != nil {
 			return nil, fmt.Errorf("adding suppression %s: %w", sp.Name, err)
 		}
