@@ -96,12 +96,8 @@ func (s *Store) StartHunt(ctx context.Context, since time.Time, ruleFiles []stri
 	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM hunt_runs`).Scan(&id); err != nil {
 		return 0, fmt.Errorf("starting hunt: %w", err)
 	}
-	var sinceV any
-	if !since.IsZero() {
-		sinceV = since.UTC()
-	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO hunt_runs (id, started_at, since, rule_files) VALUES (?, ?, ?, from_json(?::JSON, '["VARCHAR"]'))`,
-		id, time.Now().UTC(), sinceV, jsonArray(ruleFiles))
+		id, time.Now().UTC(), nullTime(since.UTC()), jsonArray(ruleFiles))
 	if err != nil {
 		return 0, fmt.Errorf("starting hunt: %w", err)
 	}
@@ -174,17 +170,13 @@ func (s *Store) RunRule(ctx context.Context, run int64, r AlertRule) (RuleResult
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM trawl_alerts`).Scan(&res.Alerts); err != nil {
 		return res, err
 	}
-	var kind any
-	if r.Measure != "" {
-		kind = r.Measure
-	}
 	out, err := conn.ExecContext(ctx, `INSERT INTO alerts (id, run_id, rule, title, severity, confidence, attack, first, last,
 			entities, evidence, sources, created_at, measure, measure_kind)
 		SELECT (SELECT coalesce(max(id), 0) FROM alerts) + row_number() OVER (ORDER BY a.first NULLS LAST, a.first_id),
 			?, ?, ?, ?, ?, from_json(?::JSON, '["VARCHAR"]'), a.first, a.last, a.entities, a.ids, a.sources, ?, a.measure, ?
 		FROM trawl_alerts a
 		WHERE NOT EXISTS (SELECT 1 FROM alerts x WHERE x.rule = ? AND x.evidence = a.ids)`,
-		run, r.Name, r.Title, r.Severity, r.Confidence, jsonArray(r.Attack), time.Now().UTC(), kind, r.Name)
+		run, r.Name, r.Title, r.Severity, r.Confidence, jsonArray(r.Attack), time.Now().UTC(), nullStr(r.Measure), r.Name)
 	if err != nil {
 		return res, fmt.Errorf("rule %s: writing alerts: %w", r.Name, err)
 	}
