@@ -86,6 +86,22 @@ func TestWidths(t *testing.T) {
 	}
 }
 
+func TestScroll(t *testing.T) {
+	for _, tc := range []struct{ cursor, top, rows, total, want int }{
+		{0, 0, 5, 20, 0},    // in view
+		{4, 0, 5, 20, 0},    // last row in view
+		{5, 0, 5, 20, 1},    // one below: moves by one
+		{12, 0, 5, 20, 8},   // far below: the cursor on the last row
+		{3, 8, 5, 20, 3},    // above: the cursor on the first row
+		{19, 17, 5, 20, 15}, // the last screen is kept full
+		{2, 0, 5, 3, 0},     // fewer rows than fit
+	} {
+		if got := Scroll(tc.cursor, tc.top, tc.rows, tc.total); got != tc.want {
+			t.Errorf("Scroll(cursor %d, top %d, rows %d, total %d) = %d, want %d", tc.cursor, tc.top, tc.rows, tc.total, got, tc.want)
+		}
+	}
+}
+
 func TestAgeAndSparkline(t *testing.T) {
 	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	for d, want := range map[time.Duration]string{30 * time.Second: "30s", 5 * time.Minute: "5m", 30 * time.Hour: "30h", 72 * time.Hour: "3d", 800 * 24 * time.Hour: "2y", -time.Hour: "future"} {

@@ -82,6 +82,18 @@ func Block(lines []string, width, height int) string {
 	return strings.Join(out, "\n")
 }
 
+// Scroll is the first row to show of a list of total rows, rows at a time, so that the row at
+// cursor is in view: top moves as little as it must, and the last screen is kept full.
+func Scroll(cursor, top, rows, total int) int {
+	if cursor < top {
+		top = cursor
+	}
+	if cursor >= top+rows {
+		top = cursor - rows + 1
+	}
+	return max(min(top, total-rows), 0)
+}
+
 // Age is a short age like "45s", "12m", "3h", "5d", "2y" of t before now; "-" for none.
 func Age(now time.Time, t *time.Time) string {
 	if t == nil || t.IsZero() {

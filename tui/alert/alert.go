@@ -121,14 +121,7 @@ func (m *Model) row(i int) ([]any, bool) {
 }
 
 func (m *Model) scroll() {
-	n := m.tableRows()
-	if m.cursor < m.top {
-		m.top = m.cursor
-	}
-	if m.cursor >= m.top+n {
-		m.top = m.cursor - n + 1
-	}
-	m.top = max(min(m.top, m.ev.Total-n), 0)
+	m.top = tui.Scroll(m.cursor, m.top, m.tableRows(), m.ev.Total)
 }
 
 func (m *Model) move(to int) tea.Cmd {

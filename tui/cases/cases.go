@@ -144,14 +144,7 @@ func (m *Model) rows() int { return max(m.h-3, 1) }
 
 func (m *Model) scroll() {
 	m.cursor = max(min(m.cursor, len(m.shown)-1), 0)
-	n := m.rows()
-	if m.cursor < m.top {
-		m.top = m.cursor
-	}
-	if m.cursor >= m.top+n {
-		m.top = m.cursor - n + 1
-	}
-	m.top = max(min(m.top, len(m.shown)-n), 0)
+	m.top = tui.Scroll(m.cursor, m.top, m.rows(), len(m.shown))
 }
 
 // fields are what the filter matches a case against.

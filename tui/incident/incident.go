@@ -54,14 +54,7 @@ func (m *Model) narrativeLines() int { return max(m.h/4, 3) }
 func (m *Model) tableRows() int { return max(m.h-len(m.headerLines())-2, 1) }
 
 func (m *Model) scroll() {
-	n := m.tableRows()
-	if m.cursor < m.top {
-		m.top = m.cursor
-	}
-	if m.cursor >= m.top+n {
-		m.top = m.cursor - n + 1
-	}
-	m.top = max(min(m.top, len(m.d.AlertList)-n), 0)
+	m.top = tui.Scroll(m.cursor, m.top, m.tableRows(), len(m.d.AlertList))
 }
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {

@@ -109,14 +109,7 @@ func (m *Model) ensure() tea.Cmd {
 
 // scroll keeps the cursor in the window.
 func (m *Model) scroll() {
-	n := m.rows()
-	if m.cursor < m.top {
-		m.top = m.cursor
-	}
-	if m.cursor >= m.top+n {
-		m.top = m.cursor - n + 1
-	}
-	m.top = max(min(m.top, m.page.Total-n), 0)
+	m.top = tui.Scroll(m.cursor, m.top, m.rows(), m.page.Total)
 }
 
 func (m *Model) move(to int) tea.Cmd {
