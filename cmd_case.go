@@ -432,7 +432,8 @@ func offerSuppressions(g *Globals, st *engine.Store, by engine.Actor, id int64, 
 				a.ID, render.Cell(sp.Rule, 80), render.Cell(strings.Join(conds, " "), 200), a.ID, id, id)
 			continue
 		}
-		added, err := st.SuppressionFromAlert(g.Ctx, a.ID, fmt.Sprintf("false positive, case %d (%s)", id, by.Name), time.Time{})
+		sp.Reason = fmt.Sprintf("false positive, case %d (%s)", id, by.Name)
+		added, err := st.AddSuppression(g.Ctx, sp) // the draft read above: SuppressionFromAlert would read it again
 		if err != nil {
 			fmt.Fprintf(g.Stderr, "alert %d: %s\n", a.ID, render.Cell(err.Error(), 200))
 			continue

@@ -203,6 +203,13 @@ func TestCaseLifeOnDemo(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, "suggests suppressing rule ssh_brute_force") {
 		t.Errorf("verdict fp: %d %s", code, errs)
 	}
+	_, errs, code = trawl(t, "--db", db, "case", "verdict", "2", "fp", "--suppress")
+	if code != 0 || !strings.Contains(errs, "suppression fp-alert-"+ids[0]+" added: rule ssh_brute_force where ") {
+		t.Errorf("verdict fp --suppress: %d %s", code, errs)
+	}
+	if out := mustTrawl(t, "--db", db, "suppress", "list", "-f", "csv"); !strings.Contains(out, "fp-alert-"+ids[0]+",ssh_brute_force,") || !strings.Contains(out, ",\"false positive, case 2 (") {
+		t.Errorf("suppress list after verdict fp --suppress:\n%s", out)
+	}
 
 	// Incidents, when the alerts are scored: the case takes the incident's narrative.
 	st, err := engine.Open(t.Context(), db, engine.Options{})
