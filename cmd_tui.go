@@ -60,7 +60,8 @@ func (c *TuiCmd) Run(g *Globals) error {
 		return err
 	}
 	defer st.Close()
-	// Case files: read-only, every write fails and the case file says so.
+	// Case files: without --write the store is read-only, so every write fails and the case file
+	// says so.
 	var dirs []string
 	if d := os.Getenv("TRAWL_PLAYBOOKS"); d != "" {
 		dirs = append(dirs, d)
