@@ -17,6 +17,7 @@ import (
 
 	"trawl/event"
 	"trawl/themes"
+	"trawl/tui"
 	"trawl/tui/text"
 	"trawl/tui/timeline"
 )
@@ -382,7 +383,7 @@ func (m Model) panels() []string {
 		if i < len(right) {
 			r = right[i]
 		}
-		out[i] = padStyled(l, half) + m.theme.Subtle.Render("│") + text.Truncate(r, m.width-half-1)
+		out[i] = tui.Line(text.Truncate(l, half), half) + m.theme.Subtle.Render("│") + text.Truncate(r, m.width-half-1)
 	}
 	return out
 }
@@ -476,13 +477,4 @@ func (m Model) relatedLines() []string {
 		out = append(out, text.Clip(s, max(m.colWidth()-len(n), 1))+m.theme.Muted.Render(n))
 	}
 	return out
-}
-
-// padStyled cuts or pads a styled line to exactly w cells.
-func padStyled(s string, w int) string {
-	s = text.Truncate(s, w)
-	if n := text.Width(s); n < w {
-		s += strings.Repeat(" ", w-n)
-	}
-	return s
 }
