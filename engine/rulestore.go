@@ -2,11 +2,10 @@ package engine
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -58,54 +57,94 @@ const storedRuleColumns = `key, sigma_id, name, title, kind, status, level, seve
 // SaveRules adds rules to the rule store in one transaction, or updates the stored rule of the
 // same key: its text, outcome and metadata are replaced, while its enabled flag (the analyst's
 // choice) and first import time are kept. New rules take their own Enabled. It returns, per
-// rule, RuleAdded, RuleUpdated or RuleUnchanged (same YAML, hunt and outcome as stored).
+// rule, RuleAdded, RuleUpdated or RuleUnchanged (same YAML, hunt and outcome as stored); a key
+// given twice is compared the second time with what the first stored. The stored rules of the
+// keys are read in one query, deleted in one statement and written a batch at a time.
 func (s *Store) SaveRules(ctx context.Context, rules []StoredRule) ([]string, error) {
+	keys := make([]string, len(rules))
+	for i, r := range rules {
+		if r.Key == "" {
+			return nil, fmt.Errorf("rule store: rule %q has no key", r.Name)
+		}
+		keys[i] = r.Key
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
+	// What is stored under each key: as read, then as this call leaves it.
+	type state struct {
+		yaml, hunt, outcome string
+		enabled             bool
+		imported, updated   time.Time
+	}
+	stored := map[string]state{}
+	rows, err := tx.QueryContext(ctx, `SELECT key, yaml, coalesce(hunt, ''), outcome, enabled, imported_at, updated_at FROM stored_rules
+		WHERE key IN (SELECT unnest(from_json(?::JSON, '["VARCHAR"]')))`, jsonArray(keys))
+	if err != nil {
+		return nil, fmt.Errorf("rule store: %w", err)
+	}
+	for rows.Next() {
+		var key string
+		var st state
+		if err := rows.Scan(&key, &st.yaml, &st.hunt, &st.outcome, &st.enabled, &st.imported, &st.updated); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("rule store: %w", err)
+		}
+		stored[key] = st
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("rule store: %w", err)
+	}
+	var old []string // keys stored before this call: deleted, then written again
+	for k := range stored {
+		old = append(old, k)
+	}
 	now := time.Now().UTC()
 	out := make([]string, len(rules))
+	final := map[string][]any{} // the row written for each key: its last rule's
+	var order []string
 	for i, r := range rules {
-		if r.Key == "" {
-			return nil, fmt.Errorf("rule store: rule %q has no key", r.Name)
-		}
-		var yaml, outcome string
-		var hunt sql.NullString
-		var enabled bool
-		var imported, changed time.Time
-		err := tx.QueryRowContext(ctx, `SELECT yaml, hunt, outcome, enabled, imported_at, updated_at FROM stored_rules WHERE key = ?`, r.Key).Scan(&yaml, &hunt, &outcome, &enabled, &imported, &changed)
+		st, ok := stored[r.Key]
 		switch {
-		case errors.Is(err, sql.ErrNoRows):
+		case !ok:
 			out[i] = RuleAdded
-			imported = now
-			enabled = r.Enabled
-		case err != nil:
-			return nil, fmt.Errorf("rule store: %w", err)
-		case yaml == r.YAML && hunt.String == r.Hunt && outcome == r.Outcome:
+			st.imported, st.enabled = now, r.Enabled
+		case st.yaml == r.YAML && st.hunt == r.Hunt && st.outcome == r.Outcome:
 			out[i] = RuleUnchanged
 		default:
 			out[i] = RuleUpdated
 		}
-		if out[i] != RuleAdded {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM stored_rules WHERE key = ?`, r.Key); err != nil {
-				return nil, fmt.Errorf("rule store: %w", err)
-			}
+		if out[i] != RuleUnchanged {
+			st.updated = now // else the time of the last change
 		}
-		updated := now
-		if out[i] == RuleUnchanged {
-			updated = changed // the time of the last change
+		st.yaml, st.hunt, st.outcome = r.YAML, r.Hunt, r.Outcome
+		stored[r.Key] = st
+		if _, seen := final[r.Key]; !seen {
+			order = append(order, r.Key)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO stored_rules (`+storedRuleColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,
-			from_json(?::JSON, '["VARCHAR"]'), from_json(?::JSON, '["VARCHAR"]'), from_json(?::JSON, '["VARCHAR"]'), from_json(?::JSON, '["VARCHAR"]'),
-			from_json(?::JSON, '["VARCHAR"]'), from_json(?::JSON, '["VARCHAR"]'), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.Key, nullStr(r.SigmaID), r.Name, r.Title, r.Kind, nullStr(r.Status), nullStr(r.Level), r.Severity, r.Outcome,
+		final[r.Key] = []any{r.Key, nullStr(r.SigmaID), r.Name, r.Title, r.Kind, nullStr(r.Status), nullStr(r.Level), r.Severity, r.Outcome,
 			jsonArray(r.Reasons), jsonArray(r.OnlyIn), jsonArray(r.Attack), jsonArray(r.Tags), jsonArray(r.FalsePositives), jsonArray(r.References),
-			nullStr(r.Author), r.Licence, r.File, r.Doc, r.YAML, nullStr(r.Hunt), enabled, imported, updated)
-		if err != nil {
-			return nil, fmt.Errorf("rule store: saving %s: %w", r.Key, err)
+			nullStr(r.Author), r.Licence, r.File, r.Doc, r.YAML, nullStr(r.Hunt), st.enabled, st.imported, st.updated}
+	}
+	if len(old) > 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM stored_rules WHERE key IN (SELECT unnest(from_json(?::JSON, '["VARCHAR"]')))`, jsonArray(old)); err != nil {
+			return nil, fmt.Errorf("rule store: %w", err)
 		}
+	}
+	list := `from_json(?::JSON, '["VARCHAR"]')`
+	ins := &batchInsert{tx: tx, into: "stored_rules (" + storedRuleColumns + ")",
+		row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, " + strings.Repeat(list+", ", 6) + "?, ?, ?, ?, ?, ?, ?, ?, ?)"}
+	defer ins.close()
+	for _, k := range order {
+		if err := ins.add(ctx, final[k]...); err != nil {
+			return nil, fmt.Errorf("rule store: saving: %w", err)
+		}
+	}
+	if err := ins.flush(ctx); err != nil {
+		return nil, fmt.Errorf("rule store: saving: %w", err)
 	}
 	return out, tx.Commit()
 }
