@@ -292,7 +292,7 @@ func (m *Model) View() string {
 			when = d.First.Format("2006-01-02 15:04") + " → " + d.Last.Format("2006-01-02 15:04")
 		}
 	}
-	info := fmt.Sprintf("rule %s · confidence %.2g · %s · %d %s · run %d", text.Sanitize(d.Rule), d.Confidence, when, d.Evidence, plural(d.Evidence, "event"), d.Run)
+	info := fmt.Sprintf("rule %s · confidence %.2g · %s · %s · run %d", text.Sanitize(d.Rule), d.Confidence, when, text.Plural(d.Evidence, "event", "events"), d.Run)
 	lines = append(lines, th.Muted.Render(text.Truncate(info, m.w)))
 	lines = append(lines, m.techniques(m.w))
 	lines = append(lines, th.Muted.Render("entities ")+m.ctx.Chips(d.Entities, tui.EntityKinds, m.w-9))
@@ -315,13 +315,6 @@ func (m *Model) View() string {
 	}
 	lines = append(lines, th.Muted.Render(foot))
 	return tui.Block(lines, m.w, m.h)
-}
-
-func plural(n int, s string) string {
-	if n == 1 {
-		return s
-	}
-	return s + "s"
 }
 
 // techniques is one line: each technique id with its name and tactics.

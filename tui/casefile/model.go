@@ -19,6 +19,7 @@ import (
 
 	"trawl/cases"
 	"trawl/tui"
+	"trawl/tui/text"
 )
 
 // Tab is one page of the case file.
@@ -340,20 +341,13 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			if n == 0 && err == nil {
 				return "no playbook steps to add: none match, or they are all on the checklist", nil, nil
 			}
-			return fmt.Sprintf("%d playbook %s added", n, plural(n, "task", "tasks")), nil, err
+			return text.Plural(n, "playbook task", "playbook tasks") + " added", nil, err
 		})
 	case key.Matches(msg, k.Export):
 		m.mode = ModeExport
 		m.export.Value = fmt.Sprintf("case-%d.md", m.caseID)
 	}
 	return nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func (m *Model) completeTask() tea.Cmd {
@@ -504,7 +498,7 @@ func (m *Model) suppressKey(msg tea.KeyPressMsg) tea.Cmd {
 		id, src := m.caseID, m.src
 		return m.write(func(ctx context.Context) (string, []Suggestion, error) {
 			names, err := src.Suppress(ctx, id, alerts)
-			return fmt.Sprintf("%d %s added: %s", len(names), plural(len(names), "suppression", "suppressions"), strings.Join(names, ", ")), nil, err
+			return fmt.Sprintf("%s added: %s", text.Plural(len(names), "suppression", "suppressions"), strings.Join(names, ", ")), nil, err
 		})
 	case "n", "N", "esc":
 		m.mode, m.sugg = ModeView, nil

@@ -374,7 +374,7 @@ func (m *Model) historyPage() page {
 	case len(m.ver.Problems) == 0:
 		pre = append(pre, th.Success.Render(text.Clip("history verified: the chain is intact and the case agrees with it · head "+m.ver.Head, m.w)))
 	default:
-		pre = append(pre, th.Error.Render(text.Clip(fmt.Sprintf("history check FAILED (%d %s): %s", len(m.ver.Problems), plural(len(m.ver.Problems), "problem", "problems"), strings.Join(m.ver.Problems, "; ")), m.w)))
+		pre = append(pre, th.Error.Render(text.Clip(fmt.Sprintf("history check FAILED (%s): %s", text.Plural(len(m.ver.Problems), "problem", "problems"), strings.Join(m.ver.Problems, "; ")), m.w)))
 	}
 	hist, w := m.c.History, m.w
 	return page{pre: pre, header: header(cols, w), selectable: true, n: len(hist), row: func(i int) string {
@@ -396,7 +396,7 @@ func (m *Model) summaryPage() page {
 	w := m.w - 11
 	created := c.CreatedAt
 	rows = append(rows, label("opened")+th.Base.Render(text.Clip(fmtTime(&created)+" by "+c.CreatedBy, w)))
-	rows = append(rows, label("evidence")+th.Base.Render(fmt.Sprintf("%s → %s, %d %s", fmtTime(c.First), fmtTime(c.Last), c.EvidenceN, plural(c.EvidenceN, "event", "events"))))
+	rows = append(rows, label("evidence")+th.Base.Render(fmt.Sprintf("%s → %s, %s", fmtTime(c.First), fmtTime(c.Last), text.Plural(c.EvidenceN, "event", "events"))))
 	if len(c.Incidents) > 0 {
 		ids := make([]string, len(c.Incidents))
 		for i, id := range c.Incidents {

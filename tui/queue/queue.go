@@ -242,7 +242,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.ctx.Status[id] = set
 		}
 		clear(m.marked)
-		return tui.Notify(fmt.Sprintf("%d %s marked %s (this session only)", len(ids), plural(len(ids), "item"), set))
+		return tui.Notify(fmt.Sprintf("%s marked %s (this session only)", text.Plural(len(ids), "item", "items"), set))
 	case key.Matches(msg, k.Assign):
 		ids := m.targets()
 		for _, id := range ids {
@@ -250,7 +250,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		clear(m.marked)
 		if len(ids) > 0 {
-			return tui.Notify(fmt.Sprintf("%d %s assigned to me (this session only)", len(ids), plural(len(ids), "item")))
+			return tui.Notify(text.Plural(len(ids), "item", "items") + " assigned to me (this session only)")
 		}
 	case key.Matches(msg, k.Pivot):
 		if it, ok := m.Cursor(); ok {
@@ -278,13 +278,6 @@ func (m *Model) targets() []int64 {
 	return ids
 }
 
-func plural(n int, s string) string {
-	if n == 1 {
-		return s
-	}
-	return s + "s"
-}
-
 // columns at a width: tactics only when there is room.
 func (m *Model) columns() []tui.Column {
 	cols := []tui.Column{{Title: "", Width: 1}, {Title: "ID", Width: 5}, {Title: "PRIORITY", Width: 8}, {Title: "SCORE", Width: 5}, {Title: "AGE", Width: 4}, {Title: "STATUS", Width: 6}}
@@ -309,7 +302,7 @@ func (m *Model) View() string {
 	title := th.Title.Render("Queue")
 	info := []string{}
 	if m.loaded {
-		info = append(info, fmt.Sprintf("%d %s", m.page.Total, plural(m.page.Total, "item")))
+		info = append(info, text.Plural(m.page.Total, "item", "items"))
 	}
 	info = append(info, "sort: "+m.sort.String())
 	if m.filter.Value != "" {
@@ -398,7 +391,7 @@ func (m *Model) row(i int, cols []tui.Column, widths []int) string {
 		titleText = it.Rule
 	}
 	if it.Kind == "incident" {
-		titleText = fmt.Sprintf("%s (%d %s)", titleText, it.Alerts, plural(it.Alerts, "alert"))
+		titleText = fmt.Sprintf("%s (%s)", titleText, text.Plural(it.Alerts, "alert", "alerts"))
 	}
 	cells := []string{
 		base.Render(text.Pad(mark, widths[0])),

@@ -217,3 +217,11 @@ func isPlainASCII(s string) bool {
 	}
 	return true
 }
+
+// Plural is n and the noun for it: "1 event", "3 events".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}

@@ -186,3 +186,14 @@ func FuzzSanitize(f *testing.F) {
 		}
 	})
 }
+
+func TestPlural(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{0, "0 queries"}, {1, "1 query"}, {2, "2 queries"}, {1234, "1234 queries"}} {
+		if got := Plural(tc.n, "query", "queries"); got != tc.want {
+			t.Errorf("Plural(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}

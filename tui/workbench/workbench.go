@@ -372,7 +372,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Cancel):
 		n := m.ctx.Running()
 		m.ctx.CancelAll()
-		return tui.Notify(fmt.Sprintf("cancelled %d %s", n, plural(n, "query", "queries")))
+		return tui.Notify("cancelled " + text.Plural(n, "query", "queries"))
 	case key.Matches(msg, k.Queue):
 		return m.open(tui.Target{Kind: "queue"})
 	case key.Matches(msg, k.Overview):
@@ -400,13 +400,6 @@ func (m *Model) quit() tea.Cmd {
 	m.ctx.CancelAll()
 	m.quitting = true
 	return tea.Quit
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // View draws the header, the screen (or help, with the palette over it) and the status bar.
