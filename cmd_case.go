@@ -166,6 +166,14 @@ func openExistingStore(g *Globals) (*engine.Store, error) {
 	return openStore(g, false)
 }
 
+// openExistingStoreFor opens the existing store for writing when write is set, else read-only.
+func openExistingStoreFor(g *Globals, write bool) (*engine.Store, error) {
+	if write {
+		return openExistingStore(g)
+	}
+	return openStore(g, true)
+}
+
 // CaseListCmd is trawl case list.
 type CaseListCmd struct {
 	OutputFlags
@@ -561,7 +569,7 @@ func (c *CasePlaybookCmd) Run(g *Globals) error {
 			return err
 		}
 	}
-	st, err := openStore(g, !c.Add)
+	st, err := openExistingStoreFor(g, c.Add)
 	if err != nil {
 		return err
 	}

@@ -262,6 +262,14 @@ func TestCaseCLIErrors(t *testing.T) {
 			t.Errorf("trawl %s: code %d, %s%s; want %d and %q", strings.Join(tc.args, " "), code, out, errs, tc.code, tc.want)
 		}
 	}
+	// A playbook --add writes to the case: without a store it says so and creates none.
+	none := filepath.Join(dir, "none.duckdb")
+	if _, errs, code := trawl(t, "--db", none, "case", "playbook", "1", "--add", "--author", "a"); code != 1 || !strings.Contains(errs, "no trawl database") {
+		t.Errorf("case playbook --add without a store: code %d, %s", code, errs)
+	}
+	if _, err := os.Stat(none); err == nil {
+		t.Errorf("case playbook --add created %s", none)
+	}
 	// A silent edit of the history is reported by verify with exit code 1.
 	mustTrawl(t, "--db", db, "case", "new", "--from-alerts", "1", "--author", "a")
 	if out := mustTrawl(t, "--db", db, "case", "link", "1", "2", "--author", "a", "-f", "json"); !strings.Contains(out, `"alerts":2`) {

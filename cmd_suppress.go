@@ -206,10 +206,7 @@ func (c *SuppressFromAlertCmd) Run(g *Globals) error {
 	if err != nil {
 		return exitError{2, err}
 	}
-	if err := storeExists(g); err != nil {
-		return err
-	}
-	st, err := openStore(g, c.DryRun)
+	st, err := openExistingStoreFor(g, !c.DryRun)
 	if err != nil {
 		return err
 	}
