@@ -96,11 +96,11 @@ func writeProfile(out io.Writer, p *engine.EntityProfile) error {
 	line("  events:    %d", p.Events)
 	line("  seen:      %s .. %s", render.Text(p.First), render.Text(p.Last))
 	if len(p.Activity) > 0 {
-		var max int64
+		var busiest int64
 		for _, d := range p.Activity {
-			max = profileMax(max, d.Events)
+			busiest = max(busiest, d.Events)
 		}
-		line("  activity:  %s |%s| %s (busiest day %d events)", p.Activity[0].Day, p.Sparkline, p.Activity[len(p.Activity)-1].Day, max)
+		line("  activity:  %s |%s| %s (busiest day %d events)", p.Activity[0].Day, p.Sparkline, p.Activity[len(p.Activity)-1].Day, busiest)
 	}
 	if r := p.Risk; r != nil {
 		hub := ""
@@ -188,13 +188,6 @@ func writeProfile(out io.Writer, p *engine.EntityProfile) error {
 		return nil
 	}
 	return writeTimeline(out, render.Table, p.Timeline)
-}
-
-func profileMax(a, b int64) int64 {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 func profileField(name, v string) string {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 
 	"trawl/engine"
 )
@@ -48,7 +47,7 @@ func (c *SessionsCmd) Run(g *Globals) error {
 			return err
 		}
 		if se == nil {
-			return exitError{1, fmt.Errorf("event %s belongs to no session", strconv.FormatInt(c.Event, 10))}
+			return exitError{1, fmt.Errorf("event %d belongs to no session", c.Event)}
 		}
 		if err := row(*se); err != nil {
 			return err
