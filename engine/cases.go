@@ -56,11 +56,15 @@ func (s *Store) DraftFromAlerts(ctx context.Context, ids []int64) (CaseDraft, er
 	if len(ids) == 0 {
 		return d, errors.New("no alerts given")
 	}
+	byID := map[int64]Alert{}
+	if err := s.Alerts(ctx, AlertFilter{IDs: ids}, func(a Alert) error { byID[a.ID] = a; return nil }); err != nil {
+		return d, err
+	}
 	var alerts []Alert
 	for _, id := range ids {
-		a, err := s.alert(ctx, id)
-		if err != nil {
-			return d, err
+		a, ok := byID[id]
+		if !ok {
+			return d, fmt.Errorf("alert %d: %w", id, ErrNoAlert)
 		}
 		if !slices.Contains(d.Alerts, id) {
 			d.Alerts = append(d.Alerts, id)
@@ -106,19 +110,6 @@ func timeText(t *time.Time) string {
 		return "?"
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-// alert loads one alert.
-func (s *Store) alert(ctx context.Context, id int64) (Alert, error) {
-	var found *Alert
-	err := s.Alerts(ctx, AlertFilter{IDs: []int64{id}}, func(a Alert) error { found = &a; return nil })
-	if err != nil {
-		return Alert{}, err
-	}
-	if found == nil {
-		return Alert{}, fmt.Errorf("alert %d: %w", id, ErrNoAlert)
-	}
-	return *found, nil
 }
 
 // CreateCase stores a new case from a draft, with the evidence events of its alerts, in one
