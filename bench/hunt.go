@@ -82,14 +82,11 @@ type Answer struct {
 	Digest string
 }
 
-// evidenceOf wraps a query so that it returns one column, evidence: a hand-written query whose
+// evidenceOf wraps a hand-written query so that it returns one column, evidence: a query whose
 // first column is id gets a one-id list per row.
-func evidenceOf(ctx context.Context, st *engine.Store, q string, args []any, hand bool) (string, error) {
-	if !hand {
-		return q, nil
-	}
+func evidenceOf(ctx context.Context, st *engine.Store, q string) (string, error) {
 	var first string
-	err := st.QueryFunc(ctx, "DESCRIBE SELECT * FROM (\n"+q+"\n)", args, func(cols []string, row []any) error {
+	err := st.QueryFunc(ctx, "DESCRIBE SELECT * FROM (\n"+q+"\n)", nil, func(cols []string, row []any) error {
 		if first == "" {
 			first = fmt.Sprint(row[0])
 		}
@@ -146,9 +143,6 @@ type Comparison struct {
 	HandKeys  []string
 	DSLErr    error
 	HandErr   error
-	EventRows bool
-	dslSQL    string
-	handSQL   string
 }
 
 // Same says the two answers agree.
@@ -161,16 +155,17 @@ func (c Comparison) Same() bool {
 func Compare(ctx context.Context, st *engine.Store, rs []HuntRule) []Comparison {
 	out := make([]Comparison, 0, len(rs))
 	for _, r := range rs {
-		c := Comparison{Rule: r.Name, EventRows: r.Rule.Compiled.EventRows}
-		c.dslSQL = r.Rule.Compiled.EvidenceSQL
-		c.DSL, c.DSLErr = answer(ctx, st, c.dslSQL, r.Rule.Compiled.Args)
-		c.handSQL, c.HandErr = evidenceOf(ctx, st, r.Hand, nil, true)
+		c := Comparison{Rule: r.Name}
+		dslSQL := r.Rule.Compiled.EvidenceSQL
+		c.DSL, c.DSLErr = answer(ctx, st, dslSQL, r.Rule.Compiled.Args)
+		var handSQL string
+		handSQL, c.HandErr = evidenceOf(ctx, st, r.Hand)
 		if c.HandErr == nil {
-			c.Hand, c.HandErr = answer(ctx, st, c.handSQL, nil)
+			c.Hand, c.HandErr = answer(ctx, st, handSQL, nil)
 		}
 		if !c.Same() && c.DSLErr == nil && c.HandErr == nil {
-			c.DSLKeys, c.DSLErr = keys(ctx, st, c.dslSQL, r.Rule.Compiled.Args)
-			c.HandKeys, c.HandErr = keys(ctx, st, c.handSQL, nil)
+			c.DSLKeys, c.DSLErr = keys(ctx, st, dslSQL, r.Rule.Compiled.Args)
+			c.HandKeys, c.HandErr = keys(ctx, st, handSQL, nil)
 		}
 		out = append(out, c)
 	}
@@ -389,7 +384,7 @@ func HuntBench(ctx context.Context, opt HuntOptions, report func(HuntResult)) (H
 			res.Kind = "filter"
 		}
 		dslQ, args := r.Rule.Compiled.EvidenceSQL, r.Rule.Compiled.Args
-		handQ, err := evidenceOf(ctx, st, r.Hand, nil, true)
+		handQ, err := evidenceOf(ctx, st, r.Hand)
 		if err != nil {
 			return sum, fmt.Errorf("bench/handsql/%s.sql: %w", r.Name, err)
 		}
