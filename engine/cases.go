@@ -153,13 +153,11 @@ func (s *Store) CreateCase(ctx context.Context, by Actor, d CaseDraft) (int64, e
 	if d.Narrative != "" {
 		h = append(h, cases.Change{Action: cases.ActionSet, Field: "narrative", New: d.Narrative})
 	}
-	for _, a := range d.Alerts {
-		ch, err := linkAlert(ctx, tx, id, a)
-		if err != nil {
-			return fail(err)
-		}
-		h = append(h, ch...)
+	ch, err := linkAlerts(ctx, tx, id, d.Alerts)
+	if err != nil {
+		return fail(err)
 	}
+	h = append(h, ch...)
 	for _, inc := range d.Incidents {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_incidents VALUES (?, ?) ON CONFLICT DO NOTHING`, id, inc); err != nil {
 			return fail(err)
@@ -194,29 +192,58 @@ func (s *Store) CreateCase(ctx context.Context, by Actor, d CaseDraft) (int64, e
 	return id, nil
 }
 
-// linkAlert links an alert and carries its evidence events into the case.
-func linkAlert(ctx context.Context, tx *sql.Tx, id, alert int64) ([]cases.Change, error) {
-	var rule string
-	err := tx.QueryRowContext(ctx, `SELECT rule FROM alerts WHERE id = ?`, alert).Scan(&rule)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("alert %d: %w", alert, ErrNoAlert)
-	}
-	if err != nil {
-		return nil, err
-	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO case_alerts VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, alert, rule)
-	if err != nil {
-		return nil, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+// linkAlerts links alerts (each once, in the order given) and carries their evidence events
+// into the case, with one statement for all of them per table; it returns a change for each
+// alert the case did not have.
+func linkAlerts(ctx context.Context, tx *sql.Tx, id int64, alerts []int64) ([]cases.Change, error) {
+	if len(alerts) == 0 {
 		return nil, nil
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO case_events
-		SELECT DISTINCT ?, eid, 'alert' FROM (SELECT unnest(evidence) AS eid FROM alerts WHERE id = ?)
-		ON CONFLICT DO NOTHING`, id, alert); err != nil {
+	const in = `(SELECT unnest(from_json(?::JSON, '["BIGINT"]')))`
+	present, linked := map[int64]bool{}, map[int64]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT a.id, ca.alert_id IS NOT NULL FROM alerts a
+		LEFT JOIN case_alerts ca ON ca.case_id = ? AND ca.alert_id = a.id WHERE a.id IN `+in, id, jsonText(alerts))
+	if err != nil {
 		return nil, err
 	}
-	return []cases.Change{{Action: cases.ActionLinkAlert, New: strconv.FormatInt(alert, 10)}}, nil
+	for rows.Next() {
+		var a int64
+		var was bool
+		if err := rows.Scan(&a, &was); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		present[a], linked[a] = true, was
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var fresh []int64
+	var h []cases.Change
+	for _, a := range alerts {
+		if !present[a] {
+			return nil, fmt.Errorf("alert %d: %w", a, ErrNoAlert)
+		}
+		if !linked[a] {
+			linked[a] = true
+			fresh = append(fresh, a)
+			h = append(h, cases.Change{Action: cases.ActionLinkAlert, New: strconv.FormatInt(a, 10)})
+		}
+	}
+	if len(fresh) == 0 {
+		return nil, nil
+	}
+	list := jsonText(fresh)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO case_alerts SELECT ?, id, rule FROM alerts WHERE id IN `+in+` ON CONFLICT DO NOTHING`, id, list); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO case_events
+		SELECT DISTINCT ?, eid, 'alert' FROM (SELECT unnest(evidence) AS eid FROM alerts WHERE id IN `+in+`)
+		ON CONFLICT DO NOTHING`, id, list); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 func addEntity(ctx context.Context, tx *sql.Tx, id int64, kind, value string) ([]cases.Change, error) {
@@ -461,13 +488,9 @@ func (s *Store) LinkCaseAlerts(ctx context.Context, id int64, by Actor, alerts [
 		return err
 	}
 	return s.changeCase(ctx, id, by, func(tx *sql.Tx, at time.Time) ([]cases.Change, error) {
-		var h []cases.Change
-		for _, a := range d.Alerts {
-			ch, err := linkAlert(ctx, tx, id, a)
-			if err != nil {
-				return nil, err
-			}
-			h = append(h, ch...)
+		h, err := linkAlerts(ctx, tx, id, d.Alerts)
+		if err != nil {
+			return nil, err
 		}
 		for _, e := range d.Entities {
 			ch, err := addEntity(ctx, tx, id, e.Kind, e.Value)
