@@ -251,19 +251,14 @@ func (c *SuppressTestCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	want := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		want[id] = true
-	}
 	w := c.writer(g.Stdout, alertColumns)
-	err = st.Alerts(g.Ctx, engine.AlertFilter{}, func(a engine.Alert) error {
-		if !want[a.ID] {
-			return nil
+	if len(ids) > 0 { // an empty IDs filter would list every alert
+		err = st.Alerts(g.Ctx, engine.AlertFilter{IDs: ids}, func(a engine.Alert) error {
+			return w.Row(alertRow(a, c.Format == "json"))
+		})
+		if err != nil {
+			return err
 		}
-		return w.Row(alertRow(a, c.Format == "json"))
-	})
-	if err != nil {
-		return err
 	}
 	if err := w.Flush(); err != nil {
 		return err

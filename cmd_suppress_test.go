@@ -110,4 +110,9 @@ func TestCLISuppress(t *testing.T) {
 			}
 		})
 	}
+	// A suppression that matches nothing lists no alerts (not every alert).
+	out, errs, code = trawl(t, "--db", db, "suppress", "test", "comma", "-f", "csv")
+	if code != 0 || strings.Count(out, "\n") != 1 || !strings.Contains(errs, "matches 0 alerts") {
+		t.Errorf("suppress test of a suppression without hits: %d\n%s%s", code, out, errs)
+	}
 }
