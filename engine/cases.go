@@ -71,6 +71,11 @@ func (s *Store) DraftFromAlerts(ctx context.Context, ids []int64) (CaseDraft, er
 			alerts = append(alerts, a)
 		}
 	}
+	return draftOf(d, alerts), nil
+}
+
+// draftOf fills a draft holding the ids of alerts (distinct, at least one) from the alerts.
+func draftOf(d CaseDraft, alerts []Alert) CaseDraft {
 	sort.Slice(alerts, func(i, j int) bool { return timeBefore(alerts[i].First, alerts[j].First) })
 	d.Severity = "info"
 	seen := map[string]bool{}
@@ -95,7 +100,7 @@ func (s *Store) DraftFromAlerts(ctx context.Context, ids []int64) (CaseDraft, er
 		d.Title += fmt.Sprintf(" and %d more alert(s)", len(alerts)-1)
 	}
 	d.Narrative = strings.Join(lines, "\n")
-	return d, nil
+	return d
 }
 
 func timeBefore(a, b *time.Time) bool {
@@ -811,17 +816,17 @@ func (s *Store) DraftFromIncident(ctx context.Context, id int64) (CaseDraft, err
 	if err != nil {
 		return CaseDraft{}, err
 	}
-	var ids []int64
-	for _, a := range inc.AlertList {
-		ids = append(ids, a.ID)
-	}
-	if len(ids) == 0 {
+	if len(inc.AlertList) == 0 {
 		return CaseDraft{}, fmt.Errorf("incident %d has no alerts", id)
 	}
-	d, err := s.DraftFromAlerts(ctx, ids)
-	if err != nil {
-		return d, err
+	// The incident's alerts are loaded already, each once: the draft is made from them.
+	var d CaseDraft
+	alerts := make([]Alert, len(inc.AlertList))
+	for i, a := range inc.AlertList {
+		d.Alerts = append(d.Alerts, a.ID)
+		alerts[i] = a.Alert
 	}
+	d = draftOf(d, alerts)
 	d.Incidents = []int64{id}
 	if inc.Title != "" {
 		d.Title = inc.Title
