@@ -31,20 +31,7 @@ type RulesStatsCmd struct {
 }
 
 func (c *RulesStatsCmd) Run(g *Globals) error {
-	from, err := parseWhen(c.From)
-	if err != nil {
-		return exitError{2, fmt.Errorf("--from: %w", err)}
-	}
-	to, err := parseWhen(c.To)
-	if err != nil {
-		return exitError{2, fmt.Errorf("--to: %w", err)}
-	}
-	st, err := openStore(g, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return writeRuleStats(g, c.OutputFlags, st, from, to)
+	return (&KPICmd{OutputFlags: c.OutputFlags, From: c.From, To: c.To, Rules: true}).Run(g)
 }
 
 // RulePaths are the rule files or folders a command reads.
