@@ -65,12 +65,13 @@ func parseSpan(s string) (time.Duration, error) {
 	return 0, fmt.Errorf("--for %q: want a positive span such as 30d, 12h or 90m", s)
 }
 
-// author is --author, else the login name from the environment.
+// author is --author, else the analyst name from the environment: $TRAWL_ANALYST as for cases
+// (TRAWL_USER, which suppressions read first, is still honoured), else the login name.
 func author(flag string) string {
 	if flag != "" {
 		return flag
 	}
-	for _, v := range []string{"TRAWL_USER", "USER", "USERNAME"} {
+	for _, v := range []string{"TRAWL_ANALYST", "TRAWL_USER", "USER", "USERNAME"} {
 		if s := os.Getenv(v); s != "" {
 			return s
 		}
@@ -86,7 +87,7 @@ type SuppressAddCmd struct {
 	Rule   string   `required:"" help:"Rule name or glob (* any text, ? one character, [*] a literal star)."`
 	Entity []string `sep:"none" help:"Entity condition KIND=PATTERN (user, target_user, host, ip, src_ip, dst_ip, process, domain, hash); repeat for more, all must match." placeholder:"KIND=PATTERN"`
 	Reason string   `required:"" help:"Why this activity is benign."`
-	Author string   `help:"Who adds it (default $TRAWL_USER or $USER)."`
+	Author string   `help:"Who adds it (default $TRAWL_ANALYST, else $USER)."`
 }
 
 func (c *SuppressAddCmd) Run(g *Globals) error {
@@ -197,7 +198,7 @@ type SuppressFromAlertCmd struct {
 	ID     int64  `arg:"" help:"Alert id (trawl alerts)."`
 	Reason string `required:"" help:"Why the alert is a false positive."`
 	Name   string `help:"Name of the suppression (default fp-alert-ID)."`
-	Author string `help:"Who adds it (default $TRAWL_USER or $USER)."`
+	Author string `help:"Who adds it (default $TRAWL_ANALYST, else $USER)."`
 	DryRun bool   `help:"Print the suppression without storing it."`
 }
 

@@ -9,7 +9,24 @@ import (
 	"trawl/internal/testutil"
 )
 
+func TestSuppressAuthor(t *testing.T) {
+	for _, c := range []struct{ flag, analyst, user, login, want string }{
+		{"tester", "ann", "bob", "root", "tester"},
+		{"", "ann", "bob", "root", "ann"},
+		{"", "", "bob", "root", "bob"},
+		{"", "", "", "root", "root"},
+	} {
+		t.Setenv("TRAWL_ANALYST", c.analyst)
+		t.Setenv("TRAWL_USER", c.user)
+		t.Setenv("USER", c.login)
+		if got := author(c.flag); got != c.want {
+			t.Errorf("author(%q) with TRAWL_ANALYST=%q TRAWL_USER=%q USER=%q = %q, want %q", c.flag, c.analyst, c.user, c.login, got, c.want)
+		}
+	}
+}
+
 func TestCLISuppress(t *testing.T) {
+	t.Setenv("TRAWL_ANALYST", "")
 	t.Setenv("TRAWL_USER", "analyst")
 	dir := t.TempDir()
 	db := filepath.Join(dir, "t.duckdb")
