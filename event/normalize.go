@@ -87,6 +87,20 @@ func NormalizeIP(s string) string {
 	return netip.AddrFrom4(b).String()
 }
 
+// NormalizePrefix parses an IP network in CIDR notation into its canonical form: an
+// IPv4-mapped IPv6 network (::ffff:10.0.0.0/120) unmaps to IPv4 (10.0.0.0/24) and host bits are
+// masked off (10.1.2.3/8 is 10.0.0.0/8). Callers decide what a single-address network means.
+func NormalizePrefix(s string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(strings.TrimSpace(s))
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if p.Addr().Is4In6() {
+		p = netip.PrefixFrom(p.Addr().Unmap(), max(p.Bits()-96, 0))
+	}
+	return p.Masked(), nil
+}
+
 // BaseName returns the last element of a Windows or POSIX path.
 func BaseName(p string) string {
 	p = strings.TrimRight(p, `\/`)

@@ -65,6 +65,29 @@ func TestNormalizeIP(t *testing.T) {
 	}
 }
 
+func TestNormalizePrefix(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"10.0.0.0/8", "10.0.0.0/8"},
+		{" 10.1.2.3/8 ", "10.0.0.0/8"},
+		{"::ffff:10.0.0.0/120", "10.0.0.0/24"},
+		{"::ffff:0.0.0.0/90", "0.0.0.0/0"},
+		{"2001:DB8::1/32", "2001:db8::/32"},
+		{"192.168.1.7/32", "192.168.1.7/32"},
+		{"10.0.0.0", ""},
+		{"10.0.0.0/33", ""},
+		{"example.com/24", ""},
+	} {
+		p, err := NormalizePrefix(c.in)
+		got := ""
+		if err == nil {
+			got = p.String()
+		}
+		if got != c.want {
+			t.Errorf("NormalizePrefix(%q) = %q (%v), want %q", c.in, got, err, c.want)
+		}
+	}
+}
+
 func TestSetAndParse(t *testing.T) {
 	var e Event
 	for _, c := range []struct{ col, v string }{{"src_port", "0x50"}, {"dst_port", "443"}, {"time", "1700000000.5"}, {"domain", "Example.COM."}, {"http_method", "get"}, {"user", "-"}} {

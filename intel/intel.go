@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"trawl/event"
 )
 
 // Type is the kind of value an indicator names.
@@ -204,14 +206,10 @@ func normalizeAs(t Type, s string) (Type, string, error) {
 		if !strings.Contains(s, "/") {
 			return normalizeIP(s)
 		}
-		p, err := netip.ParsePrefix(s)
+		p, err := event.NormalizePrefix(s)
 		if err != nil {
 			return "", "", fmt.Errorf("%q is not a network (CIDR): %v", s, cutErr(err))
 		}
-		if p.Addr().Is4In6() {
-			p = netip.PrefixFrom(p.Addr().Unmap(), max(p.Bits()-96, 0))
-		}
-		p = p.Masked()
 		if p.IsSingleIP() {
 			return ipType(p.Addr()), p.Addr().String(), nil
 		}

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -372,14 +371,10 @@ func identityOf(row tabular.Row) (Identity, *Reject) {
 // parseAddress normalizes an IP address or a CIDR network; a /32 (/128) network is an address.
 func parseAddress(s string) (string, error) {
 	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(strings.TrimSpace(s))
+		p, err := event.NormalizePrefix(s)
 		if err != nil {
 			return "", fmt.Errorf("%q is not an IP network (CIDR)", s)
 		}
-		if p.Addr().Is4In6() {
-			p = netip.PrefixFrom(p.Addr().Unmap(), max(p.Bits()-96, 0))
-		}
-		p = p.Masked()
 		if p.IsSingleIP() {
 			return p.Addr().String(), nil
 		}
