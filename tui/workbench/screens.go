@@ -69,15 +69,26 @@ type entityScreen struct {
 	m     entity.Model
 }
 
-func (s *entityScreen) ID() int                   { return s.id }
-func (s *entityScreen) Title() string             { return s.kind.String() + " " + text.Clip(s.value, 40) }
-func (s *entityScreen) Init() tea.Cmd             { return s.m.Open(s.kind, s.value) }
-func (s *entityScreen) View() string              { return s.m.View() }
-func (s *entityScreen) SetSize(w, h int)          { s.m.SetSize(w, h) }
-func (s *entityScreen) ShortHelp() []key.Binding  { return s.m.Keys.ShortHelp() }
-func (s *entityScreen) FullHelp() [][]key.Binding { return s.m.Keys.FullHelp() }
-func (s *entityScreen) Capturing() bool           { return s.m.Capturing() }
+func (s *entityScreen) ID() int          { return s.id }
+func (s *entityScreen) Title() string    { return s.kind.String() + " " + text.Clip(s.value, 40) }
+func (s *entityScreen) Init() tea.Cmd    { return s.m.Open(s.kind, s.value) }
+func (s *entityScreen) View() string     { return s.m.View() }
+func (s *entityScreen) SetSize(w, h int) { s.m.SetSize(w, h) }
+func (s *entityScreen) ShortHelp() []key.Binding {
+	return append(s.m.Keys.ShortHelp(), timelineOfKey)
+}
+func (s *entityScreen) FullHelp() [][]key.Binding {
+	return append(s.m.Keys.FullHelp(), []key.Binding{timelineOfKey})
+}
+func (s *entityScreen) Capturing() bool { return s.m.Capturing() }
+
+// timelineOfKey opens the full timeline screen of the entity on show (tui.KeyMap.TimelineOf).
+var timelineOfKey = tui.DefaultKeyMap().TimelineOf
+
 func (s *entityScreen) Update(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok && !s.m.Capturing() && key.Matches(k, timelineOfKey) {
+		return tui.Open(tui.Target{Kind: "timeline", Entity: s.kind.String(), Value: s.value})
+	}
 	var cmd tea.Cmd
 	s.m, cmd = s.m.Update(msg)
 	return cmd
