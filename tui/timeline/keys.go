@@ -9,6 +9,7 @@ type KeyMap struct {
 	ZoomIn, ZoomOut                         key.Binding
 	Jump                                    key.Binding
 	Fields                                  key.Binding
+	Raw                                     key.Binding
 	Pivot                                   key.Binding
 	Back                                    key.Binding
 }
@@ -28,6 +29,7 @@ func DefaultKeyMap() KeyMap {
 		ZoomOut:    key.NewBinding(key.WithKeys("-", "_"), key.WithHelp("-", "zoom out")),
 		Jump:       key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "go to time")),
 		Fields:     key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "events/fields")),
+		Raw:        key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "raw record/fields")),
 		Pivot:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "fields / pivot")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to events")),
 	}
@@ -43,6 +45,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.First, k.Last},
 		{k.Jump, k.NextBucket, k.PrevBucket, k.ZoomIn, k.ZoomOut},
-		{k.Fields, k.Pivot, k.Back},
+		{k.Fields, k.Raw, k.Pivot, k.Back},
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"trawl/event"
 	"trawl/themes"
@@ -102,6 +103,10 @@ type Model struct {
 
 	jump    string // the time being typed after g
 	jumpErr string
+
+	// raw shows the selected event's original record in the lower panel instead of its fields
+	// (r toggles it).
+	raw bool
 }
 
 // New builds a timeline over src; call SetScope to choose its events.
@@ -304,7 +309,14 @@ func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 			return m, m.histogram()
 		}
 		return m, nil
+	case key.Matches(msg, m.Keys.Raw):
+		m.raw = !m.raw
+		if m.raw && m.focus == FocusFields {
+			m.focus = FocusEvents
+		}
+		return m, nil
 	case key.Matches(msg, m.Keys.Fields):
+		m.raw = false
 		if m.focus == FocusFields {
 			m.focus = FocusEvents
 		} else if e, ok := m.Selected(); ok && len(e.Fields) > 0 {
@@ -361,7 +373,7 @@ func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, m.load(PageRequest{From: Cursor{Time: t}, Inclusive: true}, 0)
 	case key.Matches(msg, m.Keys.Pivot):
 		if e, ok := m.Selected(); ok && len(e.Fields) > 0 {
-			m.focus = FocusFields
+			m.focus, m.raw = FocusFields, false
 		}
 		return m, nil
 	}
@@ -647,6 +659,9 @@ func (m Model) fieldLines() []string {
 		}
 		return out
 	}
+	if m.raw {
+		return m.rawLines(e, h)
+	}
 	top := 0
 	if m.field >= h {
 		top = m.field - h + 1
@@ -672,6 +687,37 @@ func (m Model) fieldLines() []string {
 		out = append(out, "")
 	}
 	return out
+}
+
+// rawLines is the selected event's original record, sanitized, over the panel's h lines (long
+// lines cut, the rest counted), under a heading.
+func (m Model) rawLines(e Event, h int) []string {
+	out := []string{m.theme.Title.Render("raw record") + m.theme.Muted.Render(" (r: fields)")}
+	switch raw := e.Get("raw"); {
+	case raw != "":
+		// Each line of the record (sanitized: one screen line each) wrapped at the width.
+		var wrapped []string
+		for _, l := range text.Lines(raw, h) {
+			wrapped = append(wrapped, strings.Split(ansi.Hardwrap(l, m.width, true), "\n")...)
+			if len(wrapped) >= h {
+				break
+			}
+		}
+		if len(wrapped) > h-1 {
+			wrapped = append(wrapped[:h-2], text.Ellipsis+" more")
+		}
+		for _, l := range wrapped {
+			out = append(out, m.theme.Base.Render(text.Clip(l, m.width)))
+		}
+	case !e.Complete:
+		out = append(out, m.theme.Muted.Render("loading…"))
+	default:
+		out = append(out, m.theme.Muted.Render("no raw record (the event was made from parsed fields only)"))
+	}
+	for len(out) < h {
+		out = append(out, "")
+	}
+	return out[:h]
 }
 
 func (m Model) statusLine() string {

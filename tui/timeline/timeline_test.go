@@ -15,6 +15,7 @@ import (
 	"trawl/event"
 	"trawl/themes"
 	"trawl/tui/screentest"
+	"trawl/tui/text"
 )
 
 func TestMain(m *testing.M) { screentest.Main(m) }
@@ -400,5 +401,34 @@ func TestEntityScopesMatchOr(t *testing.T) {
 		if n != int64(len(wantIDs)) {
 			t.Errorf("%v histogram counts %d events, want %d", scope, n, len(wantIDs))
 		}
+	}
+}
+
+// TestRawKey: r shows the selected event's original record in the lower panel (the shared key
+// map's "raw record"), and r again (or tab) goes back to its fields.
+func TestRawKey(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			m := newModel(t, Scope{Kind: event.EntityUser, Value: "grace.popescu"}, sz.width, sz.height)
+			e, ok := m.Selected()
+			if !ok || e.Get("raw") == "" {
+				t.Fatalf("selected event %+v has no raw record", e)
+			}
+			before := ansi.Strip(m.View())
+			m = screentest.Drive(t, m, keys("r")...)
+			v := ansi.Strip(m.View())
+			if v == before || !strings.Contains(v, "raw record") {
+				t.Fatalf("r did not show the raw record:\n%s", v)
+			}
+			first, _, _ := strings.Cut(e.Get("raw"), "\n")
+			if !strings.Contains(v, text.Clip(first, 40)[:20]) {
+				t.Errorf("raw record %q not shown:\n%s", first, v)
+			}
+			screentest.Golden(t, "user_raw_"+sz.name, m.View(), sz.width, sz.height)
+			m = screentest.Drive(t, m, keys("r")...)
+			if got := ansi.Strip(m.View()); got != before {
+				t.Errorf("r again did not go back to the fields:\n%s", got)
+			}
+		})
 	}
 }
