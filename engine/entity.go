@@ -203,9 +203,19 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 	if err := s.resolveEntity(ctx, kind, value, p); err != nil {
 		return nil, err
 	}
-	rows, args, err := entityRows(kind, value, p.Keys, p.From, p.To)
+	rows, args, err := entityRows("events", kind, value, p.Keys, p.From, p.To)
 	if err != nil {
 		return nil, err
+	}
+	// Counts, activity and related entities come from the entity summary (summary.go) when it
+	// covers every event: the same conditions over far fewer rows, each weighing its count.
+	// A time window finer than its days, files (not in it) and an old store read the events.
+	sumRows, sumArgs, weight := rows, args, ""
+	if p.From == nil && p.To == nil && kind != event.EntityFile && opt.Sections&(ProfileSummary|ProfileRelated) != 0 && s.summaryCovers(ctx) {
+		if sumRows, sumArgs, err = entityRows("entity_summary", kind, value, p.Keys, nil, nil); err != nil {
+			return nil, err
+		}
+		weight = "events"
 	}
 	// The sections read separate fields of p and run at once, each on its own connection of the
 	// pool: the profile takes as long as its slowest section, not their sum. Sources and
@@ -213,7 +223,7 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 	var steps []func(ctx context.Context) error
 	if opt.Sections&ProfileSummary != 0 {
 		steps = append(steps,
-			func(ctx context.Context) error { return s.profileSourcesActivity(ctx, p, rows, args, opt.Days) },
+			func(ctx context.Context) error { return s.profileSourcesActivity(ctx, p, sumRows, sumArgs, weight, opt.Days) },
 			func(ctx context.Context) error {
 				ec, err := s.EntityContext(ctx, kind, value)
 				p.Context, p.ContextInfo = ec, contextInfo(ec)
@@ -236,7 +246,7 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 		steps = append(steps, func(ctx context.Context) error { return s.profileIntel(ctx, p, rows, args) })
 	}
 	if opt.Sections&ProfileRelated != 0 {
-		steps = append(steps, func(ctx context.Context) error { return s.profileRelated(ctx, p, kind, rows, args, opt.Related) })
+		steps = append(steps, func(ctx context.Context) error { return s.profileRelated(ctx, p, kind, sumRows, sumArgs, weight, opt.Related) })
 	}
 	p.Timeline = []TimelineEvent{}
 	if opt.Sections&ProfileTimeline != 0 {
@@ -298,7 +308,10 @@ func (s *Store) resolveEntity(ctx context.Context, kind event.Entity, value stri
 // column: DuckDB pushes such a filter into the scan and reads the other columns only where it
 // matched, whereas an OR over two columns is filtered after every column of every row is read.
 // The second scan leaves out the rows the first has, so each event counts once.
-func entityRows(kind event.Entity, value string, keys []string, from, to *time.Time) (string, []any, error) {
+//
+// table is "events" or "entity_summary", whose rows have the same entity columns (with
+// process_name and parent_name lower-case, as the conditions compare them).
+func entityRows(table string, kind event.Entity, value string, keys []string, from, to *time.Time) (string, []any, error) {
 	window, wargs := "", []any{}
 	if from != nil {
 		window += " AND time >= ?"
@@ -310,7 +323,7 @@ func entityRows(kind event.Entity, value string, keys []string, from, to *time.T
 	}
 	union := func(a, b string, aArgs, bArgs []any) (string, []any) {
 		args := append(append(append(append([]any{}, aArgs...), wargs...), bArgs...), wargs...)
-		return "(SELECT * FROM events WHERE " + a + window + " UNION ALL SELECT * FROM events WHERE " + b + window + ") AS events", args
+		return "(SELECT * FROM " + table + " WHERE " + a + window + " UNION ALL SELECT * FROM " + table + " WHERE " + b + window + ") AS events", args
 	}
 	switch kind {
 	case event.EntityUser:
@@ -330,7 +343,7 @@ func entityRows(kind event.Entity, value string, keys []string, from, to *time.T
 	if err != nil {
 		return "", nil, err
 	}
-	return "events WHERE " + where + window, append(args, wargs...), nil
+	return table + " AS events WHERE " + where + window, append(args, wargs...), nil
 }
 
 // keyArgs is keys as bound args and their placeholders, "?, ?, ...".
@@ -393,15 +406,18 @@ func runSections(ctx context.Context, steps []func(ctx context.Context) error) e
 }
 
 // profileSourcesActivity sets Sources, Events, First, Last, Activity and Sparkline from one scan
-// of the events: counts per source and UTC day, summed per source, and per day for the last
-// days active days up to the last active one.
-func (s *Store) profileSourcesActivity(ctx context.Context, p *EntityProfile, rows string, args []any, days int) error {
+// of the events (or of the entity summary, weight "events"): counts per source and UTC day,
+// summed per source, and per day for the last days active days up to the last active one.
+func (s *Store) profileSourcesActivity(ctx context.Context, p *EntityProfile, rows string, args []any, weight string, days int) error {
 	type key struct{ source, sourceType string }
 	bySource := map[key]*EntitySource{}
 	var order []key
 	perDay := map[string]int64{}
-	err := s.QueryFunc(ctx, `SELECT source, source_type, strftime(time, '%Y-%m-%d'), count(*), min(time), max(time) FROM `+rows+`
-		GROUP BY ALL`, args, func(_ []string, r []any) error {
+	q := `SELECT source, source_type, strftime(time, '%Y-%m-%d'), count(*), min(time), max(time) FROM ` + rows + ` GROUP BY ALL`
+	if weight != "" {
+		q = `SELECT source, source_type, strftime(day, '%Y-%m-%d'), sum(events)::BIGINT, min(first), max(last) FROM ` + rows + ` GROUP BY ALL`
+	}
+	err := s.QueryFunc(ctx, q, args, func(_ []string, r []any) error {
 		k := key{text(r[0]), text(r[1])}
 		src := bySource[k]
 		if src == nil {
@@ -628,8 +644,13 @@ func (s *Store) profileAlerts(ctx context.Context, p *EntityProfile, kind event.
 }
 
 // profileRelated counts the entities seen in the entity's events, top n per kind, the entity
-// itself left out.
-func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event.Entity, rows string, args []any, n int) error {
+// itself left out. With weight "events" the rows are the entity summary's, each counting for
+// its events.
+func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event.Entity, rows string, args []any, weight string, n int) error {
+	w := "1"
+	if weight != "" {
+		w = weight
+	}
 	p.Related = []RelatedEntity{}
 	self, _ := json.Marshal(p.Keys)
 	// One pass over the events, counted per column with grouping sets; each result row has
@@ -637,10 +658,11 @@ func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event
 	// the acting one, or a destination equal to the source, is not counted twice.
 	q := `WITH e AS (
 		SELECT user_key AS u, CASE WHEN target_user_key IS DISTINCT FROM user_key THEN target_user_key END AS tu, host_key AS h,
-			src_ip AS si, CASE WHEN dst_ip IS DISTINCT FROM src_ip THEN dst_ip END AS di, lower(process_name) AS pr, domain AS d, hash AS hs
+			src_ip AS si, CASE WHEN dst_ip IS DISTINCT FROM src_ip THEN dst_ip END AS di, lower(process_name) AS pr, domain AS d, hash AS hs,
+			` + w + ` AS w
 		FROM ` + rows + `
 	),
-	g AS (SELECT u, tu, h, si, di, pr, d, hs, count(*) AS n FROM e GROUP BY GROUPING SETS ((u), (tu), (h), (si), (di), (pr), (d), (hs))),
+	g AS (SELECT u, tu, h, si, di, pr, d, hs, sum(w) AS n FROM e GROUP BY GROUPING SETS ((u), (tu), (h), (si), (di), (pr), (d), (hs))),
 	r AS (
 		SELECT CASE WHEN u IS NOT NULL OR tu IS NOT NULL THEN 'user' WHEN h IS NOT NULL THEN 'host' WHEN si IS NOT NULL OR di IS NOT NULL THEN 'ip'
 			WHEN pr IS NOT NULL THEN 'process' WHEN d IS NOT NULL THEN 'domain' ELSE 'hash' END AS kind,

@@ -451,7 +451,7 @@ func checkSectionsAgree(t *testing.T, s *Store, p *EntityProfile, kind event.Ent
 	if err := s.refProfileActivity(t.Context(), want, where, args, opt.Days); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.profileRelated(t.Context(), want, kind, "events WHERE "+where, args, opt.Related); err != nil {
+	if err := s.profileRelated(t.Context(), want, kind, "events WHERE "+where, args, "", opt.Related); err != nil {
 		t.Fatal(err)
 	}
 	gotJSON := func(v any) string {
@@ -522,7 +522,7 @@ func TestEntityRowsCountsEachEventOnce(t *testing.T) {
 		kind, _ := event.ParseEntity(text(r[0]))
 		value := text(r[1])
 		for _, w := range []struct{ from, to *time.Time }{{nil, nil}, {&from, &to}} {
-			rows, args, err := entityRows(kind, value, []string{value}, w.from, w.to)
+			rows, args, err := entityRows("events", kind, value, []string{value}, w.from, w.to)
 			if err != nil {
 				t.Fatal(err)
 			}

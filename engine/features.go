@@ -67,6 +67,9 @@ func (s *Store) afterImport(ctx context.Context, results []FileResult) {
 			}
 		}
 	}
+	// The entity summary (engine/summary.go) takes in the new events. It is derived data: if
+	// the pass fails, profiles read the events until the next pass, which takes them in too.
+	_, _ = s.UpdateEntitySummary(ctx)
 }
 
 func (s *Store) featurePass(ctx context.Context, all bool) (st FeatureStats, err error) {
