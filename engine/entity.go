@@ -223,7 +223,9 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 	var steps []func(ctx context.Context) error
 	if opt.Sections&ProfileSummary != 0 {
 		steps = append(steps,
-			func(ctx context.Context) error { return s.profileSourcesActivity(ctx, p, sumRows, sumArgs, weight, opt.Days) },
+			func(ctx context.Context) error {
+				return s.profileSourcesActivity(ctx, p, sumRows, sumArgs, weight, opt.Days)
+			},
 			func(ctx context.Context) error {
 				ec, err := s.EntityContext(ctx, kind, value)
 				p.Context, p.ContextInfo = ec, contextInfo(ec)
@@ -246,7 +248,9 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 		steps = append(steps, func(ctx context.Context) error { return s.profileIntel(ctx, p, rows, args) })
 	}
 	if opt.Sections&ProfileRelated != 0 {
-		steps = append(steps, func(ctx context.Context) error { return s.profileRelated(ctx, p, kind, sumRows, sumArgs, weight, opt.Related) })
+		steps = append(steps, func(ctx context.Context) error {
+			return s.profileRelated(ctx, p, kind, sumRows, sumArgs, weight, opt.Related)
+		})
 	}
 	p.Timeline = []TimelineEvent{}
 	if opt.Sections&ProfileTimeline != 0 {
