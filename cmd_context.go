@@ -20,8 +20,9 @@ type ContextCmd struct {
 // ContextImportCmd is trawl context import.
 type ContextImportCmd struct {
 	OutputFlags
-	Kind  string   `help:"assets or identities; by default told by the file's columns." enum:",assets,identities" default:""`
-	Files []string `arg:"" name:"file" help:"CSV (with a header), JSON array or JSON lines files." type:"existingfile"`
+	Kind      string   `help:"assets or identities; by default told by the file's columns." enum:",assets,identities" default:""`
+	Files     []string `arg:"" name:"file" help:"CSV (with a header), JSON array or JSON lines files." type:"existingfile"`
+	NoRescore bool     `help:"Do not score the alerts again with the new context (run trawl score later)."`
 }
 
 func (c *ContextImportCmd) Run(g *Globals) error {
@@ -50,6 +51,12 @@ func (c *ContextImportCmd) Run(g *Globals) error {
 	}
 	if err := w.Flush(); err != nil {
 		return err
+	}
+	if failed < len(c.Files) && !c.NoRescore {
+		// assets and identities change the scores (criticality, privileged, leaving, no MFA)
+		if err := scoreAgain(g, st, true); err != nil {
+			return err
+		}
 	}
 	if failed > 0 {
 		return exitError{1, fmt.Errorf("%d of %d files could not be loaded", failed, len(c.Files))}

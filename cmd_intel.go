@@ -17,8 +17,9 @@ type IntelCmd struct {
 // IntelImportCmd is trawl intel import.
 type IntelImportCmd struct {
 	OutputFlags
-	Source string   `help:"Feed name for indicators that do not name their own (default: the file's base name)."`
-	Files  []string `arg:"" name:"file" help:"Indicator files (.gz, .zst, .bz2 too)." type:"existingfile"`
+	Source    string   `help:"Feed name for indicators that do not name their own (default: the file's base name)."`
+	Files     []string `arg:"" name:"file" help:"Indicator files (.gz, .zst, .bz2 too)." type:"existingfile"`
+	NoRescore bool     `help:"Do not score the alerts again with the new indicators (run trawl score later)."`
 }
 
 func (c *IntelImportCmd) Run(g *Globals) error {
@@ -43,6 +44,12 @@ func (c *IntelImportCmd) Run(g *Globals) error {
 	}
 	if err := w.Flush(); err != nil {
 		return err
+	}
+	if failed < len(c.Files) && !c.NoRescore {
+		// intel matches are a scoring factor: alerts on a newly listed address score higher now
+		if err := scoreAgain(g, st, true); err != nil {
+			return err
+		}
 	}
 	if failed > 0 {
 		return exitError{1, fmt.Errorf("%d of %d files could not be loaded", failed, len(c.Files))}

@@ -66,10 +66,36 @@ func (c *ScoreCmd) Run(g *Globals) error {
 	return nil
 }
 
-// scoreAfterHunt rescores the store with the built-in policy at the end of trawl hunt, so the
-// incidents always follow the alerts, and prints the summary to stderr.
+// scoreAfterHunt rescores the store at the end of trawl hunt (and after a suppression changed),
+// so the incidents always follow the alerts, and prints the summary to stderr.
 func scoreAfterHunt(g *Globals, st *engine.Store) error {
-	res, err := st.Score(g.Ctx, engine.ScoreOptions{})
+	return scoreAgain(g, st, false)
+}
+
+// scoreAgain scores the alerts again after something their scores depend on changed: new alerts,
+// suppressions, asset and identity context, threat intelligence. It uses the policy of the latest
+// scoring run, so a team's own policy file stays in force; if that file cannot be read any more
+// it says so and uses the built-in policy. With onlyIfScored, a store never scored is left alone
+// (loading context before the first hunt scores nothing).
+func scoreAgain(g *Globals, st *engine.Store, onlyIfScored bool) error {
+	name, scored, err := st.LastScorePolicy(g.Ctx)
+	if err != nil {
+		return fmt.Errorf("scoring the alerts: %w", err)
+	}
+	if !scored && onlyIfScored {
+		return nil
+	}
+	pol := risk.DefaultPolicy()
+	if name != "" {
+		if p, err := loadPolicy(name); err != nil {
+			fmt.Fprintf(g.Stderr, "trawl: the last scoring used the policy %s, which cannot be read now (%s); scoring with the built-in policy\n",
+				render.Sanitize(name), render.Sanitize(err.Error()))
+			name = ""
+		} else {
+			pol = p
+		}
+	}
+	res, err := st.Score(g.Ctx, engine.ScoreOptions{Policy: pol, PolicyName: name})
 	if err != nil {
 		return fmt.Errorf("scoring the alerts: %w", err)
 	}

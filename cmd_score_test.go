@@ -292,3 +292,75 @@ func TestIncidentsGolden(t *testing.T) {
 		t.Errorf("unknown incident: %d %s", code, errs)
 	}
 }
+
+// TestContextAndIntelRescore: loading context after the hunt scores the alerts again, so the
+// queue comes out as if the context had been there first (the golden of TestIncidentsGolden);
+// intel does too, with the policy of the latest run, and --no-rescore leaves the scores alone.
+func TestContextAndIntelRescore(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.duckdb")
+	log := writeFile(t, filepath.Join(dir, "a.log"), "kv-test: time=2024-01-02T03:04:05Z user=alice src_ip=10.0.0.1 outcome=failure host=ws1\n"+
+		"kv-test: time=2024-01-02T03:05:00Z user=bob src_ip=10.0.0.1 outcome=failure host=ws1\n"+
+		"kv-test: time=2024-01-02T03:06:00Z user=bob src_ip=10.0.0.1 outcome=success host=ws1\n"+
+		"kv-test: time=2024-01-02T09:00:00Z user=carol src_ip=10.0.0.9 outcome=failure host=ws2\n")
+	rules := writeFile(t, filepath.Join(dir, "kv.hunt"), kvRules)
+	assets := writeFile(t, filepath.Join(dir, "assets.csv"), "host,ip,criticality,internet_facing\nws1,10.0.0.50,4,yes\n")
+	ids := writeFile(t, filepath.Join(dir, "ids.csv"), "user,privileged,mfa,status\nbob,yes,no,active\ncarol,no,yes,leaving on 2024-02-01\n")
+	iocs := writeFile(t, filepath.Join(dir, "iocs.txt"), "10.0.0.9\n")
+	policy := writeFile(t, filepath.Join(dir, "policy.yaml"), string(risk.DefaultPolicyYAML()))
+	must := func(args ...string) (string, string) {
+		t.Helper()
+		out, errs, code := trawl(t, append([]string{"--db", db}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: %d %s%s", args, code, out, errs)
+		}
+		return out, errs
+	}
+	// before the first scoring, context is only loaded
+	must("import", log)
+	if _, errs := must("context", "import", "--no-rescore", assets); strings.Contains(errs, "scored") {
+		t.Errorf("context import scored a store never scored: %s", errs)
+	}
+	must("hunt", "--rules", rules)
+	before, _ := must("incidents", "-f", "csv")
+	if _, errs := must("context", "import", "--no-rescore", ids); strings.Contains(errs, "scored") {
+		t.Errorf("--no-rescore scored: %s", errs)
+	}
+	if out, _ := must("incidents", "-f", "csv"); out != before {
+		t.Errorf("--no-rescore changed the queue:\n%s\nwas\n%s", out, before)
+	}
+	if _, errs := must("context", "import", ids); !strings.Contains(errs, "scored 3 alerts") {
+		t.Errorf("context import did not rescore: %s", errs)
+	}
+	out, _ := must("incidents", "-f", "csv")
+	if out == before {
+		t.Error("the identities changed nothing in the queue")
+	}
+	want, err := os.ReadFile("testdata/incidents.golden.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != string(want) {
+		t.Errorf("context loaded after the hunt gives\n%s\nnot what loading it first gives\n%s", out, want)
+	}
+	// intel, scored with the team's policy file that the latest run used
+	must("score", "--policy", policy)
+	if _, errs := must("intel", "import", iocs); !strings.Contains(errs, "scored 3 alerts") {
+		t.Errorf("intel import did not rescore: %s", errs)
+	}
+	pol, _ := must("sql", "SELECT policy FROM score_runs ORDER BY id DESC LIMIT 1", "-f", "csv")
+	if pol != "policy\n"+policy+"\n" {
+		t.Errorf("the rescoring after intel used policy %q, want %s", pol, policy)
+	}
+	fs, _ := must("sql", "SELECT a.id, s.factors FROM alerts a JOIN alert_scores s ON s.alert_id = a.id ORDER BY a.id", "-f", "csv")
+	if n := strings.Count(fs, "threat_intel"); n != 1 || !strings.Contains(fs, "10.0.0.9 matches indicator 10.0.0.9") {
+		t.Errorf("want one threat_intel factor, on the alert of 10.0.0.9, after the intel import:\n%s", fs)
+	}
+	// a policy file that went away: the built-in one, said so
+	if err := os.Remove(policy); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs := must("intel", "import", iocs); !strings.Contains(errs, "cannot be read now") || !strings.Contains(errs, "scored 3 alerts") {
+		t.Errorf("missing policy file: %s", errs)
+	}
+}

@@ -328,6 +328,22 @@ type IncidentFilter struct {
 // ErrNotScored is returned when the alerts have not been scored yet.
 var ErrNotScored = errors.New("the alerts have not been scored yet (run trawl score, or trawl hunt)")
 
+// LastScorePolicy is the policy the latest scoring run used (a file path, or "" for the built-in
+// one), and whether the alerts have been scored at all.
+func (s *Store) LastScorePolicy(ctx context.Context) (policy string, scored bool, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT policy FROM score_runs ORDER BY id DESC LIMIT 1`).Scan(&policy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if policy == "builtin" {
+		policy = ""
+	}
+	return policy, true, nil
+}
+
 // scored reports whether a scoring run has happened.
 func (s *Store) scored(ctx context.Context) error {
 	var n int
