@@ -35,8 +35,8 @@ const (
 func round(x float64) int { return int(math.Round(x + math.Copysign(1e-9, x))) }
 
 // alertFactors are the factors of a collapsed alert before entity risk: a is its first alert.
-func (r *run) alertFactors(a *Alert, gr *group, intel []IntelMatch, total int, setCount int32) []Factor {
-	f := make([]Factor, 0, 8)
+// It appends them to f.
+func (r *run) alertFactors(f []Factor, a *Alert, gr *group, intel []IntelMatch, total int, setCount int32) []Factor {
 	rf := r.ruleFactors(a, gr.rule, total)
 	f = append(f, rf.fixed...)
 	base := rf.base
@@ -137,12 +137,14 @@ type assetRef struct {
 	value string
 }
 
-// assets lists the assets of an alert's hosts and addresses, each once, hosts first.
+// assets lists the assets of an alert's hosts and addresses, each once, hosts first. The
+// list is valid until the next call.
 func (r *run) assets(gr *group) []assetRef {
 	if len(r.assetVals) == 0 {
 		return nil
 	}
-	var out []assetRef
+	out := r.assetBuf[:0]
+	defer func() { r.assetBuf = out[:0] }()
 	for pass := 0; pass < 2; pass++ {
 	next:
 		for _, e := range r.entities(gr.rep) {
@@ -196,6 +198,12 @@ func (r *run) assetFactors(list []assetRef, base int, f []Factor) []Factor {
 	return f
 }
 
+// who is an identity an alert names, with how it names it.
+type who struct {
+	id  Identity
+	how string
+}
+
 // identityFactors: privileged, leaving, no MFA and service accounts among the alert's users
 // (when a kind lists more users than grouping.wide_values, they are the targets of a spray or
 // scan, not actors, and are skipped) and the owners of its assets.
@@ -203,12 +211,10 @@ func (r *run) identityFactors(a *Alert, gr *group, assets []assetRef, base int, 
 	if len(r.idVals) == 0 && len(assets) == 0 {
 		return f
 	}
-	type who struct {
-		id  Identity
-		how string
-	}
-	var ids []who
-	if n := len(a.Entities["user"]) + len(a.Entities["target_user"]); n <= r.pol.Grouping.WideValues {
+	ids := r.whoBuf[:0]
+	defer func() { r.whoBuf = ids[:0] }()
+	// More users than grouping.wide_values (user and target_user together) are targets.
+	if r.aWide[gr.rep]&classBitOf("user") == 0 {
 		for _, e := range r.entities(gr.rep) {
 			if x := r.entIdentity[e]; x >= 0 {
 				ids = append(ids, who{r.idVals[x], r.ents[e].value})

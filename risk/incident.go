@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -48,30 +49,41 @@ func (r *run) joins(g int32, e int32) bool {
 	return r.joinable[e] && r.wide[g]&r.classBit[e] == 0
 }
 
-// classBits numbers the joining kinds for the per-alert wide masks.
-var classBits = map[string]uint8{"user": 1, "host": 2, "ip": 4, "asset": 8, "domain": 16, "hash": 32}
+// classBitOf numbers the joining kinds as bits for the per-alert wide masks (0 for the
+// others).
+func classBitOf(class string) uint8 {
+	switch class {
+	case "user":
+		return 1
+	case "host":
+		return 2
+	case "ip":
+		return 4
+	case "asset":
+		return 8
+	case "domain":
+		return 16
+	case "hash":
+		return 32
+	}
+	return 0
+}
+
+// bitPos is the position of a class bit.
+func bitPos(b uint8) int { return bits.TrailingZeros8(b) }
 
 // prepareJoins marks the entities that may join (join kind, not a hub) and, per collapsed
-// alert, the kinds it lists more than grouping.wide_values values of.
+// alert, the kinds it lists more than grouping.wide_values values of (intern counted them).
 func (r *run) prepareJoins() {
 	r.joinable = make([]bool, len(r.ents))
 	r.classBit = make([]uint8, len(r.ents))
 	for e, k := range r.ents {
 		r.joinable[e] = joinKinds[k.kind] && !r.hub[e]
-		r.classBit[e] = classBits[k.kind]
+		r.classBit[e] = classBitOf(k.kind)
 	}
 	r.wide = make([]uint8, len(r.groups))
-	counts := map[string]int{}
 	for g := range r.groups {
-		clear(counts)
-		for kind, vals := range r.in[r.groups[g].rep].Entities {
-			counts[KindClass(kind)] += len(vals)
-		}
-		for class, n := range counts {
-			if n > r.pol.Grouping.WideValues {
-				r.wide[g] |= classBits[class]
-			}
-		}
+		r.wide[g] = r.aWide[r.groups[g].rep]
 	}
 }
 
@@ -136,14 +148,14 @@ func (r *run) incidents() {
 		}
 	}
 	// Collect the incidents.
-	byRoot := map[int32]int32{}
+	byRoot := make([]int32, len(r.groups)) // incident index + 1 by root, 0 none yet
 	members := [][]int32{}
 	for _, g := range live {
 		root := r.find(g)
-		idx, ok := byRoot[root]
-		if !ok {
+		idx := byRoot[root] - 1
+		if idx < 0 {
 			idx = int32(len(members))
-			byRoot[root] = idx
+			byRoot[root] = idx + 1
 			members = append(members, nil)
 		}
 		members[idx] = append(members[idx], g)
@@ -153,7 +165,7 @@ func (r *run) incidents() {
 	for idx, gs := range members {
 		// Time order (groups are numbered in input order).
 		slices.SortFunc(gs, func(a, b int32) int {
-			return cmp.Or(cmp.Compare(r.groups[a].first, r.groups[b].first), cmp.Compare(r.in[r.groups[a].rep].ID, r.in[r.groups[b].rep].ID))
+			return cmp.Or(cmp.Compare(r.groups[a].first, r.groups[b].first), cmp.Compare(r.groups[a].repID, r.groups[b].repID))
 		})
 		r.incs[idx] = r.buildIncident(gs)
 	}
@@ -278,7 +290,7 @@ func (r *run) narrative(gs []int32) string {
 		slices.SortStableFunc(told, func(a, b int32) int { return cmp.Compare(r.groups[b].score, r.groups[a].score) })
 		told = told[:narrativeSteps]
 		slices.SortFunc(told, func(a, b int32) int {
-			return cmp.Or(cmp.Compare(r.groups[a].first, r.groups[b].first), cmp.Compare(r.in[r.groups[a].rep].ID, r.in[r.groups[b].rep].ID))
+			return cmp.Or(cmp.Compare(r.groups[a].first, r.groups[b].first), cmp.Compare(r.groups[a].repID, r.groups[b].repID))
 		})
 	}
 	var b strings.Builder
@@ -389,16 +401,20 @@ func (r *run) result() *Result {
 	for i := range r.in {
 		gr := &r.groups[r.group[i]]
 		s := Scored{AlertID: r.in[i].ID, Score: gr.score, Factors: gr.factors, Action: gr.action, Duplicates: int(gr.count),
-			Primary: r.in[gr.rep].ID, Suppressed: r.in[i].Suppressed}
+			Primary: gr.repID, Suppressed: r.in[i].Suppressed}
 		if gr.incident >= 0 {
 			s.Incident = r.incID[gr.incident]
 		}
-		if s.Suppressed != "" {
-			sum.Suppressed++
-		} else {
-			sum.Actions[s.Action]++
-		}
 		res.Alerts[i] = s
+	}
+	// Suppression is part of what collapses alerts: a group is suppressed or not as a whole.
+	for g := range r.groups {
+		gr := &r.groups[g]
+		if gr.suppressed {
+			sum.Suppressed += int(gr.count)
+		} else {
+			sum.Actions[gr.action] += int(gr.count)
+		}
 	}
 	sum.Incidents = len(res.Incidents)
 	for _, inc := range res.Incidents {

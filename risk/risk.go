@@ -165,7 +165,6 @@ func Run(alerts []Alert, cx Context, pol Policy) *Result {
 	r.collapse()
 	r.scoreGroups()
 	r.entityRisk()
-	r.finalScores()
 	r.incidents()
 	return r.result()
 }

@@ -2,8 +2,6 @@ package risk
 
 import (
 	"cmp"
-	"encoding/binary"
-	"hash/maphash"
 	"math"
 	"slices"
 	"time"
@@ -20,13 +18,16 @@ type entKey struct {
 // group is a collapsed alert: the alerts of one rule on one entity set.
 type group struct {
 	rep         int32 // index of its first alert (time order)
+	repID       int64 // that alert's id
 	rule        int32
+	set         int32 // its entity set
+	supp        int32 // its suppression (0 none)
 	count       int32
 	first       int64 // unix nanoseconds; 0 for alerts without a time
 	last        int64
 	base        int      // the factors' sum before the cap
 	score       int      // 0..100
-	factors     []Factor // with the cap factor once finalScores ran
+	factors     []Factor // the cap factor included
 	action      Action
 	suppressed  bool
 	measure     float64
@@ -35,12 +36,18 @@ type group struct {
 	incident    int32 // index into incID (the order incidents were built in), -1 none
 }
 
+// classMap interns the values of one entity kind class.
+type classMap struct {
+	class string
+	ids   map[string]int32
+}
+
 type run struct {
 	in  []Alert
 	cx  Context
 	pol Policy
 
-	entIdx      map[entKey]int32
+	classes     []classMap // few: a linear search finds one
 	ents        []entKey
 	entAsset    []int32 // entity -> index in assetVals, -1 none
 	entIdentity []int32 // entity -> index in idVals, -1 none
@@ -49,6 +56,7 @@ type run struct {
 	idVals      []Identity
 	aOff        []int32 // alert i's entities are aEnt[aOff[i]:aOff[i+1]], sorted ids
 	aEnt        []int32
+	aWide       []uint8 // alert -> joining kinds it lists more than grouping.wide_values values of
 	order       []int32 // alert indices by first time, then id
 
 	ruleIdx   map[string]int32
@@ -63,6 +71,10 @@ type run struct {
 	setF  map[int32]Factor     // entity_rarity by set count
 	first []int64              // alert i's first time in unix nanoseconds
 	last  []int64              // its last time (at least first)
+
+	// scratch buffers of alertFactors
+	assetBuf []assetRef
+	whoBuf   []who
 
 	// entity risk
 	eRisk   []float64
@@ -89,8 +101,7 @@ type techInfo struct {
 }
 
 func newRun(alerts []Alert, cx Context, pol Policy) *run {
-	return &run{in: alerts, cx: cx, pol: pol, entIdx: map[entKey]int32{}, ruleIdx: map[string]int32{}, tech: map[string]*techInfo{},
-		setF: map[int32]Factor{}}
+	return &run{in: alerts, cx: cx, pol: pol, ruleIdx: map[string]int32{}, tech: map[string]*techInfo{}, setF: map[int32]Factor{}}
 }
 
 func nanos(t time.Time) int64 {
@@ -113,42 +124,92 @@ func KindClass(kind string) string {
 	return kind
 }
 
-// intern gives every entity an id and every alert its sorted entity ids, and orders the alerts
-// by time.
+// kindVals is one kind of an alert's entities with its values.
+type kindVals struct {
+	kind string
+	rank int
+	vals []string
+}
+
+// intern gives every entity an id and every alert its sorted entity ids and its wide kinds,
+// and orders the alerts by time.
 func (r *run) intern() {
 	n := len(r.in)
 	r.aOff = make([]int32, n+1)
 	r.aEnt = make([]int32, 0, n*3)
+	r.aWide = make([]uint8, n)
+	wideAt := int32(r.pol.Grouping.WideValues)
+	var kinds []kindVals
 	for i := range r.in {
 		start := len(r.aEnt)
 		ents := r.in[i].Entities
-		for _, kind := range kindsOf(ents) {
-			class := KindClass(kind)
-			for _, v := range ents[kind] {
-				e := r.entity(class, v)
+		kinds = appendKinds(kinds[:0], ents)
+		var counts [8]int32 // values per joining class, by classBit position
+		for _, kv := range kinds {
+			class := KindClass(kv.kind)
+			if b := classBitOf(class); b != 0 {
+				counts[bitPos(b)] += int32(len(kv.vals))
+			}
+			ids := r.classIDs(class)
+			for _, v := range kv.vals {
+				e, ok := ids[v]
+				if !ok {
+					e = r.entity(class, v)
+				}
 				r.aEnt = append(r.aEnt, e)
 				if x := r.entAlias[e]; x >= 0 {
 					r.aEnt = append(r.aEnt, x)
 				}
 			}
 		}
+		for b, c := range counts {
+			if c > wideAt {
+				r.aWide[i] |= 1 << b
+			}
+		}
 		s := r.aEnt[start:]
-		slices.Sort(s)
-		s = slices.Compact(s)
+		if len(s) > 1 {
+			slices.Sort(s)
+			s = slices.Compact(s)
+		}
 		r.aEnt = r.aEnt[:start+len(s)]
 		r.aOff[i+1] = int32(len(r.aEnt))
 	}
-	r.order = make([]int32, n)
+	// Time order: the keys are sorted by value, not through the alerts, which would jump
+	// around memory at every comparison.
+	type timeKey struct {
+		first, id int64
+		i         int32
+	}
+	keys := make([]timeKey, n)
 	r.first = make([]int64, n)
 	r.last = make([]int64, n)
-	for i := range r.order {
-		r.order[i] = int32(i)
-		r.first[i] = nanos(r.in[i].First)
-		r.last[i] = max(nanos(r.in[i].Last), r.first[i])
+	for i := range r.in {
+		a := &r.in[i]
+		f := nanos(a.First)
+		r.first[i] = f
+		r.last[i] = max(nanos(a.Last), f)
+		keys[i] = timeKey{f, a.ID, int32(i)}
 	}
-	slices.SortFunc(r.order, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(r.first[a], r.first[b]), cmp.Compare(r.in[a].ID, r.in[b].ID))
+	slices.SortFunc(keys, func(a, b timeKey) int {
+		return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.id, b.id), cmp.Compare(a.i, b.i))
 	})
+	r.order = make([]int32, n)
+	for k := range keys {
+		r.order[k] = keys[k].i
+	}
+}
+
+// classIDs is the id map of one kind class.
+func (r *run) classIDs(class string) map[string]int32 {
+	for k := range r.classes {
+		if r.classes[k].class == class {
+			return r.classes[k].ids
+		}
+	}
+	m := map[string]int32{}
+	r.classes = append(r.classes, classMap{class, m})
+	return m
 }
 
 // entity interns one entity. A new host or address is looked up in the assets, a new user in
@@ -156,14 +217,14 @@ func (r *run) intern() {
 // name is an alias of, become entities too (entAlias). Networks are not: every address in
 // 10.0.0.0/8 is not one machine.
 func (r *run) entity(kind, value string) int32 {
-	k := entKey{kind, value}
-	id, ok := r.entIdx[k]
+	ids := r.classIDs(kind)
+	id, ok := ids[value]
 	if ok {
 		return id
 	}
 	id = int32(len(r.ents))
-	r.entIdx[k] = id
-	r.ents = append(r.ents, k)
+	ids[value] = id
+	r.ents = append(r.ents, entKey{kind, value})
 	r.entAsset = append(r.entAsset, -1)
 	r.entIdentity = append(r.entIdentity, -1)
 	r.entAlias = append(r.entAlias, -1)
@@ -190,29 +251,53 @@ func (r *run) entity(kind, value string) int32 {
 	return id
 }
 
-// kindsOf lists an alert's entity kinds in a fixed order (entityOrder, then the rest sorted),
-// so that entity ids, and all that follows from them, do not depend on map order.
-func kindsOf(m map[string][]string) []string {
-	out := make([]string, 0, len(m))
-	for _, k := range entityOrder {
-		if _, ok := m[k]; ok {
-			out = append(out, k)
+// appendKinds lists an alert's entity kinds with their values in a fixed order
+// (entityOrder, then the rest sorted), so that entity ids, and all that follows from them, do
+// not depend on map order.
+func appendKinds(out []kindVals, m map[string][]string) []kindVals {
+	for k, v := range m {
+		kv := kindVals{k, kindRank(k), v}
+		// Insertion sort: an alert has a few kinds.
+		j := len(out)
+		out = append(out, kv)
+		for j > 0 && (out[j-1].rank > kv.rank || (out[j-1].rank == kv.rank && out[j-1].kind > kv.kind)) {
+			out[j] = out[j-1]
+			j--
 		}
-	}
-	if len(out) < len(m) {
-		var rest []string
-		for k := range m {
-			if kindRank(k) == len(entityOrder) {
-				rest = append(rest, k)
-			}
-		}
-		slices.Sort(rest)
-		out = append(out, rest...)
+		out[j] = kv
 	}
 	return out
 }
 
 func (r *run) entities(i int32) []int32 { return r.aEnt[r.aOff[i]:r.aOff[i+1]] }
+
+// Hash tables of int32 ids with linear probing, for the entity sets and the collapsed alerts:
+// Go maps keyed by whole sets or by three ids are slower, and the keys are ids already.
+func tableSize(n int) int {
+	size := 16
+	for size < 2*n {
+		size <<= 1
+	}
+	return size
+}
+
+// mix64 is the finaliser of MurmurHash3: it spreads the bits of an id combination.
+func mix64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+func setHash(ents []int32) uint64 {
+	h := uint64(len(ents))
+	for _, e := range ents {
+		h = (h + uint64(uint32(e))) * 0x9e3779b97f4a7c15
+	}
+	return mix64(h)
+}
 
 // collapse puts the alerts of one rule on one entity set (and the same suppression) into one
 // group, and counts alerts per rule and per entity set for rarity.
@@ -221,71 +306,87 @@ func (r *run) collapse() {
 	r.group = make([]int32, n)
 	r.dup = make([]int32, n)
 	r.setCount = make([]int32, n)
-	// Entity sets by hash, with a chain through setNext for the rare collision; each set is
-	// checked against its first alert's entities.
-	seed := maphash.MakeSeed()
-	setHead := make(map[uint64]int32, n/2)
-	var setRep, setNext, setCounts []int32
+	size := tableSize(n)
+	mask := uint64(size - 1)
+	setTab := make([]int32, size) // set id + 1, 0 empty
+	var setRep, setCounts []int32
+	var setHashes []uint64
 	setOf := make([]int32, n)
-	type groupKey struct{ set, rule, supp int32 }
-	byKey := make(map[groupKey]int32, n/2)
+	groupTab := make([]int32, size) // group id + 1, 0 empty
 	r.groups = make([]group, 0, n)
 	supps := map[string]int32{"": 0}
-	buf := make([]byte, 0, 64)
+	lastRule, lastRuleIdx := "", int32(-1)
 	// Input order: the alerts are read one after the other (time order would jump around
 	// memory); each group's first alert in time and each alert's place in its group are
 	// settled after.
 	for i32 := range r.in {
 		i := int32(i32)
 		a := &r.in[i]
-		rule, ok := r.ruleIdx[a.Rule]
-		if !ok {
-			rule = int32(len(r.ruleCount))
-			r.ruleIdx[a.Rule] = rule
-			r.ruleCount = append(r.ruleCount, 0)
+		rule := lastRuleIdx
+		if rule < 0 || a.Rule != lastRule {
+			var ok bool
+			rule, ok = r.ruleIdx[a.Rule]
+			if !ok {
+				rule = int32(len(r.ruleCount))
+				r.ruleIdx[a.Rule] = rule
+				r.ruleCount = append(r.ruleCount, 0)
+			}
+			lastRule, lastRuleIdx = a.Rule, rule
 		}
 		r.ruleCount[rule]++
 		ents := r.entities(i)
-		buf = buf[:0]
-		for _, e := range ents {
-			buf = binary.LittleEndian.AppendUint32(buf, uint32(e))
-		}
-		h := maphash.Bytes(seed, buf)
-		set, found := setHead[h]
-		for found && !slices.Equal(r.entities(setRep[set]), ents) {
-			set = setNext[set]
-			found = set >= 0
-		}
-		if !found {
-			set = int32(len(setCounts))
-			head, ok := setHead[h]
-			if !ok {
-				head = -1
+		h := setHash(ents)
+		slot := h & mask
+		set := int32(-1)
+		for {
+			s := setTab[slot] - 1
+			if s < 0 {
+				set = int32(len(setCounts))
+				setTab[slot] = set + 1
+				setRep = append(setRep, i)
+				setCounts = append(setCounts, 0)
+				setHashes = append(setHashes, h)
+				break
 			}
-			setNext = append(setNext, head)
-			setHead[h] = set
-			setRep = append(setRep, i)
-			setCounts = append(setCounts, 0)
+			if setHashes[s] == h && slices.Equal(r.entities(setRep[s]), ents) {
+				set = s
+				break
+			}
+			slot = (slot + 1) & mask
 		}
 		setCounts[set]++
 		setOf[i] = set
-		supp, ok := supps[a.Suppressed]
-		if !ok {
-			supp = int32(len(supps))
-			supps[a.Suppressed] = supp
+		var supp int32
+		if a.Suppressed != "" {
+			var ok bool
+			supp, ok = supps[a.Suppressed]
+			if !ok {
+				supp = int32(len(supps))
+				supps[a.Suppressed] = supp
+			}
 		}
-		key := groupKey{set, rule, supp}
-		g, ok := byKey[key]
-		if !ok {
-			g = int32(len(r.groups))
-			byKey[key] = g
-			r.groups = append(r.groups, group{rep: i, rule: rule, first: r.first[i], suppressed: a.Suppressed != "", parent: g, incident: -1})
+		slot = mix64(uint64(uint32(set))<<32^uint64(uint32(rule))*0x9e3779b97f4a7c15^uint64(uint32(supp))*0xbf58476d1ce4e5b9) & mask
+		var g int32
+		for {
+			x := groupTab[slot] - 1
+			if x < 0 {
+				g = int32(len(r.groups))
+				groupTab[slot] = g + 1
+				r.groups = append(r.groups, group{rep: i, repID: a.ID, rule: rule, set: set, supp: supp, first: r.first[i],
+					suppressed: a.Suppressed != "", parent: g, incident: -1})
+				break
+			}
+			if gx := &r.groups[x]; gx.set == set && gx.rule == rule && gx.supp == supp {
+				g = x
+				break
+			}
+			slot = (slot + 1) & mask
 		}
 		gr := &r.groups[g]
 		r.group[i] = g
 		gr.count++
-		if f := r.first[i]; f < gr.first || (f == gr.first && a.ID < r.in[gr.rep].ID) {
-			gr.first, gr.rep = f, i
+		if f := r.first[i]; f < gr.first || (f == gr.first && a.ID < gr.repID) {
+			gr.first, gr.rep, gr.repID = f, i, a.ID
 		}
 		if l := r.last[i]; l > gr.last {
 			gr.last = l
@@ -328,6 +429,10 @@ func (r *run) techniques(a *Alert) *techInfo {
 	return ti
 }
 
+
+// scoreGroups scores every collapsed alert: its factors (cap included), the sum before the
+// cap that entity risk adds up, and its action under the policy. Entity risk raises
+// incidents, not single alerts: on a busy server every alert would otherwise rise with it.
 func (r *run) scoreGroups() {
 	total := len(r.in)
 	// The members' intel matches, per group.
@@ -341,15 +446,36 @@ func (r *run) scoreGroups() {
 			}
 		}
 	}
+	// The factors are built in one scratch buffer and copied into large shared blocks, each
+	// group's part capped in length so that an append cannot write into the next one.
+	scratch := make([]Factor, 0, 16)
+	var block []Factor
 	for g := range r.groups {
 		gr := &r.groups[g]
 		a := &r.in[gr.rep]
-		gr.factors = r.alertFactors(a, gr, intel[int32(g)], total, r.setCount[gr.rep])
+		f := r.alertFactors(scratch[:0], a, gr, intel[int32(g)], total, r.setCount[gr.rep])
 		gr.base = 0
-		for _, f := range gr.factors {
-			gr.base += f.Points
+		for _, x := range f {
+			gr.base += x.Points
 		}
+		f, gr.score = capped(f)
+		gr.action = r.pol.ActionFor(gr.score)
+		if len(block)+len(f) > cap(block) {
+			block = make([]Factor, 0, max(8192, len(f)))
+		}
+		start := len(block)
+		block = append(block, f...)
+		gr.factors = block[start:len(block):len(block)]
+		scratch = f[:0]
 	}
+}
+
+// occurrence is one alert naming one entity, as entity risk reads it.
+type occurrence struct {
+	t       int64   // the alert's first time
+	contrib float64 // what it adds to the entity's risk
+	group   int32
+	rule    int32
 }
 
 // entityRisk accumulates, per entity, the base scores of its alerts with exponential decay
@@ -362,7 +488,8 @@ func (r *run) entityRisk() {
 	r.eRules = make([]int32, ne)
 	r.eGroups = make([]int32, ne)
 	r.hub = make([]bool, ne)
-	// Occurrences of each entity in time order (CSR over r.order).
+	// Occurrences of each entity in time order (CSR over r.order), each with what the scan
+	// below needs, so that the scan reads one entity's occurrences one after the other.
 	off := make([]int32, ne+1)
 	for i := range r.in {
 		if r.in[i].Suppressed != "" {
@@ -375,14 +502,21 @@ func (r *run) entityRisk() {
 	for e := 0; e < ne; e++ {
 		off[e+1] += off[e]
 	}
-	occ := make([]int32, off[ne])
+	occ := make([]occurrence, off[ne])
 	fill := slices.Clone(off[:ne])
 	for _, i := range r.order {
-		if r.groups[r.group[i]].suppressed {
+		g := r.group[i]
+		gr := &r.groups[g]
+		if gr.suppressed {
 			continue
 		}
+		o := occurrence{t: r.first[i], group: g, rule: gr.rule}
+		if c := float64(gr.base); c > 0 {
+			// Repeats of one collapsed alert add less and less: the k-th repeat adds 2^-k.
+			o.contrib = math.Ldexp(c, -int(min(r.dup[i], 60)))
+		}
 		for _, e := range r.entities(i) {
-			occ[fill[e]] = i
+			occ[fill[e]] = o
 			fill[e]++
 		}
 	}
@@ -396,41 +530,32 @@ func (r *run) entityRisk() {
 	for i := range groupSeen {
 		groupSeen[i] = -1
 	}
-	contrib := func(i int32) float64 {
-		c := float64(r.groups[r.group[i]].base)
-		if c < 0 {
-			return 0
-		}
-		// Repeats of one collapsed alert add less and less: the k-th repeat adds 2^-k.
-		return math.Ldexp(c, -int(min(r.dup[i], 60)))
-	}
 	for e := 0; e < ne; e++ {
 		list := occ[off[e]:off[e+1]]
 		var sum, peak float64
 		var peakAt, cur int64
 		lo := 0
-		for k, i := range list {
-			t := r.first[i]
+		for k := range list {
+			o := &list[k]
+			t := o.t
 			if k > 0 && t > cur {
 				sum *= math.Exp2(-float64(t-cur) / halfLife)
 			}
 			cur = t
-			for lo < k && r.first[list[lo]] < t-window {
-				j := list[lo]
-				sum -= contrib(j) * math.Exp2(-float64(t-r.first[j])/halfLife)
+			for lo < k && list[lo].t < t-window {
+				sum -= list[lo].contrib * math.Exp2(-float64(t-list[lo].t)/halfLife)
 				lo++
 			}
-			sum = max(sum+contrib(i), 0)
+			sum = max(sum+o.contrib, 0)
 			if sum > peak {
 				peak, peakAt = sum, t
 			}
-			g := r.groups[r.group[i]].rule
-			if ruleSeen[g] != int32(e) {
-				ruleSeen[g] = int32(e)
+			if ruleSeen[o.rule] != int32(e) {
+				ruleSeen[o.rule] = int32(e)
 				r.eRules[e]++
 			}
-			if groupSeen[r.group[i]] != int32(e) {
-				groupSeen[r.group[i]] = int32(e)
+			if groupSeen[o.group] != int32(e) {
+				groupSeen[o.group] = int32(e)
 				r.eGroups[e]++
 			}
 		}
@@ -462,16 +587,6 @@ func (r *run) entityRisk() {
 			k := min(int(math.Ceil(p/100*float64(len(risks))))-1, len(risks)-1)
 			r.threshold = max(r.threshold, risks[max(k, 0)])
 		}
-	}
-}
-
-// finalScores caps the scores and applies the policy. Entity risk raises incidents, not
-// single alerts: on a busy server every alert would otherwise rise with it.
-func (r *run) finalScores() {
-	for g := range r.groups {
-		gr := &r.groups[g]
-		gr.factors, gr.score = capped(slices.Clip(gr.factors))
-		gr.action = r.pol.ActionFor(gr.score)
 	}
 }
 
