@@ -429,7 +429,6 @@ func (r *run) techniques(a *Alert) *techInfo {
 	return ti
 }
 
-
 // scoreGroups scores every collapsed alert: its factors (cap included), the sum before the
 // cap that entity risk adds up, and its action under the policy. Entity risk raises
 // incidents, not single alerts: on a busy server every alert would otherwise rise with it.
