@@ -68,6 +68,11 @@ type Theme struct {
 	priority [4]lipgloss.Style
 }
 
+// ChangedMsg tells every screen that the workbench's theme changed. The root changes the shared
+// *Theme in place (so styles read from it at View time follow at once) and then sends this to
+// every screen, for the styles a screen derived from the theme and keeps (a table's).
+type ChangedMsg struct{}
+
 // TableStyles style a results table.
 type TableStyles struct {
 	Header   lipgloss.Style

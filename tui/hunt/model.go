@@ -126,6 +126,15 @@ type Model struct {
 	pivotCol int // the result column enter pivots on (an index into page.Columns)
 }
 
+// tableStyles are the results table's styles from the theme.
+func tableStyles(theme *themes.Theme) table.Styles {
+	return table.Styles{
+		Header:   theme.Table.Header.Padding(0, 1),
+		Cell:     theme.Table.Cell.Padding(0, 1),
+		Selected: theme.Table.Selected,
+	}
+}
+
 // New builds the console.
 func New(deps Deps, theme *themes.Theme) Model {
 	if deps.Debounce == 0 {
@@ -137,11 +146,7 @@ func New(deps Deps, theme *themes.Theme) Model {
 	ed := newBuffer(true, dsl.MaxQueryBytes)
 	ed.SetValue(deps.Query)
 	tb := table.New()
-	tb.SetStyles(table.Styles{
-		Header:   theme.Table.Header.Padding(0, 1),
-		Cell:     theme.Table.Cell.Padding(0, 1),
-		Selected: theme.Table.Selected,
-	})
+	tb.SetStyles(tableStyles(theme))
 	m := Model{
 		id:      int(lastID.Add(1)),
 		deps:    deps,
@@ -217,6 +222,10 @@ func (m Model) resultsHeight() int { return max(m.height-m.editorHeight()-3, 2) 
 // Update handles keys and the console's own messages.
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case themes.ChangedMsg:
+		// The theme changed in place: the table keeps styles of its own.
+		m.table.SetStyles(tableStyles(m.theme))
+		return m, nil
 	case checkDueMsg:
 		if msg.Owner != m.id || msg.Seq != m.checkSeq {
 			return m, nil // typed again since: a later check is due

@@ -4,7 +4,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"trawl/event"
+	"trawl/tui"
+	"trawl/tui/importer"
 	"trawl/tui/screentest"
 )
 
@@ -34,5 +38,69 @@ func TestEntityTimelineKey(t *testing.T) {
 	drive(t, m, keys("esc")...)
 	if _, ok := m.Current().(*entityScreen); !ok {
 		t.Errorf("esc from the timeline went to %T", m.Current())
+	}
+}
+
+// TestThemeRestylesEveryScreen: :theme NAME restyles every screen, those that were handed the
+// theme when built (hunt console with its results table, timeline, entity view, import) as well
+// as those reading it from the context: each screen's text stays the same and its colours
+// change, and no screen keeps the old theme's text colour.
+func TestThemeRestylesEveryScreen(t *testing.T) {
+	store, opt := engineOpts(t)
+	st, dir := opt.Engine, t.TempDir()
+	opt.Factories = map[string]Factory{
+		"import": func(c *tui.Context, _ tui.Target) (tui.Screen, error) { return importer.NewScreen(c, st, dir), nil },
+	}
+	c := newCtx(t, store, "dark")
+	m := start(t, c, opt, 160, 48)
+	targets := []tui.Target{
+		{Kind: "queue"}, {Kind: "overview"},
+		{Kind: "hunt", Query: "logon | stats count() as n by host | sort n desc, host"},
+		{Kind: "timeline", Entity: "user", Value: "admin"},
+		{Kind: "entity", Entity: "user", Value: "admin"},
+		{Kind: "import"},
+	}
+	openAll := func(m *Model) []tui.Screen {
+		var screens []tui.Screen
+		for _, tg := range targets {
+			drive(t, m, tui.OpenMsg{Target: tg})
+			if tg.Kind == "hunt" {
+				drive(t, m, keys("ctrl+r")...)
+			}
+			screens = append(screens, m.Current())
+		}
+		return screens
+	}
+	screens := openAll(m)
+	// The same screens built in the light theme, for what each should look like after.
+	fresh := openAll(start(t, newCtx(t, store, "light"), opt, 160, 48))
+	before := make([]string, len(screens))
+	for i, s := range screens {
+		before[i] = s.View()
+	}
+	if !strings.Contains(ansi.Strip(before[2]), "results: ") || strings.Contains(ansi.Strip(before[2]), "no rows") {
+		t.Fatalf("hunt results not shown:\n%s", ansi.Strip(before[2]))
+	}
+	darkText := c.Theme.Base.Render("x")
+	darkText = darkText[:strings.Index(darkText, "x")]
+	drive(t, m, keys(":")...)
+	drive(t, m, screentest.Type("theme light")...)
+	drive(t, m, keys("enter")...)
+	if c.Theme.Name != "light" {
+		t.Fatalf("theme %s after :theme light", c.Theme.Name)
+	}
+	for i, s := range screens {
+		after := s.View()
+		if ansi.Strip(after) != ansi.Strip(before[i]) {
+			t.Errorf("%s: the text changed with the theme:\n%s", s.Title(), ansi.Strip(after))
+		}
+		if after == before[i] {
+			t.Errorf("%s: not restyled by :theme light", s.Title())
+		} else if want := fresh[i].View(); after != want {
+			t.Errorf("%s: after :theme light it is not drawn as in the light theme", s.Title())
+		}
+		if darkText != "" && strings.Contains(after, darkText) {
+			t.Errorf("%s: still draws text in the dark theme's colour %q", s.Title(), darkText)
+		}
 	}
 }

@@ -96,9 +96,11 @@ func newPalette(m *Model) palette {
 			if err != nil {
 				return m.fail(err)
 			}
-			m.ctx.Theme = th
+			// In place: every screen holds this pointer (the hunt console, timeline and entity
+			// view got it when built), so all of them restyle, not only those reading ctx.Theme.
+			*m.ctx.Theme = *th
 			m.applyTheme()
-			return tui.Notify("theme " + th.Name)
+			return tea.Batch(tui.Notify("theme "+th.Name), func() tea.Msg { return themes.ChangedMsg{} })
 		}},
 		{name: "back", desc: "go back", run: func(string) tea.Cmd { m.back(); return nil }},
 		{name: "forward", desc: "go forward", run: func(string) tea.Cmd { m.forward(); return nil }},
