@@ -46,6 +46,11 @@ type Model struct {
 	filtering bool
 	marked    map[int64]bool
 
+	// asked is the filter and sort of the newest load, shown those of the page on show: while
+	// they differ the page's rows answer an older question, and the screen says it is
+	// filtering instead of showing them.
+	asked, shown queryKey
+
 	// pageLimit overrides the page size (tests).
 	pageLimit int
 }
@@ -77,8 +82,14 @@ func (m *Model) pageSize() int {
 	return max(3*m.rows(), 60)
 }
 
-// Cursor is the item under the cursor, if loaded.
-func (m *Model) Cursor() (tui.QueueItem, bool) { return m.item(m.cursor) }
+// Cursor is the item under the cursor, if loaded (and not while a new filter or sort runs:
+// the row it would name is no longer shown).
+func (m *Model) Cursor() (tui.QueueItem, bool) {
+	if m.stale() {
+		return tui.QueueItem{}, false
+	}
+	return m.item(m.cursor)
+}
 
 func (m *Model) item(i int) (tui.QueueItem, bool) {
 	j := i - m.page.Offset
@@ -88,10 +99,21 @@ func (m *Model) item(i int) (tui.QueueItem, bool) {
 	return m.page.Items[j], true
 }
 
+// queryKey is what decides which rows the queue holds and in which order.
+type queryKey struct {
+	filter string
+	sort   tui.QueueSort
+}
+
+// stale says the page on show was loaded for another filter or sort than the one asked for
+// last: its rows may not match.
+func (m *Model) stale() bool { return m.loaded && m.asked != m.shown }
+
 // load fetches the page around the cursor.
 func (m *Model) load() tea.Cmd {
 	q := tui.QueueQuery{Filter: m.filter.Value, Sort: m.sort, Offset: max(m.cursor-m.rows(), 0), Limit: m.pageSize()}
 	m.loading = true
+	m.asked = queryKey{q.Filter, q.Sort}
 	store := m.ctx.Store
 	return m.ctx.Query(m.id, "page", func(ctx context.Context) (any, error) {
 		return store.Queue(ctx, q)
@@ -132,6 +154,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.err = nil
 		m.page = msg.Rows.(tui.QueuePage)
 		m.loaded = true
+		// Results of older loads are dropped before they get here (Context.Finish), so this
+		// page answers the newest load.
+		m.shown = m.asked
 		if m.cursor >= m.page.Total {
 			m.cursor = max(m.page.Total-1, 0)
 			m.scroll()
@@ -301,7 +326,7 @@ func (m *Model) View() string {
 	// Title line.
 	title := th.Title.Render("Queue")
 	info := []string{}
-	if m.loaded {
+	if m.loaded && !m.stale() {
 		info = append(info, text.Plural(m.page.Total, "item", "items"))
 	}
 	info = append(info, "sort: "+m.sort.String())
@@ -326,6 +351,16 @@ func (m *Model) View() string {
 		lines = append(lines, th.Error.Render(text.Clip("error: "+m.err.Error(), m.w)))
 	case !m.loaded:
 		lines = append(lines, th.Muted.Render("loading…"))
+	case m.stale() && m.err != nil:
+		lines = append(lines, th.Error.Render(text.Clip("error: "+m.err.Error(), m.w)))
+	case m.stale():
+		// The rows on hand answer an older filter or sort: rather than show rows that may not
+		// match, say the new one is running (the status bar's spinner turns meanwhile).
+		what := "filtering"
+		if m.asked.filter == m.shown.filter {
+			what = "sorting"
+		}
+		lines = append(lines, th.Muted.Render(what+"…"))
 	case m.page.Total == 0 && m.filter.Value != "":
 		lines = append(lines, th.Muted.Render("nothing matches the filter (esc in the filter clears it)"))
 	case m.page.Total == 0:
@@ -341,7 +376,7 @@ func (m *Model) View() string {
 	// Footer: the filter being typed, or the position.
 	if m.filtering {
 		lines = append(lines, m.filter.View(m.ctx, m.w))
-	} else if m.loaded && m.page.Total > 0 {
+	} else if m.loaded && m.page.Total > 0 && !m.stale() {
 		lines = append(lines, th.Muted.Render(fmt.Sprintf("%d/%d", m.cursor+1, m.page.Total)))
 	}
 	return tui.Block(lines, m.w, m.h)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"trawl/generate"
 	"trawl/themes"
@@ -223,5 +224,54 @@ func TestAckToggles(t *testing.T) {
 	}
 	if n != min(m.rows(), m.page.Total) || len(m.marked) != 0 {
 		t.Errorf("V A: %d assigned, %d still marked", n, len(m.marked))
+	}
+}
+
+// TestFilteringHidesStaleRows: while the query of a new filter runs, the queue says it is
+// filtering instead of showing the rows of the old one (which need not match); the keys still
+// work, and the new page replaces the message when it comes.
+func TestFilteringHidesStaleRows(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		w, h := size[0], size[1]
+		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
+			c := newCtx(t, "dark")
+			m := open(t, c, w, h)
+			first, _ := m.Cursor()
+			tui.Press(c, m, keys("/")...)
+			// Type without running the job the key starts.
+			var pending []tea.Cmd
+			for _, k := range screentest.Type("sshbf") {
+				pending = append(pending, m.Update(k))
+			}
+			v := m.View()
+			plain := ansi.Strip(v)
+			if !strings.Contains(plain, "filtering…") {
+				t.Errorf("no filtering state while the filter runs:\n%s", plain)
+			}
+			if strings.Contains(plain, Label(first)+" ") {
+				t.Errorf("the old first row %s is still shown:\n%s", Label(first), plain)
+			}
+			if _, ok := m.Cursor(); ok {
+				t.Error("the cursor names an item of the old filter")
+			}
+			screentest.Golden(t, fmt.Sprintf("queue_filtering_%dx%d", w, h), v, w, h)
+			// The UI keeps taking keys: backspace edits the filter.
+			pending = append(pending, m.Update(screentest.Key("backspace")))
+			if m.filter.Value != "sshb" {
+				t.Errorf("backspace while filtering: %q", m.filter.Value)
+			}
+			for _, cmd := range pending {
+				tui.Drain(c, m, cmd)
+			}
+			plain = ansi.Strip(m.View())
+			if strings.Contains(plain, "filtering…") || m.page.Total == 0 {
+				t.Errorf("after the results came:\n%s", plain)
+			}
+			for _, it := range m.page.Items {
+				if !subsequence(strings.ToLower(it.Rule), "sshb") && !strings.Contains(strings.ToLower(fmt.Sprint(it)), "sshb") {
+					t.Errorf("filter sshb kept %s", it.Rule)
+				}
+			}
+		})
 	}
 }
