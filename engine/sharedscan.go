@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // SharedRule is a filter rule (each matching event is evidence) that RunRulesShared runs with
@@ -38,15 +39,77 @@ type PathColumn struct {
 // the record once for all of them), so that conditions test columns instead of parsing the
 // record again for every test. Drop it when done.
 type PathTable struct {
-	s     *Store
-	table string
+	s        *Store
+	table    string
+	distinct bool // one row per distinct combination of values (ExtractDistinct)
+}
+
+// Rows is how many rows the table has: events, or for a distinct table combinations.
+func (t *PathTable) Rows(ctx context.Context) (int64, error) {
+	var n int64
+	err := t.s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+t.table).Scan(&n)
+	return n, err
 }
 
 // ExtractPaths builds the path table of category ("" for every event) for paths. The table
 // holds the event id (trawl_path_id) and one column per path; it is a table of the store (shared
 // scans run over several connections), named after the run, and Drop removes it.
 func (s *Store) ExtractPaths(ctx context.Context, run int64, category string, paths []PathColumn) (*PathTable, error) {
-	t := &PathTable{s: s, table: QuoteIdent(fmt.Sprintf("trawl_shared_paths_%d", run))}
+	return s.extractPaths(ctx, run, ScanScope{Category: category}, paths, nil, false)
+}
+
+// ExtractScope is ExtractPaths for the events of scope.
+func (s *Store) ExtractScope(ctx context.Context, run int64, scope ScanScope, paths []PathColumn) (*PathTable, error) {
+	return s.extractPaths(ctx, run, scope, paths, nil, false)
+}
+
+// ScanScope is the events a shared scan reads: those of Category ("" for every category), of
+// Dataset when not "" and at or after Since when not zero. A scan of a narrower scope than
+// its rules' categories is still exact when every rule's condition implies the scope (a rule
+// testing dataset == "Security" needs only the Security events).
+type ScanScope struct {
+	Category, Dataset string
+	Since             time.Time
+}
+
+// where is the WHERE clause (with a leading space; "" for every event) selecting the scope,
+// its parameters numbered after the n already given.
+func (sc ScanScope) where(n int) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(test string, v any) {
+		args = append(args, v)
+		conds = append(conds, test+" $"+strconv.Itoa(n+len(args)))
+	}
+	if sc.Category != "" {
+		add("category =", sc.Category)
+	}
+	if sc.Dataset != "" {
+		add("dataset =", sc.Dataset)
+	}
+	if !sc.Since.IsZero() {
+		add("time >=", sc.Since.UTC())
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// ExtractDistinct builds a distinct table for the scope: one row per distinct combination of
+// the values the rules' conditions read (the path columns paths and the event columns
+// columns, each under its own name), with the list of the events holding it (trawl_ids).
+// Events repeat the same process, command line and parent many times, so the rules'
+// conditions run once per combination instead of once per event (RunRulesScoped), and no
+// table of every event is kept: the events stream into a hash aggregate. The conditions
+// must read nothing but these columns; columns must be event column names (never log
+// content). Drop it when done.
+func (s *Store) ExtractDistinct(ctx context.Context, run int64, scope ScanScope, paths []PathColumn, columns []string) (*PathTable, error) {
+	return s.extractPaths(ctx, run, scope, paths, columns, true)
+}
+
+func (s *Store) extractPaths(ctx context.Context, run int64, scope ScanScope, paths []PathColumn, columns []string, distinct bool) (*PathTable, error) {
+	t := &PathTable{s: s, table: QuoteIdent(fmt.Sprintf("trawl_shared_paths_%d", run)), distinct: distinct}
 	// The JSON paths of each JSON column, extracted as one list (one parse of the record);
 	// then each path column an element of it, lowered or not, and each lowered event column.
 	type list struct {
@@ -84,6 +147,13 @@ func (s *Store) ExtractPaths(ctx context.Context, run int64, category string, pa
 		inner = append(inner, "json_extract_string("+QuoteIdent(col)+", ["+strings.Join(lits, ", ")+"]) AS "+l.name)
 	}
 	sel := []string{"id AS trawl_path_id"}
+	if distinct {
+		sel = []string{"list(id) AS trawl_ids"}
+		for _, c := range columns {
+			inner = append(inner, QuoteIdent(c))
+			sel = append(sel, QuoteIdent(c))
+		}
+	}
 	for _, p := range paths {
 		var v string
 		if p.Path != "" {
@@ -98,15 +168,13 @@ func (s *Store) ExtractPaths(ctx context.Context, run int64, category string, pa
 		}
 		sel = append(sel, v+" AS "+QuoteIdent(p.Name))
 	}
-	q := "CREATE OR REPLACE TABLE " + t.table + " AS SELECT " + strings.Join(sel, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") + " FROM events"
-	var args []any
-	if category != "" {
-		q += " WHERE category = $1"
-		args = append(args, category)
+	where, args := scope.where(0)
+	q := "CREATE OR REPLACE TABLE " + t.table + " AS SELECT " + strings.Join(sel, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") + " FROM events" + where + ")"
+	if distinct {
+		q += " GROUP BY ALL"
 	}
-	q += ")"
 	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
-		return nil, fmt.Errorf("extracting %d paths of category %q: %w", len(paths), category, err)
+		return nil, fmt.Errorf("extracting %d paths of category %q: %w", len(paths), scope.Category, err)
 	}
 	return t, nil
 }
@@ -123,6 +191,13 @@ func (t *PathTable) Drop(ctx context.Context) error {
 // RunRulesSharedPaths is RunRulesShared with the conditions reading the columns of paths (a
 // table ExtractPaths built for the same category; nil for none).
 func (s *Store) RunRulesSharedPaths(ctx context.Context, run int64, category string, rules []SharedRule, args []any, paths *PathTable) ([]RuleResult, error) {
+	return s.RunRulesScoped(ctx, run, ScanScope{Category: category}, rules, args, paths)
+}
+
+// RunRulesScoped is RunRulesSharedPaths over the events of scope; with a distinct table
+// (ExtractDistinct, built for the same scope) the conditions run once per row of it and
+// each match stands for every event of the row.
+func (s *Store) RunRulesScoped(ctx context.Context, run int64, scope ScanScope, rules []SharedRule, args []any, paths *PathTable) ([]RuleResult, error) {
 	out := make([]RuleResult, len(rules))
 	if len(rules) == 0 {
 		return out, nil
@@ -132,24 +207,35 @@ func (s *Store) RunRulesSharedPaths(ctx context.Context, run int64, category str
 	// holds (CASE WHEN tests a conjunction's terms in turn, each on the rows the earlier ones
 	// keep; list_distinct drops the NULLs of the rules that do not match), unnested.
 	var b strings.Builder
-	b.WriteString("CREATE OR REPLACE TABLE " + table + " AS SELECT r, id FROM (SELECT id, unnest(list_distinct([")
+	// Over a distinct table, each matching row stands for the events of its list.
+	row, ids, from := "id", "id", ""
+	if paths != nil && paths.distinct {
+		row, ids = "trawl_ids", "unnest(trawl_ids) AS id"
+	}
+	b.WriteString("CREATE OR REPLACE TABLE " + table + " AS SELECT r, " + ids + " FROM (SELECT " + row + ", unnest(list_distinct([")
 	for i, r := range rules {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString("CASE WHEN " + r.Cond + " THEN " + strconv.Itoa(i) + " END")
 	}
-	b.WriteString("])) AS r FROM events")
-	if paths != nil {
-		b.WriteString(" JOIN " + paths.table + " ON trawl_path_id = id")
+	switch {
+	case paths != nil && paths.distinct:
+		from = " FROM " + paths.table
+	case paths != nil:
+		from = " FROM events JOIN " + paths.table + " ON trawl_path_id = id"
+	default:
+		from = " FROM events"
 	}
-	if category != "" {
-		args = append(args[:len(args):len(args)], category)
-		b.WriteString(" WHERE category = $" + strconv.Itoa(len(args)))
+	b.WriteString("])) AS r" + from)
+	if paths == nil || !paths.distinct {
+		where, more := scope.where(len(args))
+		args = append(args[:len(args):len(args)], more...)
+		b.WriteString(where)
 	}
 	b.WriteString(")")
 	if _, err := s.db.ExecContext(ctx, b.String(), args...); err != nil {
-		return nil, fmt.Errorf("shared scan of %d rules (category %q): %w", len(rules), category, err)
+		return nil, fmt.Errorf("shared scan of %d rules (category %q): %w", len(rules), scope.Category, err)
 	}
 	defer s.db.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+table)
 	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT r FROM "+table+" ORDER BY r")

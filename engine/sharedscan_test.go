@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -138,30 +139,114 @@ func TestRunRulesSharedPaths(t *testing.T) {
 		for i, p := range pc.List {
 			cols[i] = PathColumn(p)
 		}
-		run2, _ := s.StartHunt(ctx, time.Time{}, nil)
-		table, err := s.ExtractPaths(ctx, run2, tc.category, cols)
-		if err != nil {
-			t.Fatal(err)
+		// The event columns the conditions read as they are (not through a path column).
+		read := map[string]bool{}
+		for _, r := range shared {
+			for _, m := range quotedName.FindAllStringSubmatch(r.Cond, -1) {
+				if !strings.HasPrefix(m[1], "trawl_") {
+					read[m[1]] = true
+				}
+			}
 		}
-		got, err := s.RunRulesSharedPaths(ctx, run2, tc.category, shared, args, table)
-		if err != nil {
-			t.Fatal(err)
+		var columns []string
+		for c := range read {
+			columns = append(columns, c)
 		}
-		for i := range rules {
-			if got[i].Alerts != alone[i].Alerts || got[i].New != 0 {
-				t.Errorf("%s: shared %+v, alone %+v", rules[i].Name.Name, got[i], alone[i])
+		// A path table of every event, and a distinct table (one row per distinct
+		// combination of the values read), of no more rows than events.
+		for _, distinct := range []bool{false, true} {
+			run2, _ := s.StartHunt(ctx, time.Time{}, nil)
+			var table *PathTable
+			var err error
+			if distinct {
+				table, err = s.ExtractDistinct(ctx, run2, ScanScope{Category: tc.category}, cols, columns)
+			} else {
+				table, err = s.ExtractPaths(ctx, run2, tc.category, cols)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if distinct {
+				rows, err := table.Rows(ctx)
+				var events int64
+				q := `SELECT count(*) FROM events WHERE category = $1 OR $1 = ''`
+				if err != nil || s.db.QueryRowContext(ctx, q, tc.category).Scan(&events) != nil || rows == 0 || rows > events {
+					t.Errorf("category %q: distinct table of %d rows for %d events (%v)", tc.category, rows, events, err)
+				}
+			}
+			got, err := s.RunRulesScoped(ctx, run2, ScanScope{Category: tc.category}, shared, args, table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range rules {
+				if got[i].Alerts != alone[i].Alerts || got[i].New != 0 {
+					t.Errorf("%s (distinct %v): shared %+v, alone %+v", rules[i].Name.Name, distinct, got[i], alone[i])
+				}
+			}
+			if err := table.Drop(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'trawl_shared_%'`).Scan(&n); err != nil || n != 0 {
+				t.Errorf("%d shared tables left (%v)", n, err)
 			}
 		}
 		if total == 0 {
 			t.Errorf("category %q: the rules should raise alerts", tc.category)
 		}
-		if err := table.Drop(ctx); err != nil {
+	}
+}
+
+var quotedName = regexp.MustCompile(`"([a-z_0-9]+)"`)
+
+// TestScanScope checks that a scan narrowed to a dataset and a time raises the same alerts as
+// the rules on their own when each rule requires that dataset, and that events outside the
+// scope are not read.
+func TestScanScope(t *testing.T) {
+	s := huntStore(t)
+	ctx := t.Context()
+	// The test events have no dataset: half of them get one.
+	dataset := "Security"
+	if _, err := s.db.ExecContext(ctx, `UPDATE events SET dataset = CASE WHEN id % 2 = 0 THEN 'Security' ELSE 'System' END`); err != nil {
+		t.Fatal(err)
+	}
+	cat := dsl.EventCatalogue()
+	src := "rule d {\n  title \"t\"\n  severity low\n  query events | where dataset == \"" + dataset + "\" and user is not null\n}\n"
+	rs, err := dsl.ParseRules("t.hunt", src)
+	if err != nil {
+		t.Fatal(dsl.FormatError(src, err))
+	}
+	cr, _, err := dsl.CheckRule(rs[0], cat, nil, dsl.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar := AlertRule{Name: cr.Name.Name, Title: cr.Title, Severity: cr.Severity.String(), SQL: cr.Compiled.EvidenceSQL, Args: cr.Compiled.Args, EventRows: cr.Compiled.EventRows}
+	run1, _ := s.StartHunt(ctx, time.Time{}, nil)
+	alone, err := s.RunRule(ctx, run1, ar)
+	if err != nil || alone.Alerts == 0 {
+		t.Fatalf("alone: %+v %v", alone, err)
+	}
+	f, ok := dsl.RuleFilter(cr, cat, 1, dsl.Options{})
+	if !ok {
+		t.Fatal("not a filter")
+	}
+	scope := ScanScope{Dataset: dataset, Since: time.Unix(0, 0)}
+	for _, distinct := range []bool{false, true} {
+		run2, _ := s.StartHunt(ctx, time.Time{}, nil)
+		var table *PathTable
+		if distinct {
+			if table, err = s.ExtractDistinct(ctx, run2, scope, nil, []string{"dataset", "user"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.RunRulesScoped(ctx, run2, scope, []SharedRule{{AlertRule: ar, Cond: f.Cond}}, f.Args, table)
+		if err != nil {
 			t.Fatal(err)
 		}
-		var n int
-		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'trawl_shared_%'`).Scan(&n); err != nil || n != 0 {
-			t.Errorf("%d shared tables left (%v)", n, err)
+		if got[0].Alerts != alone.Alerts || got[0].New != 0 {
+			t.Errorf("distinct %v: scoped %+v, alone %+v", distinct, got[0], alone)
 		}
+		table.Drop(ctx)
 	}
 }
 
