@@ -18,6 +18,30 @@ import (
 // events tables (engine.Store.QueryFunc), every value a bound parameter.
 type EngineStore struct {
 	S *engine.Store
+	// Who names the analyst triage changes are made by ($TRAWL_ANALYST, else $USER; "analyst"
+	// when empty).
+	Who string
+}
+
+// Analyst is who triage changes are made by.
+func (e EngineStore) Analyst() string {
+	if e.Who == "" {
+		return "analyst"
+	}
+	return e.Who
+}
+
+// SetTriage records a triage change from the queue in the store.
+func (e EngineStore) SetTriage(ctx context.Context, t TriageRequest) (int, error) {
+	if e.S.ReadOnly() {
+		return 0, ErrReadOnly
+	}
+	c := engine.TriageChange{Alerts: t.Alerts, Incidents: t.Incidents, Status: t.Status, By: e.Analyst()}
+	if t.Assign {
+		who := e.Analyst()
+		c.Assignee = &who
+	}
+	return e.S.SetTriage(ctx, c)
 }
 
 // severityRank orders severities for the queue, most severe first.
@@ -62,17 +86,24 @@ func (e EngineStore) scored(ctx context.Context) (bool, error) {
 const queueScoredSQL = `SELECT 'incident' AS kind, id, '' AS rule, title, '' AS severity, 0.0 AS confidence,
 		to_json(coalesce(json_extract_string(techniques, '$[*].id'), []))::VARCHAR AS attack, first, last, entities::VARCHAR AS entities,
 		0 AS evidence, score, priority, alerts, '' AS action,
-		CASE priority WHEN 'P1' THEN 5 WHEN 'P2' THEN 4 WHEN 'P3' THEN 3 ELSE 2 END AS sevrank
-	FROM incidents
+		CASE priority WHEN 'P1' THEN 5 WHEN 'P2' THEN 4 WHEN 'P3' THEN 3 ELSE 2 END AS sevrank,
+		coalesce(it.status, 'new') AS status, coalesce(it.assignee, '') AS assignee
+	FROM incidents LEFT JOIN (
+		-- An incident's triage is its alerts': the status they share, else mixed.
+		SELECT ia.incident_id, CASE WHEN count(DISTINCT coalesce(t.status, 'new')) = 1 THEN any_value(coalesce(t.status, 'new')) ELSE 'mixed' END AS status,
+			CASE WHEN count(DISTINCT coalesce(t.assignee, '')) = 1 THEN any_value(coalesce(t.assignee, '')) ELSE '' END AS assignee
+		FROM incident_alerts ia LEFT JOIN alert_triage t ON t.alert_id = ia.alert_id GROUP BY ia.incident_id
+	) it ON it.incident_id = incidents.id
 	UNION ALL
 	SELECT 'alert', a.id, a.rule, a.title, a.severity, a.confidence, to_json(a.attack)::VARCHAR, a.first, a.last, a.entities::VARCHAR,
-		len(a.evidence), coalesce(s.score, 0), '', 0, coalesce(s.action, ''), ` + severityRank + `
-	FROM alerts a LEFT JOIN alert_scores s ON s.alert_id = a.id
+		len(a.evidence), coalesce(s.score, 0), '', 0, coalesce(s.action, ''), ` + severityRank + `, coalesce(t.status, 'new'), coalesce(t.assignee, '')
+	FROM alerts a LEFT JOIN alert_scores s ON s.alert_id = a.id LEFT JOIN alert_triage t ON t.alert_id = a.id
 	WHERE s.alert_id IS NULL OR (s.incident_id IS NULL AND s.action <> 'auto-close' AND s.suppressed IS NULL AND s.primary_id = a.id)`
 
 const queueAlertsSQL = `SELECT 'alert' AS kind, id, rule, title, severity, confidence, to_json(attack)::VARCHAR AS attack, first, last,
-		entities::VARCHAR AS entities, len(evidence) AS evidence, 0 AS score, '' AS priority, 0 AS alerts, '' AS action, ` + severityRank + ` AS sevrank
-	FROM alerts`
+		entities::VARCHAR AS entities, len(evidence) AS evidence, 0 AS score, '' AS priority, 0 AS alerts, '' AS action, ` + severityRank + ` AS sevrank,
+		coalesce(t.status, 'new') AS status, coalesce(t.assignee, '') AS assignee
+	FROM alerts LEFT JOIN alert_triage t ON t.alert_id = alerts.id`
 
 var queueOrderBy = map[QueueSort]string{
 	SortPriority: `score DESC, sevrank DESC, last DESC NULLS LAST, kind DESC, id DESC`,
@@ -81,7 +112,7 @@ var queueOrderBy = map[QueueSort]string{
 	SortRule:     `rule, last DESC NULLS LAST, kind DESC, id DESC`,
 }
 
-const queueColumns = `kind, id, rule, title, severity, confidence, attack, first, last, entities, evidence, score, priority, alerts, action`
+const queueColumns = `kind, id, rule, title, severity, confidence, attack, first, last, entities, evidence, score, priority, alerts, action, status, assignee`
 
 // Queue lists the queue in the query's order, one page at a time (LIMIT/OFFSET in DuckDB).
 func (e EngineStore) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
@@ -99,7 +130,7 @@ func (e EngineStore) Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
 	for _, term := range strings.Fields(q.Filter) {
 		// A term is found as written anywhere, or as an abbreviation of the rule name
 		// ("sshbf" for ssh_bruteforce): its letters in order.
-		where = append(where, `(lower(concat_ws(' ', kind, rule, title, severity, priority, attack, entities)) LIKE ? ESCAPE '\' OR lower(rule) LIKE ? ESCAPE '\')`)
+		where = append(where, `(lower(concat_ws(' ', kind, rule, title, severity, priority, attack, entities, status, assignee)) LIKE ? ESCAPE '\' OR lower(rule) LIKE ? ESCAPE '\')`)
 		args = append(args, "%"+likeEscape(strings.ToLower(term))+"%", fuzzyLike(term))
 	}
 	cond := ""
@@ -117,7 +148,7 @@ func (e EngineStore) Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
 			return err
 		}
 		page.Items = append(page.Items, it)
-		page.Total = int(asInt(row[15]))
+		page.Total = int(asInt(row[17]))
 		return nil
 	})
 	if err != nil {
@@ -152,6 +183,8 @@ func scanItem(row []any) (QueueItem, error) {
 		Priority:   priorityNumber(asString(row[12])),
 		Alerts:     int(asInt(row[13])),
 		Action:     asString(row[14]),
+		Status:     asString(row[15]),
+		Assignee:   asString(row[16]),
 	}
 	all := map[string][]string{}
 	err := errors.Join(json.Unmarshal([]byte(asString(row[6])), &it.Attack), json.Unmarshal([]byte(asString(row[9])), &all))
@@ -272,8 +305,9 @@ func (e EngineStore) Incident(ctx context.Context, id int64) (IncidentDetail, er
 	// AlertList goes by alert_scores.incident_id, which the scoring of this version fills with
 	// another incident's id; see the report of the workbench change.)
 	err = e.S.QueryFunc(ctx, `SELECT 'alert', a.id, a.rule, a.title, a.severity, a.confidence, to_json(a.attack)::VARCHAR, a.first, a.last,
-			a.entities::VARCHAR, len(a.evidence), coalesce(s.score, 0), '', 0, coalesce(s.action, '')
+			a.entities::VARCHAR, len(a.evidence), coalesce(s.score, 0), '', 0, coalesce(s.action, ''), coalesce(t.status, 'new'), coalesce(t.assignee, '')
 		FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id LEFT JOIN alert_scores s ON s.alert_id = a.id
+			LEFT JOIN alert_triage t ON t.alert_id = a.id
 		WHERE ia.incident_id = ? ORDER BY a.first NULLS LAST, a.id LIMIT ?`, []any{id, maxIncidentAlerts}, func(_ []string, row []any) error {
 		it, err := scanItem(row)
 		if err == nil {
@@ -333,6 +367,13 @@ func (e EngineStore) Record(ctx context.Context, id int64) (Record, error) {
 
 // KPIs computes the SOC measures over every case in the store.
 func (e EngineStore) KPIs(ctx context.Context) (cases.KPIs, error) {
+	// An old store opened read-only may have no case tables: then it has no cases yet.
+	if ok, err := e.S.HasTable(ctx, "cases"); err != nil || !ok {
+		if err != nil {
+			return cases.KPIs{}, fmt.Errorf("loading the cases for the KPIs: %w", err)
+		}
+		return cases.ComputeKPIs(nil, time.Time{}, time.Time{}), nil
+	}
 	all, err := e.S.CasesForMetrics(ctx)
 	if err != nil {
 		return cases.KPIs{}, fmt.Errorf("loading the cases for the KPIs: %w", err)

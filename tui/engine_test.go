@@ -12,7 +12,7 @@ import (
 func TestMain(m *testing.M) { screentest.Main(m) }
 
 func TestEngineStoreQueue(t *testing.T) {
-	st := EngineStore{screentest.Store(t)}
+	st := EngineStore{S: screentest.Store(t)}
 	ctx := t.Context()
 	all, err := st.Queue(ctx, QueueQuery{Limit: 1000})
 	if err != nil {
@@ -82,7 +82,7 @@ func TestEngineStoreQueue(t *testing.T) {
 }
 
 func TestEngineStoreAlertEvidenceRecord(t *testing.T) {
-	st := EngineStore{screentest.Store(t)}
+	st := EngineStore{S: screentest.Store(t)}
 	ctx := t.Context()
 	q, err := st.Queue(ctx, QueueQuery{Limit: 1})
 	if err != nil || len(q.Items) == 0 {
@@ -137,7 +137,7 @@ func TestEngineStoreAlertEvidenceRecord(t *testing.T) {
 }
 
 func TestEngineStoreOverview(t *testing.T) {
-	st := EngineStore{screentest.Store(t)}
+	st := EngineStore{S: screentest.Store(t)}
 	o, err := st.Overview(t.Context(), 20, 5)
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +163,7 @@ func TestEngineStoreOverview(t *testing.T) {
 }
 
 func TestEngineStoreScoredQueue(t *testing.T) {
-	st := EngineStore{tuitest.ScoredStore(t)}
+	st := EngineStore{S: tuitest.ScoredStore(t)}
 	ctx := t.Context()
 	all, err := st.Queue(ctx, QueueQuery{Limit: 1000})
 	if err != nil {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"trawl/cases"
@@ -28,6 +29,26 @@ type Store interface {
 	// KPIs are the SOC measures over every case file (cases.ComputeKPIs, as `trawl kpi`).
 	KPIs(ctx context.Context) (cases.KPIs, error)
 }
+
+// Triager is the part of a Store that records triage (EngineStore has it; a store without it
+// cannot acknowledge or assign).
+type Triager interface {
+	// SetTriage sets the status of alerts and of incidents' alerts; assign also sets the
+	// assignee to the analyst. It returns the number of alerts changed.
+	SetTriage(ctx context.Context, t TriageRequest) (int, error)
+	// Analyst is who the changes are made by (and assigned to by "assign to me").
+	Analyst() string
+}
+
+// TriageRequest is a triage change from the queue.
+type TriageRequest struct {
+	Alerts, Incidents []int64
+	Status            string
+	Assign            bool // assign to the analyst
+}
+
+// ErrReadOnly is the answer to a change asked of a workbench opened read-only.
+var ErrReadOnly = errors.New("opened read-only: run trawl tui --write")
 
 // QueueSort orders the queue.
 type QueueSort int
@@ -82,6 +103,10 @@ type QueueItem struct {
 	Last     *time.Time
 	Entities map[string][]string
 	Evidence int // number of evidence events
+	// Status is the triage status (engine.TriageNew, ...; "mixed" for an incident whose alerts
+	// differ) and Assignee who it is assigned to, from the store.
+	Status   string
+	Assignee string
 }
 
 // QueuePage is a page of the queue and the number of items matching the filter in all.

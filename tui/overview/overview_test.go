@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +205,44 @@ func TestKPIError(t *testing.T) {
 		if !strings.Contains(view, s) {
 			t.Errorf("view lacks %q:\n%s", s, view)
 		}
+	}
+}
+
+// TestKPIsWithoutCaseTables: an old store, opened read-only, that has no case tables shows "no
+// cases yet" in the KPI panel, not an error.
+func TestKPIsWithoutCaseTables(t *testing.T) {
+	src := screentest.Store(t).Path()
+	path := filepath.Join(t.TempDir(), "old.duckdb")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	w, err := engine.Open(ctx, path, engine.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range []string{"case_history", "case_notes", "case_techniques", "case_entities", "case_events", "case_incidents", "case_alerts", "cases"} {
+		if err := w.QueryFunc(ctx, "DROP TABLE IF EXISTS "+tb, nil, func([]string, []any) error { return nil }); err != nil {
+			t.Fatalf("dropping %s: %v", tb, err)
+		}
+	}
+	w.Close()
+	st, err := engine.Open(ctx, path, engine.Options{ReadOnly: true, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	th, _ := themes.ByName("dark")
+	c := tui.NewContext(tui.EngineStore{S: st}, th)
+	m := New(c)
+	m.SetSize(80, 24)
+	tui.Drain(c, m, m.Init())
+	v := ansi.Strip(m.View())
+	if m.kpiErr != nil || !strings.Contains(v, "no cases yet") {
+		t.Errorf("KPI panel of a store without case tables (err %v):\n%s", m.kpiErr, v)
 	}
 }
