@@ -347,7 +347,9 @@ SELECT user_key, (h + d + 24) % 24 AS h, sum(n) AS near
 FROM hist CROSS JOIN (VALUES (-1), (0), (1)) t(d) GROUP BY ALL`},
 
 		// Failed logons and authentications of the same user in the hour up to each new event:
-		// one window over the new events and the older failures they can see.
+		// one window over the new events and the older failures they can see. Only users with a
+		// failure among them are windowed: the others' events have no row here, which
+		// insertFeatures reads as 0, as the window would give.
 		{"failures", `CREATE OR REPLACE TEMP TABLE feat_fail AS
 WITH w AS (
     SELECT id, user_key, time, true AS is_new,
@@ -362,7 +364,7 @@ WITH w AS (
 )
 SELECT id, n FROM (
     SELECT id, is_new, sum(failed::BIGINT) OVER (PARTITION BY user_key ORDER BY time RANGE BETWEEN INTERVAL 1 HOUR PRECEDING AND CURRENT ROW) AS n
-    FROM w)
+    FROM w WHERE user_key IN (SELECT user_key FROM w WHERE failed))
 WHERE is_new`},
 	}
 }

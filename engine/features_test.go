@@ -100,6 +100,7 @@ func TestFeatures(t *testing.T) {
 		{1, "lolbas", false},
 		{1, "off_hours", true}, // no history: 03:00 is outside 08-18
 		{1, "event_hour", int64(3)},
+		{1, "failures_1h", int64(0)}, // a user without failures: not windowed, still 0
 		{1, "unexpected_parent", nil},
 		{2, "unexpected_parent", true},
 		{2, "encoded_ps", false}, // a command line, not PowerShell

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"trawl/event"
 	"trawl/importers"
 	"trawl/importers/importertest"
 )
@@ -218,4 +219,27 @@ type lineOnce struct {
 
 func (o lineOnce) Read(_ context.Context, _ importers.Input, sink importers.Sink) error {
 	return o.ParseLine(o.l, sink)
+}
+
+// discardSink takes events and rejects and keeps nothing: for benchmarks.
+type discardSink struct{ events, rejects int }
+
+func (s *discardSink) Event(importers.Record, *event.Event) error { s.events++; return nil }
+func (s *discardSink) Reject(importers.Reject) error              { s.rejects++; return nil }
+
+// BenchmarkParseLine parses ECS-style lines like those of trawl bench import.
+func BenchmarkParseLine(b *testing.B) {
+	line := []byte(`{"@timestamp":"2024-03-01T00:00:00.000Z","host":{"name":"WS235.corp.local"},"user":{"name":"alice","domain":"CORP"},"source":{"ip":"10.1.154.80","port":3496},"destination":{"ip":"172.16.0.121","port":443},"event":{"code":"4688","action":"process-start","outcome":"success"},"process":{"executable":"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe","pid":13581,"command_line":"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe --task 132"},"message":"A new process has been created."}`)
+	f := Format{}
+	sink := &discardSink{}
+	b.SetBytes(int64(len(line)))
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if err := f.ParseLine(importers.Line{Num: int64(i + 1), Text: line}, sink); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if sink.rejects > 0 {
+		b.Fatalf("%d rejects", sink.rejects)
+	}
 }
