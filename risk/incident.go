@@ -103,10 +103,8 @@ func (r *run) incidents() {
 	r.prepareJoins()
 	ne := len(r.ents)
 	off := make([]int32, ne+1)
-	for i := range r.in {
-		g := r.group[i]
-		gr := &r.groups[g]
-		if gr.suppressed || gr.action == AutoClose {
+	for i, g := range r.group {
+		if !r.gHot[g].live {
 			continue
 		}
 		for _, e := range r.entities(int32(i)) {
@@ -118,17 +116,15 @@ func (r *run) incidents() {
 	for e := 0; e < ne; e++ {
 		off[e+1] += off[e]
 	}
-	occ := make([]int32, off[ne])
+	occ := make([]int32, off[ne]) // alerts by time order index k
 	fill := slices.Clone(off[:ne])
-	for _, i := range r.order {
-		g := r.group[i]
-		gr := &r.groups[g]
-		if gr.suppressed || gr.action == AutoClose {
+	for k, g := range r.tGroup {
+		if !r.gHot[g].live {
 			continue
 		}
-		for _, e := range r.entities(i) {
+		for _, e := range r.tEntities(k) {
 			if r.joins(g, e) {
-				occ[fill[e]] = i
+				occ[fill[e]] = int32(k)
 				fill[e]++
 			}
 		}
@@ -137,10 +133,10 @@ func (r *run) incidents() {
 	for e := 0; e < ne; e++ {
 		var end int64 // latest end of the current run of joined alerts
 		list := occ[off[e]:off[e+1]]
-		for k, i := range list {
-			first, last := r.first[i], r.last[i]
-			if k > 0 && first <= end+window {
-				r.union(r.group[list[k-1]], r.group[i])
+		for j, k := range list {
+			first, last := r.tFirst[k], r.tLast[k]
+			if j > 0 && first <= end+window {
+				r.union(r.tGroup[list[j-1]], r.tGroup[k])
 				end = max(end, last)
 			} else {
 				end = last
@@ -149,6 +145,10 @@ func (r *run) incidents() {
 	}
 	// Collect the incidents.
 	byRoot := make([]int32, len(r.groups)) // incident index + 1 by root, 0 none yet
+	r.incOf = make([]int32, len(r.groups))
+	for g := range r.incOf {
+		r.incOf[g] = -1
+	}
 	members := [][]int32{}
 	for _, g := range live {
 		root := r.find(g)
@@ -160,6 +160,7 @@ func (r *run) incidents() {
 		}
 		members[idx] = append(members[idx], g)
 		r.groups[g].incident = idx
+		r.incOf[g] = idx
 	}
 	r.incs = make([]*Incident, len(members))
 	for idx, gs := range members {
@@ -170,12 +171,13 @@ func (r *run) incidents() {
 		r.incs[idx] = r.buildIncident(gs)
 	}
 	// Every alert's id, for the incident's alert list and its id.
-	for _, i := range r.order {
-		if idx := r.groups[r.group[i]].incident; idx >= 0 {
+	for k, g := range r.tGroup {
+		if idx := r.incOf[g]; idx >= 0 {
 			inc := r.incs[idx]
-			inc.Alerts = append(inc.Alerts, r.in[i].ID)
-			if inc.ID == 0 || r.in[i].ID < inc.ID {
-				inc.ID = r.in[i].ID
+			id := r.tID[k]
+			inc.Alerts = append(inc.Alerts, id)
+			if inc.ID == 0 || id < inc.ID {
+				inc.ID = id
 			}
 		}
 	}

@@ -59,11 +59,22 @@ type run struct {
 	aWide       []uint8 // alert -> joining kinds it lists more than grouping.wide_values values of
 	order       []int32 // alert indices by first time, then id
 
+	// The alerts in time order (index k, alert order[k]): the passes in time order read
+	// these one after the other instead of jumping through the arrays by alert.
+	tFirst []int64
+	tLast  []int64
+	tID    []int64
+	tGroup []int32
+	tOff   []int32 // alert k's entities are tEnt[tOff[k]:tOff[k+1]]
+	tEnt   []int32
+	tDup   []int32 // alert k's position within its group, time order
+	gHot   []groupHot
+	incOf  []int32 // group -> its incident's build index, -1 none
+
 	ruleIdx   map[string]int32
 	ruleCount []int32
 	setCount  []int32 // alerts per entity set, by alert
 	group     []int32 // alert -> group
-	dup       []int32 // alert's position within its group, time order
 	groups    []group
 
 	tech  map[string]*techInfo // by rule name
@@ -195,10 +206,22 @@ func (r *run) intern() {
 		return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.id, b.id), cmp.Compare(a.i, b.i))
 	})
 	r.order = make([]int32, n)
+	r.tFirst = make([]int64, n)
+	r.tID = make([]int64, n)
+	r.tLast = make([]int64, n)
+	r.tOff = make([]int32, n+1)
+	r.tEnt = make([]int32, 0, len(r.aEnt))
 	for k := range keys {
-		r.order[k] = keys[k].i
+		i := keys[k].i
+		r.order[k], r.tFirst[k], r.tID[k] = i, keys[k].first, keys[k].id
+		r.tLast[k] = r.last[i]
+		r.tEnt = append(r.tEnt, r.entities(i)...)
+		r.tOff[k+1] = int32(len(r.tEnt))
 	}
 }
+
+// tEntities are the entities of the k-th alert in time order.
+func (r *run) tEntities(k int) []int32 { return r.tEnt[r.tOff[k]:r.tOff[k+1]] }
 
 // classIDs is the id map of one kind class.
 func (r *run) classIDs(class string) map[string]int32 {
@@ -299,18 +322,34 @@ func setHash(ents []int32) uint64 {
 	return mix64(h)
 }
 
+// entSet is an entity set in collapse's table: its first few ids are kept in it, so that
+// telling sets apart seldom reads the alerts' entity lists.
+type entSet struct {
+	hash  uint64
+	rep   int32 // the first alert with the set
+	n     int32 // entities in the set
+	count int32 // alerts with the set
+	ents  [5]int32
+}
+
+// equal reports whether the set is ents (of the set's length).
+func (s *entSet) equal(r *run, ents []int32) bool {
+	if len(ents) <= len(s.ents) {
+		return slices.Equal(s.ents[:len(ents)], ents)
+	}
+	return slices.Equal(r.entities(s.rep), ents)
+}
+
 // collapse puts the alerts of one rule on one entity set (and the same suppression) into one
 // group, and counts alerts per rule and per entity set for rarity.
 func (r *run) collapse() {
 	n := len(r.in)
 	r.group = make([]int32, n)
-	r.dup = make([]int32, n)
 	r.setCount = make([]int32, n)
 	size := tableSize(n)
 	mask := uint64(size - 1)
 	setTab := make([]int32, size) // set id + 1, 0 empty
-	var setRep, setCounts []int32
-	var setHashes []uint64
+	var sets []entSet
 	setOf := make([]int32, n)
 	groupTab := make([]int32, size) // group id + 1, 0 empty
 	r.groups = make([]group, 0, n)
@@ -341,20 +380,20 @@ func (r *run) collapse() {
 		for {
 			s := setTab[slot] - 1
 			if s < 0 {
-				set = int32(len(setCounts))
+				set = int32(len(sets))
 				setTab[slot] = set + 1
-				setRep = append(setRep, i)
-				setCounts = append(setCounts, 0)
-				setHashes = append(setHashes, h)
+				es := entSet{hash: h, rep: i, n: int32(len(ents))}
+				copy(es.ents[:], ents)
+				sets = append(sets, es)
 				break
 			}
-			if setHashes[s] == h && slices.Equal(r.entities(setRep[s]), ents) {
+			if es := &sets[s]; es.hash == h && es.n == int32(len(ents)) && es.equal(r, ents) {
 				set = s
 				break
 			}
 			slot = (slot + 1) & mask
 		}
-		setCounts[set]++
+		sets[set].count++
 		setOf[i] = set
 		var supp int32
 		if a.Suppressed != "" {
@@ -396,12 +435,15 @@ func (r *run) collapse() {
 		}
 	}
 	for i := range r.setCount {
-		r.setCount[i] = setCounts[setOf[i]]
+		r.setCount[i] = sets[setOf[i]].count
 	}
+	r.tGroup = make([]int32, n)
+	r.tDup = make([]int32, n)
 	seen := make([]int32, len(r.groups))
-	for _, i := range r.order {
+	for k, i := range r.order {
 		g := r.group[i]
-		r.dup[i] = seen[g]
+		r.tGroup[k] = g
+		r.tDup[k] = seen[g]
 		seen[g]++
 	}
 }
@@ -469,6 +511,14 @@ func (r *run) scoreGroups() {
 	}
 }
 
+// groupHot is what the passes in time order read of a group.
+type groupHot struct {
+	base       int32 // the factors' sum before the cap
+	rule       int32
+	suppressed bool
+	live       bool // queued: not suppressed, not auto-closed
+}
+
 // occurrence is one alert naming one entity, as entity risk reads it.
 type occurrence struct {
 	t       int64   // the alert's first time
@@ -501,20 +551,26 @@ func (r *run) entityRisk() {
 	for e := 0; e < ne; e++ {
 		off[e+1] += off[e]
 	}
+	// What the passes in time order need of a group, packed.
+	r.gHot = make([]groupHot, len(r.groups))
+	for g := range r.groups {
+		gr := &r.groups[g]
+		r.gHot[g] = groupHot{base: int32(gr.base), rule: gr.rule, suppressed: gr.suppressed, live: !gr.suppressed && gr.action != AutoClose}
+	}
 	occ := make([]occurrence, off[ne])
 	fill := slices.Clone(off[:ne])
-	for _, i := range r.order {
-		g := r.group[i]
-		gr := &r.groups[g]
-		if gr.suppressed {
+	for k := range r.tGroup {
+		g := r.tGroup[k]
+		gh := r.gHot[g]
+		if gh.suppressed {
 			continue
 		}
-		o := occurrence{t: r.first[i], group: g, rule: gr.rule}
-		if c := float64(gr.base); c > 0 {
+		o := occurrence{t: r.tFirst[k], group: g, rule: gh.rule}
+		if c := float64(gh.base); c > 0 {
 			// Repeats of one collapsed alert add less and less: the k-th repeat adds 2^-k.
-			o.contrib = math.Ldexp(c, -int(min(r.dup[i], 60)))
+			o.contrib = math.Ldexp(c, -int(min(r.tDup[k], 60)))
 		}
-		for _, e := range r.entities(i) {
+		for _, e := range r.tEntities(k) {
 			occ[fill[e]] = o
 			fill[e]++
 		}
