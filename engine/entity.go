@@ -210,9 +210,20 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 	// Counts, activity and related entities come from the entity summary (summary.go) when it
 	// covers every event: the same conditions over far fewer rows, each weighing its count.
 	// A time window finer than its days, files (not in it) and an old store read the events.
+	// Each entity's rows of entity_keys are together (zone maps skip the rest); a user with
+	// aliases, whose events may name two of its keys, reads entity_summary with the events'
+	// conditions.
 	sumRows, sumArgs, weight := rows, args, ""
 	if p.From == nil && p.To == nil && kind != event.EntityFile && opt.Sections&(ProfileSummary|ProfileRelated) != 0 && s.summaryCovers(ctx) {
-		if sumRows, sumArgs, err = entityRows("entity_summary", kind, value, p.Keys, nil, nil); err != nil {
+		cond, cargs, err := keyCondition(kind, value, p.Keys)
+		switch {
+		case err == nil:
+			sumRows, sumArgs = "entity_keys AS events WHERE "+cond, cargs
+		case errors.Is(err, errMultiKey):
+			if sumRows, sumArgs, err = entityRows("entity_summary", kind, value, p.Keys, nil, nil); err != nil {
+				return nil, err
+			}
+		default:
 			return nil, err
 		}
 		weight = "events"

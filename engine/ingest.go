@@ -332,6 +332,10 @@ func (s *Store) InsertEvents(ctx context.Context, name string, evs []event.Event
 		}
 		return nil
 	})
+	if err == nil {
+		// Derived data, as after an import (afterImport): a failure leaves profiles reading the events.
+		_, _ = s.UpdateEntitySummary(ctx)
+	}
 	return err
 }
 

@@ -3,10 +3,14 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"trawl/event"
 )
 
 // The entity summary (migration 012, docs/entity.md) is the events rolled up per combination
@@ -16,11 +20,42 @@ import (
 // related entities are sums over the summary rows matching the entity, with the same
 // conditions as over the events (the columns keep their names): far fewer rows than the events.
 
-// summaryRollup selects the summary rows of the events of finished imports that match cond.
-const summaryRollup = `SELECT e.user_key, e.target_user_key, e.host_key, e.src_ip, e.dst_ip, lower(e.process_name), lower(e.parent_name),
-	e.domain, e.hash, e.source, e.source_type, e.time::DATE, count(*), min(e.time), max(e.time)
-FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done'
-WHERE `
+// summaryStatements are the statements that add the events of finished imports matching cond
+// (SQL of trawl's own, never input) to the summary tables: the backfill of migration 012, whose
+// "WHERE TRUE" becomes "WHERE cond". The events are rolled up once, per hour, into a temporary
+// table; the three tables are filled from it.
+func summaryStatements(cond string) ([]string, error) {
+	b, err := migrationFS.ReadFile("migrations/012_entity_summary.sql")
+	if err != nil {
+		return nil, err
+	}
+	text := string(b)
+	from, to := strings.Index(text, "CREATE TEMP TABLE entity_new AS"), strings.Index(text, "INSERT INTO entity_summary_state")
+	if from < 0 || to < from || !strings.Contains(text[from:to], "\nWHERE TRUE\n") {
+		return nil, fmt.Errorf("migration 012 lacks the summary statements")
+	}
+	var out []string
+	for _, st := range strings.Split(strings.Replace(text[from:to], "\nWHERE TRUE\n", "\nWHERE "+cond+"\n", 1), ";\n") {
+		if st = strings.TrimSpace(st); st != "" {
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// addToSummary runs summaryStatements(cond) in tx.
+func addToSummary(ctx context.Context, tx *sql.Tx, cond string) error {
+	sts, err := summaryStatements(cond)
+	if err != nil {
+		return err
+	}
+	for _, st := range sts {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("entity summary: %w", err)
+		}
+	}
+	return nil
+}
 
 // summaryMu serializes summary passes: two at once would both add the same new events.
 var summaryMu sync.Mutex
@@ -28,7 +63,6 @@ var summaryMu sync.Mutex
 // SummaryStats says what a summary pass did.
 type SummaryStats struct {
 	Events   int64 // events added to the summary
-	Rows     int64 // summary rows written
 	Rebuilt  bool  // the whole summary was computed again
 	Duration time.Duration
 }
@@ -77,11 +111,9 @@ func (s *Store) summaryPass(ctx context.Context, all bool) (st SummaryStats, err
 		}
 		if covered+n == done {
 			if n > 0 {
-				res, err := tx.ExecContext(ctx, `INSERT INTO entity_summary `+summaryRollup+`e.id > `+strconv.FormatInt(maxID, 10)+` GROUP BY ALL`)
-				if err != nil {
-					return st, fmt.Errorf("entity summary: %w", err)
+				if err = addToSummary(ctx, tx, `e.id > `+strconv.FormatInt(maxID, 10)); err != nil {
+					return st, err
 				}
-				st.Rows, _ = res.RowsAffected()
 				if err = setSummaryState(ctx, tx, covered+n, max(maxID, hi)); err != nil {
 					return st, err
 				}
@@ -91,14 +123,14 @@ func (s *Store) summaryPass(ctx context.Context, all bool) (st SummaryStats, err
 		}
 	}
 	st.Rebuilt = true
-	if _, err = tx.ExecContext(ctx, `DELETE FROM entity_summary`); err != nil {
-		return st, fmt.Errorf("entity summary: %w", err)
+	for _, t := range []string{"entity_summary", "entity_keys", "entity_hours"} {
+		if _, err = tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+			return st, fmt.Errorf("entity summary: %w", err)
+		}
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO entity_summary `+summaryRollup+`TRUE GROUP BY ALL`)
-	if err != nil {
-		return st, fmt.Errorf("entity summary: %w", err)
+	if err = addToSummary(ctx, tx, "TRUE"); err != nil {
+		return st, err
 	}
-	st.Rows, _ = res.RowsAffected()
 	if err = tx.QueryRowContext(ctx, `SELECT coalesce(sum(events), 0) FROM entity_summary`).Scan(&st.Events); err != nil {
 		return st, fmt.Errorf("entity summary: %w", err)
 	}
@@ -145,9 +177,88 @@ func setSummaryState(ctx context.Context, tx *sql.Tx, events, maxID int64) error
 // the summary has not taken in yet (an import still running, a failed pass), reads the events.
 func (s *Store) summaryCovers(ctx context.Context) bool {
 	var maxID, events sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT (SELECT max(max_id) FROM entity_summary_state), (SELECT max(id) FROM events)`).Scan(&maxID, &events)
+	// The summary tables are named so that a store without one reads the events.
+	err := s.db.QueryRowContext(ctx, `SELECT (SELECT max(max_id) FROM entity_summary_state), (SELECT max(id) FROM events)
+		WHERE (SELECT count(*) FROM (SELECT 1 FROM entity_keys LIMIT 1)) >= 0 AND (SELECT count(*) FROM (SELECT 1 FROM entity_hours LIMIT 1)) >= 0`).Scan(&maxID, &events)
 	if err != nil || !maxID.Valid {
 		return false
 	}
 	return !events.Valid || events.Int64 <= maxID.Int64
 }
+
+// EntityHours is the events per UTC hour of an entity found by EntityCondition (one key, no
+// aliases: the scope of an entity timeline), oldest first, from the entity summary: ok is false
+// when the summary does not cover every event (then nothing is read). Hours without events are
+// left out, and so are events without a time. A timeline uses it to bound the time range a page
+// is read from, so that the events' zone maps on time skip the rest.
+func (s *Store) EntityHours(ctx context.Context, kind event.Entity, value string) (hours []EntityHour, ok bool, err error) {
+	if kind == event.EntityFile || !s.summaryCovers(ctx) {
+		return nil, false, nil
+	}
+	cond, args, err := keyCondition(kind, value, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	err = s.QueryFunc(ctx, `SELECT hour, sum(events)::BIGINT, min(first), max(last) FROM entity_hours WHERE `+cond+` GROUP BY hour ORDER BY hour`, args,
+		func(_ []string, r []any) error {
+			var h EntityHour
+			h.Events = intOf(r[1])
+			for i, t := range map[int]*time.Time{0: &h.Hour, 2: &h.First, 3: &h.Last} {
+				if v := anyTime(r[i]); v != nil {
+					*t = *v
+				}
+			}
+			hours = append(hours, h)
+			return nil
+		})
+	if err != nil {
+		return nil, false, err
+	}
+	return hours, true, nil
+}
+
+// EntityHour is an entity's events in one UTC hour, and the first and last of their times.
+type EntityHour struct {
+	Hour        time.Time
+	Events      int64
+	First, Last time.Time
+}
+
+// keyCondition selects an entity's rows of entity_keys or entity_hours (kind and key), with
+// bound args: the events EntityCondition selects, each once. keys (users, hosts) are the
+// resolution keys with aliases; nil means the one key of value. A user with more than one key
+// has no such condition (an event may name two of them, and would count twice): ok is false.
+func keyCondition(kind event.Entity, value string, keys []string) (string, []any, error) {
+	name := relatedKind[kind]
+	switch kind {
+	case event.EntityUser, event.EntityHost:
+		if keys == nil {
+			_, args, err := EntityCondition(kind, value)
+			if err != nil {
+				return "", nil, err
+			}
+			keys = []string{args[0].(string)}
+		}
+		if kind == event.EntityUser && len(keys) != 1 {
+			return "", nil, errMultiKey
+		}
+		marks, args := keyArgs(keys)
+		return "kind = ? AND key IN (" + marks + ")", append([]any{name}, args...), nil
+	case event.EntityDomain:
+		// A domain and its subdomains: each event has one domain, so each counts once.
+		cond, args, err := EntityCondition(kind, value)
+		if err != nil {
+			return "", nil, err
+		}
+		return "kind = ? AND " + strings.ReplaceAll(cond, "domain", "key"), append([]any{name}, args...), nil
+	case event.EntityIP, event.EntityProcess, event.EntityHash:
+		_, args, err := EntityCondition(kind, value)
+		if err != nil {
+			return "", nil, err
+		}
+		return "kind = ? AND key = ?", []any{name, args[0]}, nil
+	}
+	return "", nil, fmt.Errorf("no summary of %v", kind)
+}
+
+var errMultiKey = errors.New("more than one user key")
