@@ -348,10 +348,12 @@ func (r *run) collapse() {
 	r.setCount = make([]int32, n)
 	size := tableSize(n)
 	mask := uint64(size - 1)
-	setTab := make([]int32, size) // set id + 1, 0 empty
+	// Slots hold the id + 1 in the low half (0 empty) and the top of the key's hash in the
+	// high half, so that most probes past other keys read nothing else.
+	setTab := make([]uint64, size)
 	var sets []entSet
 	setOf := make([]int32, n)
-	groupTab := make([]int32, size) // group id + 1, 0 empty
+	groupTab := make([]uint64, size)
 	r.groups = make([]group, 0, n)
 	supps := map[string]int32{"": 0}
 	lastRule, lastRuleIdx := "", int32(-1)
@@ -376,18 +378,19 @@ func (r *run) collapse() {
 		ents := r.entities(i)
 		h := setHash(ents)
 		slot := h & mask
+		tag := h >> 32 << 32
 		set := int32(-1)
 		for {
-			s := setTab[slot] - 1
-			if s < 0 {
+			v := setTab[slot]
+			if v == 0 {
 				set = int32(len(sets))
-				setTab[slot] = set + 1
+				setTab[slot] = tag | uint64(set+1)
 				es := entSet{hash: h, rep: i, n: int32(len(ents))}
 				copy(es.ents[:], ents)
 				sets = append(sets, es)
 				break
 			}
-			if es := &sets[s]; es.hash == h && es.n == int32(len(ents)) && es.equal(r, ents) {
+			if s := int32(uint32(v)) - 1; v&^0xffffffff == tag && sets[s].hash == h && sets[s].n == int32(len(ents)) && sets[s].equal(r, ents) {
 				set = s
 				break
 			}
@@ -404,18 +407,20 @@ func (r *run) collapse() {
 				supps[a.Suppressed] = supp
 			}
 		}
-		slot = mix64(uint64(uint32(set))<<32^uint64(uint32(rule))*0x9e3779b97f4a7c15^uint64(uint32(supp))*0xbf58476d1ce4e5b9) & mask
+		gh := mix64(uint64(uint32(set))<<32 ^ uint64(uint32(rule))*0x9e3779b97f4a7c15 ^ uint64(uint32(supp))*0xbf58476d1ce4e5b9)
+		slot = gh & mask
+		tag = gh >> 32 << 32
 		var g int32
 		for {
-			x := groupTab[slot] - 1
-			if x < 0 {
+			v := groupTab[slot]
+			if v == 0 {
 				g = int32(len(r.groups))
-				groupTab[slot] = g + 1
+				groupTab[slot] = tag | uint64(g+1)
 				r.groups = append(r.groups, group{rep: i, repID: a.ID, rule: rule, set: set, supp: supp, first: r.first[i],
 					suppressed: a.Suppressed != "", parent: g, incident: -1})
 				break
 			}
-			if gx := &r.groups[x]; gx.set == set && gx.rule == rule && gx.supp == supp {
+			if x := int32(uint32(v)) - 1; v&^0xffffffff == tag && r.groups[x].set == set && r.groups[x].rule == rule && r.groups[x].supp == supp {
 				g = x
 				break
 			}
