@@ -105,7 +105,9 @@ func (w *worker) parseLine(l importers.Line, sink importers.Sink) error {
 func (w *worker) record(l importers.Line, obj map[string]any, sink importers.Sink) error {
 	leaves := w.leaves
 	clear(leaves)
-	flatten(leaves, "", obj, 0)
+	w.plans.ready()
+	var shape shapeKey
+	w.plans.flatten(leaves, &shape, "", obj, 0)
 	raw := string(l.Text)
 	ev := &event.Event{SourceType: "jsonl", Raw: raw, Fields: obj, FieldsJSON: raw}
 	get := func(field string) (string, bool) {
@@ -117,39 +119,60 @@ func (w *worker) record(l importers.Line, obj map[string]any, sink importers.Sin
 		}
 		return importers.GetText(obj, field) // an explicit path to an object or array
 	}
-	if err := w.plans.get(leaves).Apply(ev, get); err != nil {
+	if err := w.plans.get(shape, leaves).Apply(ev, get); err != nil {
 		return err // a *importers.FieldError naming the field
 	}
 	return importers.Emit(sink, l, ev)
 }
 
-// flatten records every scalar and array of obj under its dotted path. Objects nested deeper
-// than maxDepth are left out (they stay in Fields).
-func flatten(out map[string]any, prefix string, obj map[string]any, depth int) {
+// flatten records every scalar and array of obj under its dotted path, and adds each new path
+// to the record's shape. Objects nested deeper than maxDepth are left out (they stay in
+// Fields). The paths and their hashes come from the cache, so a record of a shape seen before
+// allocates none.
+func (c *planCache) flatten(out map[string]any, shape *shapeKey, prefix string, obj map[string]any, depth int) {
 	if depth > maxDepth {
 		return
 	}
+	under := c.paths[prefix]
+	if under == nil {
+		under = map[string]pathEntry{}
+		c.paths[prefix] = under
+	}
 	for k, v := range obj {
-		p := k
-		if prefix != "" {
-			p = prefix + "." + k
+		pe, ok := under[k]
+		if !ok {
+			pe.path = k
+			if prefix != "" {
+				pe.path = prefix + "." + k
+			}
+			pe.hash = maphash.String(c.seed, pe.path)
+			under[k] = pe
+			c.npaths++
 		}
 		if m, ok := v.(map[string]any); ok {
-			flatten(out, p, m, depth+1)
+			c.flatten(out, shape, pe.path, m, depth+1)
 			continue
 		}
-		out[p] = v
+		n := len(out)
+		out[pe.path] = v
+		if len(out) > n { // a path met twice (a key with a dot, "a.b", beside "a": {"b"}) counts once
+			shape.sum += pe.hash
+			shape.n++
+		}
 	}
 }
 
 // planCache keeps the mapping plan of the record shapes seen so far: JSON lines from one
 // source repeat a handful of shapes, and choosing a plan costs more than using it. A shape is
 // known by the sum of its paths' hashes and their number, so the paths need no sorting; two
-// shapes meeting on one key is a 2^-64 chance, and would only cost a guessed column.
+// shapes meeting on one key is a 2^-64 chance, and would only cost a guessed column. It also
+// keeps the dotted paths made by flatten, with their hashes.
 type planCache struct {
 	explicit guess.Explicit
 	seed     maphash.Seed
 	plans    map[shapeKey]guess.Plan
+	paths    map[string]map[string]pathEntry // prefix, then key: the path and its hash
+	npaths   int
 }
 
 type shapeKey struct {
@@ -157,17 +180,31 @@ type shapeKey struct {
 	n   int
 }
 
-const maxPlans = 256
+// pathEntry is a leaf's dotted path and its hash under the cache's seed.
+type pathEntry struct {
+	path string
+	hash uint64
+}
 
-func (c *planCache) get(leaves map[string]any) guess.Plan {
-	if c.plans == nil || len(c.plans) >= maxPlans {
+const (
+	maxPlans = 256
+	maxPaths = 1 << 14
+)
+
+// ready starts the cache afresh when it is new or full (a source with ever-changing keys must
+// not grow it without bound): a new seed, no plans, no paths.
+func (c *planCache) ready() {
+	if c.plans == nil || len(c.plans) >= maxPlans || c.npaths >= maxPaths {
 		c.plans = map[shapeKey]guess.Plan{}
+		c.paths = map[string]map[string]pathEntry{}
+		c.npaths = 0
 		c.seed = maphash.MakeSeed()
 	}
-	key := shapeKey{n: len(leaves)}
-	for k := range leaves {
-		key.sum += maphash.String(c.seed, k)
-	}
+}
+
+// get returns the plan of the shape that flatten computed for leaves, building it the first
+// time.
+func (c *planCache) get(key shapeKey, leaves map[string]any) guess.Plan {
 	if p, ok := c.plans[key]; ok {
 		return p
 	}
