@@ -21,11 +21,20 @@ import (
 	"trawl/tui/text"
 )
 
-// Statuses an analyst sets in the queue.
+// Triage statuses an analyst sets in the queue (engine.TriageNew, ...), stored in the store.
 const (
-	StatusNew = "new"
-	StatusAck = "ack"
+	StatusNew      = "new"
+	StatusAck      = "acknowledged"
+	StatusAssigned = "assigned"
+	StatusClosed   = "closed"
 )
+
+// triageDone is the result of a triage job.
+type triageDone struct {
+	n      int // alerts changed
+	status string
+	who    string // the assignee, when assigning
+}
 
 // Model is the queue screen.
 type Model struct {
@@ -53,6 +62,9 @@ type Model struct {
 
 	// pageLimit overrides the page size (tests).
 	pageLimit int
+	// triageJobs numbers triage writes: each has its own job slot, so that a second one does
+	// not cancel the first.
+	triageJobs int
 }
 
 // New returns the queue screen; its Init loads the first page.
@@ -143,6 +155,9 @@ func (m *Model) move(to int) tea.Cmd {
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tui.QueryFinishedMsg:
+		if strings.HasPrefix(msg.Slot, "triage") {
+			return m.triaged(msg)
+		}
 		if msg.Slot != "page" {
 			return nil
 		}
@@ -248,35 +263,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			}
 		}
 	case key.Matches(msg, k.Ack):
-		ids := m.targets()
-		if len(ids) == 0 {
-			return nil
-		}
-		// Acknowledge all, unless all are acknowledged already: then reopen them.
-		set := StatusAck
-		allAck := true
-		for _, id := range ids {
-			if m.ctx.Status[id] != StatusAck {
-				allAck = false
-			}
-		}
-		if allAck {
-			set = StatusNew
-		}
-		for _, id := range ids {
-			m.ctx.Status[id] = set
-		}
-		clear(m.marked)
-		return tui.Notify(fmt.Sprintf("%s marked %s (this session only)", text.Plural(len(ids), "item", "items"), set))
+		return m.triage(false)
 	case key.Matches(msg, k.Assign):
-		ids := m.targets()
-		for _, id := range ids {
-			m.ctx.Assignee[id] = "me"
-		}
-		clear(m.marked)
-		if len(ids) > 0 {
-			return tui.Notify(text.Plural(len(ids), "item", "items") + " assigned to me (this session only)")
-		}
+		return m.triage(true)
 	case key.Matches(msg, k.Pivot):
 		if it, ok := m.Cursor(); ok {
 			for _, kind := range tui.EntityKinds {
@@ -287,6 +276,100 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// triage acknowledges the marked items (or the one under the cursor) in the store, or reopens
+// them when all of them are acknowledged already; with assign it assigns them to the analyst.
+// An incident's change applies to its alerts.
+func (m *Model) triage(assign bool) tea.Cmd {
+	keys := m.targets()
+	if len(keys) == 0 {
+		return nil
+	}
+	tr, ok := m.ctx.Store.(tui.Triager)
+	if !ok {
+		return tui.Fail(fmt.Errorf("this store cannot record triage"))
+	}
+	req := tui.TriageRequest{Status: StatusAssigned, Assign: assign}
+	if !assign {
+		req.Status = StatusAck
+		allAck := true
+		for _, k := range keys {
+			if it, ok := m.byKey(k); !ok || it.Status != StatusAck {
+				allAck = false
+			}
+		}
+		if allAck {
+			req.Status = StatusNew
+		}
+	}
+	for _, k := range keys {
+		if k > 0 {
+			req.Alerts = append(req.Alerts, k)
+		} else {
+			req.Incidents = append(req.Incidents, -k)
+		}
+	}
+	slices.Sort(req.Alerts)
+	slices.Sort(req.Incidents)
+	m.triageJobs++
+	slot := "triage-" + strconv.Itoa(m.triageJobs)
+	return m.ctx.Query(m.id, slot, func(ctx context.Context) (any, error) {
+		n, err := tr.SetTriage(ctx, req)
+		done := triageDone{n: n, status: req.Status}
+		if assign {
+			done.who = tr.Analyst()
+		}
+		return done, err
+	})
+}
+
+// triaged takes the result of a triage job: the marks go and the page reloads with the new
+// status, or the error shows (a read-only store says how to open it for writing).
+func (m *Model) triaged(msg tui.QueryFinishedMsg) tea.Cmd {
+	if msg.Err != nil {
+		return tui.Fail(msg.Err)
+	}
+	d, _ := msg.Rows.(triageDone)
+	clear(m.marked)
+	what := text.Plural(d.n, "alert", "alerts")
+	note := what + " marked " + d.status
+	switch {
+	case d.who != "":
+		note = what + " assigned to " + d.who
+	case d.status == StatusAck:
+		note = what + " acknowledged"
+	case d.status == StatusNew:
+		note = what + " reopened"
+	}
+	return tea.Batch(m.load(), tui.Notify(note))
+}
+
+// byKey is the loaded item with that status key.
+func (m *Model) byKey(k int64) (tui.QueueItem, bool) {
+	for _, it := range m.page.Items {
+		if statusKey(it) == k {
+			return it, true
+		}
+	}
+	return tui.QueueItem{}, false
+}
+
+// StatusText is how the status column shows an item's triage: new, ack, @who (assigned),
+// closed or mixed (an incident whose alerts differ).
+func StatusText(it tui.QueueItem) string {
+	switch it.Status {
+	case "", StatusNew:
+		return "new"
+	case StatusAck:
+		return "ack"
+	case StatusAssigned:
+		if it.Assignee != "" {
+			return "@" + it.Assignee
+		}
+		return "assigned"
+	}
+	return it.Status
 }
 
 // targets are the marked alerts, or the one under the cursor.
@@ -305,7 +388,7 @@ func (m *Model) targets() []int64 {
 
 // columns at a width: tactics only when there is room.
 func (m *Model) columns() []tui.Column {
-	cols := []tui.Column{{Title: "", Width: 1}, {Title: "ID", Width: 5}, {Title: "PRIORITY", Width: 8}, {Title: "SCORE", Width: 5}, {Title: "AGE", Width: 4}, {Title: "STATUS", Width: 6}}
+	cols := []tui.Column{{Title: "", Width: 1}, {Title: "ID", Width: 5}, {Title: "PRIORITY", Width: 8}, {Title: "SCORE", Width: 5}, {Title: "AGE", Width: 4}, {Title: "STATUS", Width: 8}}
 	if m.w >= 120 {
 		return append(cols, tui.Column{Title: "INCIDENT / ALERT", Flex: 4}, tui.Column{Title: "TACTICS", Flex: 2}, tui.Column{Title: "ENTITIES", Flex: 3})
 	}
@@ -393,13 +476,7 @@ func (m *Model) row(i int, cols []tui.Column, widths []int) string {
 	if selected {
 		base = th.Selected
 	}
-	status := m.ctx.Status[statusKey(it)]
-	if status == "" {
-		status = StatusNew
-	}
-	if who := m.ctx.Assignee[statusKey(it)]; who != "" {
-		status += "@"
-	}
+	status := StatusText(it)
 	mark := " "
 	if m.marked[statusKey(it)] {
 		mark = "●"
@@ -447,7 +524,7 @@ func (m *Model) row(i int, cols []tui.Column, widths []int) string {
 	return strings.Join(cells, sep)
 }
 
-// statusKey is the key of an item in Context.Status and Assignee: the alert id, or the
+// statusKey is the key of an item among the marked ones: the alert id, or the
 // negated incident id.
 func statusKey(it tui.QueueItem) int64 {
 	if it.Kind == "incident" {

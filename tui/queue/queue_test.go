@@ -2,6 +2,8 @@ package queue
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"trawl/engine"
 	"trawl/generate"
 	"trawl/themes"
 	"trawl/tui"
@@ -30,6 +33,25 @@ func newCtx(t *testing.T, theme string) *tui.Context {
 	c := tui.NewContext(tui.EngineStore{S: screentest.Store(t)}, th)
 	c.Now = func() time.Time { return now }
 	return c
+}
+
+// writable is a copy of st opened for writing, so that triage can be stored; who is the analyst.
+func writable(t *testing.T, st *engine.Store, who string) tui.EngineStore {
+	t.Helper()
+	b, err := os.ReadFile(st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "copy.duckdb")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w, err := engine.Open(t.Context(), path, engine.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return tui.EngineStore{S: w, Who: who}
 }
 
 func open(t *testing.T, c *tui.Context, w, h int) *Model {
@@ -56,6 +78,7 @@ func TestGolden(t *testing.T) {
 		w, h := size[0], size[1]
 		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
 			c := newCtx(t, "dark")
+			c.Store = writable(t, screentest.Store(t), "alice")
 			m := open(t, c, w, h)
 			screentest.Golden(t, fmt.Sprintf("queue_%dx%d", w, h), m.View(), w, h)
 
@@ -73,7 +96,7 @@ func TestScoredGolden(t *testing.T) {
 		w, h := size[0], size[1]
 		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
 			th, _ := themes.ByName("dark")
-			c := tui.NewContext(tui.EngineStore{S: tuitest.ScoredStore(t)}, th)
+			c := tui.NewContext(writable(t, tuitest.ScoredStore(t), "alice"), th)
 			c.Now = func() time.Time { return now }
 			m := open(t, c, w, h)
 			if it, _ := m.Cursor(); it.Kind != "incident" || it.Priority == 0 {
@@ -86,8 +109,18 @@ func TestScoredGolden(t *testing.T) {
 				t.Errorf("enter on an incident: %v", msgs)
 			}
 			tui.Press(c, m, keys("a")...)
-			if c.Status[-it.ID] != StatusAck || c.Status[it.ID] != "" {
-				t.Errorf("acknowledging incident %d: status %v", it.ID, c.Status)
+			if got, _ := m.Cursor(); got.ID != it.ID || got.Status != StatusAck {
+				t.Errorf("acknowledging incident %d: %+v", it.ID, got)
+			}
+			// Its alerts are acknowledged in the store.
+			d, err := c.Store.Incident(t.Context(), it.ID)
+			if err != nil || len(d.AlertList) == 0 {
+				t.Fatalf("incident %d: %v", it.ID, err)
+			}
+			for _, a := range d.AlertList {
+				if a.Status != StatusAck {
+					t.Errorf("alert %d of incident %d: status %q", a.ID, it.ID, a.Status)
+				}
 			}
 		})
 	}
@@ -205,31 +238,65 @@ func TestPagesFromStore(t *testing.T) {
 	}
 }
 
+// TestAckToggles: a acknowledges in the store (and again reopens), A assigns to the analyst,
+// and both apply to every selected item; `trawl alerts` reads the same table (engine.TriageOf).
 func TestAckToggles(t *testing.T) {
 	c := newCtx(t, "dark")
+	st := writable(t, screentest.Store(t), "alice")
+	c.Store = st
 	m := open(t, c, 80, 24)
 	it, _ := m.Cursor()
-	tui.Press(c, m, keys("a")...)
-	if c.Status[it.ID] != StatusAck {
-		t.Errorf("a: status %q", c.Status[it.ID])
+	msgs := tui.Press(c, m, keys("a")...)
+	if got, _ := m.Cursor(); got.Status != StatusAck || len(msgs) != 1 || msgs[0] != (tui.StatusMsg{Text: "1 alert acknowledged"}) {
+		t.Errorf("a: %+v, %v", got, msgs)
+	}
+	tr, err := st.S.TriageOf(t.Context())
+	if err != nil || tr[it.ID].Status != engine.TriageAcknowledged || tr[it.ID].By != "alice" || tr[it.ID].At.IsZero() {
+		t.Errorf("a: stored %+v, %v", tr[it.ID], err)
 	}
 	tui.Press(c, m, keys("a")...)
-	if c.Status[it.ID] != StatusNew {
-		t.Errorf("a again: status %q", c.Status[it.ID])
+	if got, _ := m.Cursor(); got.Status != StatusNew {
+		t.Errorf("a again: status %q", got.Status)
 	}
-	tui.Press(c, m, keys("V", "A")...)
+	msgs = tui.Press(c, m, keys("V", "A")...)
+	want := min(m.rows(), m.page.Total)
+	if len(msgs) != 1 || msgs[0] != (tui.StatusMsg{Text: fmt.Sprintf("%d alerts assigned to alice", want)}) {
+		t.Errorf("V A: %v", msgs)
+	}
+	tr, _ = st.S.TriageOf(t.Context())
 	n := 0
-	for range c.Assignee {
-		n++
+	for _, x := range tr {
+		if x.Status == engine.TriageAssigned && x.Assignee == "alice" {
+			n++
+		}
 	}
-	if n != min(m.rows(), m.page.Total) || len(m.marked) != 0 {
-		t.Errorf("V A: %d assigned, %d still marked", n, len(m.marked))
+	if n != want || len(m.marked) != 0 {
+		t.Errorf("V A: %d assigned, want %d; %d still marked", n, want, len(m.marked))
+	}
+	if !strings.Contains(ansi.Strip(m.View()), "@alice") {
+		t.Errorf("the status column does not show the assignee:\n%s", ansi.Strip(m.View()))
 	}
 }
 
-// TestFilteringHidesStaleRows: while the query of a new filter runs, the queue says it is
-// filtering instead of showing the rows of the old one (which need not match); the keys still
-// work, and the new page replaces the message when it comes.
+// TestTriageReadOnly: acknowledging or assigning in a workbench opened read-only says how to
+// open it for writing, and changes nothing.
+func TestTriageReadOnly(t *testing.T) {
+	c := newCtx(t, "dark")
+	m := open(t, c, 80, 24)
+	for _, k := range []string{"a", "A"} {
+		msgs := tui.Press(c, m, keys(k)...)
+		if len(msgs) != 1 || msgs[0] != (tui.StatusMsg{Err: tui.ErrReadOnly}) {
+			t.Errorf("%s on a read-only store: %v", k, msgs)
+		}
+		if got, _ := m.Cursor(); got.Status != StatusNew {
+			t.Errorf("%s on a read-only store: status %q", k, got.Status)
+		}
+	}
+	if !strings.Contains(tui.ErrReadOnly.Error(), "trawl tui --write") {
+		t.Errorf("the read-only message %q does not say what to do", tui.ErrReadOnly)
+	}
+}
+
 func TestFilteringHidesStaleRows(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		w, h := size[0], size[1]
