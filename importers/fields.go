@@ -88,6 +88,20 @@ func DecodeObject(b []byte) (map[string]any, error) {
 	return m, nil
 }
 
+// DecodeObjectString is DecodeObject of text already held in a string: it makes no copy, so
+// the strings of the result share s's memory.
+func DecodeObjectString(s string) (map[string]any, error) {
+	s = strings.TrimSpace(s)
+	if len(s) == 0 || s[0] != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	m, err := decodeJSONObjectString(s)
+	if err != nil {
+		return nil, fmt.Errorf("invalid JSON: %v", err)
+	}
+	return m, nil
+}
+
 // Get finds a value in a decoded JSON object: the literal key first (flattened exports use
 // dotted names such as "id.orig_h"), then a dotted path through nested objects, where any
 // level may itself hold a literal dotted key ({"a":{"b.c":1}} answers "a.b.c"). Shorter
@@ -177,6 +191,27 @@ func jsonRecord(l Line, sink Sink, fn func(l Line, obj map[string]any) error) er
 	if err == nil {
 		err = fn(l, obj)
 	}
+	return recordOutcome(l, sink, err)
+}
+
+// ParseJSONLineText is ParseJSONLine for a reader that keeps the line as a string (an event's
+// Raw): fn gets that text, and the strings of obj share its memory instead of a copy of their
+// own, so the line is copied once.
+func ParseJSONLineText(l Line, sink Sink, fn func(l Line, text string, obj map[string]any) error) error {
+	if len(bytes.TrimSpace(l.Text)) == 0 {
+		return nil
+	}
+	text := string(l.Text)
+	obj, err := DecodeObjectString(text)
+	if err == nil {
+		err = fn(l, text, obj)
+	}
+	return recordOutcome(l, sink, err)
+}
+
+// recordOutcome is what a record's decoding or fn error becomes: nil stays nil, a sink's error
+// is returned, anything else is the record's reject.
+func recordOutcome(l Line, sink Sink, err error) error {
 	if err != nil {
 		var se sinkError
 		if errors.As(err, &se) {

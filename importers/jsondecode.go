@@ -57,6 +57,12 @@ func decodeJSONObject(b []byte) (map[string]any, error) {
 	d.s = string(b)
 	m, err := d.run()
 	d.s = ""
+	d.release(err)
+	return m, err
+}
+
+// release returns the decoder to the pool after a decoding that ended with err.
+func (d *objDecoder) release(err error) {
 	if err != nil {
 		clear(d.keys[:cap(d.keys)])
 		clear(d.vals[:cap(d.vals)])
@@ -66,6 +72,16 @@ func decodeJSONObject(b []byte) (map[string]any, error) {
 	if cap(d.vals) <= 1<<14 && cap(d.keys) <= 1<<14 && cap(d.frames) <= 1<<10 && cap(d.buf) <= 1<<16 {
 		objDecoders.Put(d)
 	}
+}
+
+// decodeJSONObjectString is decodeJSONObject of text already in a string, which it does not
+// copy.
+func decodeJSONObjectString(s string) (map[string]any, error) {
+	d := objDecoders.Get().(*objDecoder)
+	d.s = s
+	m, err := d.run()
+	d.s = ""
+	d.release(err)
 	return m, err
 }
 

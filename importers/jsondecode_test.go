@@ -160,6 +160,14 @@ func compareWithStd(t *testing.T, in []byte) {
 	case err == nil && !reflect.DeepEqual(got, want):
 		t.Fatalf("input %q:\ngot  %#v\nwant %#v", in, got, want)
 	}
+	// The string variant gives the same, errors included.
+	gotS, errS := DecodeObjectString(string(in))
+	switch {
+	case (errS == nil) != (err == nil) || (err != nil && errS.Error() != err.Error()):
+		t.Fatalf("input %q: DecodeObjectString error %v, DecodeObject %v", in, errS, err)
+	case err == nil && !reflect.DeepEqual(gotS, got):
+		t.Fatalf("input %q: DecodeObjectString\ngot  %#v\nwant %#v", in, gotS, got)
+	}
 }
 
 // sampleJSONFiles are the real logs the fuzz seeds and benchmarks read lines from (JSON lines,

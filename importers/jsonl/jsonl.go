@@ -96,19 +96,18 @@ func newWorkerPool(ex guess.Explicit) *sync.Pool {
 }
 
 func (w *worker) parseLine(l importers.Line, sink importers.Sink) error {
-	return importers.ParseJSONLine(l, sink, func(l importers.Line, obj map[string]any) error {
-		return w.record(l, obj, sink)
+	return importers.ParseJSONLineText(l, sink, func(l importers.Line, text string, obj map[string]any) error {
+		return w.record(l, text, obj, sink)
 	})
 }
 
 // record makes the event of one decoded line; an error is the line's reject.
-func (w *worker) record(l importers.Line, obj map[string]any, sink importers.Sink) error {
+func (w *worker) record(l importers.Line, raw string, obj map[string]any, sink importers.Sink) error {
 	leaves := w.leaves
 	clear(leaves)
 	w.plans.ready()
 	var shape shapeKey
 	w.plans.flatten(leaves, &shape, "", obj, 0)
-	raw := string(l.Text)
 	ev := &event.Event{SourceType: "jsonl", Raw: raw, Fields: obj, FieldsJSON: raw}
 	get := func(field string) (string, bool) {
 		if v, ok := leaves[field]; ok {
