@@ -38,9 +38,14 @@ func (c *AlertsCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	w := c.writer(g.Stdout, append(append([]string{}, alertColumns...), alertScoreColumns...))
+	triage, err := st.TriageOf(g.Ctx)
+	if err != nil {
+		return err
+	}
+	w := c.writer(g.Stdout, append(append(append([]string{}, alertColumns...), alertScoreColumns...), alertTriageColumns...))
 	err = st.Alerts(g.Ctx, engine.AlertFilter{Rule: c.Rule, RunID: c.RunID}, func(a engine.Alert) error {
-		return w.Row(append(alertRow(a, c.Format == "json"), alertScoreValues(scores, a.ID)...))
+		row := append(alertRow(a, c.Format == "json"), alertScoreValues(scores, a.ID)...)
+		return w.Row(append(row, alertTriageValues(triage, a.ID)...))
 	})
 	if err != nil {
 		return err
@@ -67,6 +72,18 @@ func alertRow(a engine.Alert, structured bool) []any {
 	}
 	return []any{a.ID, a.Rule, a.Title, a.Severity, a.Confidence, strings.Join(a.Attack, ","), first, last,
 		entitiesText(a.Entities), strings.Join(ids, ","), strings.Join(a.Sources, ","), a.RunID}
+}
+
+// alertTriageColumns come last: the triage status set in the workbench queue (new until
+// someone acknowledges, assigns or closes the alert) and the assignee.
+var alertTriageColumns = []string{"status", "assignee"}
+
+func alertTriageValues(triage map[int64]engine.Triage, id int64) []any {
+	t, ok := triage[id]
+	if !ok {
+		return []any{engine.TriageNew, ""}
+	}
+	return []any{t.Status, t.Assignee}
 }
 
 func entitiesText(m map[string][]string) string {

@@ -114,7 +114,7 @@ func TestCLIHuntAndAlerts(t *testing.T) {
 	}
 
 	out, _, code = trawl(t, "--db", db, "alerts", "--format", "csv", "--rule", "kv_spray")
-	if code != 0 || !strings.HasPrefix(out, "id,rule,title,severity,confidence,attack,first,last,entities,evidence,sources,run_id,score,action\n") ||
+	if code != 0 || !strings.HasPrefix(out, "id,rule,title,severity,confidence,attack,first,last,entities,evidence,sources,run_id,score,action,status,assignee\n") ||
 		!strings.Contains(out, `"T1110.003,T9999"`) || !strings.Contains(out, `"1,2,4"`) && !strings.Contains(out, `"1,2"`) {
 		t.Errorf("alerts csv:\n%s", out)
 	}

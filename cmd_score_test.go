@@ -205,7 +205,7 @@ func TestScoreGeneratedScenarios(t *testing.T) {
 		}
 	}
 	out, _, _ = trawl(t, "--db", db, "alerts", "-f", "csv")
-	if !strings.HasPrefix(out, "id,rule,title,severity,confidence,attack,first,last,entities,evidence,sources,run_id,score,action\n") {
+	if !strings.HasPrefix(out, "id,rule,title,severity,confidence,attack,first,last,entities,evidence,sources,run_id,score,action,status,assignee\n") {
 		t.Errorf("alerts header: %s", strings.SplitN(out, "\n", 2)[0])
 	}
 	// --priority filters.
