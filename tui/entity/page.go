@@ -151,16 +151,9 @@ func (s *StoreSource) windowPage(ctx context.Context, req timeline.PageRequest, 
 	if len(ids) <= limit {
 		return timeline.Page{}, false, nil
 	}
-	ids = ids[:limit]
-	lo, hi := ids[0].(int64), ids[0].(int64)
-	for _, id := range ids {
-		lo, hi = min(lo, id.(int64)), max(hi, id.(int64))
-	}
+	q, qargs = rowsOfIDs(ids[:limit])
 	var p timeline.Page
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
-	q = `SELECT id, time, id IN (SELECT unnest(evidence) FROM alerts) AS evidence, ` + quoted(listColumns) + `
-		FROM events WHERE id BETWEEN ? AND ? AND id IN (` + marks + `) ORDER BY time, id`
-	err = s.Store.QueryFunc(ctx, q, append([]any{lo, hi}, ids...), func(_ []string, row []any) error {
+	err = s.Store.QueryFunc(ctx, q, qargs, func(_ []string, row []any) error {
 		p.Events = append(p.Events, eventOf(row, listColumns))
 		return nil
 	})
@@ -169,6 +162,38 @@ func (s *StoreSource) windowPage(ctx context.Context, req timeline.PageRequest, 
 	}
 	// More than a page was found, so there is more in the direction read.
 	return p, true, nil
+}
+
+// idGap is how far apart two event ids may be for their rows to be read in one id range.
+const idGap = 8192
+
+// rowsOfIDs is the query reading the row columns of events by id, in time order, with its
+// args. The ids of an entity's page are often far apart (events of several files, imported
+// side by side), and one id range around them all would make DuckDB read the wide columns of
+// every row group in between: the ids are read in ranges of near ones instead, one scan each,
+// so that the id column's zone maps skip everything else.
+func rowsOfIDs(ids []any) (string, []any) {
+	sorted := make([]int64, len(ids))
+	for i, id := range ids {
+		sorted[i] = id.(int64)
+	}
+	slices.Sort(sorted)
+	var parts []string
+	var args []any
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j]-sorted[j-1] <= idGap {
+			j++
+		}
+		parts = append(parts, `SELECT id, time, id IN (SELECT unnest(evidence) FROM alerts) AS evidence, `+quoted(listColumns)+`
+			FROM events WHERE id BETWEEN ? AND ? AND id IN (`+strings.TrimSuffix(strings.Repeat("?, ", j-i), ", ")+`)`)
+		args = append(args, sorted[i], sorted[j-1])
+		for _, id := range sorted[i:j] {
+			args = append(args, id)
+		}
+		i = j
+	}
+	return strings.Join(parts, " UNION ALL ") + " ORDER BY time, id", args
 }
 
 // listColumns are the columns of a timeline row, as timeline.StoreSource reads them.
