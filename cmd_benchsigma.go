@@ -28,7 +28,7 @@ type BenchSigmaCmd struct {
 	Events   int      `help:"Generated events (all attack scenarios plus baseline)." default:"1000000"`
 	Rules    []string `help:"Sigma rule files or folders (default: the windows rules of the samples, $$TRAWL_SAMPLES or ../shared/samples, sigma/rules and sigma/rules-emerging-threats)." type:"path"`
 	Product  string   `help:"Only rules of this logsource product (empty: all)." default:"windows"`
-	Store    string   `help:"Run over this existing store (e.g. the EVTX samples imported with trawl import) instead of generated events." type:"path"`
+	Store    string   `help:"Run over this existing store (e.g. the EVTX samples imported with trawl import) instead of generated events; it is only read." type:"path"`
 	Dir      string   `help:"Where the generated logs and their store go (default: a folder in the temporary directory, kept and reused with the same --events)."`
 	Slowest  int      `help:"How many of the slowest rules to list." default:"10"`
 	NoSolo   bool     `help:"Skip running each rule on its own (only the shared scans)."`
@@ -37,6 +37,7 @@ type BenchSigmaCmd struct {
 	NoPaths  bool     `help:"Shared scans without path tables: every test reads its JSON path from the record."`
 	Before   bool     `help:"Run the shared scans both without and with path tables, for comparison."`
 	MemoryMB int      `help:"DuckDB memory limit in MB (0: DuckDB's default, 80% of the memory)." default:"1024"`
+	Threads  int      `help:"DuckDB worker threads (0: one per core)."`
 }
 
 // sharedRun is how runSigmaRules ran the rules: per rule, its result and (for a rule run on
@@ -384,7 +385,14 @@ func (c *BenchSigmaCmd) Run(g *Globals) error {
 			return err
 		}
 	}
-	st, err := engine.Open(g.Ctx, db, engine.Options{MemoryMB: c.MemoryMB})
+	// The store is read, never written: the hunt runs, alerts and scan tables go to a scratch
+	// store (removed at the end) over its events.
+	scratch, err := os.MkdirTemp("", "trawl-bench-sigma-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(scratch)
+	st, err := engine.OpenOverlay(g.Ctx, filepath.Join(scratch, "scratch.duckdb"), db, engine.Options{MemoryMB: c.MemoryMB, Threads: c.Threads})
 	if err != nil {
 		return err
 	}

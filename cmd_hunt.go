@@ -18,6 +18,9 @@ type HuntCmd struct {
 	Rules []string `help:"Rule files (*.hunt) or folders of them; default the built-in pack." type:"path"`
 	Since string   `help:"Only events at or after this time: RFC 3339 or a date (2026-03-01), or a span before now (24h, 7d)."`
 	Sigma []string `help:"Sigma rule files (.yml) or folders of them, compiled and run too (docs/sigma.md); without --rules only these run." type:"path"`
+	// DuckDB otherwise takes up to 80% of the machine's memory, and a hunt over 10 million
+	// events grew past 4 GB; past the limit it spills to disk where it can.
+	MemoryMB int `name:"memory-mb" help:"Memory limit of the store's engine in MB while hunting (0: DuckDB's default, 80% of the memory); past it, work spills to disk." default:"1536"`
 }
 
 // parseSince reads --since: a time, or a span before now.
@@ -69,7 +72,7 @@ func (c *HuntCmd) Run(g *Globals) error {
 	if err := storeExists(g); err != nil {
 		return err
 	}
-	st, err := openStore(g, false)
+	st, err := engine.Open(g.Ctx, g.DB, engine.Options{MemoryMB: c.MemoryMB})
 	if err != nil {
 		return err
 	}

@@ -267,3 +267,32 @@ func (s *Store) RunRulesScoped(ctx context.Context, run int64, scope ScanScope, 
 	}
 	return out, nil
 }
+
+// OpenOverlay opens a scratch store at scratch (a new file) whose events and files are those
+// of the store at src, attached read-only: rules run over src's events, while the hunt runs,
+// alerts and shared-scan tables go to the scratch store and src is left as it was (a
+// benchmark over a large store alters nothing in it, and needs no copy of it). src must have
+// the events and files tables of this version's schema.
+func OpenOverlay(ctx context.Context, scratch, src string, opt Options) (*Store, error) {
+	if strings.ContainsRune(src, 0) {
+		return nil, fmt.Errorf("NUL in store path %q", src)
+	}
+	s, err := Open(ctx, scratch, opt)
+	if err != nil {
+		return nil, err
+	}
+	stmts := []string{
+		"ATTACH " + sqlText(src) + " AS trawl_overlay_src (READ_ONLY)",
+		"DROP TABLE events CASCADE",
+		"CREATE VIEW events AS SELECT * FROM trawl_overlay_src.events",
+		"DROP TABLE files CASCADE",
+		"CREATE VIEW files AS SELECT * FROM trawl_overlay_src.files",
+	}
+	for _, q := range stmts {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("overlay of store %q: %w", src, err)
+		}
+	}
+	return s, nil
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -286,5 +287,48 @@ func TestAlternationSameRows(t *testing.T) {
 			}
 			matched += a
 		}
+	}
+}
+
+// TestOpenOverlay checks that an overlay reads the events of its source store and writes its
+// alerts to the scratch store only, leaving the source as it was.
+func TestOpenOverlay(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.duckdb")
+	s, err := Open(ctx, src, Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvPath, _ := filepath.Abs(filepath.Join("..", "dsl", "testdata", "events.csv"))
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO events BY NAME SELECT * FROM read_csv($1, header = true, all_varchar = true)`, csvPath); err != nil {
+		t.Fatal(err)
+	}
+	var events int64
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&events); err != nil || events == 0 {
+		t.Fatalf("%d events (%v)", events, err)
+	}
+	s.Close()
+	o, err := OpenOverlay(ctx, filepath.Join(dir, "scratch.duckdb"), src, Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	if err := o.db.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil || n != events {
+		t.Errorf("overlay: %d events, want %d (%v)", n, events, err)
+	}
+	run, _ := o.StartHunt(ctx, time.Time{}, nil)
+	res, err := o.RunRule(ctx, run, AlertRule{Name: "all", Title: "t", Severity: "low", SQL: `SELECT [id] AS evidence FROM events`, EventRows: true})
+	if err != nil || res.Alerts == 0 {
+		t.Fatalf("overlay rule: %+v %v", res, err)
+	}
+	o.Close()
+	s, err = Open(ctx, src, Options{Threads: 1, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM alerts`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("source store: %d alerts (%v), want none", n, err)
 	}
 }
