@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/mattn/go-isatty"
@@ -23,10 +24,12 @@ import (
 
 // TuiCmd opens the workbench. It is the default command: `trawl` with no arguments runs it.
 type TuiCmd struct {
-	Theme string `help:"Colour theme: dark, light, high-contrast (colour-blind safe) or no-color. Default: $TRAWL_THEME, else dark; NO_COLOR turns colour off." placeholder:"NAME"`
-	Rules string `help:"Folder the hunt console saves rules into (ctrl+s); saving is off without it." type:"path" placeholder:"DIR"`
-	Debug string `help:"Append a log of every query the workbench runs (time taken, errors, stale results dropped) to FILE." type:"path" placeholder:"FILE"`
-	Write bool   `help:"Open the store for writing, so case files can be opened and edited (DuckDB then keeps other trawl processes out of it until the workbench quits)."`
+	Theme    string `help:"Colour theme: dark, light, high-contrast (colour-blind safe) or no-color. Default: $TRAWL_THEME, else dark; NO_COLOR turns colour off." placeholder:"NAME"`
+	Rules    string `help:"Folder the hunt console saves rules into (ctrl+s); saving is off without it." type:"path" placeholder:"DIR"`
+	Debug    string `help:"Append a log of every query the workbench runs (time taken, errors, stale results dropped) to FILE." type:"path" placeholder:"FILE"`
+	Write    bool   `help:"Open the store for writing or fail (it is created if missing). Without --write or --read-only the workbench opens for writing when it can, and read-only (saying so) when the file is not writable or another trawl process holds it." xor:"access"`
+	ReadOnly bool   `name:"read-only" help:"Open the store read-only: browse and hunt, but no case edits, triage or imports; other trawl processes may read it meanwhile." xor:"access"`
+	MemoryMB int    `help:"DuckDB memory limit in MB when the store is open for writing (imports from the Import screen), as trawl import's --memory; 0: DuckDB's default." name:"memory" default:"384"`
 }
 
 func init() {
@@ -55,13 +58,13 @@ func (c *TuiCmd) Run(g *Globals) error {
 		defer f.Close()
 		opt.Log = log.New(f, "trawl tui: ", log.LstdFlags|log.Lmicroseconds)
 	}
-	st, err := openStore(g, !c.Write)
+	st, notice, err := c.open(g)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	// Case files: without --write the store is read-only, so every write fails and the case file
-	// says so.
+	opt.ReadOnly, opt.Notice = st.ReadOnly(), notice
+	// Case files: on a read-only store every write fails and the case file says so.
 	var dirs []string
 	if d := os.Getenv("TRAWL_PLAYBOOKS"); d != "" {
 		dirs = append(dirs, d)
@@ -70,12 +73,63 @@ func (c *TuiCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	author := os.Getenv("TRAWL_ANALYST")
-	if author == "" {
-		author = os.Getenv("USER")
-	}
+	author := analystName()
 	opt.Desk = casefile.NewDesk(casefile.StoreSource{S: st, Author: author, Playbooks: pbs})
+	opt.Analyst = author
 	return runWorkbench(g.Ctx, st, th, opt, os.Stdin, out)
+}
+
+// analystName is who case edits and triage are made by: $TRAWL_ANALYST, else $USER.
+func analystName() string {
+	if a := os.Getenv("TRAWL_ANALYST"); a != "" {
+		return a
+	}
+	return os.Getenv("USER")
+}
+
+// open opens the store as the flags ask: --write for writing, --read-only read-only, and by
+// default for writing when the file is writable and no other process holds it, else read-only
+// with a notice saying why. Opened for writing, DuckDB's memory is capped as trawl import's is,
+// since imports run from the Import screen.
+func (c *TuiCmd) open(g *Globals) (*engine.Store, string, error) {
+	writeOpt := engine.Options{MemoryMB: c.MemoryMB}
+	switch {
+	case c.ReadOnly:
+		st, err := openStore(g, true)
+		return st, "", err
+	case c.Write:
+		st, err := engine.Open(g.Ctx, g.DB, writeOpt)
+		return st, "", err
+	}
+	if err := storeExists(g); err != nil {
+		return nil, "", err
+	}
+	f, err := os.OpenFile(g.DB, os.O_RDWR, 0)
+	if err != nil {
+		st, rerr := openStore(g, true)
+		return st, "opened read-only: " + g.DB + " is not writable (triage, case edits and imports are off)", rerr
+	}
+	f.Close()
+	st, werr := engine.Open(g.Ctx, g.DB, writeOpt)
+	if werr == nil {
+		return st, "", nil
+	}
+	// Most likely another trawl process has it open (DuckDB allows one writer): read-only may
+	// still work if that one only reads.
+	st, rerr := openStore(g, true)
+	if rerr != nil {
+		return nil, "", fmt.Errorf("%w (opening it for writing: %v)", rerr, werr)
+	}
+	return st, "opened read-only: another process has the store open (" + lockReason(werr.Error()) + "); triage, case edits and imports are off", nil
+}
+
+// lockReason is the first line of an open error, cut to 120 bytes.
+func lockReason(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
 }
 
 // runWorkbench runs the workbench over st until the analyst quits, reading keys from in and
@@ -91,7 +145,7 @@ func runWorkbench(ctx context.Context, st *engine.Store, th *themes.Theme, opt w
 		desk := opt.Desk
 		opt.Factories["cases"] = func(c *tui.Context, _ tui.Target) (tui.Screen, error) { return tuicases.New(c, desk.Src), nil }
 	}
-	m := workbench.New(tui.NewContext(tui.EngineStore{S: st}, th), opt)
+	m := workbench.New(tui.NewContext(tui.EngineStore{S: st, Who: opt.Analyst}, th), opt)
 	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out)}, more...)...)
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return fmt.Errorf("workbench: %w", err)

@@ -43,13 +43,23 @@ func TestIntegrationWorkbenchTmux(t *testing.T) {
 			t.Fatalf("trawl %v: status %d\n%s%s", args, code, out, errs)
 		}
 	}
+	// trawl opens the store for writing when it can, and DuckDB lets one process write a store
+	// and no other open it meanwhile: the runs side by side get their own copies.
+	small := filepath.Join(dir, "small.duckdb")
+	b, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(small, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	t.Run("walk at 120x40", func(t *testing.T) {
 		t.Parallel()
 		walk(t, bin, db)
 	})
 	t.Run("80x24 and resize", func(t *testing.T) {
 		t.Parallel()
-		smallThenResize(t, bin, db)
+		smallThenResize(t, bin, small)
 	})
 	t.Run("hostile log text", func(t *testing.T) {
 		t.Parallel()
@@ -112,6 +122,16 @@ func walk(t *testing.T, bin, db string) {
 	})
 	s.Keys("Enter") // close the filter line; the filter stays
 
+	// Acknowledge it: the store records it and the status column shows it.
+	s.Type("a")
+	scr = s.WaitFor("acknowledged", "acknowledged", "Password spraying")
+	if _, l := tmuxtest.Line(scr, "Password spraying"); !strings.Contains(l, " ack ") {
+		t.Errorf("the acknowledged incident's row does not say ack: %q\n%s", l, tmuxtest.Frame(scr))
+	}
+	if strings.Contains(scr, "read-only") {
+		t.Errorf("plain trawl opened a writable store read-only:\n%s", tmuxtest.Frame(scr))
+	}
+
 	// Open the incident on top.
 	s.Keys("Enter")
 	scr = s.WaitFor("incident", "Incident ", "factors", "rank", "Password spraying", "entities user:")
@@ -168,6 +188,18 @@ func walk(t *testing.T, bin, db string) {
 	// ctrl+c quits from anywhere, even the editor.
 	s.Keys("C-c")
 	checkExit(t, s)
+
+	// trawl alerts reads the acknowledgement back: the spraying alerts are acknowledged.
+	out, errs, code := trawl(t, "--db", db, "alerts", "-f", "csv")
+	acked := 0
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, ",acknowledged,") {
+			acked++
+		}
+	}
+	if code != 0 || acked == 0 {
+		t.Errorf("trawl alerts after acknowledging (status %d, %d acknowledged):\n%s%s", code, acked, out, errs)
+	}
 }
 
 func smallThenResize(t *testing.T, bin, db string) {

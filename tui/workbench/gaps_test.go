@@ -104,3 +104,23 @@ func TestThemeRestylesEveryScreen(t *testing.T) {
 		}
 	}
 }
+
+// TestReadOnlyBanner: a workbench opened read-only says so in the header, and the reason it
+// was given shows in the status bar when it starts.
+func TestReadOnlyBanner(t *testing.T) {
+	store, opt := engineOpts(t)
+	c := newCtx(t, store, "dark")
+	opt.ReadOnly, opt.Notice = true, "opened read-only: another process has the store open"
+	m := start(t, c, opt, 80, 24)
+	lines := strings.Split(ansi.Strip(m.Render()), "\n")
+	if !strings.Contains(lines[0], "read-only") || !strings.Contains(lines[len(lines)-1], "opened read-only: another process") {
+		t.Errorf("no read-only banner:\n%s", strings.Join(lines, "\n"))
+	}
+	screentest.Golden(t, "readonly_80x24", m.Render(), 80, 24)
+	// Writable: no banner.
+	store, opt = engineOpts(t)
+	m = start(t, newCtx(t, store, "dark"), opt, 80, 24)
+	if l := strings.Split(ansi.Strip(m.Render()), "\n")[0]; strings.Contains(l, "read-only") {
+		t.Errorf("banner on a writable workbench: %q", l)
+	}
+}

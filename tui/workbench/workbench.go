@@ -50,6 +50,12 @@ type Options struct {
 	// (casefile.PinEventMsg, CreateCaseMsg). The Cases list comes as the "cases" factory from
 	// the caller: tui/cases's tests import this package, so it cannot import tui/cases.
 	Desk *casefile.Desk
+	// ReadOnly marks the header "read-only": the store was opened without write access.
+	ReadOnly bool
+	// Notice is shown in the status bar when the workbench starts (why it is read-only).
+	Notice string
+	// Analyst is who triage and case edits are made by (for the caller; the store records it).
+	Analyst string
 }
 
 // homeKinds are the screens kept once and reused when reopened (their state survives).
@@ -141,7 +147,11 @@ func (m *Model) Init() tea.Cmd {
 	if start.Kind == "" {
 		start.Kind = "queue"
 	}
-	return m.open(start)
+	cmd := m.open(start)
+	if m.opt.Notice != "" && m.status == "" {
+		m.status, m.statusErr = m.opt.Notice, true
+	}
+	return cmd
 }
 
 // bodyHeight is the height screens get: the terminal less the header and the status bar.
@@ -458,8 +468,11 @@ func (m *Model) header(w int) string {
 		left += th.Muted.Render("  (] forward)")
 	}
 	right := ""
+	if m.opt.ReadOnly {
+		right = th.Warning.Render("read-only") + " "
+	}
 	if m.opt.DB != "" {
-		right = th.Muted.Render(text.Clip(m.opt.DB, max(w/3, 10)) + " ")
+		right += th.Muted.Render(text.Clip(m.opt.DB, max(w/3, 10)) + " ")
 	}
 	gap := w - text.Width(left) - text.Width(right)
 	if gap < 1 {
