@@ -401,3 +401,28 @@ func TestOpenDropsUnfinishedImports(t *testing.T) {
 		}
 	}
 }
+
+// TestImportRestoresThreads: files load with one DuckDB thread (loadThreads), and the store
+// has its threads back for the pass after the import and for what follows.
+func TestImportRestoresThreads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.duckdb")
+	st, err := Open(context.Background(), path, Options{Threads: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p := writeFile(t, t.TempDir(), "a.log", "2024-01-02T03:04:05Z|alice|ws1|10.0.0.1|hello\n")
+	var during int64
+	restore := st.loadThreads(context.Background())
+	during = count(t, st, `SELECT current_setting('threads')`)
+	restore()
+	if during != 1 {
+		t.Errorf("threads while loading = %d, want 1", during)
+	}
+	if res := st.ImportFiles(context.Background(), []string{p}, ImportOptions{Format: "pipetest"}); res[0].Err != nil || res[0].Events != 1 {
+		t.Fatalf("import: %+v", res[0])
+	}
+	if n := count(t, st, `SELECT current_setting('threads')`); n != 3 {
+		t.Errorf("threads after the import = %d, want 3", n)
+	}
+}
