@@ -38,7 +38,10 @@ func (e EngineStore) SetTriage(ctx context.Context, t TriageRequest) (int, error
 	}
 	c := engine.TriageChange{Alerts: t.Alerts, Incidents: t.Incidents, Status: t.Status, By: e.Analyst()}
 	if t.Assign {
-		who := e.Analyst()
+		who := t.Assignee
+		if who == "" {
+			who = e.Analyst()
+		}
 		c.Assignee = &who
 	}
 	return e.S.SetTriage(ctx, c)

@@ -44,7 +44,8 @@ type Triager interface {
 type TriageRequest struct {
 	Alerts, Incidents []int64
 	Status            string
-	Assign            bool // assign to the analyst
+	Assign            bool   // assign: to Assignee, or to the analyst when it is empty
+	Assignee          string // with Assign
 }
 
 // ErrReadOnly is the answer to a change asked of a workbench opened read-only.

@@ -282,19 +282,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 // them when all of them are acknowledged already; with assign it assigns them to the analyst.
 // An incident's change applies to its alerts.
 func (m *Model) triage(assign bool) tea.Cmd {
-	keys := m.targets()
-	if len(keys) == 0 {
-		return nil
-	}
-	tr, ok := m.ctx.Store.(tui.Triager)
-	if !ok {
-		return tui.Fail(fmt.Errorf("this store cannot record triage"))
-	}
 	req := tui.TriageRequest{Status: StatusAssigned, Assign: assign}
 	if !assign {
 		req.Status = StatusAck
-		allAck := true
-		for _, k := range keys {
+		allAck := len(m.targets()) > 0
+		for _, k := range m.targets() {
 			if it, ok := m.byKey(k); !ok || it.Status != StatusAck {
 				allAck = false
 			}
@@ -303,6 +295,26 @@ func (m *Model) triage(assign bool) tea.Cmd {
 			req.Status = StatusNew
 		}
 	}
+	return m.setTriage(req)
+}
+
+// Triage sets the status of the selected items (or the one under the cursor), for the
+// palette's close, reopen and assign commands: status is one of the Status constants; with
+// StatusAssigned, assignee names who (empty: the analyst).
+func (m *Model) Triage(status, assignee string) tea.Cmd {
+	return m.setTriage(tui.TriageRequest{Status: status, Assign: status == StatusAssigned, Assignee: assignee})
+}
+
+func (m *Model) setTriage(req tui.TriageRequest) tea.Cmd {
+	keys := m.targets()
+	if len(keys) == 0 {
+		return tui.Fail(fmt.Errorf("nothing selected"))
+	}
+	tr, ok := m.ctx.Store.(tui.Triager)
+	if !ok {
+		return tui.Fail(fmt.Errorf("this store cannot record triage"))
+	}
+	assign := req.Assign
 	for _, k := range keys {
 		if k > 0 {
 			req.Alerts = append(req.Alerts, k)
@@ -318,7 +330,10 @@ func (m *Model) triage(assign bool) tea.Cmd {
 		n, err := tr.SetTriage(ctx, req)
 		done := triageDone{n: n, status: req.Status}
 		if assign {
-			done.who = tr.Analyst()
+			done.who = req.Assignee
+			if done.who == "" {
+				done.who = tr.Analyst()
+			}
 		}
 		return done, err
 	})

@@ -1,14 +1,18 @@
 package workbench
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"trawl/engine"
 	"trawl/event"
 	"trawl/tui"
 	"trawl/tui/importer"
+	"trawl/tui/queue"
 	"trawl/tui/screentest"
 )
 
@@ -122,5 +126,72 @@ func TestReadOnlyBanner(t *testing.T) {
 	m = start(t, newCtx(t, store, "dark"), opt, 80, 24)
 	if l := strings.Split(ansi.Strip(m.Render()), "\n")[0]; strings.Contains(l, "read-only") {
 		t.Errorf("banner on a writable workbench: %q", l)
+	}
+}
+
+// TestPaletteTriage: :close, :assign NAME and :reopen act on the queue's selection and are
+// stored; elsewhere they say they need the queue.
+func TestPaletteTriage(t *testing.T) {
+	_, opt := engineOpts(t)
+	b, err := os.ReadFile(opt.Engine.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := engine.Open(t.Context(), path, engine.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	opt.Engine = st
+	store := tui.EngineStore{S: st, Who: "alice"}
+	c := newCtx(t, store, "dark")
+	m := start(t, c, opt, 160, 48)
+	q := m.Current().(*queue.Model)
+	command := func(text string) {
+		t.Helper()
+		drive(t, m, keys(":")...)
+		drive(t, m, screentest.Type(text)...)
+		drive(t, m, keys("enter")...)
+	}
+	// Select the first two rows, close them.
+	first, _ := q.Cursor()
+	drive(t, m, keys("space", "space")...)
+	second, _ := func() (tui.QueueItem, bool) { drive(t, m, keys("k")...); return q.Cursor() }()
+	command("close")
+	if m.statusErr || !strings.Contains(m.status, "marked closed") {
+		t.Errorf(":close: %q", m.status)
+	}
+	page, err := store.Queue(t.Context(), tui.QueueQuery{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := map[int64]tui.QueueItem{}
+	for _, it := range page.Items {
+		status[it.ID] = it
+	}
+	for _, it := range []tui.QueueItem{first, second} {
+		if status[it.ID].Status != queue.StatusClosed {
+			t.Errorf(":close: %s %d is %q", it.Kind, it.ID, status[it.ID].Status)
+		}
+	}
+	command("assign bob")
+	if got, _ := q.Cursor(); got.Status != queue.StatusAssigned || got.Assignee != "bob" {
+		t.Errorf(":assign bob: %+v (status %q)", got, m.status)
+	}
+	if !strings.Contains(ansi.Strip(m.Render()), "@bob") {
+		t.Errorf(":assign bob not shown:\n%s", ansi.Strip(m.Render()))
+	}
+	command("reopen")
+	if got, _ := q.Cursor(); got.Status != queue.StatusNew {
+		t.Errorf(":reopen: %+v", got)
+	}
+	drive(t, m, keys("2")...)
+	command("close")
+	if !m.statusErr || !strings.Contains(m.status, "works on the queue") {
+		t.Errorf(":close on the overview: %q", m.status)
 	}
 }

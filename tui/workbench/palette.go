@@ -11,6 +11,7 @@ import (
 	"trawl/themes"
 	"trawl/tui"
 	"trawl/tui/casefile"
+	"trawl/tui/queue"
 	"trawl/tui/text"
 )
 
@@ -48,6 +49,16 @@ func newPalette(m *Model) palette {
 	entity := func(kind, desc string) command {
 		return command{name: kind, arg: "VALUE", desc: desc, run: func(arg string) tea.Cmd {
 			return m.open(tui.Target{Kind: "entity", Entity: kind, Value: arg})
+		}}
+	}
+	// triage commands act on the queue's selection.
+	triage := func(name, arg, status, desc string) command {
+		return command{name: name, arg: arg, desc: desc, run: func(who string) tea.Cmd {
+			q, ok := m.Current().(*queue.Model)
+			if !ok {
+				return m.fail(fmt.Errorf("%s works on the queue's selection: press 1 for the queue", name))
+			}
+			return q.Triage(status, strings.TrimSpace(who))
 		}}
 	}
 	p.commands = []command{
@@ -102,6 +113,9 @@ func newPalette(m *Model) palette {
 			m.applyTheme()
 			return tea.Batch(tui.Notify("theme "+th.Name), func() tea.Msg { return themes.ChangedMsg{} })
 		}},
+		triage("close", "", queue.StatusClosed, "close the selected queue items"),
+		triage("reopen", "", queue.StatusNew, "set the selected queue items back to new"),
+		triage("assign", "NAME", queue.StatusAssigned, "assign the selected queue items to NAME"),
 		{name: "back", desc: "go back", run: func(string) tea.Cmd { m.back(); return nil }},
 		{name: "forward", desc: "go forward", run: func(string) tea.Cmd { m.forward(); return nil }},
 		{name: "help", desc: "show the keys", run: func(string) tea.Cmd { m.showHelp = true; return nil }},
