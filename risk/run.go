@@ -294,14 +294,44 @@ func appendKinds(out []kindVals, m map[string][]string) []kindVals {
 
 func (r *run) entities(i int32) []int32 { return r.aEnt[r.aOff[i]:r.aOff[i+1]] }
 
-// Hash tables of int32 ids with linear probing, for the entity sets and the collapsed alerts:
-// Go maps keyed by whole sets or by three ids are slower, and the keys are ids already.
-func tableSize(n int) int {
-	size := 16
-	for size < 2*n {
-		size <<= 1
+// idTable is a hash table of int32 ids with linear probing, for the entity sets and the
+// collapsed alerts: Go maps keyed by whole sets or by three ids are slower, and the keys are
+// ids already. A slot holds the id + 1 in its low half (0: empty) and the top of the key's
+// hash in its high half, so that most probes past other keys read nothing else. The caller
+// probes; the table doubles when half full, so that a store of many repeats keeps it small.
+type idTable struct {
+	slots []uint64
+	n     int
+}
+
+func newIDTable() idTable { return idTable{slots: make([]uint64, 1024)} }
+
+// insert puts id with hash h into the empty slot the caller's probe ended at; hashOf gives
+// the hash of an id already in, for growing.
+func (t *idTable) insert(slot, h uint64, id int32, hashOf func(int32) uint64) {
+	t.slots[slot] = h>>32<<32 | uint64(id+1)
+	t.n++
+	if 2*t.n <= len(t.slots) {
+		return
 	}
-	return size
+	old := t.slots
+	t.slots = make([]uint64, 2*len(old))
+	mask := uint64(len(t.slots) - 1)
+	for _, v := range old {
+		if v == 0 {
+			continue
+		}
+		s := hashOf(int32(uint32(v))-1) & mask
+		for t.slots[s] != 0 {
+			s = (s + 1) & mask
+		}
+		t.slots[s] = v
+	}
+}
+
+// groupHash is the hash of a collapsed alert's key.
+func groupHash(set, rule, supp int32) uint64 {
+	return mix64(uint64(uint32(set))<<32 ^ uint64(uint32(rule))*0x9e3779b97f4a7c15 ^ uint64(uint32(supp))*0xbf58476d1ce4e5b9)
 }
 
 // mix64 is the finaliser of MurmurHash3: it spreads the bits of an id combination.
@@ -346,14 +376,11 @@ func (r *run) collapse() {
 	n := len(r.in)
 	r.group = make([]int32, n)
 	r.setCount = make([]int32, n)
-	size := tableSize(n)
-	mask := uint64(size - 1)
-	// Slots hold the id + 1 in the low half (0 empty) and the top of the key's hash in the
-	// high half, so that most probes past other keys read nothing else.
-	setTab := make([]uint64, size)
+	setTab, groupTab := newIDTable(), newIDTable()
 	var sets []entSet
 	setOf := make([]int32, n)
-	groupTab := make([]uint64, size)
+	setHashOf := func(s int32) uint64 { return sets[s].hash }
+	groupHashOf := func(g int32) uint64 { gr := &r.groups[g]; return groupHash(gr.set, gr.rule, gr.supp) }
 	r.groups = make([]group, 0, n)
 	supps := map[string]int32{"": 0}
 	lastRule, lastRuleIdx := "", int32(-1)
@@ -377,17 +404,18 @@ func (r *run) collapse() {
 		r.ruleCount[rule]++
 		ents := r.entities(i)
 		h := setHash(ents)
+		mask := uint64(len(setTab.slots) - 1)
 		slot := h & mask
 		tag := h >> 32 << 32
 		set := int32(-1)
 		for {
-			v := setTab[slot]
+			v := setTab.slots[slot]
 			if v == 0 {
 				set = int32(len(sets))
-				setTab[slot] = tag | uint64(set+1)
 				es := entSet{hash: h, rep: i, n: int32(len(ents))}
 				copy(es.ents[:], ents)
 				sets = append(sets, es)
+				setTab.insert(slot, h, set, setHashOf)
 				break
 			}
 			if s := int32(uint32(v)) - 1; v&^0xffffffff == tag && sets[s].hash == h && sets[s].n == int32(len(ents)) && sets[s].equal(r, ents) {
@@ -407,17 +435,18 @@ func (r *run) collapse() {
 				supps[a.Suppressed] = supp
 			}
 		}
-		gh := mix64(uint64(uint32(set))<<32 ^ uint64(uint32(rule))*0x9e3779b97f4a7c15 ^ uint64(uint32(supp))*0xbf58476d1ce4e5b9)
+		gh := groupHash(set, rule, supp)
+		mask = uint64(len(groupTab.slots) - 1)
 		slot = gh & mask
 		tag = gh >> 32 << 32
 		var g int32
 		for {
-			v := groupTab[slot]
+			v := groupTab.slots[slot]
 			if v == 0 {
 				g = int32(len(r.groups))
-				groupTab[slot] = tag | uint64(g+1)
 				r.groups = append(r.groups, group{rep: i, repID: a.ID, rule: rule, set: set, supp: supp, first: r.first[i],
 					suppressed: a.Suppressed != "", parent: g, incident: -1})
+				groupTab.insert(slot, gh, g, groupHashOf)
 				break
 			}
 			if x := int32(uint32(v)) - 1; v&^0xffffffff == tag && r.groups[x].set == set && r.groups[x].rule == rule && r.groups[x].supp == supp {
