@@ -30,11 +30,6 @@ type Context struct {
 	Store Store
 	// Now is the clock for ages ("5m ago"); tests fix it.
 	Now func() time.Time
-	// Status is the triage status set in this session (acknowledged, ...) by alert id, or by
-	// the negated id for an incident. It is kept in memory only: the store has no table for it.
-	Status map[int64]string
-	// Assignee set in this session, keyed as Status (in memory only, as Status).
-	Assignee map[int64]string
 
 	ids  atomic.Int64
 	jobs jobs
@@ -43,13 +38,11 @@ type Context struct {
 // NewContext returns a Context over store with the given theme and the default key map.
 func NewContext(store Store, theme *themes.Theme) *Context {
 	return &Context{
-		Theme:    theme,
-		Keys:     DefaultKeyMap(),
-		Store:    store,
-		Now:      time.Now,
-		Status:   map[int64]string{},
-		Assignee: map[int64]string{},
-		jobs:     jobs{latest: map[jobSlot]uint64{}, cancel: map[uint64]context.CancelFunc{}},
+		Theme: theme,
+		Keys:  DefaultKeyMap(),
+		Store: store,
+		Now:   time.Now,
+		jobs:  jobs{latest: map[jobSlot]uint64{}, cancel: map[uint64]context.CancelFunc{}},
 	}
 }
 
