@@ -217,7 +217,14 @@ func TestScanScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(dsl.FormatError(src, err))
 	}
-	cr, _, err := dsl.CheckRule(rs[0], cat, nil, dsl.Options{})
+	// Since halfway through the events: the rule alone applies it in its query, the scan in
+	// its scope (the condition leaves it out).
+	var lo, hi time.Time
+	if err := s.db.QueryRowContext(ctx, `SELECT min(time), max(time) FROM events`).Scan(&lo, &hi); err != nil {
+		t.Fatal(err)
+	}
+	since := lo.Add(hi.Sub(lo) / 2)
+	cr, _, err := dsl.CheckRule(rs[0], cat, nil, dsl.Options{Since: since})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,11 +234,16 @@ func TestScanScope(t *testing.T) {
 	if err != nil || alone.Alerts == 0 {
 		t.Fatalf("alone: %+v %v", alone, err)
 	}
+	var all, after int
+	q := `SELECT count(*), count(*) FILTER (WHERE time >= $2) FROM events WHERE dataset = $1 AND "user" IS NOT NULL`
+	if err := s.db.QueryRowContext(ctx, q, dataset, since).Scan(&all, &after); err != nil || after == 0 || after == all {
+		t.Fatalf("since should leave out some of the %d events, not all (%d after it, %v)", all, after, err)
+	}
 	f, ok := dsl.RuleFilter(cr, cat, 1, dsl.Options{})
 	if !ok {
 		t.Fatal("not a filter")
 	}
-	scope := ScanScope{Dataset: dataset, Since: time.Unix(0, 0)}
+	scope := ScanScope{Dataset: dataset, Since: since}
 	for _, distinct := range []bool{false, true} {
 		run2, _ := s.StartHunt(ctx, time.Time{}, nil)
 		var table *PathTable
