@@ -429,6 +429,17 @@ func TestRawKey(t *testing.T) {
 			if got := ansi.Strip(m.View()); got != before {
 				t.Errorf("r again did not go back to the fields:\n%s", got)
 			}
+
+			// A hostile raw record arrives escaped.
+			m = newModel(t, Scope{Kind: event.EntityHost, Value: screentest.HostileHost}, sz.width, sz.height)
+			m = screentest.Drive(t, m, keys("r")...)
+			if raw := m.View(); strings.Contains(raw, "\x1b]") || strings.Contains(raw, "\x1b[2J") || strings.Contains(raw, "\x07") {
+				t.Errorf("the raw record let a terminal sequence through: %q", raw)
+			}
+			v = ansi.Strip(m.View())
+			if strings.ContainsAny(v, "\x1b\x07\x00") || !strings.Contains(v, "raw record") || !strings.Contains(v, `\x1b`) {
+				t.Errorf("hostile raw record:\n%s", v)
+			}
 		})
 	}
 }
