@@ -262,3 +262,89 @@ func keyCondition(kind event.Entity, value string, keys []string) (string, []any
 }
 
 var errMultiKey = errors.New("more than one user key")
+
+// maxEvidenceRanges bounds the id ranges EntityHistogram reads the alert evidence in.
+const maxEvidenceRanges = 64
+
+// EntityHistogram is an entity's events (EntityCondition: one key) per bucket of width in
+// [from, to), and how many of them are alert evidence, as time_bucket(width, time) groups them:
+// starts, counts and evidence counts, buckets without events left out. The counts come from
+// entity_hours, so width must be a whole number of hours and from and to whole hours; the
+// evidence events are read by id, in ranges around the alerts' evidence ids. ok is false when
+// it cannot answer so (the summary behind, other widths, evidence spread too widely): the caller
+// then counts over the events.
+func (s *Store) EntityHistogram(ctx context.Context, kind event.Entity, value string, width time.Duration, from, to time.Time) (starts []time.Time, counts, evidence []int64, ok bool, err error) {
+	if kind == event.EntityFile || width < time.Hour || width%time.Hour != 0 || !from.Truncate(time.Hour).Equal(from) ||
+		!to.Truncate(time.Hour).Equal(to) || !s.summaryCovers(ctx) {
+		return nil, nil, nil, false, nil
+	}
+	var ids []int64
+	err = s.QueryFunc(ctx, `SELECT DISTINCT unnest(evidence) AS id FROM alerts ORDER BY id`, nil, func(_ []string, r []any) error {
+		ids = append(ids, intOf(r[0]))
+		return nil
+	})
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	type span struct{ lo, hi int64 }
+	var spans []span
+	for i := 0; i < len(ids); {
+		j := i + 1
+		for j < len(ids) && ids[j]-ids[j-1] <= 8192 {
+			j++
+		}
+		spans = append(spans, span{ids[i], ids[j-1]})
+		i = j
+	}
+	if len(spans) > maxEvidenceRanges {
+		return nil, nil, nil, false, nil
+	}
+	bucket := fmt.Sprintf(`time_bucket(INTERVAL '%d seconds', %%s)`, int64(width/time.Second))
+	cond, args, err := keyCondition(kind, value, nil)
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	at := map[time.Time]int{}
+	err = s.QueryFunc(ctx, `SELECT `+fmt.Sprintf(bucket, "hour")+` AS b, sum(events)::BIGINT FROM entity_hours WHERE `+cond+` AND hour >= ? AND hour < ? GROUP BY b ORDER BY b`,
+		append(args, from.UTC(), to.UTC()), func(_ []string, r []any) error {
+			if t := anyTime(r[0]); t != nil {
+				at[*t] = len(starts)
+				starts, counts, evidence = append(starts, *t), append(counts, intOf(r[1])), append(evidence, 0)
+			}
+			return nil
+		})
+	if err != nil || len(spans) == 0 || len(starts) == 0 {
+		return starts, counts, evidence, err == nil, err
+	}
+	// The entity's events in the id ranges around the evidence, by one-column range scans
+	// (zone maps skip the rest); which of them are evidence is looked up here.
+	isEvidence := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		isEvidence[id] = true
+	}
+	econd, eargs, err := EntityCondition(kind, value)
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	var parts []string
+	var qargs []any
+	for _, sp := range spans {
+		parts = append(parts, `SELECT id, `+fmt.Sprintf(bucket, "time")+` FROM events WHERE id BETWEEN ? AND ? AND time >= ? AND time < ? AND `+econd)
+		qargs = append(append(qargs, sp.lo, sp.hi, from.UTC(), to.UTC()), eargs...)
+	}
+	err = s.QueryFunc(ctx, strings.Join(parts, " UNION ALL "), qargs, func(_ []string, r []any) error {
+		if !isEvidence[intOf(r[0])] {
+			return nil
+		}
+		if t := anyTime(r[1]); t != nil {
+			if i, found := at[*t]; found {
+				evidence[i]++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	return starts, counts, evidence, true, nil
+}

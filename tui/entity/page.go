@@ -237,3 +237,24 @@ func quoted(cols []string) string {
 	}
 	return strings.Join(q, ", ")
 }
+
+// Histogram implements timeline.Source for the entity view's activity strip: at a zoom of an
+// hour or more the counts come from the entity summary's hourly counts and the alert evidence
+// among them from the evidence events read by id (engine.Store.EntityHistogram), the same
+// buckets timeline.StoreSource.Histogram counts over the events; otherwise that answers.
+func (s *StoreSource) Histogram(ctx context.Context, sc timeline.Scope, width time.Duration, from, to time.Time) ([]timeline.Bucket, error) {
+	if sc.Kind != event.EntityNone && sc.Query == "" && sc.AlertID == 0 {
+		starts, counts, evidence, ok, err := s.Store.EntityHistogram(ctx, sc.Kind, sc.Value, width, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("counting the timeline: %w", err)
+		}
+		if ok {
+			var out []timeline.Bucket
+			for i := range starts {
+				out = append(out, timeline.Bucket{Start: starts[i].UTC(), Count: counts[i], Evidence: evidence[i]})
+			}
+			return out, nil
+		}
+	}
+	return s.StoreSource.Histogram(ctx, sc, width, from, to)
+}

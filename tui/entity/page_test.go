@@ -67,3 +67,51 @@ func TestEventsSameAsTimeline(t *testing.T) {
 		t.Error("no page was read from a bounded range")
 	}
 }
+
+// TestHistogramSameAsTimeline: the activity strip from the entity summary and the evidence read
+// by id is the strip the timeline counts over the events, at every zoom, for entities with
+// alert evidence and without.
+func TestHistogramSameAsTimeline(t *testing.T) {
+	st := screentest.Store(t)
+	src := NewStoreSource(st)
+	top, err := st.Query(t.Context(), `SELECT kind, value FROM entities WHERE kind IN ('user', 'host', 'ip', 'process', 'domain')
+		QUALIFY row_number() OVER (PARTITION BY kind ORDER BY events DESC, value) IN (1, 2, 10) ORDER BY kind, value`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withEvidence := 0
+	for _, r := range top.Rows {
+		kind, _ := event.ParseEntity(r[0].(string))
+		sc := timeline.Scope{Kind: kind, Value: r[1].(string)}
+		hours, _, err := st.EntityHours(t.Context(), kind, sc.Value)
+		if err != nil || len(hours) == 0 {
+			t.Fatalf("%v: %v %v", sc, hours, err)
+		}
+		for _, width := range timeline.Zooms {
+			from := hours[len(hours)/2].First.Truncate(width).Add(-40 * width)
+			to := from.Add(80 * width)
+			got, err := src.Histogram(t.Context(), sc, width, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := src.StoreSource.Histogram(t.Context(), sc, width, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%v width %v:\n got %+v\nwant %+v", sc, width, got, want)
+			}
+			if _, _, _, ok, err := st.EntityHistogram(t.Context(), kind, sc.Value, width, from, to); err != nil || ok != (width >= time.Hour) {
+				t.Fatalf("%v width %v: from the summary %v, %v", sc, width, ok, err)
+			}
+			for _, b := range got {
+				if b.Evidence > 0 {
+					withEvidence++
+				}
+			}
+		}
+	}
+	if withEvidence == 0 {
+		t.Error("no bucket with evidence: the test checks no evidence count")
+	}
+}
