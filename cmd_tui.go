@@ -120,12 +120,25 @@ func (c *TuiCmd) open(g *Globals) (*engine.Store, string, error) {
 	if rerr != nil {
 		return nil, "", fmt.Errorf("%w (opening it for writing: %v)", rerr, werr)
 	}
-	return st, "opened read-only: another process has the store open (" + lockReason(werr.Error()) + "); triage, case edits and imports are off", nil
+	why := "another process has the store open"
+	if !strings.Contains(strings.ToLower(werr.Error()), "lock") {
+		why = "it could not be opened for writing"
+	}
+	return st, "opened read-only: " + why + " (" + lockReason(werr.Error()) + "); triage, case edits and imports are off", nil
 }
 
-// lockReason is the first line of an open error, cut to 120 bytes.
+// lockReason is the telling part of an open error: DuckDB's "Conflicting lock is held in
+// PROGRAM (PID N)" when it says so, else the error's last part; at most 120 bytes.
 func lockReason(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
+	if i := strings.Index(s, "Conflicting lock is held"); i >= 0 {
+		s = s[i:]
+		if j := strings.Index(s, ")"); j >= 0 {
+			s = s[:j+1]
+		}
+	} else if i := strings.LastIndex(s, ": "); i >= 0 {
+		s = s[i+2:]
+	}
 	if len(s) > 120 {
 		s = s[:120] + "…"
 	}

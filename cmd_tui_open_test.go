@@ -135,7 +135,8 @@ func TestTuiOpenFallsBackWhenHeld(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if !st.ReadOnly() || !strings.Contains(notice, "opened read-only: another process has the store open") {
+	t.Logf("notice: %s", notice)
+	if !st.ReadOnly() || !strings.Contains(notice, "opened read-only: another process has the store open") || !strings.Contains(notice, "PID") {
 		t.Errorf("read-only %v, notice %q", st.ReadOnly(), notice)
 	}
 	// --write insists.
