@@ -45,14 +45,20 @@ func TestIntegrationWorkbenchTmux(t *testing.T) {
 	}
 	// trawl opens the store for writing when it can, and DuckDB lets one process write a store
 	// and no other open it meanwhile: the runs side by side get their own copies.
-	small := filepath.Join(dir, "small.duckdb")
+	small, held := filepath.Join(dir, "small.duckdb"), filepath.Join(dir, "held.duckdb")
 	b, err := os.ReadFile(db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(small, b, 0o644); err != nil {
-		t.Fatal(err)
+	for _, p := range []string{small, held} {
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
+	t.Run("read-only when another process holds the store", func(t *testing.T) {
+		t.Parallel()
+		heldReadOnly(t, bin, held)
+	})
 	t.Run("walk at 120x40", func(t *testing.T) {
 		t.Parallel()
 		walk(t, bin, db)
@@ -124,10 +130,10 @@ func walk(t *testing.T, bin, db string) {
 
 	// Acknowledge it: the store records it and the status column shows it.
 	s.Type("a")
-	scr = s.WaitFor("acknowledged", "acknowledged", "Password spraying")
-	if _, l := tmuxtest.Line(scr, "Password spraying"); !strings.Contains(l, " ack ") {
-		t.Errorf("the acknowledged incident's row does not say ack: %q\n%s", l, tmuxtest.Frame(scr))
-	}
+	scr = s.Until("acknowledged", "the incident's row saying ack", func(scr string) bool {
+		_, l := tmuxtest.Line(scr, "Password spraying")
+		return strings.Contains(scr, "acknowledged") && strings.Contains(l, " ack ")
+	})
 	if strings.Contains(scr, "read-only") {
 		t.Errorf("plain trawl opened a writable store read-only:\n%s", tmuxtest.Frame(scr))
 	}
@@ -200,6 +206,25 @@ func walk(t *testing.T, bin, db string) {
 	if code != 0 || acked == 0 {
 		t.Errorf("trawl alerts after acknowledging (status %d, %d acknowledged):\n%s%s", code, acked, out, errs)
 	}
+}
+
+// heldReadOnly: a workbench opened --read-only holds the store (writers are kept out), so a
+// second, plain trawl opens it read-only, says so, and refuses to acknowledge with the command
+// that would allow it.
+func heldReadOnly(t *testing.T, bin, db string) {
+	first := tmuxtest.Start(t, 120, 40, e2eEnv, bin, "--db", db, "--read-only")
+	first.WaitFor("the first workbench", "Queue", "sort: priority", "read-only")
+	second := tmuxtest.Start(t, 120, 40, e2eEnv, bin, "--db", db)
+	scr := second.WaitFor("the second workbench", "Queue", "sort: priority", "opened read-only: another process has the store open")
+	if _, l := tmuxtest.Line(scr, "trawl"); !strings.Contains(l, "read-only") {
+		t.Errorf("the header does not say read-only:\n%s", tmuxtest.Frame(scr))
+	}
+	second.Type("a")
+	second.WaitFor("acknowledge refused", "opened read-only: run trawl tui --write")
+	second.Type("q")
+	checkExit(t, second)
+	first.Type("q")
+	checkExit(t, first)
 }
 
 func smallThenResize(t *testing.T, bin, db string) {
