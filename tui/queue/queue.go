@@ -34,6 +34,7 @@ type triageDone struct {
 	n      int // alerts changed
 	status string
 	who    string // the assignee, when assigning
+	keys   []int64
 }
 
 // Model is the queue screen.
@@ -328,7 +329,7 @@ func (m *Model) setTriage(req tui.TriageRequest) tea.Cmd {
 	slot := "triage-" + strconv.Itoa(m.triageJobs)
 	return m.ctx.Query(m.id, slot, func(ctx context.Context) (any, error) {
 		n, err := tr.SetTriage(ctx, req)
-		done := triageDone{n: n, status: req.Status}
+		done := triageDone{n: n, status: req.Status, keys: keys}
 		if assign {
 			done.who = req.Assignee
 			if done.who == "" {
@@ -347,6 +348,18 @@ func (m *Model) triaged(msg tui.QueryFinishedMsg) tea.Cmd {
 	}
 	d, _ := msg.Rows.(triageDone)
 	clear(m.marked)
+	// The rows on hand show the change at once; the reload confirms it (and an incident's
+	// status, which its alerts decide).
+	for _, k := range d.keys {
+		for i := range m.page.Items {
+			if it := &m.page.Items[i]; statusKey(*it) == k {
+				it.Status = d.status
+				if d.who != "" {
+					it.Assignee = d.who
+				}
+			}
+		}
+	}
 	what := text.Plural(d.n, "alert", "alerts")
 	note := what + " marked " + d.status
 	switch {

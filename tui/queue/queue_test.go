@@ -342,3 +342,24 @@ func TestFilteringHidesStaleRows(t *testing.T) {
 		})
 	}
 }
+
+// TestAckShownBeforeReload: the acknowledged row says so as soon as the store has it, before
+// the page reload that follows returns.
+func TestAckShownBeforeReload(t *testing.T) {
+	c := newCtx(t, "dark")
+	c.Store = writable(t, screentest.Store(t), "alice")
+	m := open(t, c, 80, 24)
+	cmd := m.Update(screentest.Key("a"))
+	msgs := screentest.Run(cmd)
+	if len(msgs) != 1 {
+		t.Fatalf("a ran %d jobs: %v", len(msgs), msgs)
+	}
+	done, ok := msgs[0].(tui.QueryFinishedMsg)
+	if !ok || !c.Finish(done) {
+		t.Fatalf("a: %v", msgs[0])
+	}
+	_ = m.Update(done) // the reload it asks for is not run
+	if it, _ := m.Cursor(); it.Status != StatusAck || !strings.Contains(ansi.Strip(m.View()), " ack ") {
+		t.Errorf("before the reload: %+v\n%s", it, ansi.Strip(m.View()))
+	}
+}
