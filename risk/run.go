@@ -203,7 +203,14 @@ func (r *run) intern() {
 		keys[i] = timeKey{f, a.ID, int32(i)}
 	}
 	slices.SortFunc(keys, func(a, b timeKey) int {
-		return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.id, b.id), cmp.Compare(a.i, b.i))
+		// Not cmp.Or, which would make all three comparisons every time.
+		if a.first != b.first {
+			return cmp.Compare(a.first, b.first)
+		}
+		if a.id != b.id {
+			return cmp.Compare(a.id, b.id)
+		}
+		return cmp.Compare(a.i, b.i)
 	})
 	r.order = make([]int32, n)
 	r.tFirst = make([]int64, n)
