@@ -19,8 +19,9 @@ type HuntCmd struct {
 	Since string   `help:"Only events at or after this time: RFC 3339 or a date (2026-03-01), or a span before now (24h, 7d)."`
 	Sigma []string `help:"Sigma rule files (.yml) or folders of them, compiled and run too (docs/sigma.md); without --rules only these run." type:"path"`
 	// DuckDB otherwise takes up to 80% of the machine's memory, and a hunt over 10 million
-	// events grew past 4 GB; past the limit it spills to disk where it can.
-	MemoryMB int `name:"memory-mb" help:"Memory limit of the store's engine in MB while hunting (0: DuckDB's default, 80% of the memory); past it, work spills to disk." default:"1536"`
+	// events grew past 4 GB; past the limit it spills to disk where it can. With 1024 the
+	// built-in pack ran over 10 million events in the same CPU time, at 1.2 GB resident.
+	MemoryMB int `name:"memory-mb" help:"Memory limit of the store's engine in MB while hunting (0: DuckDB's default, 80% of the memory); past it, work spills to disk." default:"1024"`
 }
 
 // parseSince reads --since: a time, or a span before now.
