@@ -195,12 +195,16 @@ func (s *rowStream) flush(empty []string) error {
 }
 
 func openStore(g *Globals, readOnly bool) (*engine.Store, error) {
-	if readOnly {
-		if err := storeExists(g); err != nil {
-			return nil, err
-		}
+	if !readOnly {
+		return engine.Open(g.Ctx, g.DB, engine.Options{})
 	}
-	return engine.Open(g.Ctx, g.DB, engine.Options{ReadOnly: readOnly})
+	if err := storeExists(g); err != nil {
+		return nil, err
+	}
+	// a store from an older trawl is brought up to date once, when it can be written
+	return engine.OpenReadOnly(g.Ctx, g.DB, engine.Options{}, func() {
+		fmt.Fprintf(g.Stderr, "trawl: %s was made by an older trawl; updating its schema once\n", render.Sanitize(g.DB))
+	})
 }
 
 // storeExists fails when there is no store at --db: reading (or hunting) a new, empty one

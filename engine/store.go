@@ -17,6 +17,10 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 )
 
+// ErrNeedsMigration is returned by a read-only Open of a store made by an older trawl: the
+// schema needs migrations that only a writable open applies.
+var ErrNeedsMigration = errors.New("database needs migration")
+
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
@@ -34,6 +38,29 @@ type Options struct {
 	ReadOnly bool // open without write access: for sql, events and stats
 	Threads  int  // DuckDB worker threads; 0 means DuckDB's default (all cores)
 	MemoryMB int  // DuckDB memory limit; 0 means DuckDB's default
+}
+
+// OpenReadOnly opens an existing store read-only. A store from an older trawl, whose schema
+// needs migrations, is first brought up to date by one writable open (upgrading is called
+// before it, to say so); if that open fails (the file is not writable, another process holds
+// it), the ErrNeedsMigration error is returned.
+func OpenReadOnly(ctx context.Context, path string, opt Options, upgrading func()) (*Store, error) {
+	opt.ReadOnly = true
+	st, err := Open(ctx, path, opt)
+	if !errors.Is(err, ErrNeedsMigration) {
+		return st, err
+	}
+	if upgrading != nil {
+		upgrading()
+	}
+	w, werr := Open(ctx, path, Options{Threads: opt.Threads, MemoryMB: opt.MemoryMB})
+	if werr != nil {
+		return nil, err
+	}
+	if werr := w.Close(); werr != nil {
+		return nil, werr
+	}
+	return Open(ctx, path, opt)
 }
 
 // Open opens (creating if needed) the database at path and brings its schema up to date.
@@ -162,7 +189,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			continue
 		}
 		if s.readOnly {
-			return fmt.Errorf("database needs migration %s; open it once for writing (trawl import)", m.name)
+			return fmt.Errorf("%w %s; open it once for writing (trawl import)", ErrNeedsMigration, m.name)
 		}
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
