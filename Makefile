@@ -51,6 +51,7 @@ bench: build
 	$(BIN) bench hunt --events $(BENCH_EVENTS)
 	$(BIN) bench hunt --events $(BENCH_EVENTS_LARGE)
 	$(BIN) bench sigma --events $(BENCH_EVENTS) --shared --no-solo
+	$(BIN) bench sigma --events $(BENCH_EVENTS) --shared --no-solo --no-distinct
 	$(BIN) bench sigma --events $(BENCH_EVENTS_LARGE) --shared --no-solo
 	@if [ ! -d "$(SAMPLES)" ]; then echo "no samples at $(SAMPLES): trawl bench sigma over the EVTX samples skipped"; exit 0; fi; \
 	db=$(or $(TMPDIR),/tmp)/trawl-sigma-evtx.duckdb; rm -f $$db $$db.wal; \

@@ -32,7 +32,7 @@ func (c *BenchHuntCmd) Run(g *Globals) error {
 	if !c.NoHunt {
 		// The pack, as `trawl hunt` runs it: the same command over the bench's store.
 		opt.Hunt = func(ctx context.Context, db string) error {
-			h := &HuntCmd{OutputFlags: OutputFlags{Format: "json"}}
+			h := &HuntCmd{OutputFlags: OutputFlags{Format: "json"}, MemoryMB: 1024} // trawl hunt's default limit
 			return h.Run(&Globals{DB: db, Ctx: ctx, Stdout: io.Discard, Stderr: io.Discard})
 		}
 	}
