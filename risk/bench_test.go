@@ -70,21 +70,19 @@ func benchAlerts(n int) ([]Alert, Context) {
 	return out, cx
 }
 
-// growthRuns is how many runs of each size the growth table takes the best of: the machine
-// may be busy, and the fastest run is the one least disturbed.
+// growthRuns is how many rounds the growth table takes the best of: the machine may be busy,
+// and the fastest run is the one least disturbed.
 const growthRuns = 3
-
-// growth is the best CPU time of one Run by alert count, for the growth table.
-var growth = map[int]time.Duration{}
 
 // BenchmarkScoreAndGroup scores and groups 100k, 1M and 3M alerts (make bench runs it: go
 // test -run '^$' -bench ScoreAndGroup ./risk/). ns/alert is the time per alert: flat or
-// growing like log n means the whole stays n log n. Every size is run at least growthRuns
-// times (the runs beyond b.N untimed), and the best CPU time of each (user and system, all
-// threads, GC included: wall time says little on a shared machine) goes into a table of the
+// growing like log n means the whole stays n log n. After the sizes, it runs all of them that
+// ran again in growthRuns rounds (each round every size once, so that a busy spell on the
+// machine falls on all sizes alike, each on a fresh input) and prints the best CPU time of each (user and system,
+// all threads, GC included: wall time says little on a shared machine) in a table of the
 // growth from size to size against what n log n predicts.
 func BenchmarkScoreAndGroup(b *testing.B) {
-	clear(growth)
+	var ran []int
 	for _, size := range []struct {
 		name string
 		n    int
@@ -94,12 +92,6 @@ func BenchmarkScoreAndGroup(b *testing.B) {
 			pol := DefaultPolicy()
 			var res *Result
 			var cpuSum time.Duration
-			best := time.Duration(math.MaxInt64)
-			once := func() time.Duration {
-				c0 := cpuTime()
-				res = Run(alerts, cx, pol)
-				return cpuTime() - c0
-			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -108,27 +100,39 @@ func BenchmarkScoreAndGroup(b *testing.B) {
 				res = nil
 				runtime.GC()
 				b.StartTimer()
-				d := once()
-				cpuSum += d
-				best = min(best, d)
+				c0 := cpuTime()
+				res = Run(alerts, cx, pol)
+				cpuSum += cpuTime() - c0
 			}
-			b.StopTimer()
-			for k := b.N; k < growthRuns; k++ {
-				res = nil
-				runtime.GC()
-				best = min(best, once())
-			}
-			n := float64(len(alerts))
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*n), "ns/alert")
-			b.ReportMetric(float64(cpuSum.Nanoseconds())/(float64(b.N)*n), "cpu-ns/alert")
-			b.ReportMetric(float64(best.Nanoseconds())/n, "best-cpu-ns/alert")
+			n := float64(b.N) * float64(len(alerts))
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/alert")
+			b.ReportMetric(float64(cpuSum.Nanoseconds())/n, "cpu-ns/alert")
 			b.ReportMetric(float64(len(res.Incidents)), "incidents")
-			if old, ok := growth[len(alerts)]; !ok || best < old {
-				growth[len(alerts)] = best
+			if !slices.Contains(ran, size.n) {
+				ran = append(ran, size.n)
 			}
 		})
 	}
-	fmt.Print(growthTable(growth))
+	if len(ran) < 2 {
+		return
+	}
+	// One input at a time, made again each round: with all of them kept, the small sizes
+	// would run in a heap that the large inputs make big, and so with almost no GC.
+	pol := DefaultPolicy()
+	best := map[int]time.Duration{}
+	for round := 0; round < growthRuns; round++ {
+		for _, n := range ran {
+			alerts, cx := benchAlerts(n)
+			runtime.GC()
+			c0 := cpuTime()
+			Run(alerts, cx, pol)
+			d := cpuTime() - c0
+			if old, ok := best[len(alerts)]; !ok || d < old {
+				best[len(alerts)] = d
+			}
+		}
+	}
+	fmt.Print(growthTable(best))
 }
 
 // growthTable shows the best CPU time per size, per alert, and each step's growth next to
@@ -137,7 +141,7 @@ func BenchmarkScoreAndGroup(b *testing.B) {
 func growthTable(best map[int]time.Duration) string {
 	sizes := slices.Sorted(maps.Keys(best))
 	var b strings.Builder
-	fmt.Fprintf(&b, "score and group, best of %d runs, CPU time (user+sys, GC included):\n", growthRuns)
+	fmt.Fprintf(&b, "score and group, best of %d rounds, CPU time (user+sys, GC included):\n", growthRuns)
 	fmt.Fprintf(&b, "%10s %9s %9s %8s %16s %7s\n", "alerts", "cpu s", "µs/alert", "step", "n log n predicts", "ratio")
 	for k, n := range sizes {
 		t := best[n]
