@@ -162,6 +162,11 @@ func FuzzRead(f *testing.F) {
 		if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) || bytes.HasPrefix(data, []byte{0x28, 0xb5, 0x2f, 0xfd}) || bytes.HasPrefix(data, []byte("BZh")) {
 			return
 		}
+		// A byte order mark is read as an encoding, not as text (UTF-16 input has other lines
+		// than its bytes): the lines of data are not the records then.
+		if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) || bytes.HasPrefix(data, []byte{0xef, 0xbb, 0xbf}) {
+			return
+		}
 		want := 0
 		for _, line := range bytes.Split(data, []byte("\n")) {
 			if len(bytes.TrimSpace(line)) > 0 {
