@@ -36,6 +36,7 @@ type BenchSigmaCmd struct {
 	Shared     bool     `help:"Also run the filter rules in shared scans, as trawl hunt runs Sigma rules (docs/sigma.md)."`
 	NoPaths    bool     `help:"Shared scans without path tables: every test reads its JSON path from the record."`
 	NoDistinct bool     `help:"Shared scans test every event, not each distinct combination of the values the rules read once (the worst case: logs where no two events share them)."`
+	Prefilter  bool     `help:"Shared scans with the image pre-filter: each rule that requires an image name tests the row's image base name first (measured: no gain, docs/sigma.md)."`
 	Before     bool     `help:"Run the shared scans both without and with path tables, for comparison."`
 	MemoryMB   int      `help:"DuckDB memory limit in MB (0: DuckDB's default, 80% of the memory)." default:"1024"`
 	Threads    int      `help:"DuckDB worker threads (0: one per core)."`
@@ -54,14 +55,15 @@ type sharedRun struct {
 // read, each group in one shared scan (engine.RunRulesShared, in batches of batch rules), and
 // the others (stats, sequences, filters the shared scan cannot take) one by one with RunRule.
 func runSigmaRules(ctx context.Context, st *engine.Store, run int64, rules []*dsl.CheckedRule, opt dsl.Options, batch int, log func(string, ...any)) (sharedRun, error) {
-	return runSigmaRulesWith(ctx, st, run, rules, opt, batch, true, true, log)
+	return runSigmaRulesWith(ctx, st, run, rules, opt, batch, true, true, false, log)
 }
 
 // runSigmaRulesWith is runSigmaRules; with paths, the JSON paths the rules of a scope read
 // are extracted once per event, and where the rules read only those paths and plain event
 // columns, into a distinct table (one row per distinct combination of the values they read)
-// on which their conditions run once per combination.
-func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules []*dsl.CheckedRule, opt dsl.Options, batch int, paths, distinctOK bool, log func(string, ...any)) (sharedRun, error) {
+// on which their conditions run once per combination. With prefilter (and paths), a rule that
+// requires an image name tests the row's image base name first (cmd_benchsigma_prefilter.go).
+func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules []*dsl.CheckedRule, opt dsl.Options, batch int, paths, distinctOK, prefilter bool, log func(string, ...any)) (sharedRun, error) {
 	out := sharedRun{results: make([]engine.RuleResult, len(rules)), ms: make([]float64, len(rules))}
 	cat := dsl.EventCatalogue()
 	// The conditions leave out --since: the scan's scope applies it (so that the time of
@@ -111,6 +113,8 @@ func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules [
 		var batches []batchOf
 		read := map[string]bool{} // the event columns the conditions read
 		distinct := pc != nil && distinctOK
+		bases := map[string]bool{} // the image fields whose base names the pre-filter tests
+		filtered := 0
 		for lo := 0; lo < len(ms); lo += batch {
 			bt := batchOf{part: ms[lo:min(lo+batch, len(ms))]}
 			for _, m := range bt.part {
@@ -125,16 +129,33 @@ func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules [
 					distinct = false
 				}
 				bt.args = append(bt.args, f.Args...)
-				bt.shared = append(bt.shared, engine.SharedRule{AlertRule: alertRule(rules[m]), Cond: f.Cond})
+				cond := f.Cond
+				if pc != nil && prefilter {
+					if names, ok := ruleImageNames(rules[m], cat); ok {
+						pre, more := prefilterSQL(names, len(bt.args)+1)
+						cond = "(" + pre + " AND " + cond + ")"
+						bt.args = append(bt.args, more...)
+						for ref := range names {
+							bases[ref] = true
+						}
+						filtered++
+					}
+				}
+				bt.shared = append(bt.shared, engine.SharedRule{AlertRule: alertRule(rules[m]), Cond: cond})
 			}
 			batches = append(batches, bt)
 		}
 		var table *engine.PathTable
-		if pc != nil && (len(pc.List) > 0 || distinct) {
+		if pc != nil && (len(pc.List) > 0 || distinct || len(bases) > 0) {
 			start, cpu0 := time.Now(), cpuMs()
 			cols := make([]engine.PathColumn, len(pc.List))
 			for i, p := range pc.List {
-				cols[i] = engine.PathColumn(p)
+				cols[i] = engine.PathColumn{Column: p.Column, Path: p.Path, Name: p.Name, Lower: p.Lower}
+			}
+			for _, f := range imageFields {
+				if bases[f.ref] {
+					cols = append(cols, f.col)
+				}
 			}
 			var err error
 			kind := "path table"
@@ -149,7 +170,7 @@ func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules [
 			}
 			if log != nil {
 				n, _ := table.Rows(ctx)
-				log("%s of %s (%d columns, %d rows): %.0f ms (%.0f ms CPU)", kind, scopeName(scope), len(cols)+len(read), n, msSince(start), cpuMs()-cpu0)
+				log("%s of %s (%d columns, %d rows, %d of %d rules pre-filtered by image): %.0f ms (%.0f ms CPU)", kind, scopeName(scope), len(cols)+len(read), n, filtered, len(ms), msSince(start), cpuMs()-cpu0)
 			}
 		}
 		for _, bt := range batches {
@@ -225,7 +246,7 @@ func columnsRead(cond string, read map[string]bool) bool {
 			name := cond[i+1 : i+1+j]
 			i += j + 1
 			switch {
-			case strings.HasPrefix(name, "trawl_path_") || strings.HasPrefix(name, "trawl_lower_"):
+			case strings.HasPrefix(name, "trawl_path_") || strings.HasPrefix(name, "trawl_lower_") || strings.HasPrefix(name, "trawl_base_"):
 			case name == "raw" || name == "fields" || !eventColumn[name]:
 				ok = false
 			default:
@@ -475,7 +496,7 @@ func (c *BenchSigmaCmd) Run(g *Globals) error {
 		}
 		bench.ResetPeakRSS()
 		start, cpu0 := time.Now(), cpuMs()
-		sh, err := runSigmaRulesWith(g.Ctx, st, run, rules, dsl.Options{}, c.Batch, paths, !c.NoDistinct, log)
+		sh, err := runSigmaRulesWith(g.Ctx, st, run, rules, dsl.Options{}, c.Batch, paths, !c.NoDistinct, c.Prefilter, log)
 		if err != nil {
 			return err
 		}

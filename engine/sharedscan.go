@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,10 @@ func (s *Store) RunRulesShared(ctx context.Context, run int64, category string, 
 type PathColumn struct {
 	Column, Path, Name string
 	Lower              bool // the text lower-cased; with no Path, the column Column lower-cased
+	// Base makes the column the base name of the text: what follows its last backslash,
+	// lower-cased (C:\Windows\System32\CertUtil.exe gives certutil.exe). Shared scans test
+	// it first for the rules that require an image name (the image pre-filter).
+	Base bool
 }
 
 // PathTable holds, for every event of one category, the JSON paths the conditions of a shared
@@ -150,7 +155,9 @@ func (s *Store) extractPaths(ctx context.Context, run int64, scope ScanScope, pa
 	if distinct {
 		sel = []string{"list(id) AS trawl_ids"}
 		for _, c := range columns {
-			inner = append(inner, QuoteIdent(c))
+			if !slices.Contains(inner, QuoteIdent(c)) {
+				inner = append(inner, QuoteIdent(c))
+			}
 			sel = append(sel, QuoteIdent(c))
 		}
 	}
@@ -161,9 +168,14 @@ func (s *Store) extractPaths(ctx context.Context, run int64, scope ScanScope, pa
 			v = l.name + "[" + strconv.Itoa(l.index[p.Path]+1) + "]"
 		} else {
 			v = QuoteIdent(p.Column)
-			inner = append(inner, v)
+			if !slices.Contains(inner, v) {
+				inner = append(inner, v)
+			}
 		}
-		if p.Lower {
+		switch {
+		case p.Base:
+			v = "lower(regexp_extract(" + v + ", '[^\\\\]*$'))"
+		case p.Lower:
 			v = "lower(" + v + ")"
 		}
 		sel = append(sel, v+" AS "+QuoteIdent(p.Name))

@@ -3,6 +3,7 @@ package engine
 import (
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -138,7 +139,7 @@ func TestRunRulesSharedPaths(t *testing.T) {
 		}
 		cols := make([]PathColumn, len(pc.List))
 		for i, p := range pc.List {
-			cols[i] = PathColumn(p)
+			cols[i] = PathColumn{Column: p.Column, Path: p.Path, Name: p.Name, Lower: p.Lower}
 		}
 		// The event columns the conditions read as they are (not through a path column).
 		read := map[string]bool{}
@@ -343,4 +344,65 @@ func TestOpenOverlay(t *testing.T) {
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM alerts`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("source store: %d alerts (%v), want none", n, err)
 	}
+}
+
+// TestPathColumnBase checks the base-name columns of the image pre-filter: the text after the
+// last backslash, lower-cased, null for null, in path tables and distinct tables alike.
+func TestPathColumnBase(t *testing.T) {
+	s := huntStore(t)
+	ctx := t.Context()
+	values := []any{`C:\Windows\System32\CertUtil.EXE`, `cmd.exe`, `C:\Temp\`, nil, `\\server\share\Straße.exe`, `/usr/bin/Python3`}
+	want := []any{"certutil.exe", "cmd.exe", "", nil, "straße.exe", "/usr/bin/python3"}
+	if _, err := s.db.ExecContext(ctx, `UPDATE events SET process_path = ([$1, $2, $3, $4, $5, $6])[id % 6 + 1]`, values...); err != nil {
+		t.Fatal(err)
+	}
+	cols := []PathColumn{{Column: "process_path", Name: "b", Base: true}, {Column: "process_path", Name: "l", Lower: true}}
+	for _, distinct := range []bool{false, true} {
+		run, _ := s.StartHunt(ctx, time.Time{}, nil)
+		var table *PathTable
+		var err error
+		if distinct {
+			table, err = s.ExtractDistinct(ctx, run, ScanScope{}, cols, []string{"process_path"})
+		} else {
+			table, err = s.ExtractScope(ctx, run, ScanScope{}, cols)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := `SELECT e.process_path, t.b FROM ` + table.table + ` t JOIN events e ON e.id = t.trawl_path_id`
+		if distinct {
+			q = `SELECT process_path, b FROM ` + table.table
+		}
+		rows, err := s.db.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			var path, base *string
+			if err := rows.Scan(&path, &base); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			i := slices.IndexFunc(values, func(v any) bool { return v == nil && path == nil || path != nil && v == *path })
+			if i < 0 {
+				t.Fatalf("unexpected path %v", path)
+			}
+			if w := want[i]; (w == nil) != (base == nil) || base != nil && *base != w {
+				t.Errorf("distinct %v: base of %v is %v, want %v", distinct, values[i], deref(base), w)
+			}
+		}
+		rows.Close()
+		if n == 0 || distinct && n != len(values) {
+			t.Errorf("distinct %v: %d rows", distinct, n)
+		}
+		table.Drop(ctx)
+	}
+}
+
+func deref(p *string) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
