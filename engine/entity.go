@@ -207,26 +207,28 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 	if err != nil {
 		return nil, err
 	}
-	// Counts, activity and related entities come from the entity summary (summary.go) when it
-	// covers every event: the same conditions over far fewer rows, each weighing its count.
-	// A time window finer than its days, files (not in it) and an old store read the events.
-	// Each entity's rows of entity_keys are together (zone maps skip the rest); a user with
-	// aliases, whose events may name two of its keys, reads entity_summary with the events'
-	// conditions.
-	sumRows, sumArgs, weight := rows, args, ""
-	if p.From == nil && p.To == nil && kind != event.EntityFile && opt.Sections&(ProfileSummary|ProfileRelated) != 0 && s.summaryCovers(ctx) {
-		cond, cargs, err := keyCondition(kind, value, p.Keys)
-		switch {
-		case err == nil:
-			sumRows, sumArgs = "entity_keys AS events WHERE "+cond, cargs
-		case errors.Is(err, errMultiKey):
-			if sumRows, sumArgs, err = entityRows("entity_summary", kind, value, p.Keys, nil, nil); err != nil {
+	// Counts and activity come from entity_activity, and related entities from entity_related,
+	// when the entity summary (summary.go) covers every event (and, for related entities, kept
+	// them): the same sums over far fewer rows, each weighing its count. A time window finer than
+	// its hours, files (not in it), a user with aliases (whose events may name two of its keys,
+	// and would count twice) and an old store read the events. Each import's rows of an entity
+	// are together (zone maps skip the rest).
+	actRows, actArgs, actWeight := rows, args, ""
+	relRows, relArgs, relWeight := rows, args, ""
+	if p.From == nil && p.To == nil && kind != event.EntityFile && opt.Sections&(ProfileSummary|ProfileRelated) != 0 {
+		if covers, related := s.summaryState(ctx); covers {
+			cond, cargs, err := keyCondition(kind, value, p.Keys)
+			switch {
+			case err == nil:
+				actRows, actArgs, actWeight = "entity_activity AS events WHERE "+cond, cargs, "events"
+				if related {
+					relRows, relArgs, relWeight = "entity_related AS events WHERE "+cond, cargs, "events"
+				}
+			case errors.Is(err, errMultiKey):
+			default:
 				return nil, err
 			}
-		default:
-			return nil, err
 		}
-		weight = "events"
 	}
 	// The sections read separate fields of p and run at once, each on its own connection of the
 	// pool: the profile takes as long as its slowest section, not their sum. Sources and
@@ -235,7 +237,7 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 	if opt.Sections&ProfileSummary != 0 {
 		steps = append(steps,
 			func(ctx context.Context) error {
-				return s.profileSourcesActivity(ctx, p, sumRows, sumArgs, weight, opt.Days)
+				return s.profileSourcesActivity(ctx, p, actRows, actArgs, actWeight, opt.Days)
 			},
 			func(ctx context.Context) error {
 				ec, err := s.EntityContext(ctx, kind, value)
@@ -260,7 +262,7 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 	}
 	if opt.Sections&ProfileRelated != 0 {
 		steps = append(steps, func(ctx context.Context) error {
-			return s.profileRelated(ctx, p, kind, sumRows, sumArgs, weight, opt.Related)
+			return s.profileRelated(ctx, p, kind, relRows, relArgs, relWeight, opt.Related)
 		})
 	}
 	p.Timeline = []TimelineEvent{}
@@ -324,8 +326,7 @@ func (s *Store) resolveEntity(ctx context.Context, kind event.Entity, value stri
 // matched, whereas an OR over two columns is filtered after every column of every row is read.
 // The second scan leaves out the rows the first has, so each event counts once.
 //
-// table is "events" or "entity_summary", whose rows have the same entity columns (with
-// process_name and parent_name lower-case, as the conditions compare them).
+// table is "events".
 func entityRows(table string, kind event.Entity, value string, keys []string, from, to *time.Time) (string, []any, error) {
 	window, wargs := "", []any{}
 	if from != nil {
@@ -421,7 +422,7 @@ func runSections(ctx context.Context, steps []func(ctx context.Context) error) e
 }
 
 // profileSourcesActivity sets Sources, Events, First, Last, Activity and Sparkline from one scan
-// of the events (or of the entity summary, weight "events"): counts per source and UTC day,
+// of the events (or of entity_activity, weight "events"): counts per source and UTC day,
 // summed per source, and per day for the last days active days up to the last active one.
 func (s *Store) profileSourcesActivity(ctx context.Context, p *EntityProfile, rows string, args []any, weight string, days int) error {
 	type key struct{ source, sourceType string }
@@ -430,7 +431,7 @@ func (s *Store) profileSourcesActivity(ctx context.Context, p *EntityProfile, ro
 	perDay := map[string]int64{}
 	q := `SELECT source, source_type, strftime(time, '%Y-%m-%d'), count(*), min(time), max(time) FROM ` + rows + ` GROUP BY ALL`
 	if weight != "" {
-		q = `SELECT source, source_type, strftime(day, '%Y-%m-%d'), sum(events)::BIGINT, min(first), max(last) FROM ` + rows + ` GROUP BY ALL`
+		q = `SELECT source, source_type, strftime(hour, '%Y-%m-%d'), sum(events)::BIGINT, min(first), max(last) FROM ` + rows + ` GROUP BY ALL`
 	}
 	err := s.QueryFunc(ctx, q, args, func(_ []string, r []any) error {
 		k := key{text(r[0]), text(r[1])}
@@ -667,7 +668,7 @@ func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event
 		w = weight
 	}
 	p.Related = []RelatedEntity{}
-	if strings.HasPrefix(rows, "entity_keys ") {
+	if strings.HasPrefix(rows, "entity_related ") {
 		return s.relatedFromSummary(ctx, p, kind, rows, args, n)
 	}
 	self, _ := json.Marshal(p.Keys)
@@ -759,8 +760,8 @@ func contextInfo(ec *EntityContext) map[string]any {
 	return out
 }
 
-// relatedFromSummary is profileRelated over the entity's entity_keys rows (few: one per
-// combination of entity columns, source and day), counted here rather than by grouping sets,
+// relatedFromSummary is profileRelated over the entity's entity_related rows (few: one per
+// combination of entity columns per import), counted here rather than by grouping sets,
 // whose fixed cost in DuckDB is many times that of reading the rows. The counts, the order and
 // the entity left out are profileRelated's.
 func (s *Store) relatedFromSummary(ctx context.Context, p *EntityProfile, kind event.Entity, rows string, args []any, n int) error {

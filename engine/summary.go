@@ -13,29 +13,32 @@ import (
 	"trawl/event"
 )
 
-// The entity summary (migration 012, docs/entity.md) is the events rolled up per combination
-// of the entity columns (user_key, target_user_key, host_key, src_ip, dst_ip, lower-case
-// process_name and parent_name, domain, hash), source, source type and UTC day, with the count
-// and the first and last time. An entity profile's counts, first and last seen, activity and
-// related entities are sums over the summary rows matching the entity, with the same
-// conditions as over the events (the columns keep their names): far fewer rows than the events.
+// The entity summary (migrations 012 and 014, docs/entity.md) is two tables kept up after every
+// import. entity_activity holds each entity's events per source, source type and UTC hour, with
+// the first and last time: an entity profile's counts, first and last seen, sources and activity,
+// and the timeline's hours, are sums over the entity's rows. entity_related holds each entity's
+// events per combination of the other entity columns (related entities), and is kept only while
+// the imported events' combinations repeat (entity_summary_state.related); on logs whose entity
+// values combine freely it would be as big as the events, and related entities are counted over
+// the events instead.
 
 // summaryStatements are the statements that add the events of finished imports matching cond
-// (SQL of trawl's own, never input) to the summary tables: the backfill of migration 012, whose
-// "WHERE TRUE" becomes "WHERE cond". The events are rolled up once, per hour, into a temporary
-// table; the three tables are filled from it.
+// (SQL of trawl's own, never input) to the summary tables: the backfill of migration 014 between
+// its "pass begins" and "pass ends" lines, with "TRUE /* new events */" replaced by cond. They
+// leave the temporary table entity_plan (events, max_id, related: what the pass took in and
+// whether it added related rows) for the caller to read and drop.
 func summaryStatements(cond string) ([]string, error) {
-	b, err := migrationFS.ReadFile("migrations/012_entity_summary.sql")
+	b, err := migrationFS.ReadFile("migrations/014_entity_summary_split.sql")
 	if err != nil {
 		return nil, err
 	}
 	text := string(b)
-	from, to := strings.Index(text, "CREATE TEMP TABLE entity_new AS"), strings.Index(text, "INSERT INTO entity_summary_state")
-	if from < 0 || to < from || !strings.Contains(text[from:to], "\nWHERE TRUE\n") {
-		return nil, fmt.Errorf("migration 012 lacks the summary statements")
+	from, to := strings.Index(text, "-- pass begins\n"), strings.Index(text, "-- pass ends\n")
+	if from < 0 || to < from || !strings.Contains(text[from:to], "TRUE /* new events */") {
+		return nil, fmt.Errorf("migration 014 lacks the summary statements")
 	}
 	var out []string
-	for _, st := range strings.Split(strings.Replace(text[from:to], "\nWHERE TRUE\n", "\nWHERE "+cond+"\n", 1), ";\n") {
+	for _, st := range strings.Split(strings.ReplaceAll(text[from:to], "TRUE /* new events */", "("+cond+")"), ";\n") {
 		if st = strings.TrimSpace(st); st != "" {
 			out = append(out, st)
 		}
@@ -43,18 +46,25 @@ func summaryStatements(cond string) ([]string, error) {
 	return out, nil
 }
 
-// addToSummary runs summaryStatements(cond) in tx.
-func addToSummary(ctx context.Context, tx *sql.Tx, cond string) error {
+// addToSummary runs summaryStatements(cond) in tx and returns what entity_plan says: the events
+// taken in, the highest id among them, and whether related rows were added for them.
+func addToSummary(ctx context.Context, tx *sql.Tx, cond string) (events, maxID int64, related bool, err error) {
 	sts, err := summaryStatements(cond)
 	if err != nil {
-		return err
+		return 0, 0, false, err
 	}
 	for _, st := range sts {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
-			return fmt.Errorf("entity summary: %w", err)
+			return 0, 0, false, fmt.Errorf("entity summary: %w", err)
 		}
 	}
-	return nil
+	if err := tx.QueryRowContext(ctx, `SELECT events, max_id, related FROM entity_plan`).Scan(&events, &maxID, &related); err != nil {
+		return 0, 0, false, fmt.Errorf("entity summary: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE entity_plan`); err != nil {
+		return 0, 0, false, fmt.Errorf("entity summary: %w", err)
+	}
+	return events, maxID, related, nil
 }
 
 // summaryMu serializes summary passes: two at once would both add the same new events.
@@ -101,8 +111,8 @@ func (s *Store) summaryPass(ctx context.Context, all bool) (st SummaryStats, err
 		// The new events are those above the highest id covered: DuckDB finds them from the id
 		// column's zone maps. Together with the covered ones they must be every event of a
 		// finished import, else some came in out of order and the summary is made again.
-		var n, hi int64
-		if err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(max(e.id), 0) FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done' WHERE e.id > ?`, maxID).Scan(&n, &hi); err != nil {
+		var n int64
+		if err = tx.QueryRowContext(ctx, `SELECT count(*) FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done' WHERE e.id > ?`, maxID).Scan(&n); err != nil {
 			return st, fmt.Errorf("entity summary: %w", err)
 		}
 		var done int64
@@ -111,10 +121,11 @@ func (s *Store) summaryPass(ctx context.Context, all bool) (st SummaryStats, err
 		}
 		if covered+n == done {
 			if n > 0 {
-				if err = addToSummary(ctx, tx, `e.id > `+strconv.FormatInt(maxID, 10)); err != nil {
+				added, hi, related, err := addToSummary(ctx, tx, `e.id > `+strconv.FormatInt(maxID, 10))
+				if err != nil {
 					return st, err
 				}
-				if err = setSummaryState(ctx, tx, covered+n, max(maxID, hi)); err != nil {
+				if err = setSummaryState(ctx, tx, covered+added, max(maxID, hi), related); err != nil {
 					return st, err
 				}
 			}
@@ -123,22 +134,18 @@ func (s *Store) summaryPass(ctx context.Context, all bool) (st SummaryStats, err
 		}
 	}
 	st.Rebuilt = true
-	for _, t := range []string{"entity_summary", "entity_keys", "entity_hours"} {
+	// The state goes first: the pass keeps related rows only while the state says it has them.
+	for _, t := range []string{"entity_activity", "entity_related", "entity_summary_state"} {
 		if _, err = tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 			return st, fmt.Errorf("entity summary: %w", err)
 		}
 	}
-	if err = addToSummary(ctx, tx, "TRUE"); err != nil {
+	added, hi, related, err := addToSummary(ctx, tx, "TRUE")
+	if err != nil {
 		return st, err
 	}
-	if err = tx.QueryRowContext(ctx, `SELECT coalesce(sum(events), 0) FROM entity_summary`).Scan(&st.Events); err != nil {
-		return st, fmt.Errorf("entity summary: %w", err)
-	}
-	var hi int64
-	if err = tx.QueryRowContext(ctx, `SELECT coalesce(max(e.id), 0) FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done'`).Scan(&hi); err != nil {
-		return st, fmt.Errorf("entity summary: %w", err)
-	}
-	if err = setSummaryState(ctx, tx, st.Events, hi); err != nil {
+	st.Events = added
+	if err = setSummaryState(ctx, tx, added, hi, related); err != nil {
 		return st, err
 	}
 	return st, tx.Commit()
@@ -162,28 +169,38 @@ func doneEvents(ctx context.Context, tx *sql.Tx) (int64, error) {
 	return done, err
 }
 
-func setSummaryState(ctx context.Context, tx *sql.Tx, events, maxID int64) error {
+func setSummaryState(ctx context.Context, tx *sql.Tx, events, maxID int64, related bool) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM entity_summary_state`); err != nil {
 		return fmt.Errorf("entity summary: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO entity_summary_state VALUES (?, ?)`, events, maxID); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO entity_summary_state (events, max_id, related) VALUES (?, ?, ?)`, events, maxID, related); err != nil {
 		return fmt.Errorf("entity summary: %w", err)
 	}
 	return nil
 }
 
 // summaryCovers says whether the entity summary covers every event in the store, so that a
-// profile may read it instead of the events. A store without the summary table, or with events
-// the summary has not taken in yet (an import still running, a failed pass), reads the events.
+// profile may read entity_activity instead of the events. A store without the summary tables, or
+// with events the summary has not taken in yet (an import still running, a failed pass), reads
+// the events.
 func (s *Store) summaryCovers(ctx context.Context) bool {
+	covers, _ := s.summaryState(ctx)
+	return covers
+}
+
+// summaryState says whether the summary covers every event (summaryCovers) and, if so, whether
+// entity_related holds the related entities of all of them.
+func (s *Store) summaryState(ctx context.Context) (covers, related bool) {
 	var maxID, events sql.NullInt64
+	var rel sql.NullBool
 	// The summary tables are named so that a store without one reads the events.
-	err := s.db.QueryRowContext(ctx, `SELECT (SELECT max(max_id) FROM entity_summary_state), (SELECT max(id) FROM events)
-		WHERE (SELECT count(*) FROM (SELECT 1 FROM entity_keys LIMIT 1)) >= 0 AND (SELECT count(*) FROM (SELECT 1 FROM entity_hours LIMIT 1)) >= 0`).Scan(&maxID, &events)
+	err := s.db.QueryRowContext(ctx, `SELECT (SELECT max(max_id) FROM entity_summary_state), (SELECT bool_and(related) FROM entity_summary_state), (SELECT max(id) FROM events)
+		WHERE (SELECT count(*) FROM (SELECT 1 FROM entity_activity LIMIT 1)) >= 0 AND (SELECT count(*) FROM (SELECT 1 FROM entity_related LIMIT 1)) >= 0`).Scan(&maxID, &rel, &events)
 	if err != nil || !maxID.Valid {
-		return false
+		return false, false
 	}
-	return !events.Valid || events.Int64 <= maxID.Int64
+	covers = !events.Valid || events.Int64 <= maxID.Int64
+	return covers, covers && rel.Valid && rel.Bool
 }
 
 // EntityHours is the events per UTC hour of an entity found by EntityCondition (one key, no
@@ -199,7 +216,7 @@ func (s *Store) EntityHours(ctx context.Context, kind event.Entity, value string
 	if err != nil {
 		return nil, false, err
 	}
-	err = s.QueryFunc(ctx, `SELECT hour, sum(events)::BIGINT, min(first), max(last) FROM entity_hours WHERE `+cond+` GROUP BY hour ORDER BY hour`, args,
+	err = s.QueryFunc(ctx, `SELECT hour, sum(events)::BIGINT, min(first), max(last) FROM entity_activity WHERE `+cond+` AND hour IS NOT NULL GROUP BY hour ORDER BY hour`, args,
 		func(_ []string, r []any) error {
 			var h EntityHour
 			h.Events = intOf(r[1])
@@ -224,7 +241,7 @@ type EntityHour struct {
 	First, Last time.Time
 }
 
-// keyCondition selects an entity's rows of entity_keys or entity_hours (kind and key), with
+// keyCondition selects an entity's rows of entity_activity or entity_related (kind and key), with
 // bound args: the events EntityCondition selects, each once. keys (users, hosts) are the
 // resolution keys with aliases; nil means the one key of value. A user with more than one key
 // has no such condition (an event may name two of them, and would count twice): ok is false.
@@ -269,7 +286,7 @@ const maxEvidenceRanges = 64
 // EntityHistogram is an entity's events (EntityCondition: one key) per bucket of width in
 // [from, to), and how many of them are alert evidence, as time_bucket(width, time) groups them:
 // starts, counts and evidence counts, buckets without events left out. The counts come from
-// entity_hours, so width must be a whole number of hours and from and to whole hours; the
+// entity_activity, so width must be a whole number of hours and from and to whole hours; the
 // evidence events are read by id, in ranges around the alerts' evidence ids. ok is false when
 // it cannot answer so (the summary behind, other widths, evidence spread too widely): the caller
 // then counts over the events.
@@ -305,7 +322,7 @@ func (s *Store) EntityHistogram(ctx context.Context, kind event.Entity, value st
 		return nil, nil, nil, false, err
 	}
 	at := map[time.Time]int{}
-	err = s.QueryFunc(ctx, `SELECT `+fmt.Sprintf(bucket, "hour")+` AS b, sum(events)::BIGINT FROM entity_hours WHERE `+cond+` AND hour >= ? AND hour < ? GROUP BY b ORDER BY b`,
+	err = s.QueryFunc(ctx, `SELECT `+fmt.Sprintf(bucket, "hour")+` AS b, sum(events)::BIGINT FROM entity_activity WHERE `+cond+` AND hour >= ? AND hour < ? GROUP BY b ORDER BY b`,
 		append(args, from.UTC(), to.UTC()), func(_ []string, r []any) error {
 			if t := anyTime(r[0]); t != nil {
 				at[*t] = len(starts)

@@ -19,9 +19,8 @@ func summaryContent(t *testing.T, s *Store) string {
 	t.Helper()
 	var b strings.Builder
 	for _, q := range []string{
-		`SELECT * EXCLUDE (events, first, last), sum(events), min(first), max(last) FROM entity_summary GROUP BY ALL ORDER BY ALL`,
-		`SELECT * EXCLUDE (events, first, last), sum(events), min(first), max(last) FROM entity_keys GROUP BY ALL ORDER BY ALL`,
-		`SELECT kind, key, hour, sum(events), min(first), max(last) FROM entity_hours GROUP BY ALL ORDER BY ALL`,
+		`SELECT * EXCLUDE (events, first, last), sum(events), min(first), max(last) FROM entity_activity GROUP BY ALL ORDER BY ALL`,
+		`SELECT * EXCLUDE (events), sum(events) FROM entity_related GROUP BY ALL ORDER BY ALL`,
 		`SELECT * FROM entity_summary_state`,
 	} {
 		tb, err := s.Query(t.Context(), q)
@@ -37,7 +36,7 @@ func summaryContent(t *testing.T, s *Store) string {
 
 // TestEntitySummaryIncremental imports a generated company in three imports. After each, the
 // summary kept up import by import holds the same facts as one computed again from all the
-// events, and so does the backfill of migration 012; profiles read from it are the profiles read
+// events, and so does the backfill of migrations 012 and 014; profiles read from it are the profiles read
 // from the events, for the busiest and quietest entities of every kind.
 func TestEntitySummaryIncremental(t *testing.T) {
 	if testing.Short() {
@@ -75,7 +74,10 @@ func TestEntitySummaryIncremental(t *testing.T) {
 		if !s.summaryCovers(t.Context()) {
 			t.Fatalf("import %d: the summary does not cover the events", step+1)
 		}
-		if n := count(t, s, `SELECT sum(events) FROM entity_summary`); n != count(t, s, `SELECT count(*) FROM events`) {
+		if _, related := s.summaryState(t.Context()); !related {
+			t.Fatalf("import %d: the summary left out related entities", step+1)
+		}
+		if n := count(t, s, `SELECT sum(events) FROM entity_summary_state`); n != count(t, s, `SELECT count(*) FROM events`) {
 			t.Fatalf("import %d: summary of %d events", step+1, n)
 		}
 		incremental := summaryContent(t, s)
@@ -93,8 +95,8 @@ func TestEntitySummaryIncremental(t *testing.T) {
 	}
 	// The migration's backfill of a store made before it.
 	want := summaryContent(t, s)
-	for _, q := range []string{`DROP TABLE entity_summary`, `DROP TABLE entity_keys`, `DROP TABLE entity_hours`, `DROP TABLE entity_summary_state`,
-		`DELETE FROM schema_migrations WHERE version = 12`} {
+	for _, q := range []string{`DROP TABLE entity_activity`, `DROP TABLE entity_related`, `DROP TABLE entity_summary_state`,
+		`DELETE FROM schema_migrations WHERE version IN (12, 14)`} {
 		if _, err := s.db.Exec(q); err != nil {
 			t.Fatal(err)
 		}

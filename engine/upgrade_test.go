@@ -39,8 +39,8 @@ func TestOpenReadOnlyUpgradesOldStore(t *testing.T) {
 	if _, err := st.db.Exec(`DELETE FROM schema_migrations WHERE version = ?`, latest); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.db.Exec(`DROP TABLE alert_triage`); err != nil {
-		t.Fatalf("the test expects migration %s to make alert_triage: %v", last.name, err)
+	if _, err := st.db.Exec(`DROP TABLE entity_activity`); err != nil {
+		t.Fatalf("the test expects migration %s to make entity_activity: %v", last.name, err)
 	}
 	st.Close()
 
