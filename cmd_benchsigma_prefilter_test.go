@@ -1,10 +1,14 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"trawl/dsl"
+	"trawl/internal/testutil"
 )
 
 // TestImageNames checks the image pre-filter's necessary condition: derived only when every
@@ -81,5 +85,45 @@ func TestPrefilterSQL(t *testing.T) {
 	}
 	if !reflect.DeepEqual(args, []any{"a.exe", "b.exe", "c.exe"}) {
 		t.Errorf("args %v", args)
+	}
+}
+
+// TestBenchSigmaPrefilter runs sample rules that require an image (and one that does not) with
+// the pre-filter over generated events, with and without distinct tables: every rule must
+// raise the same alerts with the same evidence as on its own, and some must match.
+func TestBenchSigmaPrefilter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and imports events")
+	}
+	rules := t.TempDir()
+	for _, name := range []string{
+		"proc_creation_win_certutil_decode.yml",
+		"proc_creation_win_powershell_base64_encoded_cmd.yml",
+		"proc_creation_win_powershell_base64_encoded_cmd_patterns.yml",
+		"proc_creation_win_powershell_base64_hidden_flag.yml",
+		"proc_creation_win_powershell_encoding_patterns.yml",
+		"proc_creation_win_susp_emoji_usage_in_cli_2.yml", // no image test: not pre-filtered
+	} {
+		b, err := os.ReadFile(testutil.Sample(t, filepath.Join("sigma", "rules", "windows", "process_creation", name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(rules, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	for _, extra := range [][]string{nil, {"--no-distinct"}} {
+		args := append([]string{"bench", "sigma", "--events", "3000", "--dir", dir, "--rules", rules, "--shared", "--prefilter", "-f", "csv"}, extra...)
+		out, errs, code := trawl(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s\n%s", extra, code, out, errs)
+		}
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if len(lines) < 3 || !strings.HasPrefix(lines[2], `"shared scans, path tables",6,3000,`) ||
+			!strings.Contains(lines[2], "every rule raised the same alerts as on its own (same evidence)") ||
+			strings.Split(lines[1], ",")[7] == "0" || !strings.Contains(errs, "5 of 6 rules pre-filtered by image") {
+			t.Errorf("%v:\n%s\n%s", extra, out, errs)
+		}
 	}
 }
