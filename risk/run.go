@@ -560,11 +560,12 @@ type groupHot struct {
 	live       bool // queued: not suppressed, not auto-closed
 }
 
-// occurrence is one alert naming one entity, as entity risk reads it.
+// occurrence is one alert naming one entity, as entity risk reads it: 16 bytes, so that the
+// scatter into per-entity lists and the scan move little memory. contrib is a base score (a
+// small integer) times a power of two, which a float32 holds exactly.
 type occurrence struct {
 	t       int64   // the alert's first time
-	contrib float64 // what it adds to the entity's risk
-	group   int32
+	contrib float32 // what it adds to the entity's risk
 	rule    int32
 }
 
@@ -606,10 +607,10 @@ func (r *run) entityRisk() {
 		if gh.suppressed {
 			continue
 		}
-		o := occurrence{t: r.tFirst[k], group: g, rule: gh.rule}
+		o := occurrence{t: r.tFirst[k], rule: gh.rule}
 		if c := float64(gh.base); c > 0 {
 			// Repeats of one collapsed alert add less and less: the k-th repeat adds 2^-k.
-			o.contrib = math.Ldexp(c, -int(min(r.tDup[k], 60)))
+			o.contrib = float32(math.Ldexp(c, -int(min(r.tDup[k], 60))))
 		}
 		for _, e := range r.tEntities(k) {
 			occ[fill[e]] = o
@@ -619,12 +620,18 @@ func (r *run) entityRisk() {
 	halfLife := float64(time.Duration(r.pol.EntityRisk.HalfLife).Nanoseconds())
 	window := time.Duration(r.pol.EntityRisk.Window).Nanoseconds()
 	ruleSeen := make([]int32, len(r.ruleCount))
-	groupSeen := make([]int32, len(r.groups))
 	for i := range ruleSeen {
 		ruleSeen[i] = -1
 	}
-	for i := range groupSeen {
-		groupSeen[i] = -1
+	// The collapsed alerts naming an entity: all alerts of one have the same entity set, so
+	// they are counted over the groups' sets, not per occurrence (which would jump through a
+	// table by group at every one).
+	for g := range r.groups {
+		if gr := &r.groups[g]; !gr.suppressed {
+			for _, e := range r.entities(gr.rep) {
+				r.eGroups[e]++
+			}
+		}
 	}
 	for e := 0; e < ne; e++ {
 		list := occ[off[e]:off[e+1]]
@@ -639,20 +646,16 @@ func (r *run) entityRisk() {
 			}
 			cur = t
 			for lo < k && list[lo].t < t-window {
-				sum -= list[lo].contrib * math.Exp2(-float64(t-list[lo].t)/halfLife)
+				sum -= float64(list[lo].contrib) * math.Exp2(-float64(t-list[lo].t)/halfLife)
 				lo++
 			}
-			sum = max(sum+o.contrib, 0)
+			sum = max(sum+float64(o.contrib), 0)
 			if sum > peak {
 				peak, peakAt = sum, t
 			}
 			if ruleSeen[o.rule] != int32(e) {
 				ruleSeen[o.rule] = int32(e)
 				r.eRules[e]++
-			}
-			if groupSeen[o.group] != int32(e) {
-				groupSeen[o.group] = int32(e)
-				r.eGroups[e]++
 			}
 		}
 		r.eRisk[e], r.ePeakAt[e], r.eAlerts[e] = peak, peakAt, int32(len(list))
