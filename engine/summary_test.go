@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -153,4 +154,55 @@ func checkProfilesFromSummary(t *testing.T, s *Store) {
 			t.Errorf("%v: profile from the summary:\n%s\nfrom the events:\n%s", top.Rows[i], got[i], want[i])
 		}
 	}
+}
+
+// TestEntitySummaryWithoutRelated: on events whose entity values combine freely (every event a
+// new combination) the summary keeps no related rows and says so; profiles count related
+// entities over the events and are the same as without the summary, and the state stays so for
+// later imports (which would otherwise add related rows for part of the events) until a rebuild
+// decides again.
+func TestEntitySummaryWithoutRelated(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "store.duckdb"), Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	add := func(file, from, n int) {
+		t.Helper()
+		if _, err := s.db.Exec(`INSERT INTO files (id, path, fingerprint, format, source, events, rejects, imported_at, status)
+			VALUES (?, 'f', ?, 'kv', 'kv', ?, 0, now(), 'done')`, file, fmt.Sprint("fp", file), n); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.db.Exec(`INSERT INTO events (id, file_id, source, source_type, time, user_key, host_key, src_ip, dst_ip)
+			SELECT i, ?, 'kv', 'kv', TIMESTAMP '2026-03-02 00:00:00' + to_seconds(i * 7), 'u' || (i % 7), 'h' || (i % 5),
+				'10.' || (i // 65536) % 256 || '.' || (i // 256) % 256 || '.' || i % 256, '192.168.0.' || (i % 3)
+			FROM range(?, ?) r(i)`, file, from, from+n); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.UpdateEntitySummary(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(step string) {
+		t.Helper()
+		covers, related := s.summaryState(t.Context())
+		if !covers || related {
+			t.Fatalf("%s: covers %v, related %v; want the summary without related rows", step, covers, related)
+		}
+		if n := count(t, s, `SELECT count(*) FROM entity_related`); n != 0 {
+			t.Fatalf("%s: %d related rows", step, n)
+		}
+		if n := count(t, s, `SELECT sum(events) FROM entity_activity WHERE kind = 'user'`); n != count(t, s, `SELECT count(*) FROM events`) {
+			t.Fatalf("%s: activity of %d user events", step, n)
+		}
+		checkProfilesFromSummary(t, s)
+	}
+	add(1, 1, 60000)
+	check("first import")
+	add(2, 60001, 1000) // small enough to keep related rows on its own
+	check("second import")
+	if st, err := s.RebuildEntitySummary(t.Context()); err != nil || !st.Rebuilt || st.Events != 61000 {
+		t.Fatalf("rebuild: %+v, %v", st, err)
+	}
+	check("rebuild")
 }
