@@ -210,8 +210,9 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 	// Counts and activity come from entity_activity, and related entities from entity_related,
 	// when the entity summary (summary.go) covers every event (and, for related entities, kept
 	// them): the same sums over far fewer rows, each weighing its count. A time window finer than
-	// its hours, files (not in it), a user with aliases (whose events may name two of its keys,
-	// and would count twice) and an old store read the events. Each import's rows of an entity
+	// its hours, files (not in it) and an old store read the events, and so do the related
+	// entities of a user with aliases (whose events may name two of its keys, and would count
+	// twice; its counts take away entity_user_pairs). Each import's rows of an entity
 	// are together (zone maps skip the rest).
 	actRows, actArgs, actWeight := rows, args, ""
 	relRows, relArgs, relWeight := rows, args, ""
@@ -225,6 +226,13 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 					relRows, relArgs, relWeight = "entity_related AS events WHERE "+cond, cargs, "events"
 				}
 			case errors.Is(err, errMultiKey):
+				// An event naming two of the keys (acting and target) is in both keys' rows:
+				// entity_user_pairs counts it once more, to take away.
+				marks, k := keyArgs(p.Keys)
+				actRows = `(SELECT source, source_type, hour, events, first, last FROM entity_activity WHERE kind = 'user' AND key IN (` + marks + `)
+					UNION ALL SELECT source, source_type, hour, -events, NULL::TIMESTAMP, NULL::TIMESTAMP FROM entity_user_pairs
+					WHERE user_key IN (` + marks + `) AND target_user_key IN (` + marks + `)) AS events`
+				actArgs, actWeight = append(append(append([]any{}, k...), k...), k...), "events"
 			default:
 				return nil, err
 			}

@@ -20,7 +20,8 @@ import (
 // events per combination of the other entity columns (related entities), and is kept only while
 // the imported events' combinations repeat (entity_summary_state.related); on logs whose entity
 // values combine freely it would be as big as the events, and related entities are counted over
-// the events instead.
+// the events instead. entity_user_pairs holds the events naming two different users, so that a
+// user with aliases counts an event naming two of its keys once.
 
 // summaryStatements are the statements that add the events of finished imports matching cond
 // (SQL of trawl's own, never input) to the summary tables: the backfill of migration 014 between
@@ -135,7 +136,7 @@ func (s *Store) summaryPass(ctx context.Context, all bool) (st SummaryStats, err
 	}
 	st.Rebuilt = true
 	// The state goes first: the pass keeps related rows only while the state says it has them.
-	for _, t := range []string{"entity_activity", "entity_related", "entity_summary_state"} {
+	for _, t := range []string{"entity_activity", "entity_related", "entity_user_pairs", "entity_summary_state"} {
 		if _, err = tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 			return st, fmt.Errorf("entity summary: %w", err)
 		}
@@ -195,7 +196,8 @@ func (s *Store) summaryState(ctx context.Context) (covers, related bool) {
 	var rel sql.NullBool
 	// The summary tables are named so that a store without one reads the events.
 	err := s.db.QueryRowContext(ctx, `SELECT (SELECT max(max_id) FROM entity_summary_state), (SELECT bool_and(related) FROM entity_summary_state), (SELECT max(id) FROM events)
-		WHERE (SELECT count(*) FROM (SELECT 1 FROM entity_activity LIMIT 1)) >= 0 AND (SELECT count(*) FROM (SELECT 1 FROM entity_related LIMIT 1)) >= 0`).Scan(&maxID, &rel, &events)
+		WHERE (SELECT count(*) FROM (SELECT 1 FROM entity_activity LIMIT 1)) >= 0 AND (SELECT count(*) FROM (SELECT 1 FROM entity_related LIMIT 1)) >= 0
+		AND (SELECT count(*) FROM (SELECT 1 FROM entity_user_pairs LIMIT 1)) >= 0`).Scan(&maxID, &rel, &events)
 	if err != nil || !maxID.Valid {
 		return false, false
 	}

@@ -22,6 +22,7 @@ func summaryContent(t *testing.T, s *Store) string {
 	for _, q := range []string{
 		`SELECT * EXCLUDE (events, first, last), sum(events), min(first), max(last) FROM entity_activity GROUP BY ALL ORDER BY ALL`,
 		`SELECT * EXCLUDE (events), sum(events) FROM entity_related GROUP BY ALL ORDER BY ALL`,
+		`SELECT * EXCLUDE (events, first, last), sum(events), min(first), max(last) FROM entity_user_pairs GROUP BY ALL ORDER BY ALL`,
 		`SELECT * FROM entity_summary_state`,
 	} {
 		tb, err := s.Query(t.Context(), q)
@@ -96,7 +97,7 @@ func TestEntitySummaryIncremental(t *testing.T) {
 	}
 	// The migration's backfill of a store made before it.
 	want := summaryContent(t, s)
-	for _, q := range []string{`DROP TABLE entity_activity`, `DROP TABLE entity_related`, `DROP TABLE entity_summary_state`,
+	for _, q := range []string{`DROP TABLE entity_activity`, `DROP TABLE entity_related`, `DROP TABLE entity_user_pairs`, `DROP TABLE entity_summary_state`,
 		`DELETE FROM schema_migrations WHERE version IN (12, 14)`} {
 		if _, err := s.db.Exec(q); err != nil {
 			t.Fatal(err)
@@ -112,8 +113,8 @@ func TestEntitySummaryIncremental(t *testing.T) {
 }
 
 // checkProfilesFromSummary compares profiles read through the summary with profiles read from
-// the events (the summary set aside), for entities of every kind.
-func checkProfilesFromSummary(t *testing.T, s *Store) {
+// the events (the summary set aside), for entities of every kind and the users named in users.
+func checkProfilesFromSummary(t *testing.T, s *Store, users ...string) {
 	t.Helper()
 	top, err := s.Query(t.Context(), `SELECT kind, value FROM entities WHERE kind IN ('user', 'host', 'ip', 'process', 'domain', 'hash')
 		QUALIFY row_number() OVER (PARTITION BY kind ORDER BY events DESC, value) IN (1, 4) OR row_number() OVER (PARTITION BY kind ORDER BY events, value) = 1
@@ -123,6 +124,9 @@ func checkProfilesFromSummary(t *testing.T, s *Store) {
 	}
 	if len(top.Rows) < 3 {
 		t.Fatalf("entities: %v", top.Rows)
+	}
+	for _, u := range users {
+		top.Rows = append(top.Rows, []any{"user", u})
 	}
 	opt := EntityProfileOptions{Related: 4, Days: 10, Limit: 5}
 	profiles := func() []string {
@@ -173,8 +177,8 @@ func TestEntitySummaryWithoutRelated(t *testing.T) {
 			VALUES (?, 'f', ?, 'kv', 'kv', ?, 0, now(), 'done')`, file, fmt.Sprint("fp", file), n); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.db.Exec(`INSERT INTO events (id, file_id, source, source_type, time, user_key, host_key, src_ip, dst_ip)
-			SELECT i, ?, 'kv', 'kv', TIMESTAMP '2026-03-02 00:00:00' + to_seconds(i * 7), 'u' || (i % 7), 'h' || (i % 5),
+		if _, err := s.db.Exec(`INSERT INTO events (id, file_id, source, source_type, time, user_key, target_user_key, host_key, src_ip, dst_ip)
+			SELECT i, ?, 'kv', 'kv', TIMESTAMP '2026-03-02 00:00:00' + to_seconds(i * 7), 'u' || (i % 7), CASE WHEN i % 3 > 0 THEN 'u' || (i % 5) END, 'h' || (i % 5),
 				'10.' || (i // 65536) % 256 || '.' || (i // 256) % 256 || '.' || i % 256, '192.168.0.' || (i % 3)
 			FROM range(?, ?) r(i)`, file, from, from+n); err != nil {
 			t.Fatal(err)
@@ -192,10 +196,19 @@ func TestEntitySummaryWithoutRelated(t *testing.T) {
 		if n := count(t, s, `SELECT count(*) FROM entity_related`); n != 0 {
 			t.Fatalf("%s: %d related rows", step, n)
 		}
-		if n := count(t, s, `SELECT sum(events) FROM entity_activity WHERE kind = 'user'`); n != count(t, s, `SELECT count(*) FROM events`) {
-			t.Fatalf("%s: activity of %d user events", step, n)
+		if n := count(t, s, `SELECT sum(events) FROM entity_activity WHERE kind = 'host'`); n != count(t, s, `SELECT count(*) FROM events`) {
+			t.Fatalf("%s: activity of %d host events", step, n)
 		}
-		checkProfilesFromSummary(t, s)
+		// u1's identity has the keys u1, u2 and u3: an event naming two of them counts once.
+		if n := count(t, s, `SELECT count(*) FROM events WHERE user_key IN ('u1', 'u2', 'u3') AND target_user_key IN ('u1', 'u2', 'u3') AND user_key <> target_user_key`); n == 0 {
+			t.Fatalf("%s: no event names two keys of an identity", step)
+		}
+		checkProfilesFromSummary(t, s, "u1", "u4")
+	}
+	for _, k := range []string{"u1", "u2", "u3"} {
+		if _, err := s.db.Exec(`INSERT INTO identity_aliases VALUES (?, 'x', ?)`, k, k); err != nil {
+			t.Fatal(err)
+		}
 	}
 	add(1, 1, 60000)
 	check("first import")

@@ -8,7 +8,10 @@
 --   entity_related: each entity's events per combination of the other entity columns, without
 --     source or time (related entities), kept only while the new events' combinations are
 --     repeated (at most one per two events, or a small import); else entity_summary_state.related
---     is false and profiles count related entities over the events.
+--     is false and profiles count related entities over the events;
+--   entity_user_pairs: the events naming two different users (acting and target) per pair,
+--     source, source type and hour: a user with aliases counts such an event once when both
+--     are its keys (its keys' entity_activity rows less these).
 -- Rows are added after every import for the new events only (readers sum them), each import's
 -- sorted by kind and key so that DuckDB's zone maps skip to one entity's rows. The statements
 -- between "pass begins" and "pass ends" are the backfill here and summaryPass's statements,
@@ -19,6 +22,7 @@ DROP TABLE IF EXISTS entity_hours;
 DROP TABLE IF EXISTS entity_summary;
 DROP TABLE IF EXISTS entity_activity;
 DROP TABLE IF EXISTS entity_related;
+DROP TABLE IF EXISTS entity_user_pairs;
 
 CREATE TABLE entity_activity (
     kind        VARCHAR NOT NULL,  -- user, host, ip, process, domain, hash
@@ -45,6 +49,17 @@ CREATE TABLE entity_related (
     domain          VARCHAR,
     hash            VARCHAR,
     events          BIGINT NOT NULL
+);
+
+CREATE TABLE entity_user_pairs (
+    user_key        VARCHAR NOT NULL,
+    target_user_key VARCHAR NOT NULL,
+    source          VARCHAR NOT NULL,
+    source_type     VARCHAR NOT NULL,
+    hour            TIMESTAMP,
+    events          BIGINT NOT NULL,
+    first           TIMESTAMP,
+    last            TIMESTAMP
 );
 
 ALTER TABLE entity_summary_state ADD COLUMN IF NOT EXISTS related BOOLEAN DEFAULT true;
@@ -80,6 +95,12 @@ SELECT kind, key, source, source_type, hour, count(*), min(time), max(time) FROM
     FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done' WHERE TRUE /* new events */ AND e.hash IS NOT NULL
 )
 GROUP BY ALL ORDER BY kind, key, hour;
+
+INSERT INTO entity_user_pairs
+SELECT e.user_key, e.target_user_key, e.source, e.source_type, date_trunc('hour', e.time) AS hour, count(*), min(e.time), max(e.time)
+FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done'
+WHERE TRUE /* new events */ AND e.user_key IS NOT NULL AND e.target_user_key IS NOT NULL AND e.target_user_key <> e.user_key
+GROUP BY ALL ORDER BY e.user_key, e.target_user_key, hour;
 
 -- related entities: the new events per combination once, then under each entity they name
 CREATE TEMP TABLE entity_new AS
