@@ -134,15 +134,20 @@ func TestTuiOpenFallsBackWhenHeld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
 	t.Logf("notice: %s", notice)
 	if !st.ReadOnly() || !strings.Contains(notice, "opened read-only: another process has the store open") || !strings.Contains(notice, "PID") {
 		t.Errorf("read-only %v, notice %q", st.ReadOnly(), notice)
 	}
+	st.Close()
 	// --write insists.
 	if st, _, err := (&TuiCmd{Write: true}).open(g); err == nil {
 		st.Close()
 		t.Error("--write opened a store another process holds")
+	}
+	// A command that writes says who holds the store and what to do.
+	_, errs, code := trawl(t, "--db", db, "suppress", "add", "x", "--rule", "r", "--reason", "y")
+	if code == 0 || !strings.Contains(errs, "PID") || !strings.Contains(errs, "\nhint: another process has the store open") || !strings.Contains(errs, "trawl tui --read-only") {
+		t.Errorf("writing to a held store: %d %s", code, errs)
 	}
 }
 

@@ -63,6 +63,15 @@ func OpenReadOnly(ctx context.Context, path string, opt Options, upgrading func(
 	return Open(ctx, path, opt)
 }
 
+// openError names the store in an error opening it and, when another process holds the store
+// (DuckDB allows one writer, or many readers), says what to do on a line of its own.
+func openError(path string, err error) error {
+	if strings.Contains(err.Error(), "Conflicting lock is held") {
+		return fmt.Errorf("opening store %q: %w\nhint: another process has the store open (the DuckDB error names it): a workbench opened with plain `trawl` holds it for writing; quit it, or open the workbench with `trawl tui --read-only` while other commands run", path, err)
+	}
+	return fmt.Errorf("opening store %q: %w", path, err)
+}
+
 // Open opens (creating if needed) the database at path and brings its schema up to date.
 // An empty path or ":memory:" opens a private in-memory store.
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
@@ -85,12 +94,12 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	conn, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
-		return nil, fmt.Errorf("opening store %q: %w", path, err)
+		return nil, openError(path, err)
 	}
 	s := &Store{db: sql.OpenDB(conn), path: path, readOnly: opt.ReadOnly}
 	if err := s.migrate(ctx); err != nil {
 		s.db.Close()
-		return nil, fmt.Errorf("opening store %q: %w", path, err)
+		return nil, openError(path, err)
 	}
 	if !opt.ReadOnly {
 		if err := s.dropUnfinished(ctx); err != nil {
