@@ -244,5 +244,31 @@ func (s *Store) dropUnfinished(ctx context.Context) error {
 			return fmt.Errorf("removing an unfinished import: %w", err)
 		}
 	}
+	// The working tables of Sigma's shared scans (engine/sharedscan.go) are dropped at the end
+	// of a hunt; a hunt that was killed leaves them. Only one process writes to a store, and
+	// this runs before this one hunts, so every such table here is left over.
+	rows, err := s.db.QueryContext(ctx, `SELECT table_name FROM duckdb_tables()
+		WHERE database_name = current_database() AND NOT temporary AND table_name LIKE 'trawl\_shared\_%' ESCAPE '\'`)
+	if err != nil {
+		return fmt.Errorf("looking for left-over scan tables: %w", err)
+	}
+	var left []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		left = append(left, name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, name := range left {
+		if _, err := s.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+QuoteIdent(name)); err != nil {
+			return fmt.Errorf("dropping the left-over scan table %s: %w", name, err)
+		}
+	}
 	return nil
 }

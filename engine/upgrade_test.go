@@ -75,3 +75,45 @@ func TestOpenReadOnlyUpgradesOldStore(t *testing.T) {
 		t.Error("an up-to-date store was upgraded again")
 	}
 }
+
+// TestOpenDropsLeftoverScanTables: the working tables of a Sigma hunt that was killed are gone
+// after the next writable open; other tables stay.
+func TestOpenDropsLeftoverScanTables(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.duckdb")
+	st, err := Open(ctx, path, Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE trawl_shared_paths_7 (id BIGINT)`,
+		`CREATE TABLE trawl_shared_hits_7 (r INTEGER)`,
+		`CREATE TABLE trawl_sharedx (id BIGINT)`, // not a scan table: no underscore after shared
+		`CREATE TABLE my_notes (id BIGINT)`,
+	} {
+		if _, err := st.db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	ro, err := Open(ctx, path, Options{Threads: 1, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, ro, `SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'trawl_shared_%'`); n != 3 {
+		t.Errorf("a read-only open dropped tables: %d left of 3", n)
+	}
+	ro.Close()
+	st, err = Open(ctx, path, Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var names string
+	if err := st.db.QueryRow(`SELECT string_agg(table_name, ',' ORDER BY table_name) FROM duckdb_tables() WHERE table_name IN ('trawl_shared_paths_7', 'trawl_shared_hits_7', 'trawl_sharedx', 'my_notes')`).Scan(&names); err != nil {
+		t.Fatal(err)
+	}
+	if names != "my_notes,trawl_sharedx" {
+		t.Errorf("tables after a writable open: %s, want my_notes,trawl_sharedx", names)
+	}
+}
