@@ -384,7 +384,9 @@ func (r *run) collapse() {
 	r.group = make([]int32, n)
 	r.setCount = make([]int32, n)
 	setTab, groupTab := newIDTable(), newIDTable()
-	var sets []entSet
+	// At most one set per alert: made at that size, the slice is never copied to grow, and
+	// the memory the alerts do not use is never touched.
+	sets := make([]entSet, 0, n)
 	setOf := make([]int32, n)
 	setHashOf := func(s int32) uint64 { return sets[s].hash }
 	groupHashOf := func(g int32) uint64 { gr := &r.groups[g]; return groupHash(gr.set, gr.rule, gr.supp) }
