@@ -117,31 +117,24 @@ func ReadPolicy(r io.Reader) (Policy, error) {
 	if over.Priorities != nil {
 		p.Priorities = over.Priorities
 	}
-	if over.EntityRisk.HalfLife != 0 {
-		p.EntityRisk.HalfLife = over.EntityRisk.HalfLife
-	}
-	if over.EntityRisk.Window != 0 {
-		p.EntityRisk.Window = over.EntityRisk.Window
-	}
-	if over.EntityRisk.Threshold != 0 {
-		p.EntityRisk.Threshold = over.EntityRisk.Threshold
-	}
-	if over.EntityRisk.Percentile != 0 {
-		p.EntityRisk.Percentile = over.EntityRisk.Percentile
-	}
-	if over.Grouping.Window != 0 {
-		p.Grouping.Window = over.Grouping.Window
-	}
-	if over.Grouping.HubShare != 0 {
-		p.Grouping.HubShare = over.Grouping.HubShare
-	}
-	if over.Grouping.HubMinAlerts != 0 {
-		p.Grouping.HubMinAlerts = over.Grouping.HubMinAlerts
-	}
-	if over.Grouping.WideValues != 0 {
-		p.Grouping.WideValues = over.Grouping.WideValues
-	}
+	// A knob the file leaves out (or gives as zero) keeps its default.
+	keep(&p.EntityRisk.HalfLife, over.EntityRisk.HalfLife)
+	keep(&p.EntityRisk.Window, over.EntityRisk.Window)
+	keep(&p.EntityRisk.Threshold, over.EntityRisk.Threshold)
+	keep(&p.EntityRisk.Percentile, over.EntityRisk.Percentile)
+	keep(&p.Grouping.Window, over.Grouping.Window)
+	keep(&p.Grouping.HubShare, over.Grouping.HubShare)
+	keep(&p.Grouping.HubMinAlerts, over.Grouping.HubMinAlerts)
+	keep(&p.Grouping.WideValues, over.Grouping.WideValues)
 	return p, p.Check()
+}
+
+// keep sets *dst to v unless v is the zero value.
+func keep[T comparable](dst *T, v T) {
+	var zero T
+	if v != zero {
+		*dst = v
+	}
 }
 
 // Check reports the first problem of a policy.
