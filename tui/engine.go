@@ -77,7 +77,7 @@ func fuzzyLike(term string) string {
 func (e EngineStore) scored(ctx context.Context) (bool, error) {
 	n := int64(0)
 	err := e.S.QueryFunc(ctx, `SELECT count(*) FROM score_runs`, nil, func(_ []string, row []any) error {
-		n = asInt(row[0])
+		n = AsInt(row[0])
 		return nil
 	})
 	return n > 0, err
@@ -151,7 +151,7 @@ func (e EngineStore) Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
 			return err
 		}
 		page.Items = append(page.Items, it)
-		page.Total = int(asInt(row[17]))
+		page.Total = int(AsInt(row[17]))
 		return nil
 	})
 	if err != nil {
@@ -160,7 +160,7 @@ func (e EngineStore) Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
 	if len(page.Items) == 0 && q.Offset > 0 {
 		// Past the end: count what there is so the screen can move back.
 		err := e.S.QueryFunc(ctx, `SELECT count(*) FROM (`+from+`)`+cond, args, func(_ []string, row []any) error {
-			page.Total = int(asInt(row[0]))
+			page.Total = int(AsInt(row[0]))
 			return nil
 		})
 		if err != nil {
@@ -173,24 +173,24 @@ func (e EngineStore) Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
 // scanItem reads a queue row (queueColumns).
 func scanItem(row []any) (QueueItem, error) {
 	it := QueueItem{
-		Kind:       asString(row[0]),
-		ID:         asInt(row[1]),
-		Rule:       asString(row[2]),
-		Title:      asString(row[3]),
-		Severity:   asString(row[4]),
+		Kind:       AsString(row[0]),
+		ID:         AsInt(row[1]),
+		Rule:       AsString(row[2]),
+		Title:      AsString(row[3]),
+		Severity:   AsString(row[4]),
 		Confidence: asFloat(row[5]),
 		First:      asTime(row[7]),
 		Last:       asTime(row[8]),
-		Evidence:   int(asInt(row[10])),
+		Evidence:   int(AsInt(row[10])),
 		Score:      asFloat(row[11]),
-		Priority:   priorityNumber(asString(row[12])),
-		Alerts:     int(asInt(row[13])),
-		Action:     asString(row[14]),
-		Status:     asString(row[15]),
-		Assignee:   asString(row[16]),
+		Priority:   priorityNumber(AsString(row[12])),
+		Alerts:     int(AsInt(row[13])),
+		Action:     AsString(row[14]),
+		Status:     AsString(row[15]),
+		Assignee:   AsString(row[16]),
 	}
 	all := map[string][]string{}
-	err := errors.Join(json.Unmarshal([]byte(asString(row[6])), &it.Attack), json.Unmarshal([]byte(asString(row[9])), &all))
+	err := errors.Join(json.Unmarshal([]byte(AsString(row[6])), &it.Attack), json.Unmarshal([]byte(AsString(row[9])), &all))
 	if err != nil {
 		return it, fmt.Errorf("%s %d: %w", it.Kind, it.ID, err)
 	}
@@ -214,17 +214,17 @@ func priorityNumber(p string) int {
 func scanAlert(row []any) (QueueItem, error) {
 	it := QueueItem{
 		Kind:       "alert",
-		ID:         asInt(row[0]),
-		Rule:       asString(row[1]),
-		Title:      asString(row[2]),
-		Severity:   asString(row[3]),
+		ID:         AsInt(row[0]),
+		Rule:       AsString(row[1]),
+		Title:      AsString(row[2]),
+		Severity:   AsString(row[3]),
 		Confidence: asFloat(row[4]),
 		First:      asTime(row[6]),
 		Last:       asTime(row[7]),
-		Evidence:   int(asInt(row[9])),
+		Evidence:   int(AsInt(row[9])),
 	}
 	all := map[string][]string{}
-	err := errors.Join(json.Unmarshal([]byte(asString(row[5])), &it.Attack), json.Unmarshal([]byte(asString(row[8])), &all))
+	err := errors.Join(json.Unmarshal([]byte(AsString(row[5])), &it.Attack), json.Unmarshal([]byte(AsString(row[8])), &all))
 	if err != nil {
 		return it, fmt.Errorf("alert %d: %w", it.ID, err)
 	}
@@ -252,9 +252,9 @@ func (e EngineStore) Alert(ctx context.Context, id int64) (AlertDetail, error) {
 			}
 			found = true
 			d.QueueItem = it
-			d.Run = asInt(row[10])
+			d.Run = AsInt(row[10])
 			d.CreatedAt = derefTime(asTime(row[12]))
-			return json.Unmarshal([]byte(asString(row[11])), &d.Sources)
+			return json.Unmarshal([]byte(AsString(row[11])), &d.Sources)
 		})
 	if err != nil {
 		return d, fmt.Errorf("alert %d: %w", id, err)
@@ -264,13 +264,13 @@ func (e EngineStore) Alert(ctx context.Context, id int64) (AlertDetail, error) {
 	}
 	// Its score, if scored: one row, not the whole alert_scores table.
 	err = e.S.QueryFunc(ctx, `SELECT score, action, factors::VARCHAR FROM alert_scores WHERE alert_id = ?`, []any{id}, func(_ []string, row []any) error {
-		d.Score, d.Action = asFloat(row[0]), asString(row[1])
+		d.Score, d.Action = asFloat(row[0]), AsString(row[1])
 		var fs []struct {
 			Name   string `json:"name"`
 			Points int    `json:"points"`
 			Detail string `json:"detail"`
 		}
-		if err := json.Unmarshal([]byte(asString(row[2])), &fs); err != nil {
+		if err := json.Unmarshal([]byte(AsString(row[2])), &fs); err != nil {
 			return err
 		}
 		for _, f := range fs {
@@ -339,7 +339,7 @@ func (e EngineStore) Evidence(ctx context.Context, alert int64, offset, limit in
 		if r.Cols == nil {
 			r.Cols = append([]string(nil), cols[:len(cols)-1]...)
 		}
-		r.Total = int(asInt(row[len(row)-1]))
+		r.Total = int(AsInt(row[len(row)-1]))
 		r.Rows = append(r.Rows, append([]any(nil), row[:len(row)-1]...)) // QueryFunc reuses row
 		return nil
 	})
@@ -356,7 +356,7 @@ func (e EngineStore) Record(ctx context.Context, id int64) (Record, error) {
 	err := e.S.QueryFunc(ctx, `SELECT f.path, e.line, e.raw, e.fields FROM events e LEFT JOIN files f ON f.id = e.file_id WHERE e.id = ?`, []any{id},
 		func(_ []string, row []any) error {
 			found = true
-			rec.File, rec.Line, rec.Raw, rec.Fields = asString(row[0]), asInt(row[1]), asString(row[2]), asString(row[3])
+			rec.File, rec.Line, rec.Raw, rec.Fields = AsString(row[0]), AsInt(row[1]), AsString(row[2]), AsString(row[3])
 			return nil
 		})
 	if err != nil {
@@ -391,7 +391,7 @@ func (e EngineStore) Overview(ctx context.Context, buckets, top int) (Overview, 
 	var first, last *time.Time
 	err := e.S.QueryFunc(ctx, `SELECT min(time), max(time), count(*), (SELECT count(*) FROM alerts) FROM events`, nil, func(_ []string, row []any) error {
 		first, last = asTime(row[0]), asTime(row[1])
-		o.Events, o.Alerts = asInt(row[2]), asInt(row[3])
+		o.Events, o.Alerts = AsInt(row[2]), AsInt(row[3])
 		return nil
 	})
 	if err != nil {
@@ -404,14 +404,14 @@ func (e EngineStore) Overview(ctx context.Context, buckets, top int) (Overview, 
 		idx := map[string]int{}
 		err = e.S.QueryFunc(ctx, `SELECT source_type, least((epoch_us(time) - ?) // ?, ?) AS b, count(*) FROM events WHERE time IS NOT NULL GROUP BY ALL ORDER BY 1, 2`,
 			[]any{first.UnixMicro(), o.Bucket.Microseconds(), buckets - 1}, func(_ []string, row []any) error {
-				src := asString(row[0])
+				src := AsString(row[0])
 				i, ok := idx[src]
 				if !ok {
 					i = len(o.Sources)
 					idx[src] = i
 					o.Sources = append(o.Sources, SourceVolume{Source: src, Counts: make([]int64, buckets)})
 				}
-				b, n := int(asInt(row[1])), asInt(row[2])
+				b, n := int(AsInt(row[1])), AsInt(row[2])
 				if b >= 0 && b < buckets {
 					o.Sources[i].Counts[b] += n
 				}
@@ -427,7 +427,7 @@ func (e EngineStore) Overview(ctx context.Context, buckets, top int) (Overview, 
 	tactics := map[string]*TacticCount{}
 	err = e.S.QueryFunc(ctx, `SELECT to_json(list_sort(attack))::VARCHAR, count(*) FROM alerts GROUP BY 1`, nil, func(_ []string, row []any) error {
 		var ids []string
-		if err := json.Unmarshal([]byte(asString(row[0])), &ids); err != nil {
+		if err := json.Unmarshal([]byte(AsString(row[0])), &ids); err != nil {
 			return err
 		}
 		seen := map[string]bool{}
@@ -442,7 +442,7 @@ func (e EngineStore) Overview(ctx context.Context, buckets, top int) (Overview, 
 					tc = &TacticCount{Tactic: ta.Name, Order: ta.Order}
 					tactics[ta.Name] = tc
 				}
-				tc.Alerts += asInt(row[1])
+				tc.Alerts += AsInt(row[1])
 			}
 		}
 		return nil
@@ -463,7 +463,7 @@ func (e EngineStore) Overview(ctx context.Context, buckets, top int) (Overview, 
 		o.Scored = true
 		err = e.S.QueryFunc(ctx, `SELECT kind, value, alerts, risk FROM entity_risk WHERE NOT hub ORDER BY risk DESC, kind, value LIMIT ?`,
 			[]any{max(top, 1)}, func(_ []string, row []any) error {
-				o.Entities = append(o.Entities, EntityCount{Kind: asString(row[0]), Value: asString(row[1]), Alerts: asInt(row[2]), Risk: asFloat(row[3])})
+				o.Entities = append(o.Entities, EntityCount{Kind: AsString(row[0]), Value: AsString(row[1]), Alerts: AsInt(row[2]), Risk: asFloat(row[3])})
 				return nil
 			})
 		if err != nil {
@@ -477,7 +477,7 @@ func (e EngineStore) Overview(ctx context.Context, buckets, top int) (Overview, 
 	}
 	err = e.S.QueryFunc(ctx, `SELECT kind, value, count(*) AS n FROM (`+strings.Join(kinds, ` UNION ALL `)+`) WHERE value IS NOT NULL GROUP BY ALL ORDER BY n DESC, kind, value LIMIT ?`,
 		[]any{max(top, 1)}, func(_ []string, row []any) error {
-			o.Entities = append(o.Entities, EntityCount{Kind: asString(row[0]), Value: asString(row[1]), Alerts: asInt(row[2])})
+			o.Entities = append(o.Entities, EntityCount{Kind: AsString(row[0]), Value: AsString(row[1]), Alerts: AsInt(row[2])})
 			return nil
 		})
 	if err != nil {
@@ -486,7 +486,9 @@ func (e EngineStore) Overview(ctx context.Context, buckets, top int) (Overview, 
 	return o, nil
 }
 
-func asInt(v any) int64 {
+// AsInt reads a whole number from a DuckDB result cell of any integer (or double) type; NULL
+// and other types read as 0. Shared with the screens that query the store themselves.
+func AsInt(v any) int64 {
 	switch x := v.(type) {
 	case int64:
 		return x
@@ -516,7 +518,9 @@ func asFloat(v any) float64 {
 	return 0
 }
 
-func asString(v any) string {
+// AsString reads text from a DuckDB result cell: NULL is empty, bytes are taken as text, and
+// anything else is printed with fmt.Sprint.
+func AsString(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"trawl/engine"
+	"trawl/tui"
 )
 
 // Source is what the Import screen needs of the store: whether it takes imports, the import
@@ -86,10 +87,10 @@ func (s StoreSource) Rejects(ctx context.Context, file string, offset, limit int
 		FROM rejects r WHERE r.file_id = (SELECT max(id) FROM files WHERE path = ?)
 		ORDER BY r.byte_offset NULLS LAST, r.line NULLS LAST LIMIT ? OFFSET ?`,
 		[]any{rawShown, file, max(limit, 1), max(offset, 0)}, func(_ []string, row []any) error {
-			r := Reject{Line: asInt(row[0]), Offset: asInt(row[1]), Field: asString(row[2]), Reason: asString(row[3]), RawBytes: asInt(row[5])}
-			r.Raw = asString(row[4])
+			r := Reject{Line: tui.AsInt(row[0]), Offset: tui.AsInt(row[1]), Field: tui.AsString(row[2]), Reason: tui.AsString(row[3]), RawBytes: tui.AsInt(row[5])}
+			r.Raw = tui.AsString(row[4])
 			p.Rows = append(p.Rows, r)
-			p.Total = int(asInt(row[6]))
+			p.Total = int(tui.AsInt(row[6]))
 			return nil
 		})
 	if err != nil {
@@ -98,7 +99,7 @@ func (s StoreSource) Rejects(ctx context.Context, file string, offset, limit int
 	if len(p.Rows) == 0 && offset > 0 {
 		err = s.S.QueryFunc(ctx, `SELECT count(*) FROM rejects WHERE file_id = (SELECT max(id) FROM files WHERE path = ?)`, []any{file},
 			func(_ []string, row []any) error {
-				p.Total = int(asInt(row[0]))
+				p.Total = int(tui.AsInt(row[0]))
 				return nil
 			})
 		if err != nil {
@@ -106,32 +107,6 @@ func (s StoreSource) Rejects(ctx context.Context, file string, offset, limit int
 		}
 	}
 	return p, nil
-}
-
-func asInt(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case int:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	}
-	return 0
-}
-
-func asString(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case []byte:
-		return string(x)
-	}
-	return fmt.Sprint(v)
 }
 
 // Entry is one item of a folder listing.
