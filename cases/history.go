@@ -114,7 +114,7 @@ func Verify(caseID int64, h []Change) (string, error) {
 // State is what a case's history says its current fields are, replayed entry by entry.
 type State struct {
 	Title, Status, Severity, Assignee, Verdict, Narrative string
-	Alerts, Incidents, Pins                               map[string]bool
+	Alerts, Incidents                                     map[string]bool
 	Notes                                                 map[string]string // seq → text
 	Tasks                                                 map[string]string // seq → text
 	Done                                                  map[string]bool   // task seq → ticked off
@@ -122,7 +122,7 @@ type State struct {
 
 // Replay rebuilds the state a history describes.
 func Replay(h []Change) State {
-	s := State{Alerts: map[string]bool{}, Incidents: map[string]bool{}, Pins: map[string]bool{},
+	s := State{Alerts: map[string]bool{}, Incidents: map[string]bool{},
 		Notes: map[string]string{}, Tasks: map[string]string{}, Done: map[string]bool{}}
 	for _, c := range h {
 		switch c.Action {
@@ -147,8 +147,6 @@ func Replay(h []Change) State {
 			s.Alerts[c.New] = true
 		case ActionLinkIncident:
 			s.Incidents[c.New] = true
-		case ActionPin:
-			s.Pins[c.New] = true
 		case ActionNote:
 			s.Notes[c.Field] = c.New
 		case ActionTaskAdd:
