@@ -23,26 +23,11 @@ func TestRunRulesShared(t *testing.T) {
 		`logon | where message contains "log on" and logon_type in ("3", "10")`,
 	}
 	cat := dsl.EventCatalogue()
-	var rules []*dsl.CheckedRule
-	for i, q := range queries {
-		src := "rule r" + string(rune('a'+i)) + " {\n  title \"t\"\n  severity low\n  query " + q + "\n}\n"
-		rs, err := dsl.ParseRules("t.hunt", src)
-		if err != nil {
-			t.Fatal(dsl.FormatError(src, err))
-		}
-		cr, _, err := dsl.CheckRule(rs[0], cat, nil, dsl.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rules = append(rules, cr)
-	}
-	alertRule := func(cr *dsl.CheckedRule) AlertRule {
-		return AlertRule{Name: cr.Name.Name, Title: cr.Title, Severity: cr.Severity.String(), SQL: cr.Compiled.EvidenceSQL, Args: cr.Compiled.Args, EventRows: cr.Compiled.EventRows}
-	}
+	rules := checkedRules(t, "r", queries)
 	run1, _ := s.StartHunt(ctx, time.Time{}, nil)
 	var alone []RuleResult
 	for _, cr := range rules {
-		res, err := s.RunRule(ctx, run1, alertRule(cr))
+		res, err := s.RunRule(ctx, run1, alertRuleOf(cr))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +41,7 @@ func TestRunRulesShared(t *testing.T) {
 			t.Fatalf("%s: not a logon filter: %v", cr.Name.Name, f)
 		}
 		args = append(args, f.Args...)
-		shared = append(shared, SharedRule{AlertRule: alertRule(cr), Cond: f.Cond})
+		shared = append(shared, SharedRule{AlertRule: alertRuleOf(cr), Cond: f.Cond})
 	}
 	run2, _ := s.StartHunt(ctx, time.Time{}, nil)
 	got, err := s.RunRulesShared(ctx, run2, "logon", shared, args)
@@ -99,27 +84,12 @@ func TestRunRulesSharedPaths(t *testing.T) {
 		}},
 	} {
 		cat := dsl.EventCatalogue()
-		var rules []*dsl.CheckedRule
-		for i, q := range tc.queries {
-			src := "rule p" + string(rune('a'+i)) + " {\n  title \"t\"\n  severity low\n  query " + q + "\n}\n"
-			rs, err := dsl.ParseRules("t.hunt", src)
-			if err != nil {
-				t.Fatal(dsl.FormatError(src, err))
-			}
-			cr, _, err := dsl.CheckRule(rs[0], cat, nil, dsl.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rules = append(rules, cr)
-		}
-		alertRule := func(cr *dsl.CheckedRule) AlertRule {
-			return AlertRule{Name: cr.Name.Name, Title: cr.Title, Severity: cr.Severity.String(), SQL: cr.Compiled.EvidenceSQL, Args: cr.Compiled.Args, EventRows: cr.Compiled.EventRows}
-		}
+		rules := checkedRules(t, "p", tc.queries)
 		run1, _ := s.StartHunt(ctx, time.Time{}, nil)
 		var alone []RuleResult
 		total := 0
 		for _, cr := range rules {
-			res, err := s.RunRule(ctx, run1, alertRule(cr))
+			res, err := s.RunRule(ctx, run1, alertRuleOf(cr))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +105,7 @@ func TestRunRulesSharedPaths(t *testing.T) {
 				t.Fatalf("%s: not a filter of %q: %v", cr.Name.Name, tc.category, f)
 			}
 			args = append(args, f.Args...)
-			shared = append(shared, SharedRule{AlertRule: alertRule(cr), Cond: f.Cond})
+			shared = append(shared, SharedRule{AlertRule: alertRuleOf(cr), Cond: f.Cond})
 		}
 		cols := make([]PathColumn, len(pc.List))
 		for i, p := range pc.List {
@@ -199,6 +169,30 @@ func TestRunRulesSharedPaths(t *testing.T) {
 	}
 }
 
+// checkedRules parses and checks one rule per query, named prefix followed by a, b, c, ...
+func checkedRules(t *testing.T, prefix string, queries []string) []*dsl.CheckedRule {
+	t.Helper()
+	var rules []*dsl.CheckedRule
+	for i, q := range queries {
+		src := "rule " + prefix + string(rune('a'+i)) + " {\n  title \"t\"\n  severity low\n  query " + q + "\n}\n"
+		rs, err := dsl.ParseRules("t.hunt", src)
+		if err != nil {
+			t.Fatal(dsl.FormatError(src, err))
+		}
+		cr, _, err := dsl.CheckRule(rs[0], dsl.EventCatalogue(), nil, dsl.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, cr)
+	}
+	return rules
+}
+
+// alertRuleOf is the rule as RunRule runs it on its own: its compiled evidence query.
+func alertRuleOf(cr *dsl.CheckedRule) AlertRule {
+	return AlertRule{Name: cr.Name.Name, Title: cr.Title, Severity: cr.Severity.String(), SQL: cr.Compiled.EvidenceSQL, Args: cr.Compiled.Args, EventRows: cr.Compiled.EventRows}
+}
+
 var quotedName = regexp.MustCompile(`"([a-z_0-9]+)"`)
 
 // TestScanScope checks that a scan narrowed to a dataset and a time raises the same alerts as
@@ -229,7 +223,7 @@ func TestScanScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ar := AlertRule{Name: cr.Name.Name, Title: cr.Title, Severity: cr.Severity.String(), SQL: cr.Compiled.EvidenceSQL, Args: cr.Compiled.Args, EventRows: cr.Compiled.EventRows}
+	ar := alertRuleOf(cr)
 	run1, _ := s.StartHunt(ctx, time.Time{}, nil)
 	alone, err := s.RunRule(ctx, run1, ar)
 	if err != nil || alone.Alerts == 0 {
