@@ -60,22 +60,17 @@ func (s *Store) Score(ctx context.Context, opt ScoreOptions) (*ScoreResult, erro
 // riskAlerts loads every alert as scoring sees it, with its suppression if any.
 func (s *Store) riskAlerts(ctx context.Context) ([]risk.Alert, error) {
 	supp := map[int64]string{}
-	rows, err := s.db.QueryContext(ctx, `SELECT alert_id, min(suppression) FROM alert_suppressions GROUP BY alert_id`)
-	if err != nil {
-		return nil, fmt.Errorf("reading suppressions: %w", err)
-	}
-	for rows.Next() {
+	err := s.scanRows(ctx, `SELECT alert_id, min(suppression) FROM alert_suppressions GROUP BY alert_id`, nil, func(rows *sql.Rows) error {
 		var id int64
 		var name string
 		if err := rows.Scan(&id, &name); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		supp[id] = name
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading suppressions: %w", err)
 	}
 	var out []risk.Alert
 	err = s.Alerts(ctx, AlertFilter{}, func(a Alert) error {
@@ -139,19 +134,14 @@ func AnomalyStrength(kind string, m *float64) (float64, string) {
 // alias, and the intel matches of the alerts' evidence.
 func (s *Store) riskContext(ctx context.Context) (risk.Context, error) {
 	cx := risk.Context{Assets: map[string]risk.Asset{}, Identities: map[string]risk.Identity{}, Intel: map[int64][]risk.IntelMatch{}}
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT m.field, m.value, m.asset_key, m.matched_by, coalesce(m.criticality, 0),
+	err := s.scanRows(ctx, `SELECT DISTINCT m.field, m.value, m.asset_key, m.matched_by, coalesce(m.criticality, 0),
 			coalesce(m.internet_facing, false), coalesce(len(m.vulnerabilities), 0), coalesce(m.owner, '')
 		FROM asset_matches m
-		WHERE m.event_id IN (SELECT unnest(evidence) FROM alerts)`)
-	if err != nil {
-		return cx, fmt.Errorf("resolving assets: %w", err)
-	}
-	for rows.Next() {
+		WHERE m.event_id IN (SELECT unnest(evidence) FROM alerts)`, nil, func(rows *sql.Rows) error {
 		var field, value, key, how, owner string
 		var a risk.Asset
 		if err := rows.Scan(&field, &value, &key, &how, &a.Criticality, &a.InternetFacing, &a.Vulnerabilities, &owner); err != nil {
-			rows.Close()
-			return cx, err
+			return err
 		}
 		a.Key, a.Network, a.Owner = key, how == "cidr", event.UserKey(owner)
 		kind := "ip"
@@ -159,49 +149,43 @@ func (s *Store) riskContext(ctx context.Context) (risk.Context, error) {
 			kind = "host"
 		}
 		cx.Assets[kind+":"+value] = a
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return cx, err
-	}
-	rows, err = s.db.QueryContext(ctx, `SELECT user_key, identity, coalesce(privileged, false), coalesce(service_account, false),
-			coalesce(mfa = false, false), coalesce(status, ''), leave_date FROM user_identities`)
+		return nil
+	})
 	if err != nil {
-		return cx, fmt.Errorf("reading identities: %w", err)
+		return cx, fmt.Errorf("resolving assets: %w", err)
 	}
-	for rows.Next() {
+	err = s.scanRows(ctx, `SELECT user_key, identity, coalesce(privileged, false), coalesce(service_account, false),
+			coalesce(mfa = false, false), coalesce(status, ''), leave_date FROM user_identities`, nil, func(rows *sql.Rows) error {
 		var alias string
 		var id risk.Identity
 		var leave sql.NullTime
 		if err := rows.Scan(&alias, &id.Key, &id.Privileged, &id.ServiceAccount, &id.NoMFA, &id.Status, &leave); err != nil {
-			rows.Close()
-			return cx, err
+			return err
 		}
 		if leave.Valid {
 			id.LeaveDate = leave.Time
 		}
 		cx.Identities[alias] = id
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return cx, err
-	}
-	rows, err = s.db.QueryContext(ctx, `SELECT DISTINCT a.id, m.value, m.indicator, m.source, coalesce(m.confidence, -1)
-		FROM (SELECT id, unnest(evidence) AS eid FROM alerts) a JOIN intel_matches m ON m.event_id = a.eid
-		ORDER BY a.id, m.indicator, m.source, m.value`)
+		return nil
+	})
 	if err != nil {
-		return cx, fmt.Errorf("matching intel: %w", err)
+		return cx, fmt.Errorf("reading identities: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	err = s.scanRows(ctx, `SELECT DISTINCT a.id, m.value, m.indicator, m.source, coalesce(m.confidence, -1)
+		FROM (SELECT id, unnest(evidence) AS eid FROM alerts) a JOIN intel_matches m ON m.event_id = a.eid
+		ORDER BY a.id, m.indicator, m.source, m.value`, nil, func(rows *sql.Rows) error {
 		var id int64
 		var m risk.IntelMatch
 		if err := rows.Scan(&id, &m.Value, &m.Indicator, &m.Source, &m.Confidence); err != nil {
-			return cx, err
+			return err
 		}
 		cx.Intel[id] = append(cx.Intel[id], m)
+		return nil
+	})
+	if err != nil {
+		return cx, fmt.Errorf("matching intel: %w", err)
 	}
-	return cx, rows.Err()
+	return cx, nil
 }
 
 func (s *Store) storeScores(ctx context.Context, res *risk.Result, policy string, out *ScoreResult) error {
