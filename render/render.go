@@ -3,6 +3,7 @@
 package render
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -41,8 +42,10 @@ type Writer struct {
 	cols    []string
 	tw      *tabwriter.Writer
 	cw      *csv.Writer
-	keys    [][]byte // JSON: each column's quoted key, made once
-	line    []byte   // JSON: the row being written, reused
+	keys    [][]byte      // JSON: each column's quoted key, made once
+	line    []byte        // JSON: the row being written, reused
+	val     bytes.Buffer  // JSON: one value as enc writes it, reused
+	enc     *json.Encoder // JSON: writes into val, without HTML escaping
 	started bool
 	// MaxCell truncates table cells to this many characters (0: 80).
 	MaxCell int
@@ -59,6 +62,8 @@ func New(w io.Writer, f Format, cols []string) *Writer {
 			k, _ := json.Marshal(c)
 			wr.keys = append(wr.keys, k)
 		}
+		wr.enc = json.NewEncoder(&wr.val)
+		wr.enc.SetEscapeHTML(false)
 	default:
 		wr.tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	}
@@ -94,11 +99,11 @@ func (w *Writer) Row(vals []any) error {
 			}
 			b = append(b, k...)
 			b = append(b, ':')
-			v, err := marshalNoHTML(jsonValue(vals[i]))
-			if err != nil {
+			w.val.Reset()
+			if err := w.enc.Encode(jsonValue(vals[i])); err != nil {
 				return err
 			}
-			b = append(b, v...)
+			b = append(b, bytes.TrimSuffix(w.val.Bytes(), []byte("\n"))...)
 		}
 		w.line = append(b, '}', '\n')
 		_, err := w.w.Write(w.line)
@@ -225,14 +230,4 @@ func jsonValue(v any) any {
 		return string(x)
 	}
 	return v
-}
-
-func marshalNoHTML(v any) ([]byte, error) {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
 }
