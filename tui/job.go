@@ -25,11 +25,24 @@ type jobSlot struct {
 	slot  string
 }
 
+// runningJob is a job started and not yet finished or cancelled.
+type runningJob struct {
+	slot   jobSlot
+	cancel context.CancelFunc
+}
+
 type jobs struct {
-	seq    uint64
-	latest map[jobSlot]uint64
-	cancel map[uint64]context.CancelFunc
-	slots  map[uint64]jobSlot
+	seq     uint64
+	latest  map[jobSlot]uint64
+	running map[uint64]runningJob
+}
+
+// stop cancels the running job seq, if it still runs, and forgets it.
+func (j *jobs) stop(seq uint64) {
+	if r, ok := j.running[seq]; ok {
+		r.cancel()
+		delete(j.running, seq)
+	}
 }
 
 // Query starts fn as a job of screen owner in the named slot ("page", "detail", ...) and
@@ -37,23 +50,15 @@ type jobs struct {
 // result, if it still arrives, dropped. Call it from Update only.
 func (c *Context) Query(owner int, slot string, fn func(ctx context.Context) (any, error)) tea.Cmd {
 	j := &c.jobs
-	if j.slots == nil {
-		j.slots = map[uint64]jobSlot{}
-	}
 	s := jobSlot{owner, slot}
 	if old, ok := j.latest[s]; ok {
-		if cancel := j.cancel[old]; cancel != nil {
-			cancel()
-			delete(j.cancel, old)
-			delete(j.slots, old)
-		}
+		j.stop(old)
 	}
 	j.seq++
 	seq := j.seq
 	j.latest[s] = seq
 	ctx, cancel := context.WithCancel(context.Background())
-	j.cancel[seq] = cancel
-	j.slots[seq] = s
+	j.running[seq] = runningJob{s, cancel}
 	return func() tea.Msg {
 		start := time.Now()
 		rows, err := fn(ctx)
@@ -66,26 +71,20 @@ func (c *Context) Query(owner int, slot string, fn func(ctx context.Context) (an
 // of its slot). The root calls it for every QueryFinishedMsg and drops stale ones.
 func (c *Context) Finish(msg QueryFinishedMsg) bool {
 	j := &c.jobs
-	if cancel, ok := j.cancel[msg.Seq]; ok {
-		cancel()
-		delete(j.cancel, msg.Seq)
-		delete(j.slots, msg.Seq)
-	}
+	j.stop(msg.Seq)
 	return j.latest[jobSlot{msg.Owner, msg.Slot}] == msg.Seq
 }
 
 // Running is the number of jobs started and not yet finished or cancelled.
-func (c *Context) Running() int { return len(c.jobs.cancel) }
+func (c *Context) Running() int { return len(c.jobs.running) }
 
 // CancelOwner cancels every running job of a screen (when it leaves the history).
 func (c *Context) CancelOwner(owner int) {
 	j := &c.jobs
-	for seq, s := range j.slots {
-		if s.owner == owner {
-			j.cancel[seq]()
-			delete(j.cancel, seq)
-			delete(j.slots, seq)
-			delete(j.latest, s)
+	for seq, r := range j.running {
+		if r.slot.owner == owner {
+			j.stop(seq)
+			delete(j.latest, r.slot)
 		}
 	}
 }
@@ -93,9 +92,7 @@ func (c *Context) CancelOwner(owner int) {
 // CancelAll cancels every running job (Esc on the root, or quitting).
 func (c *Context) CancelAll() {
 	j := &c.jobs
-	for seq, cancel := range j.cancel {
-		cancel()
-		delete(j.cancel, seq)
-		delete(j.slots, seq)
+	for seq := range j.running {
+		j.stop(seq)
 	}
 }

@@ -5,7 +5,6 @@
 package tui
 
 import (
-	"context"
 	"sync/atomic"
 	"time"
 
@@ -42,7 +41,7 @@ func NewContext(store Store, theme *themes.Theme) *Context {
 		Keys:  DefaultKeyMap(),
 		Store: store,
 		Now:   time.Now,
-		jobs:  jobs{latest: map[jobSlot]uint64{}, cancel: map[uint64]context.CancelFunc{}},
+		jobs:  jobs{latest: map[jobSlot]uint64{}, running: map[uint64]runningJob{}},
 	}
 }
 
