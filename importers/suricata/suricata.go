@@ -141,6 +141,7 @@ func (Format) Sniff(head []byte) int {
 	h := bytes.TrimLeft(head, " \t\r\n")
 	if len(h) > 0 && h[0] == '[' {
 		var objs []map[string]any
+		// rejects in a cut-off head mean nothing: they go to Discard
 		_ = importers.ReadJSONArray(context.Background(), bytes.NewReader(h), "", importers.Discard, func(_ importers.Line, obj map[string]any) error {
 			objs = append(objs, obj)
 			return nil
@@ -163,8 +164,6 @@ func score(objs []map[string]any) int {
 	}
 	return 95
 }
-
-// discard is the sink Sniff gives ReadJSONArray: rejects in a cut-off head mean nothing.
 
 // Read imports EVE JSON lines, or streams a JSON array of EVE objects when the input starts
 // with '['.
