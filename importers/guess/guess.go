@@ -215,8 +215,7 @@ func (p Plan) has(col string) bool {
 // Apply fills ev through the plan, reading values with get. For a guessed column, a value
 // that does not parse is passed over for the next candidate (the value stays in the event's
 // Fields): a guess must not cost the record. For an explicit column it is an
-// *importers.FieldError naming
-// the field, and the caller rejects the record.
+// *importers.FieldError naming the field, and the caller rejects the record.
 func (p Plan) Apply(ev *event.Event, get func(field string) (string, bool)) error {
 	for _, c := range p.Cols {
 		for _, f := range c.Fields {
