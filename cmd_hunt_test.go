@@ -14,6 +14,19 @@ import (
 	"trawl/internal/testutil"
 )
 
+// kvLog is the kv-test log the CLI tests hunt with kvRules: two failures for two users from
+// 10.0.0.1 (the spray), a success, and one failure from 10.0.0.9.
+const kvLog = "kv-test: time=2024-01-02T03:04:05Z user=alice src_ip=10.0.0.1 outcome=failure host=ws1\n" +
+	"kv-test: time=2024-01-02T03:05:00Z user=bob src_ip=10.0.0.1 outcome=failure host=ws1\n" +
+	"kv-test: time=2024-01-02T03:06:00Z user=bob src_ip=10.0.0.1 outcome=success host=ws1\n" +
+	"kv-test: time=2024-01-02T09:00:00Z user=carol src_ip=10.0.0.9 outcome=failure host=ws2\n"
+
+// kvAssets and kvIdentities are context files for kvLog's hosts and users.
+const (
+	kvAssets     = "host,ip,criticality,internet_facing\nws1,10.0.0.50,4,yes\n"
+	kvIdentities = "user,privileged,mfa,status\nbob,yes,no,active\ncarol,no,yes,leaving on 2024-02-01\n"
+)
+
 const kvRules = `# rules for the kv-test log
 rule kv_failures {
   title "Failed logons"
@@ -45,10 +58,7 @@ func writeFile(t *testing.T, path, text string) string {
 func TestCLIHuntAndAlerts(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "t.duckdb")
-	log := writeFile(t, filepath.Join(dir, "a.log"), "kv-test: time=2024-01-02T03:04:05Z user=alice src_ip=10.0.0.1 outcome=failure host=ws1\n"+
-		"kv-test: time=2024-01-02T03:05:00Z user=bob src_ip=10.0.0.1 outcome=failure host=ws1\n"+
-		"kv-test: time=2024-01-02T03:06:00Z user=bob src_ip=10.0.0.1 outcome=success host=ws1\n"+
-		"kv-test: time=2024-01-02T09:00:00Z user=carol src_ip=10.0.0.9 outcome=failure host=ws2\n")
+	log := writeFile(t, filepath.Join(dir, "a.log"), kvLog)
 	rules := writeFile(t, filepath.Join(dir, "kv.hunt"), kvRules)
 
 	if _, _, code := trawl(t, "--db", db, "hunt", "--rules", rules); code == 0 {

@@ -262,13 +262,10 @@ func TestScoreCLIErrors(t *testing.T) {
 func TestIncidentsGolden(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "t.duckdb")
-	log := writeFile(t, filepath.Join(dir, "a.log"), "kv-test: time=2024-01-02T03:04:05Z user=alice src_ip=10.0.0.1 outcome=failure host=ws1\n"+
-		"kv-test: time=2024-01-02T03:05:00Z user=bob src_ip=10.0.0.1 outcome=failure host=ws1\n"+
-		"kv-test: time=2024-01-02T03:06:00Z user=bob src_ip=10.0.0.1 outcome=success host=ws1\n"+
-		"kv-test: time=2024-01-02T09:00:00Z user=carol src_ip=10.0.0.9 outcome=failure host=ws2\n")
+	log := writeFile(t, filepath.Join(dir, "a.log"), kvLog)
 	rules := writeFile(t, filepath.Join(dir, "kv.hunt"), kvRules)
-	assets := writeFile(t, filepath.Join(dir, "assets.csv"), "host,ip,criticality,internet_facing\nws1,10.0.0.50,4,yes\n")
-	ids := writeFile(t, filepath.Join(dir, "ids.csv"), "user,privileged,mfa,status\nbob,yes,no,active\ncarol,no,yes,leaving on 2024-02-01\n")
+	assets := writeFile(t, filepath.Join(dir, "assets.csv"), kvAssets)
+	ids := writeFile(t, filepath.Join(dir, "ids.csv"), kvIdentities)
 	for _, args := range [][]string{
 		{"--db", db, "import", log},
 		{"--db", db, "context", "import", assets, ids},
@@ -299,13 +296,10 @@ func TestIncidentsGolden(t *testing.T) {
 func TestContextAndIntelRescore(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "t.duckdb")
-	log := writeFile(t, filepath.Join(dir, "a.log"), "kv-test: time=2024-01-02T03:04:05Z user=alice src_ip=10.0.0.1 outcome=failure host=ws1\n"+
-		"kv-test: time=2024-01-02T03:05:00Z user=bob src_ip=10.0.0.1 outcome=failure host=ws1\n"+
-		"kv-test: time=2024-01-02T03:06:00Z user=bob src_ip=10.0.0.1 outcome=success host=ws1\n"+
-		"kv-test: time=2024-01-02T09:00:00Z user=carol src_ip=10.0.0.9 outcome=failure host=ws2\n")
+	log := writeFile(t, filepath.Join(dir, "a.log"), kvLog)
 	rules := writeFile(t, filepath.Join(dir, "kv.hunt"), kvRules)
-	assets := writeFile(t, filepath.Join(dir, "assets.csv"), "host,ip,criticality,internet_facing\nws1,10.0.0.50,4,yes\n")
-	ids := writeFile(t, filepath.Join(dir, "ids.csv"), "user,privileged,mfa,status\nbob,yes,no,active\ncarol,no,yes,leaving on 2024-02-01\n")
+	assets := writeFile(t, filepath.Join(dir, "assets.csv"), kvAssets)
+	ids := writeFile(t, filepath.Join(dir, "ids.csv"), kvIdentities)
 	iocs := writeFile(t, filepath.Join(dir, "iocs.txt"), "10.0.0.9\n")
 	policy := writeFile(t, filepath.Join(dir, "policy.yaml"), string(risk.DefaultPolicyYAML()))
 	must := func(args ...string) (string, string) {

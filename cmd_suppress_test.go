@@ -30,10 +30,7 @@ func TestCLISuppress(t *testing.T) {
 	t.Setenv("TRAWL_USER", "analyst")
 	dir := t.TempDir()
 	db := filepath.Join(dir, "t.duckdb")
-	log := writeFile(t, filepath.Join(dir, "a.log"), "kv-test: time=2024-01-02T03:04:05Z user=alice src_ip=10.0.0.1 outcome=failure host=ws1\n"+
-		"kv-test: time=2024-01-02T03:05:00Z user=bob src_ip=10.0.0.1 outcome=failure host=ws1\n"+
-		"kv-test: time=2024-01-02T03:06:00Z user=bob src_ip=10.0.0.1 outcome=success host=ws1\n"+
-		"kv-test: time=2024-01-02T09:00:00Z user=carol src_ip=10.0.0.9 outcome=failure host=ws2\n")
+	log := writeFile(t, filepath.Join(dir, "a.log"), kvLog)
 	rules := writeFile(t, filepath.Join(dir, "kv.hunt"), kvRules)
 	if _, _, code := trawl(t, "--db", db, "suppress", "list"); code == 0 {
 		t.Error("suppress list on a missing store succeeded")
