@@ -91,10 +91,10 @@ detection:
 	if code != 0 || len(rows) != 4 || c == nil || c["kind"] != "correlation" || c["severity"] != "high" || c["runs"] != true || c["author"] != "Jane Doe" {
 		t.Errorf("sigma list: %s", out)
 	}
-	if ip := byKey["44444444-4444-4444-4444-444444444444"]; ip == nil || !strings.HasPrefix(strings.Join(anyStrings(ip["attack"]), ","), "T1685,T") || ip["severity"] != "low" {
+	if ip := byKey["44444444-4444-4444-4444-444444444444"]; ip == nil || !strings.HasPrefix(strings.Join(strList(ip["attack"]), ","), "T1685,T") || ip["severity"] != "low" {
 		t.Errorf("ATT&CK v19 id not resolved: %v", ip)
 	}
-	if w := byKey["33333333-3333-3333-3333-333333333333"]; w == nil || w["runs"] != false || len(anyStrings(w["only_in"])) != 1 {
+	if w := byKey["33333333-3333-3333-3333-333333333333"]; w == nil || w["runs"] != false || len(strList(w["only_in"])) != 1 {
 		t.Errorf("rule inside a correlation: %v", w)
 	}
 	if b := byKey["name:bad"]; b == nil || b["outcome"] != "unsupported" || b["runs"] != false {
@@ -146,12 +146,4 @@ detection:
 	if _, errs, _ = trawl(t, "--db", db, "hunt", "--sigma", corr); strings.Contains(errs, "rule store:") {
 		t.Errorf("hunt --sigma ran the store: %s", errs)
 	}
-}
-
-func anyStrings(v any) []string {
-	var out []string
-	for _, x := range v.([]any) {
-		out = append(out, x.(string))
-	}
-	return out
 }
