@@ -9,8 +9,9 @@ import (
 	"strings"
 )
 
-// ExpandPaths turns files, folders and glob patterns into a sorted, de-duplicated list of
-// regular files, as `trawl import` and the TUI's Import screen take them. Folders are walked
+// ExpandPaths turns files, folders and glob patterns into a de-duplicated list of regular
+// files in the order given (a folder's files and a pattern's matches sorted among themselves),
+// as `trawl import` and the TUI's Import screen take them. Folders are walked
 // recursively, skipping hidden entries and files that are not logs by their names (see
 // notALog); a file named on its own is always taken. A path holding *, ? or [ is a pattern
 // unless it exists as written (a file named "auth[1].log" is taken as it is). A pattern
