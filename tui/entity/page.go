@@ -10,7 +10,6 @@ import (
 
 	"trawl/engine"
 	"trawl/event"
-	"trawl/render"
 	"trawl/tui/timeline"
 )
 
@@ -154,7 +153,7 @@ func (s *StoreSource) windowPage(ctx context.Context, req timeline.PageRequest, 
 	q, qargs = rowsOfIDs(ids[:limit])
 	var p timeline.Page
 	err = s.Store.QueryFunc(ctx, q, qargs, func(_ []string, row []any) error {
-		p.Events = append(p.Events, eventOf(row, listColumns))
+		p.Events = append(p.Events, timeline.RowOf(row))
 		return nil
 	})
 	if err != nil {
@@ -185,7 +184,7 @@ func rowsOfIDs(ids []any) (string, []any) {
 		for j < len(sorted) && sorted[j]-sorted[j-1] <= idGap {
 			j++
 		}
-		parts = append(parts, `SELECT id, time, id IN (SELECT unnest(evidence) FROM alerts) AS evidence, `+quoted(listColumns)+`
+		parts = append(parts, `SELECT `+timeline.RowSelect()+`
 			FROM events WHERE id BETWEEN ? AND ? AND id IN (`+strings.TrimSuffix(strings.Repeat("?, ", j-i), ", ")+`)`)
 		args = append(args, sorted[i], sorted[j-1])
 		for _, id := range sorted[i:j] {
@@ -194,48 +193,6 @@ func rowsOfIDs(ids []any) (string, []any) {
 		i = j
 	}
 	return strings.Join(parts, " UNION ALL ") + " ORDER BY time, id", args
-}
-
-// listColumns are the columns of a timeline row, as timeline.StoreSource reads them.
-var listColumns = []string{"source_type", "category", "event_code", "action", "outcome", "host", "user", "target_user",
-	"src_ip", "dst_ip", "dst_port", "process_name", "message"}
-
-var entityOf = func() map[string]event.Entity {
-	m := map[string]event.Entity{}
-	for _, c := range event.Columns {
-		m[c.Name] = c.Entity
-	}
-	return m
-}()
-
-// eventOf reads a row of id, time, evidence and cols, as timeline.StoreSource does: fields that
-// open an entity first.
-func eventOf(row []any, cols []string) timeline.Event {
-	e := timeline.Event{ID: row[0].(int64), Evidence: row[2] == true}
-	if t, ok := row[1].(time.Time); ok {
-		e.Time = t.UTC()
-	}
-	for i, c := range cols {
-		if v := render.Text(row[3+i]); v != "" {
-			e.Fields = append(e.Fields, timeline.Field{Name: c, Value: v, Entity: entityOf[c]})
-		}
-	}
-	isNone := func(f timeline.Field) int {
-		if f.Entity == event.EntityNone {
-			return 1
-		}
-		return 0
-	}
-	slices.SortStableFunc(e.Fields, func(a, b timeline.Field) int { return isNone(a) - isNone(b) })
-	return e
-}
-
-func quoted(cols []string) string {
-	q := make([]string, len(cols))
-	for i, c := range cols {
-		q[i] = engine.QuoteIdent(c)
-	}
-	return strings.Join(q, ", ")
 }
 
 // Histogram implements timeline.Source for the entity view's activity strip: at a zoom of an

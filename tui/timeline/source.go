@@ -131,6 +131,18 @@ var detailColumns = func() []string {
 var listColumns = []string{"source_type", "category", "event_code", "action", "outcome", "host", "user", "target_user",
 	"src_ip", "dst_ip", "dst_port", "process_name", "message"}
 
+// rowSelect is the select list of a page's rows: id, time, whether the event is alert
+// evidence, and listColumns.
+var rowSelect = "id, time, id IN (SELECT unnest(evidence) FROM alerts) AS evidence, " + quoted(listColumns)
+
+// RowSelect is the select list of a timeline row, for sources that find a page's ids another
+// way (the entity view) and read its rows themselves: RowOf reads a row of it, so their rows
+// are the timeline's.
+func RowSelect() string { return rowSelect }
+
+// RowOf reads a row selected by RowSelect.
+func RowOf(row []any) Event { return eventOf(row, listColumns) }
+
 var entityOf = func() map[string]event.Entity {
 	m := map[string]event.Entity{}
 	for _, c := range event.Columns {
@@ -262,11 +274,11 @@ func (s *StoreSource) Events(ctx context.Context, req PageRequest) (Page, error)
 		for i := range ids {
 			marks[i] = "$" + strconv.Itoa(i+3)
 		}
-		q = fmt.Sprintf(`SELECT id, time, id IN (SELECT unnest(evidence) FROM alerts) AS evidence, %s
+		q = fmt.Sprintf(`SELECT %s
 			FROM events WHERE id BETWEEN $1 AND $2 AND id IN (%s) ORDER BY time, id`,
-			quoted(listColumns), strings.Join(marks, ", "))
+			rowSelect, strings.Join(marks, ", "))
 		err = s.Store.QueryFunc(ctx, q, append([]any{lo, hi}, ids...), func(_ []string, row []any) error {
-			p.Events = append(p.Events, eventOf(row, listColumns))
+			p.Events = append(p.Events, RowOf(row))
 			return nil
 		})
 		if err != nil {
