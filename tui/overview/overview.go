@@ -23,12 +23,10 @@ type Model struct {
 	id   int
 	w, h int
 
-	ov      tui.Overview
-	loaded  bool
-	loading bool
-	err     error
-	cursor  int // selected top entity
-	buckets int // of the loaded overview
+	ov     tui.Overview
+	loaded bool
+	err    error
+	cursor int // selected top entity
 
 	// The KPI panel, loaded in its own slot.
 	kpi       cases.KPIs
@@ -52,7 +50,6 @@ func (m *Model) sparkWidth() int { return max(m.w-16-10, 10) }
 
 func (m *Model) load() tea.Cmd {
 	store, n := m.ctx.Store, m.sparkWidth()
-	m.loading, m.buckets = true, n
 	return m.ctx.Query(m.id, "overview", func(ctx context.Context) (any, error) { return store.Overview(ctx, n, topN) })
 }
 
@@ -74,7 +71,6 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.kpi, m.kpiLoaded, m.kpiErr = msg.Rows.(cases.KPIs), true, nil
 			return nil
 		}
-		m.loading = false
 		if msg.Err != nil {
 			m.err = msg.Err
 			return tui.Fail(msg.Err)
