@@ -43,10 +43,9 @@ type Model struct {
 	id   int
 	w, h int
 
-	page    tui.QueuePage
-	loaded  bool
-	loading bool
-	err     error
+	page   tui.QueuePage
+	loaded bool
+	err    error
 
 	cursor int // absolute index of the cursor row
 	top    int // absolute index of the first row shown
@@ -125,7 +124,6 @@ func (m *Model) stale() bool { return m.loaded && m.asked != m.shown }
 // load fetches the page around the cursor.
 func (m *Model) load() tea.Cmd {
 	q := tui.QueueQuery{Filter: m.filter.Value, Sort: m.sort, Offset: max(m.cursor-m.rows(), 0), Limit: m.pageSize()}
-	m.loading = true
 	m.asked = queryKey{q.Filter, q.Sort}
 	store := m.ctx.Store
 	return m.ctx.Query(m.id, "page", func(ctx context.Context) (any, error) {
@@ -162,7 +160,6 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if msg.Slot != "page" {
 			return nil
 		}
-		m.loading = false
 		if msg.Err != nil {
 			m.err = msg.Err
 			return tui.Fail(msg.Err)
@@ -286,8 +283,9 @@ func (m *Model) triage(assign bool) tea.Cmd {
 	req := tui.TriageRequest{Status: StatusAssigned, Assign: assign}
 	if !assign {
 		req.Status = StatusAck
-		allAck := len(m.targets()) > 0
-		for _, k := range m.targets() {
+		keys := m.targets()
+		allAck := len(keys) > 0
+		for _, k := range keys {
 			if it, ok := m.byKey(k); !ok || it.Status != StatusAck {
 				allAck = false
 			}
@@ -595,15 +593,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 // the first marked incident), else the item under the cursor.
 func (m *Model) CaseSelection() (casefile.CreateCaseMsg, bool) {
 	var req casefile.CreateCaseMsg
-	keys := make([]int64, 0, len(m.marked))
-	for k := range m.marked {
-		keys = append(keys, k)
-	}
-	if len(keys) == 0 {
-		if it, ok := m.Cursor(); ok {
-			keys = append(keys, statusKey(it))
-		}
-	}
+	keys := m.targets()
 	slices.Sort(keys)
 	for _, k := range keys {
 		if k > 0 {
