@@ -160,6 +160,7 @@ func (m *Model) View() string {
 		return tui.Block([]string{th.Title.Render(m.Title()), th.Muted.Render("loading…")}, m.w, m.h)
 	}
 	lines := m.headerLines()
+	rows := max(m.h-len(lines)-2, 1) // tableRows, without rendering the header again per row
 	cols := []tui.Column{{Title: "ID", Width: 5}, {Title: "SEVERITY", Width: 8}, {Title: "SCORE", Width: 5}, {Title: "TIME", Width: 16}, {Title: "ALERT", Flex: 3}}
 	if m.w >= 120 {
 		cols = append(cols, tui.Column{Title: "TACTICS", Flex: 2})
@@ -170,7 +171,7 @@ func (m *Model) View() string {
 		hdr = append(hdr, tui.Cell(th.Table.Header, c.Title, widths[i]))
 	}
 	lines = append(lines, strings.Join(hdr, " "))
-	for i := m.top; i < min(m.top+m.tableRows(), len(m.d.AlertList)); i++ {
+	for i := m.top; i < min(m.top+rows, len(m.d.AlertList)); i++ {
 		a := m.d.AlertList[i]
 		base := th.Table.Cell
 		if i == m.cursor {
