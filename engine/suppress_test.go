@@ -148,6 +148,22 @@ func TestSuppressionMatching(t *testing.T) {
 	}
 }
 
+// TestSuppressionKindNames: the kinds an error message offers are exactly the kinds
+// SuppressionKinds accepts (the list is written out for its order, so it could drift).
+func TestSuppressionKindNames(t *testing.T) {
+	names := suppressionKindNames()
+	seen := map[string]bool{}
+	for _, n := range names {
+		if _, ok := SuppressionKinds[n]; !ok || seen[n] {
+			t.Errorf("suppressionKindNames offers %q, unknown or repeated", n)
+		}
+		seen[n] = true
+	}
+	if len(seen) != len(SuppressionKinds) {
+		t.Errorf("suppressionKindNames %v, SuppressionKinds has %d kinds", names, len(SuppressionKinds))
+	}
+}
+
 func TestSuppressionInvalid(t *testing.T) {
 	s := suppressStore(t)
 	for _, tc := range []struct {
