@@ -97,7 +97,7 @@ func measure(ctx context.Context, opt ImportOptions, wl workload, path string, s
 	prev := runtime.GOMAXPROCS(cores)
 	defer runtime.GOMAXPROCS(prev)
 	res := Result{Workload: wl.name, Cores: cores, Bytes: size}
-	resetPeakRSS()
+	ResetPeakRSS()
 	for run := range opt.Runs {
 		// DuckDB alone, into a table of a fresh database file, checkpointed.
 		db := filepath.Join(opt.Dir, "bench.duckdb")
@@ -153,7 +153,7 @@ func measure(ctx context.Context, opt ImportOptions, wl workload, path string, s
 	if res.TrawlCPU > 0 {
 		res.CPURatio = res.RawCPU / res.TrawlCPU
 	}
-	res.PeakRSSMB = peakRSSMB()
+	res.PeakRSSMB = PeakRSSMB()
 	return res, nil
 }
 
@@ -261,11 +261,11 @@ func cpuSeconds() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
-// resetPeakRSS restarts the kernel's peak-RSS count for this process (Linux; a no-op elsewhere).
-func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+// ResetPeakRSS restarts the kernel's peak-RSS count for this process (Linux; a no-op elsewhere).
+func ResetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
-// peakRSSMB reads the peak resident set size since the last reset, in MB (0 when unknown).
-func peakRSSMB() float64 {
+// PeakRSSMB reads the peak resident set size since the last reset, in MB (0 when unknown).
+func PeakRSSMB() float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0

@@ -358,7 +358,7 @@ func measureEvtx(ctx context.Context, files []string, cores, runs int) (EvtxResu
 	defer runtime.GOMAXPROCS(prev)
 	res := EvtxResult{Tool: "trawl", Cores: cores, Files: len(files)}
 	runtime.GC()
-	resetPeakRSS()
+	ResetPeakRSS()
 	for run := range runs {
 		var records int64
 		t0 := time.Now()
@@ -374,7 +374,7 @@ func measureEvtx(ctx context.Context, files []string, cores, runs int) (EvtxResu
 		}
 		res.Records = records
 	}
-	res.PeakRSSMB = peakRSSMB()
+	res.PeakRSSMB = PeakRSSMB()
 	return res, nil
 }
 

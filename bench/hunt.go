@@ -14,6 +14,7 @@ import (
 	"trawl/dsl"
 	"trawl/engine"
 	"trawl/generate"
+	"trawl/importers"
 	"trawl/rules"
 )
 
@@ -208,22 +209,12 @@ func (c Comparison) Diff() string {
 }
 
 // ImportGenerated imports the logs that `trawl generate` wrote into dir (not its ground truth)
-// into the store st, as `trawl import DIR` would.
+// into the store st, as `trawl import DIR` does (the same importers.ExpandPaths).
 func ImportGenerated(ctx context.Context, st *engine.Store, dir string) error {
-	var files []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Type().IsRegular() && d.Name() != generate.TruthFile && !strings.HasSuffix(d.Name(), ".done") {
-			files = append(files, p)
-		}
-		return nil
-	})
+	files, err := importers.ExpandPaths([]string{dir}) // leaves out the ground truth
 	if err != nil {
 		return err
 	}
-	sort.Strings(files)
 	for _, r := range st.ImportFiles(ctx, files, engine.ImportOptions{}) {
 		if r.Err != nil {
 			return fmt.Errorf("importing %s: %w", r.File, r.Err)
@@ -333,11 +324,6 @@ func GeneratedStore(ctx context.Context, dir, name string, events int, log func(
 	return db, nil
 }
 
-// ResetPeakRSS and PeakRSSMB are resetPeakRSS and peakRSSMB for commands that measure their
-// own steps (trawl bench sigma).
-func ResetPeakRSS()      { resetPeakRSS() }
-func PeakRSSMB() float64 { return peakRSSMB() }
-
 // HuntBench times every rule of the built-in pack against its hand-written query over a store of
 // generated events, alternating the two within each run, and checks that both give the same
 // answer; then it runs the whole pack as trawl hunt does. report is called after each rule.
@@ -360,7 +346,7 @@ func HuntBench(ctx context.Context, opt HuntOptions, report func(HuntResult)) (H
 	if err != nil {
 		return sum, err
 	}
-	resetPeakRSS()
+	ResetPeakRSS()
 	st, err := engine.Open(ctx, db, engine.Options{})
 	if err != nil {
 		return sum, err
@@ -424,7 +410,7 @@ func HuntBench(ctx context.Context, opt HuntOptions, report func(HuntResult)) (H
 			res.Ratio = res.DSLMs / res.HandMs
 		}
 		res.Slow = res.Ratio > 2 && res.DSLMs-res.HandMs >= SlowFloorMs
-		res.PeakRSSMB = peakRSSMB()
+		res.PeakRSSMB = PeakRSSMB()
 		sum.DSLMs += res.DSLMs
 		sum.HandMs += res.HandMs
 		if !res.Same {
@@ -455,6 +441,6 @@ func HuntBench(ctx context.Context, opt HuntOptions, report func(HuntResult)) (H
 		}
 		sum.HuntMs = float64(time.Since(t0).Microseconds()) / 1000
 	}
-	sum.PeakRSSMB = peakRSSMB()
+	sum.PeakRSSMB = PeakRSSMB()
 	return sum, nil
 }
