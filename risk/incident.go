@@ -264,12 +264,7 @@ func (r *run) buildIncident(gs []int32) *Incident {
 	if ef, ok := r.entityFactor(ents, 5, 10); ok {
 		f = append(f, ef)
 	}
-	raw := 0
-	for _, x := range f {
-		raw += x.Points
-	}
-	inc.Factors, inc.Score = capped(f)
-	inc.Raw = raw
+	inc.Factors, inc.Score, inc.Raw = capped(f)
 	inc.Priority = r.pol.PriorityFor(inc.Score)
 	inc.Title = ta.Title
 	if len(gs) > 1 {

@@ -538,11 +538,7 @@ func (r *run) scoreGroups() {
 		gr := &r.groups[g]
 		a := &r.in[gr.rep]
 		f := r.alertFactors(scratch[:0], a, gr, intel[int32(g)], total, r.setCount[gr.rep])
-		gr.base = 0
-		for _, x := range f {
-			gr.base += x.Points
-		}
-		f, gr.score = capped(f)
+		f, gr.score, gr.base = capped(f)
 		gr.action = r.pol.ActionFor(gr.score)
 		if len(block)+len(f) > cap(block) {
 			block = make([]Factor, 0, max(8192, len(f)))
@@ -692,19 +688,21 @@ func (r *run) entityRisk() {
 }
 
 // capped sums factors into a 0..100 score, adding a "cap" factor when the sum leaves that
-// range, so the factors always sum to the score. It returns the factors and the score.
-func capped(f []Factor) ([]Factor, int) {
-	sum := 0
+// range, so the factors always sum to the score. It returns the factors, the score and the
+// sum before the cap.
+func capped(f []Factor) (_ []Factor, score, raw int) {
 	for _, x := range f {
-		sum += x.Points
+		raw += x.Points
 	}
 	switch {
-	case sum > 100:
-		f = append(f, Factor{Name: "cap", Points: 100 - sum, Detail: "scores stop at 100"})
-		sum = 100
-	case sum < 0:
-		f = append(f, Factor{Name: "cap", Points: -sum, Detail: "scores start at 0"})
-		sum = 0
+	case raw > 100:
+		f = append(f, Factor{Name: "cap", Points: 100 - raw, Detail: "scores stop at 100"})
+		score = 100
+	case raw < 0:
+		f = append(f, Factor{Name: "cap", Points: -raw, Detail: "scores start at 0"})
+		score = 0
+	default:
+		score = raw
 	}
-	return f, sum
+	return f, score, raw
 }
