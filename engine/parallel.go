@@ -36,7 +36,6 @@ func parseWorkers(n int) int {
 }
 
 type lineBlock struct {
-	seq   int
 	data  []byte
 	lines []importers.Line // Text points into data
 	// rejects found by the reader itself (overlong lines), in order among the lines: a reject
@@ -114,8 +113,7 @@ func readParallel(ctx context.Context, in importers.Input, lp importers.LinePars
 	go func() {
 		defer close(order)
 		defer close(work)
-		seq := 0
-		cur := newBlock(seq)
+		cur := newBlock()
 		send := func() bool {
 			// work first: the committer waits only for blocks a worker has taken.
 			select {
@@ -128,8 +126,7 @@ func readParallel(ctx context.Context, in importers.Input, lp importers.LinePars
 			case <-ctx.Done():
 				return false
 			}
-			seq++
-			cur = newBlock(seq)
+			cur = newBlock()
 			return true
 		}
 		rs := readerSink{cur: &cur}
@@ -185,8 +182,8 @@ func readParallel(ctx context.Context, in importers.Input, lp importers.LinePars
 	return rerr
 }
 
-func newBlock(seq int) *lineBlock {
-	return &lineBlock{seq: seq, data: make([]byte, 0, blockBytes+64<<10), lines: make([]importers.Line, 0, 256), done: make(chan struct{})}
+func newBlock() *lineBlock {
+	return &lineBlock{data: make([]byte, 0, blockBytes+64<<10), lines: make([]importers.Line, 0, 256), done: make(chan struct{})}
 }
 
 // readerSink takes the rejects ReadLines itself makes (overlong lines) into the current block.
