@@ -279,6 +279,30 @@ func fieldOf(co *Correlation, m *member, field string) (target, error) {
 	return cv.target(name), nil
 }
 
+// fieldsOf is fieldOf for each member, in order.
+func fieldsOf(co *Correlation, members []*member, field string) ([]target, error) {
+	ts := make([]target, len(members))
+	for i, m := range members {
+		t, err := fieldOf(co, m, field)
+		if err != nil {
+			return nil, err
+		}
+		ts[i] = t
+	}
+	return ts, nil
+}
+
+// mixedTypes says whether the members' values are not all of one type (then they are compared
+// as text).
+func mixedTypes(ts []target) bool {
+	for _, t := range ts[1:] {
+		if t.typ != ts[0].typ {
+			return true
+		}
+	}
+	return false
+}
+
 // keyName is the column name of a group-by field: its name made an identifier of the language,
 // different from the names in taken.
 func keyName(field string, taken map[string]bool) string {
@@ -307,12 +331,7 @@ func perMember(ts []target, conds []string) string {
 	if same {
 		return ts[0].expr
 	}
-	mixed := false
-	for _, t := range ts[1:] {
-		if t.typ != ts[0].typ {
-			mixed = true
-		}
-	}
+	mixed := mixedTypes(ts)
 	val := func(t target) string {
 		if mixed {
 			return t.text()
@@ -399,13 +418,9 @@ func (s *ruleSet) correlationQuery(c *converter, co *Correlation, span string, m
 	taken := map[string]bool{"window_start": true}
 	var keys, keyNames []string
 	for _, g := range co.GroupBy {
-		ts := make([]target, len(members))
-		for i, m := range members {
-			t, err := fieldOf(co, m, g)
-			if err != nil {
-				return "", err
-			}
-			ts[i] = t
+		ts, err := fieldsOf(co, members, g)
+		if err != nil {
+			return "", err
 		}
 		name := keyName(g, taken)
 		keyNames = append(keyNames, name)
@@ -441,13 +456,9 @@ func (s *ruleSet) correlationQuery(c *converter, co *Correlation, span string, m
 			if len(co.Field) != 1 {
 				return "", fmt.Errorf("%s over several fields (%s) is not supported: name one field", co.Type, strings.Join(co.Field, ", "))
 			}
-			ts := make([]target, len(members))
-			for i, m := range members {
-				t, err := fieldOf(co, m, co.Field[0])
-				if err != nil {
-					return "", err
-				}
-				ts[i] = t
+			ts, err := fieldsOf(co, members, co.Field[0])
+			if err != nil {
+				return "", err
 			}
 			nums := make([]target, len(ts))
 			for i, t := range ts {
@@ -498,20 +509,11 @@ func sequenceQuery(c *converter, co *Correlation, span string, members []*member
 	}
 	keys := make([][]target, len(members))
 	for _, g := range co.GroupBy {
-		var ts []target
-		for _, m := range members {
-			t, err := fieldOf(co, m, g)
-			if err != nil {
-				return "", err
-			}
-			ts = append(ts, t)
+		ts, err := fieldsOf(co, members, g)
+		if err != nil {
+			return "", err
 		}
-		mixed := false
-		for _, t := range ts[1:] {
-			if t.typ != ts[0].typ {
-				mixed = true
-			}
-		}
+		mixed := mixedTypes(ts)
 		for i, t := range ts {
 			if mixed {
 				t = target{t.text(), dsl.TypeString}
