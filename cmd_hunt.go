@@ -157,7 +157,7 @@ func (c *HuntCmd) Run(g *Globals) error {
 	if hidden > 0 {
 		fmt.Fprintf(g.Stderr, "%d alerts hidden by suppressions (trawl suppress list)\n", hidden)
 	}
-	if err := scoreAfterHunt(g, st); err != nil {
+	if err := scoreAgain(g, st, false); err != nil { // the incidents follow the new alerts
 		return err
 	}
 	if len(failures) > 0 {

@@ -66,12 +66,6 @@ func (c *ScoreCmd) Run(g *Globals) error {
 	return nil
 }
 
-// scoreAfterHunt rescores the store at the end of trawl hunt (and after a suppression changed),
-// so the incidents always follow the alerts, and prints the summary to stderr.
-func scoreAfterHunt(g *Globals, st *engine.Store) error {
-	return scoreAgain(g, st, false)
-}
-
 // scoreAgain scores the alerts again after something their scores depend on changed: new alerts,
 // suppressions, asset and identity context, threat intelligence. It uses the policy of the latest
 // scoring run, so a team's own policy file stays in force; if that file cannot be read any more

@@ -116,13 +116,7 @@ func (c *SuppressAddCmd) Run(g *Globals) error {
 	if err := writeSuppressions(g, c.OutputFlags, []engine.Suppression{*added}); err != nil {
 		return err
 	}
-	return rescore(g, st)
-}
-
-// rescore scores the alerts again after a suppression changed, so that the queue (trawl
-// incidents) leaves out exactly the alerts the suppressions now hide.
-func rescore(g *Globals, st *engine.Store) error {
-	return scoreAfterHunt(g, st)
+	return scoreAgain(g, st, false) // the queue leaves out exactly what the suppressions now hide
 }
 
 // suppressionColumns are the output names of a suppression; scripts rely on them.
@@ -188,7 +182,7 @@ func (c *SuppressRemoveCmd) Run(g *Globals) error {
 		return err
 	}
 	fmt.Fprintf(g.Stderr, "removed suppression %s\n", render.Sanitize(c.Name))
-	return rescore(g, st)
+	return scoreAgain(g, st, false) // the queue leaves out exactly what the suppressions now hide
 }
 
 // SuppressFromAlertCmd is trawl suppress from-alert.
@@ -233,7 +227,7 @@ func (c *SuppressFromAlertCmd) Run(g *Globals) error {
 	if c.DryRun {
 		return nil
 	}
-	return rescore(g, st)
+	return scoreAgain(g, st, false) // the queue leaves out exactly what the suppressions now hide
 }
 
 // SuppressTestCmd is trawl suppress test.
