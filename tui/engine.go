@@ -189,10 +189,16 @@ func scanItem(row []any) (QueueItem, error) {
 		Status:     AsString(row[15]),
 		Assignee:   AsString(row[16]),
 	}
+	return it, it.decodeLists(row[6], row[9])
+}
+
+// decodeLists fills in the techniques and entities of an item from their JSON columns (an
+// attack array and an entities object), leaving out entity kinds with no values.
+func (it *QueueItem) decodeLists(attack, entities any) error {
 	all := map[string][]string{}
-	err := errors.Join(json.Unmarshal([]byte(AsString(row[6])), &it.Attack), json.Unmarshal([]byte(AsString(row[9])), &all))
+	err := errors.Join(json.Unmarshal([]byte(AsString(attack)), &it.Attack), json.Unmarshal([]byte(AsString(entities)), &all))
 	if err != nil {
-		return it, fmt.Errorf("%s %d: %w", it.Kind, it.ID, err)
+		return fmt.Errorf("%s %d: %w", it.Kind, it.ID, err)
 	}
 	it.Entities = map[string][]string{}
 	for k, v := range all {
@@ -200,7 +206,7 @@ func scanItem(row []any) (QueueItem, error) {
 			it.Entities[k] = v
 		}
 	}
-	return it, nil
+	return nil
 }
 
 // priorityNumber is 1 for P1 ... 4 for P4, 0 for none.
@@ -211,6 +217,7 @@ func priorityNumber(p string) int {
 	return 0
 }
 
+// scanAlert reads an alert row (alertColumns).
 func scanAlert(row []any) (QueueItem, error) {
 	it := QueueItem{
 		Kind:       "alert",
@@ -223,18 +230,7 @@ func scanAlert(row []any) (QueueItem, error) {
 		Last:       asTime(row[7]),
 		Evidence:   int(AsInt(row[9])),
 	}
-	all := map[string][]string{}
-	err := errors.Join(json.Unmarshal([]byte(AsString(row[5])), &it.Attack), json.Unmarshal([]byte(AsString(row[8])), &all))
-	if err != nil {
-		return it, fmt.Errorf("alert %d: %w", it.ID, err)
-	}
-	it.Entities = map[string][]string{}
-	for k, v := range all {
-		if len(v) > 0 {
-			it.Entities[k] = v
-		}
-	}
-	return it, nil
+	return it, it.decodeLists(row[5], row[8])
 }
 
 var _ Store = EngineStore{}
