@@ -169,19 +169,11 @@ func (s *Store) CreateCase(ctx context.Context, by Actor, d CaseDraft) (int64, e
 		}
 		h = append(h, cases.Change{Action: cases.ActionLinkIncident, New: strconv.FormatInt(inc, 10)})
 	}
-	for _, e := range d.Entities {
-		ch, err := addEntity(ctx, tx, id, e.Kind, e.Value)
-		if err != nil {
-			return fail(err)
-		}
-		h = append(h, ch...)
+	ch, err = addEntitiesAndTechniques(ctx, tx, id, d)
+	if err != nil {
+		return fail(err)
 	}
-	for _, t := range cases.DescribeTechniques(d.Techniques) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO case_techniques VALUES (?, ?) ON CONFLICT DO NOTHING`, id, t.ID); err != nil {
-			return fail(err)
-		}
-		h = append(h, cases.Change{Action: cases.ActionTechnique, New: t.ID})
-	}
+	h = append(h, ch...)
 	if err := updateRange(ctx, tx, id); err != nil {
 		return fail(err)
 	}
@@ -251,15 +243,29 @@ func linkAlerts(ctx context.Context, tx *sql.Tx, id int64, alerts []int64) ([]ca
 	return h, nil
 }
 
-func addEntity(ctx context.Context, tx *sql.Tx, id int64, kind, value string) ([]cases.Change, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO case_entities VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, kind, value)
-	if err != nil {
-		return nil, err
+// addEntitiesAndTechniques adds the draft's entities and ATT&CK techniques to a case and returns
+// a change for each one the case did not have.
+func addEntitiesAndTechniques(ctx context.Context, tx *sql.Tx, id int64, d CaseDraft) ([]cases.Change, error) {
+	var h []cases.Change
+	for _, e := range d.Entities {
+		res, err := tx.ExecContext(ctx, `INSERT INTO case_entities VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, e.Kind, e.Value)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			h = append(h, cases.Change{Action: cases.ActionEntity, New: e.Kind + "=" + e.Value})
+		}
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, nil
+	for _, t := range cases.DescribeTechniques(d.Techniques) {
+		res, err := tx.ExecContext(ctx, `INSERT INTO case_techniques VALUES (?, ?) ON CONFLICT DO NOTHING`, id, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			h = append(h, cases.Change{Action: cases.ActionTechnique, New: t.ID})
+		}
 	}
-	return []cases.Change{{Action: cases.ActionEntity, New: kind + "=" + value}}, nil
+	return h, nil
 }
 
 // updateRange sets the case's first and last from its evidence events.
@@ -497,23 +503,11 @@ func (s *Store) LinkCaseAlerts(ctx context.Context, id int64, by Actor, alerts [
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range d.Entities {
-			ch, err := addEntity(ctx, tx, id, e.Kind, e.Value)
-			if err != nil {
-				return nil, err
-			}
-			h = append(h, ch...)
+		ch, err := addEntitiesAndTechniques(ctx, tx, id, d)
+		if err != nil {
+			return nil, err
 		}
-		for _, t := range cases.DescribeTechniques(d.Techniques) {
-			res, err := tx.ExecContext(ctx, `INSERT INTO case_techniques VALUES (?, ?) ON CONFLICT DO NOTHING`, id, t.ID)
-			if err != nil {
-				return nil, err
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				h = append(h, cases.Change{Action: cases.ActionTechnique, New: t.ID})
-			}
-		}
-		return h, updateRange(ctx, tx, id)
+		return append(h, ch...), updateRange(ctx, tx, id)
 	})
 }
 
