@@ -203,7 +203,7 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 	if err := s.resolveEntity(ctx, kind, value, p); err != nil {
 		return nil, err
 	}
-	rows, args, err := entityRows("events", kind, value, p.Keys, p.From, p.To)
+	rows, args, err := entityRows(kind, value, p.Keys, p.From, p.To)
 	if err != nil {
 		return nil, err
 	}
@@ -333,9 +333,7 @@ func (s *Store) resolveEntity(ctx context.Context, kind event.Entity, value stri
 // column: DuckDB pushes such a filter into the scan and reads the other columns only where it
 // matched, whereas an OR over two columns is filtered after every column of every row is read.
 // The second scan leaves out the rows the first has, so each event counts once.
-//
-// table is "events".
-func entityRows(table string, kind event.Entity, value string, keys []string, from, to *time.Time) (string, []any, error) {
+func entityRows(kind event.Entity, value string, keys []string, from, to *time.Time) (string, []any, error) {
 	window, wargs := "", []any{}
 	if from != nil {
 		window += " AND time >= ?"
@@ -347,7 +345,7 @@ func entityRows(table string, kind event.Entity, value string, keys []string, fr
 	}
 	union := func(a, b string, aArgs, bArgs []any) (string, []any) {
 		args := append(append(append(append([]any{}, aArgs...), wargs...), bArgs...), wargs...)
-		return "(SELECT * FROM " + table + " WHERE " + a + window + " UNION ALL SELECT * FROM " + table + " WHERE " + b + window + ") AS events", args
+		return "(SELECT * FROM events WHERE " + a + window + " UNION ALL SELECT * FROM events WHERE " + b + window + ") AS events", args
 	}
 	switch kind {
 	case event.EntityUser:
@@ -367,7 +365,7 @@ func entityRows(table string, kind event.Entity, value string, keys []string, fr
 	if err != nil {
 		return "", nil, err
 	}
-	return table + " AS events WHERE " + where + window, append(args, wargs...), nil
+	return "events WHERE " + where + window, append(args, wargs...), nil
 }
 
 // keyArgs is keys as bound args and their placeholders, "?, ?, ...".

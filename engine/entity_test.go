@@ -522,7 +522,7 @@ func TestEntityRowsCountsEachEventOnce(t *testing.T) {
 		kind, _ := event.ParseEntity(text(r[0]))
 		value := text(r[1])
 		for _, w := range []struct{ from, to *time.Time }{{nil, nil}, {&from, &to}} {
-			rows, args, err := entityRows("events", kind, value, []string{value}, w.from, w.to)
+			rows, args, err := entityRows(kind, value, []string{value}, w.from, w.to)
 			if err != nil {
 				t.Fatal(err)
 			}
