@@ -108,13 +108,12 @@ type Model struct {
 	errs      []*dsl.Error // of checkText
 	checkErr  error        // a check failure that is not a query error
 
-	runSeq   int
-	running  bool
-	cancel   context.CancelFunc
-	runText  string // the query whose results are shown (or running)
-	page     Page
-	runErr   error
-	runStart time.Time
+	runSeq  int
+	running bool
+	cancel  context.CancelFunc
+	runText string // the query whose results are shown (or running)
+	page    Page
+	runErr  error
 
 	history []string
 	histPos int    // index into history of the entry shown; len(history) for the draft
