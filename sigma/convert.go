@@ -324,7 +324,7 @@ func (c *converter) ruleText(name, query string) string {
 	if r.Description != "" {
 		fmt.Fprintf(&b, "  description %s\n", dsl.Quote(strings.TrimSpace(r.Description)))
 	}
-	fmt.Fprintf(&b, "  severity %s\n", severity(r.Level))
+	fmt.Fprintf(&b, "  severity %s\n", Severity(r.Level))
 	ids := AttackIDs(r.Tags)
 	if len(ids) == 0 {
 		ids = AttackIDs(c.attack)
@@ -382,9 +382,7 @@ func list(items []string) string {
 
 // Severity maps a Sigma level to a severity of the language; informational is info, and a rule
 // without level is medium.
-func Severity(level string) string { return severity(level) }
-
-func severity(level string) string {
+func Severity(level string) string {
 	switch strings.ToLower(strings.TrimSpace(level)) {
 	case "informational", "info":
 		return "info"
