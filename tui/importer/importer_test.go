@@ -658,7 +658,7 @@ func TestReadsDuringImport(t *testing.T) {
 func TestRunThrottle(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
 	r := &run{owner: 1, seq: 1, now: clock.now, ch: make(chan tea.Msg, 1), start: clock.now(),
-		index: map[string]int{"a": 0}, files: []FileProgress{{File: "a"}}, seen: make([]time.Time, 1), base: make([]int64, 1)}
+		index: map[string]int{"a": 0}, files: []FileProgress{{File: "a"}}, seen: make([]time.Time, 1)}
 	got := 0
 	var last ProgressMsg
 	take := func() {

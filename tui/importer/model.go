@@ -671,7 +671,6 @@ type run struct {
 	index map[string]int
 	files []FileProgress
 	seen  []time.Time // when each file was first reported
-	base  []int64     // its events then
 }
 
 func (r *run) do(ctx context.Context, cancel context.CancelFunc, paths []string) {
@@ -689,7 +688,6 @@ func (r *run) do(ctx context.Context, cancel context.CancelFunc, paths []string)
 	r.index = make(map[string]int, len(files))
 	r.files = make([]FileProgress, len(files))
 	r.seen = make([]time.Time, len(files))
-	r.base = make([]int64, len(files))
 	for i, f := range files {
 		r.index[f] = i
 		r.files[i] = FileProgress{File: f}
@@ -719,7 +717,7 @@ func (r *run) progress(p engine.Progress) {
 	}
 	now := r.now()
 	if r.seen[i].IsZero() {
-		r.seen[i], r.base[i] = now, 0
+		r.seen[i] = now
 	}
 	f := &r.files[i]
 	f.Started, f.Done = true, p.Done
@@ -728,7 +726,7 @@ func (r *run) progress(p engine.Progress) {
 		f.Size = p.Size
 	}
 	if d := now.Sub(r.seen[i]); d >= 200*time.Millisecond {
-		f.Rate = float64(f.Events-r.base[i]) / d.Seconds()
+		f.Rate = float64(f.Events) / d.Seconds()
 	}
 	if now.Sub(r.last) >= Throttle {
 		r.send(false)
