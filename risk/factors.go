@@ -28,6 +28,8 @@ const (
 	ruleRarityMax    = 10
 	setRarityMax     = 3
 	anomalyMax       = 10
+	entityRiskPoints = 5  // an incident entity at the entity-risk threshold
+	entityRiskHigh   = 10 // at twice the threshold
 )
 
 // round rounds half away from zero, forgiving the float error of shares such as 45 × 0.2 / 2
@@ -266,10 +268,10 @@ func (r *run) identityFactors(a *Alert, gr *group, assets []assetRef, base int, 
 	return f
 }
 
-// entityFactor is the entity-risk factor of an entity set: lo points when its riskiest
-// entity (not a hub, not a process name) reached the threshold, hi points at twice the
+// entityFactor is the entity-risk factor of an entity set: entityRiskPoints when its riskiest
+// entity (not a hub, not a process name) reached the threshold, entityRiskHigh at twice the
 // threshold.
-func (r *run) entityFactor(ents []int32, lo, hi int) (Factor, bool) {
+func (r *run) entityFactor(ents []int32) (Factor, bool) {
 	best := int32(-1)
 	for _, e := range ents {
 		// Hubs rise with everything; process names say what ran, not who or where.
@@ -284,9 +286,9 @@ func (r *run) entityFactor(ents []int32, lo, hi int) (Factor, bool) {
 	if best < 0 || r.eRisk[best] < thr {
 		return Factor{}, false
 	}
-	p := lo
+	p := entityRiskPoints
 	if r.eRisk[best] >= 2*thr {
-		p = hi
+		p = entityRiskHigh
 	}
 	k := r.ents[best]
 	return Factor{"entity_risk", p, fmt.Sprintf("%s=%s has risk %.0f (threshold %.0f) from %d alerts of %d rules",

@@ -261,7 +261,7 @@ func (r *run) buildIncident(gs []int32) *Incident {
 		ents = append(ents, e)
 	}
 	slices.Sort(ents)
-	if ef, ok := r.entityFactor(ents, 5, 10); ok {
+	if ef, ok := r.entityFactor(ents); ok {
 		f = append(f, ef)
 	}
 	inc.Factors, inc.Score, inc.Raw = capped(f)
