@@ -182,6 +182,22 @@ func fmtSeconds(s *float64) string {
 	return FormatDuration(time.Duration(*s * float64(time.Second)))
 }
 
+// ReportFormats are the formats Write takes.
+var ReportFormats = []string{"md", "html", "json"}
+
+// Write writes the report in one of ReportFormats.
+func (r *Report) Write(w io.Writer, format string) error {
+	switch format {
+	case "md":
+		return r.WriteMarkdown(w)
+	case "html":
+		return r.WriteHTML(w)
+	case "json":
+		return r.WriteJSON(w)
+	}
+	return fmt.Errorf("unknown report format %q: want one of %s", format, strings.Join(ReportFormats, ", "))
+}
+
 // WriteJSON writes the report as indented JSON. Go's encoder escapes <, > and & as \u003c ...
 // and control characters as \u001b ..., so no text in it can act as markup or a terminal escape
 // wherever the JSON is pasted or printed.

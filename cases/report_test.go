@@ -3,6 +3,7 @@ package cases
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"reflect"
 	"regexp"
@@ -28,16 +29,15 @@ func fixtureReport(t *testing.T) *Report {
 func renderAll(t *testing.T, r *Report) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
-	for name, write := range map[string]func(*bytes.Buffer) error{
-		"md":   func(b *bytes.Buffer) error { return r.WriteMarkdown(b) },
-		"html": func(b *bytes.Buffer) error { return r.WriteHTML(b) },
-		"json": func(b *bytes.Buffer) error { return r.WriteJSON(b) },
-	} {
+	for _, name := range ReportFormats {
 		var b bytes.Buffer
-		if err := write(&b); err != nil {
+		if err := r.Write(&b, name); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		out[name] = b.Bytes()
+	}
+	if err := r.Write(io.Discard, "pdf"); err == nil {
+		t.Error("Write took format pdf")
 	}
 	return out
 }

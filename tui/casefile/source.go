@@ -212,7 +212,7 @@ func FormatOf(path string) (string, error) {
 }
 
 func (s StoreSource) Export(ctx context.Context, id int64, format, path string) (int, error) {
-	if !slices.Contains([]string{"md", "html", "json"}, format) {
+	if !slices.Contains(cases.ReportFormats, format) {
 		return 0, fmt.Errorf("unknown report format %q", format)
 	}
 	c, err := s.S.Case(ctx, id)
@@ -221,15 +221,7 @@ func (s StoreSource) Export(ctx context.Context, id int64, format, path string) 
 	}
 	r := cases.NewReport(c, cases.Recommend(s.Playbooks, c), s.now())
 	var b bytes.Buffer
-	switch format {
-	case "html":
-		err = r.WriteHTML(&b)
-	case "json":
-		err = r.WriteJSON(&b)
-	default:
-		err = r.WriteMarkdown(&b)
-	}
-	if err != nil {
+	if err := r.Write(&b, format); err != nil {
 		return 0, err
 	}
 	// Written beside the target and renamed, so a reader never sees half a report.
