@@ -169,12 +169,9 @@ func ParseAll(name string, src []byte) (rs []*Rule, err error) {
 		return nil, &Error{File: name, Msg: "empty rule file"}
 	}
 	for _, d := range docs {
-		root := d.Content[0]
-		for i := 0; root.Kind == yaml.MappingNode && i+1 < len(root.Content); i += 2 {
-			if root.Content[i].Value == "action" {
-				return []*Rule{{File: name, Line: root.Line, Title: mapValue(docs[0].Content[0], "title"),
-					Unsupported: "rule collections (action: " + scalar(root.Content[i+1]) + ") are not supported yet"}}, nil
-			}
+		if root := d.Content[0]; hasKey(root, "action") {
+			return []*Rule{{File: name, Line: root.Line, Title: mapValue(docs[0].Content[0], "title"),
+				Unsupported: "rule collections (action: " + mapValue(root, "action") + ") are not supported yet"}}, nil
 		}
 	}
 	for i, d := range docs {
