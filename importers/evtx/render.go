@@ -169,15 +169,6 @@ func (o *jsonObj) str(k, v string) {
 	o.b = appendJSONString(o.b, cleanText(v))
 }
 
-func (o *jsonObj) textOrNull(k, v string) {
-	o.key(k)
-	if v == "" {
-		o.b = append(o.b, "null"...)
-		return
-	}
-	o.b = appendJSONString(o.b, cleanText(v))
-}
-
 func appendSystemJSON(b []byte, sys *Element) []byte {
 	o := jsonObj{b: append(b, '{'), first: true}
 	for e := range sys.Elems() {
