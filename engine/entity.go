@@ -606,9 +606,8 @@ func (s *Store) profileAlerts(ctx context.Context, p *EntityProfile, kind event.
 	for i, k := range p.Keys {
 		lower[i] = strings.ToLower(k)
 	}
-	want, _ := json.Marshal(lower)
 	cond := `list_has_any(list_transform(flatten([` + strings.Join(lists, ", ") + `]), lambda v: lower(v)), from_json(?, '["VARCHAR"]'))`
-	args := []any{string(want)}
+	args := []any{jsonArray(lower)}
 	if kind == event.EntityDomain {
 		// A domain's events include its subdomains' (EntityCondition); so do its alerts.
 		cond = `(` + cond + ` OR len(list_filter(` + lists[0] + `, lambda v: ends_with(lower(v), ?))) > 0)`
@@ -677,7 +676,6 @@ func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event
 	if strings.HasPrefix(rows, "entity_related ") {
 		return s.relatedFromSummary(ctx, p, kind, rows, args, n)
 	}
-	self, _ := json.Marshal(p.Keys)
 	// One pass over the events, counted per column with grouping sets; each result row has
 	// exactly one column set (the others are NULL), which says its kind. A target user equal to
 	// the acting one, or a destination equal to the source, is not counted twice.
@@ -699,7 +697,7 @@ func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event
 	GROUP BY kind, value
 	QUALIFY row_number() OVER (PARTITION BY kind ORDER BY sum(n) DESC, value) <= ?
 	ORDER BY kind, events DESC, value`
-	a := append(append([]any{}, args...), relatedKind[kind], string(self), n)
+	a := append(append([]any{}, args...), relatedKind[kind], jsonArray(p.Keys), n)
 	return s.QueryFunc(ctx, q, a, func(_ []string, r []any) error {
 		p.Related = append(p.Related, RelatedEntity{Kind: text(r[0]), Value: text(r[1]), Events: intOf(r[2])})
 		return nil
