@@ -204,6 +204,22 @@ func (c *checker) stage(st Stage) {
 	}
 }
 
+// nameKey names a key (a grouping key or a sequence key, what) after its as NAME, else after
+// the field it reads; a key that is neither is an error, and nameKey reports false.
+func (c *checker) nameKey(k *Key, what string) bool {
+	if k.As != nil {
+		c.checkName(k.As)
+		k.Name = k.As.Name
+		return true
+	}
+	if f, ok := k.Expr.(*FieldRef); ok && f.OutName() != "" {
+		k.Name = f.OutName()
+		return true
+	}
+	c.errorf(k, "write EXPRESSION as NAME", "name this %s", what)
+	return false
+}
+
 // checkName refuses names the compiler keeps for itself.
 func (c *checker) checkName(id *Ident) {
 	if strings.HasPrefix(id.Name, "__") {
@@ -256,17 +272,8 @@ func (c *checker) stats(s *Stats) {
 	}
 	for _, k := range s.By {
 		t := c.expr(k.Expr)
-		switch {
-		case k.As != nil:
-			c.checkName(k.As)
-			k.Name = k.As.Name
-		default:
-			if f, ok := k.Expr.(*FieldRef); ok && f.OutName() != "" {
-				k.Name = f.OutName()
-			} else {
-				c.errorf(k, "write EXPRESSION as NAME", "name this grouping key")
-				continue
-			}
+		if !c.nameKey(k, "grouping key") {
+			continue
 		}
 		add(k, k.Name, t)
 	}
@@ -814,17 +821,7 @@ func (c *checker) sequence(s *Sequence) {
 				}
 				continue
 			}
-			switch {
-			case k.As != nil:
-				c.checkName(k.As)
-				k.Name = k.As.Name
-			default:
-				if f, ok := k.Expr.(*FieldRef); ok && f.OutName() != "" {
-					k.Name = f.OutName()
-				} else {
-					c.errorf(k, "write EXPRESSION as NAME", "name this key")
-				}
-			}
+			c.nameKey(k, "key")
 			if k.Name != "" && seen[k.Name] {
 				c.errorf(k, "give it another name with as", "two sequence keys are named %q", k.Name)
 			}
