@@ -27,14 +27,6 @@ type Source interface {
 	List(ctx context.Context) ([]casefiles.Summary, error)
 }
 
-// ListLoadedMsg is the list asked for by load Seq of screen Owner.
-type ListLoadedMsg struct {
-	Owner int
-	Seq   int
-	Cases []casefiles.Summary
-	Err   error
-}
-
 // KeyMap is the Cases screen's keys.
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
@@ -81,8 +73,6 @@ type Model struct {
 	shown   []int // indexes into all, in the order shown
 	loaded  bool
 	loading bool
-	seq     int
-	cancel  context.CancelFunc
 	err     error
 
 	cursor, top int
@@ -122,21 +112,12 @@ func (m *Model) Selected() (casefiles.Summary, bool) {
 	return m.all[m.shown[m.cursor]], true
 }
 
-// Reload reads the list again; the answer to an earlier load is dropped.
+// Reload reads the list again, as a job of the screen's "list" slot: a load still running is
+// cancelled and its answer dropped (tui.Context.Query).
 func (m *Model) Reload() tea.Cmd {
-	if m.cancel != nil {
-		m.cancel()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	m.cancel = cancel
-	m.seq++
 	m.loading = true
-	owner, seq, src := m.id, m.seq, m.src
-	return func() tea.Msg {
-		defer cancel()
-		list, err := src.List(ctx)
-		return ListLoadedMsg{Owner: owner, Seq: seq, Cases: list, Err: err}
-	}
+	src := m.src
+	return m.ctx.Query(m.id, "list", func(ctx context.Context) (any, error) { return src.List(ctx) })
 }
 
 // rows is how many cases fit: the screen less the title, column header and footer.
@@ -199,16 +180,14 @@ func (m *Model) apply() {
 
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case ListLoadedMsg:
-		if msg.Owner != m.id || msg.Seq != m.seq {
-			return nil // stale: a newer load replaced it
-		}
-		m.loading, m.cancel = false, nil
+	case tui.QueryFinishedMsg:
+		// The root passes on only the answer to the newest load (tui.Context.Finish).
+		m.loading = false
 		m.err = msg.Err
 		if msg.Err == nil {
 			// Keep the cursor on the same case if it is still there.
 			sel, had := m.Selected()
-			m.all, m.loaded = msg.Cases, true
+			m.all, m.loaded = msg.Rows.([]casefiles.Summary), true
 			m.apply()
 			if had {
 				for i, j := range m.shown {
