@@ -17,6 +17,7 @@ import (
 
 	"trawl/event"
 	"trawl/themes"
+	"trawl/tui"
 	"trawl/tui/text"
 )
 
@@ -101,7 +102,7 @@ type Model struct {
 	histN     int
 	buckets   []Bucket
 
-	jump    string // the time being typed after g
+	jump    tui.Input // the time being typed after g
 	jumpErr string
 
 	// raw shows the selected event's original record in the lower panel instead of its fields
@@ -111,7 +112,7 @@ type Model struct {
 
 // New builds a timeline over src; call SetScope to choose its events.
 func New(src Source, theme *themes.Theme) Model {
-	m := Model{id: int(lastID.Add(1)), src: src, theme: theme, Keys: DefaultKeyMap(), pageSize: 100, zoom: 3}
+	m := Model{id: int(lastID.Add(1)), src: src, theme: theme, Keys: DefaultKeyMap(), pageSize: 100, zoom: 3, jump: tui.Input{Limit: 40}}
 	m.SetSize(80, 24)
 	return m
 }
@@ -275,27 +276,21 @@ func (m Model) key(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		case "esc":
 			m.focus, m.jumpErr = FocusEvents, ""
 		case "enter":
-			t, err := ParseJump(m.jump, m.anchorTime())
+			t, err := ParseJump(m.jump.Value, m.anchorTime())
 			if err != nil {
 				m.jumpErr = err.Error()
 				return m, nil
 			}
 			m.focus, m.jumpErr = FocusEvents, ""
 			return m, m.load(PageRequest{From: Cursor{Time: t}, Inclusive: true}, 0)
-		case "backspace":
-			if r := []rune(m.jump); len(r) > 0 {
-				m.jump = string(r[:len(r)-1])
-			}
 		default:
-			if msg.Text != "" && len(m.jump) < 40 {
-				m.jump += msg.Text
-			}
+			m.jump.Update(msg)
 		}
 		return m, nil
 	}
 	switch {
 	case key.Matches(msg, m.Keys.Jump):
-		m.focus, m.jump, m.jumpErr = FocusJump, "", ""
+		m.focus, m.jump.Value, m.jumpErr = FocusJump, "", ""
 		return m, nil
 	case key.Matches(msg, m.Keys.ZoomIn):
 		if m.zoom > 0 {
@@ -722,7 +717,7 @@ func (m Model) rawLines(e Event, h int) []string {
 
 func (m Model) statusLine() string {
 	if m.focus == FocusJump {
-		s := "go to time: " + text.Sanitize(m.jump) + "▏"
+		s := "go to time: " + text.Sanitize(m.jump.Value) + "▏"
 		if m.jumpErr != "" {
 			return text.Truncate(m.theme.Accent.Render(s)+"  "+m.theme.Error.Render(text.Sanitize(m.jumpErr)), m.width)
 		}

@@ -443,3 +443,35 @@ func TestRawKey(t *testing.T) {
 		})
 	}
 }
+
+// TestJumpInput: the time typed after g edits like the workbench's other inputs (backspace,
+// ctrl+u), holds at most 40 characters, and esc leaves it.
+func TestJumpInput(t *testing.T) {
+	th, _ := themes.ByName("dark")
+	m := New(nil, th)
+	m, _ = m.Update(screentest.Key("g"))
+	if !m.Capturing() {
+		t.Fatal("g: not typing a time")
+	}
+	for _, tc := range []struct {
+		keys []tea.Msg
+		want string
+	}{
+		{screentest.Type("10:2x"), "10:2x"},
+		{keys("backspace"), "10:2"},
+		{screentest.Type("0"), "10:20"},
+		{keys("ctrl+u"), ""},
+		{screentest.Type(strings.Repeat("1", 50)), strings.Repeat("1", 40)},
+	} {
+		for _, k := range tc.keys {
+			m, _ = m.Update(k)
+		}
+		if m.jump.Value != tc.want {
+			t.Errorf("after %v: %q, want %q", tc.keys, m.jump.Value, tc.want)
+		}
+	}
+	m, _ = m.Update(screentest.Key("esc"))
+	if m.Capturing() {
+		t.Error("esc: still typing a time")
+	}
+}
