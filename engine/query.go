@@ -232,10 +232,11 @@ func EntityCondition(kind event.Entity, value string) (string, []any, error) {
 	return "", nil, fmt.Errorf("unknown entity kind %v", kind)
 }
 
-func likeEscape(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s)
-}
+// likeEscape escapes LIKE's wildcards and its escape character (for ESCAPE '\').
+func likeEscape(s string) string { return likeEscaper.Replace(s) }
+
+// likeEscaper is built once: a Replacer is costly to build per call.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // QuoteIdent quotes an SQL identifier.
 func QuoteIdent(s string) string {
