@@ -63,8 +63,7 @@ func (f Format) WithOptions(opts map[string]string) (importers.Format, error) {
 // Read imports every line; a line that is not a JSON object, or whose explicitly mapped field
 // does not fit its column, is a reject.
 func (f Format) Read(ctx context.Context, in importers.Input, sink importers.Sink) error {
-	w := &worker{plans: planCache{explicit: f.explicit}, leaves: map[string]any{}}
-	return importers.ReadEachLine(ctx, in, sink, w.parseLine)
+	return importers.ReadEachLine(ctx, in, sink, newWorker(f.explicit).parseLine)
 }
 
 // ParseLine makes the format a LineParser, so the store parses one file on all cores. Each
@@ -92,7 +91,12 @@ var defaultWorkers = newWorkerPool(nil)
 // newWorkerPool makes the worker pool of one explicit mapping (the options decide the plans).
 // WithOptions makes it once, so ParseLine does no per-line lookup.
 func newWorkerPool(ex guess.Explicit) *sync.Pool {
-	return &sync.Pool{New: func() any { return &worker{plans: planCache{explicit: ex}, leaves: map[string]any{}} }}
+	return &sync.Pool{New: func() any { return newWorker(ex) }}
+}
+
+// newWorker is a worker for one explicit mapping, with an empty plan cache.
+func newWorker(ex guess.Explicit) *worker {
+	return &worker{plans: planCache{explicit: ex}, leaves: map[string]any{}}
 }
 
 func (w *worker) parseLine(l importers.Line, sink importers.Sink) error {
