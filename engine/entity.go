@@ -374,8 +374,11 @@ func keyArgs(keys []string) (string, []any) {
 	for i, k := range keys {
 		args[i] = k
 	}
-	return strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", "), args
+	return sqlMarks(len(keys)), args
 }
+
+// sqlMarks is n comma-separated parameter marks, "?, ?, ...".
+func sqlMarks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // entityWhere is the events condition for an entity and its keys, with bound args.
 func entityWhere(kind event.Entity, value string, keys []string) (string, []any, error) {
@@ -721,7 +724,7 @@ func (s *Store) profileTimeline(ctx context.Context, p *EntityProfile, rows stri
 	}
 	q := `SELECT id, time, source, source_type, category, event_code, action, outcome, host, "user", src_ip, dst_ip, dst_port,
 			process_name, command_line, domain, url, message
-		FROM events WHERE id BETWEEN ? AND ? AND id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + `)
+		FROM events WHERE id BETWEEN ? AND ? AND id IN (` + sqlMarks(len(ids)) + `)
 		ORDER BY time NULLS LAST, id`
 	return s.QueryFunc(ctx, q, append([]any{lo, hi}, ids...), func(_ []string, r []any) error {
 		ev := TimelineEvent{ID: intOf(r[0]), Time: anyTime(r[1]), Source: text(r[2]), SourceType: text(r[3]), Category: text(r[4]),

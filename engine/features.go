@@ -179,7 +179,7 @@ func refreshFeatureLists(ctx context.Context, tx *sql.Tx) error {
 		var ph []string
 		var args []any
 		for _, r := range l.rows {
-			ph = append(ph, "("+strings.TrimSuffix(strings.Repeat("?, ", len(r)), ", ")+")")
+			ph = append(ph, "("+sqlMarks(len(r))+")")
 			args = append(args, r...)
 		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(l.insert, strings.Join(ph, ", ")), args...); err != nil {

@@ -76,13 +76,13 @@ func (s *Store) SetTriage(ctx context.Context, c TriageChange) (int, error) {
 	var conds []string
 	args := []any{c.Status, assignee, c.By, at.UTC()}
 	if len(c.Alerts) > 0 {
-		conds = append(conds, `id IN (`+triageMarks(len(c.Alerts))+`)`)
+		conds = append(conds, `id IN (`+sqlMarks(len(c.Alerts))+`)`)
 		for _, id := range c.Alerts {
 			args = append(args, id)
 		}
 	}
 	if len(c.Incidents) > 0 {
-		conds = append(conds, `id IN (SELECT alert_id FROM incident_alerts WHERE incident_id IN (`+triageMarks(len(c.Incidents))+`))`)
+		conds = append(conds, `id IN (SELECT alert_id FROM incident_alerts WHERE incident_id IN (`+sqlMarks(len(c.Incidents))+`))`)
 		for _, id := range c.Incidents {
 			args = append(args, id)
 		}
@@ -135,6 +135,3 @@ func (s *Store) HasTable(ctx context.Context, name string) (bool, error) {
 	}
 	return n > 0, err
 }
-
-// triageMarks is n comma-separated parameter marks.
-func triageMarks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
