@@ -107,14 +107,13 @@ type Model struct {
 	top    [numTabs]int
 
 	c       *cases.Case
-	loadSeq int
+	loadSeq int // the current load of the case and of its history check (both carry it)
 	loading bool
 	cancel  context.CancelFunc
 	loadErr error
 
 	ver    *Verification
 	verErr error
-	verSeq int
 
 	writeSeq int
 	writing  bool
@@ -192,16 +191,15 @@ func (m *Model) Reload() tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.loadSeq++
-	m.verSeq++
 	m.loading = true
-	owner, seq, vseq, id, src := m.id, m.loadSeq, m.verSeq, m.caseID, m.src
+	owner, seq, id, src := m.id, m.loadSeq, m.caseID, m.src
 	load := func() tea.Msg {
 		c, err := src.Case(ctx, id)
 		return CaseLoadedMsg{Owner: owner, Seq: seq, Case: c, Err: err}
 	}
 	verify := func() tea.Msg {
 		v, err := src.Verify(ctx, id)
-		return VerifiedMsg{Owner: owner, Seq: vseq, Verification: v, Err: err}
+		return VerifiedMsg{Owner: owner, Seq: seq, Verification: v, Err: err}
 	}
 	return tea.Batch(load, verify)
 }
@@ -232,7 +230,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		m.clamp()
 		return nil
 	case VerifiedMsg:
-		if msg.Owner != m.id || msg.Seq != m.verSeq {
+		if msg.Owner != m.id || msg.Seq != m.loadSeq {
 			return nil
 		}
 		m.verErr = msg.Err
