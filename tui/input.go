@@ -63,13 +63,8 @@ func (in *Input) View(c *Context, width int) string {
 	prompt := c.Theme.Accent.Render(in.Prompt)
 	room := width - text.Width(in.Prompt) - 1
 	v := text.Sanitize(in.Value)
-	if w := text.Width(v); w > room {
-		// Keep the end, where the cursor is.
-		r := []rune(v)
-		for len(r) > 0 && text.Width(string(r)) > room-1 {
-			r = r[1:]
-		}
-		v = "…" + string(r)
+	if text.Width(v) > room {
+		v = "…" + text.Tail(v, room-1) // the end, where the cursor is
 	}
 	return Line(prompt+c.Theme.Base.Render(v)+c.Theme.Selected.Render(" "), width)
 }

@@ -162,7 +162,7 @@ func (m Model) browseStatus() string {
 		line := m.input.Prompt + text.Sanitize(m.input.Value)
 		room := m.width - 1
 		if text.Width(line) > room {
-			line = "…" + tail(line, room-1) // the end, where the cursor is
+			line = "…" + text.Tail(line, room-1) // the end, where the cursor is
 		}
 		s := m.theme.Accent.Render(line) + m.theme.Selected.Render(" ")
 		if len(m.compHint) > 1 {
@@ -600,19 +600,4 @@ func wordWrap(s string, width int) []string {
 		out = append(out, line)
 	}
 	return out
-}
-
-// tail is the end of safe text s that fits in width cells.
-func tail(s string, width int) string {
-	r := []rune(s)
-	w, i := 0, len(r)
-	for i > 0 {
-		rw := text.Width(string(r[i-1]))
-		if w+rw > width {
-			break
-		}
-		w += rw
-		i--
-	}
-	return string(r[i:])
 }

@@ -154,6 +154,22 @@ func Truncate(s string, width int) string {
 	return ansi.Truncate(s, width, Ellipsis)
 }
 
+// Tail is the end of already-safe text s that fits in width cells (wide characters are never
+// split): for a one-line field whose cursor is at the end. Width <= 0 gives "".
+func Tail(s string, width int) string {
+	w, i := 0, len(s)
+	for i > 0 {
+		r, n := utf8.DecodeLastRuneInString(s[:i])
+		rw := Width(string(r))
+		if w+rw > width {
+			break
+		}
+		w += rw
+		i -= n
+	}
+	return s[i:]
+}
+
 // Clip sanitizes hostile text s and fits it into width cells. Only the start of an overlong s
 // is looked at, so a megabyte-long log line costs no more to draw than a short one.
 func Clip(s string, width int) string {

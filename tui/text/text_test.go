@@ -98,6 +98,30 @@ func TestTruncate(t *testing.T) {
 	}
 }
 
+func TestTail(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"/var/log/auth.log", 8, "auth.log"},
+		{"short", 10, "short"},
+		{"short", 5, "short"},
+		{"abc", 0, ""},
+		{"", 3, ""},
+		{"ab東京", 3, "京"}, // the wide 東 does not fit in the one cell left
+		{"ab東京", 4, "東京"},
+		{"x日本語", 5, "本語"},
+	} {
+		if got := Tail(tc.in, tc.width); got != tc.want {
+			t.Errorf("Tail(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
+		}
+		if w := ansi.StringWidth(Tail(tc.in, tc.width)); w > max(tc.width, 0) {
+			t.Errorf("Tail(%q, %d) is %d cells", tc.in, tc.width, w)
+		}
+	}
+}
+
 func TestClip(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
