@@ -2,14 +2,13 @@ package bench
 
 import (
 	"context"
-	"io/fs"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
 	"trawl/engine"
 	"trawl/generate"
+	"trawl/importers"
 	_ "trawl/importers/all"
 	"trawl/internal/testutil"
 )
@@ -148,25 +147,16 @@ func TestCompareSeesADifference(t *testing.T) {
 // CloudTrail, web, Zeek, Suricata and Linux.
 func TestHandSQLMatchesDSLOnSamples(t *testing.T) {
 	ctx := context.Background()
-	var files []string
+	var roots []string
 	for _, rel := range []string{"evtx-attack", "evtx-to-mitre", "loghub/OpenSSH", "cloudtrail/invictus-stratus", "web", "suricata/wrccdc-2018",
 		"zeek/mordor-lsass-campaign-01", "mordor/windows/credential_access", "mordor/windows/persistence", "mordor/linux"} {
-		root := testutil.Sample(t, rel)
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			name := strings.ToUpper(d.Name())
-			if d.Type().IsRegular() && !strings.HasPrefix(name, "LICENSE") && !strings.HasSuffix(name, ".MD") {
-				files = append(files, p)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		roots = append(roots, testutil.Sample(t, rel))
 	}
-	sort.Strings(files)
+	// The folders' logs as trawl import takes them (without their licences and documentation).
+	files, err := importers.ExpandPaths(roots)
+	if err != nil {
+		t.Fatal(err)
+	}
 	st := openStore(t)
 	for _, r := range st.ImportFiles(ctx, files, engine.ImportOptions{}) {
 		if r.Err != nil {
