@@ -81,11 +81,7 @@ func DecodeObject(b []byte) (map[string]any, error) {
 	if len(b) == 0 || b[0] != '{' {
 		return nil, errors.New("not a JSON object")
 	}
-	m, err := decodeJSONObject(b)
-	if err != nil {
-		return nil, fmt.Errorf("invalid JSON: %v", err)
-	}
-	return m, nil
+	return DecodeObjectString(string(b)) // the result's strings share this one copy
 }
 
 // DecodeObjectString is DecodeObject of text already held in a string: it makes no copy, so

@@ -42,7 +42,7 @@ type jsonFrame struct {
 
 // objDecoder holds the stacks of one decoding; it is pooled so that they are reused.
 type objDecoder struct {
-	s      string   // the input (a private copy)
+	s      string   // the input, shared by the strings of the result
 	keys   []string // keys of the open objects, innermost last
 	vals   []any    // values of the open objects and arrays, innermost last
 	frames []jsonFrame
@@ -50,16 +50,6 @@ type objDecoder struct {
 }
 
 var objDecoders = sync.Pool{New: func() any { return new(objDecoder) }}
-
-// decodeJSONObject decodes b, which starts with '{' and has no white space at either end.
-func decodeJSONObject(b []byte) (map[string]any, error) {
-	d := objDecoders.Get().(*objDecoder)
-	d.s = string(b)
-	m, err := d.run()
-	d.s = ""
-	d.release(err)
-	return m, err
-}
 
 // release returns the decoder to the pool after a decoding that ended with err.
 func (d *objDecoder) release(err error) {
@@ -74,8 +64,8 @@ func (d *objDecoder) release(err error) {
 	}
 }
 
-// decodeJSONObjectString is decodeJSONObject of text already in a string, which it does not
-// copy.
+// decodeJSONObjectString decodes s, which starts with '{' and has no white space at either
+// end. It makes no copy of s: the strings of the result share its memory.
 func decodeJSONObjectString(s string) (map[string]any, error) {
 	d := objDecoders.Get().(*objDecoder)
 	d.s = s
