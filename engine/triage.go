@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -52,11 +53,7 @@ func (s *Store) SetTriage(ctx context.Context, c TriageChange) (int, error) {
 	if s.readOnly {
 		return 0, ErrReadOnly
 	}
-	valid := false
-	for _, st := range TriageStatuses {
-		valid = valid || c.Status == st
-	}
-	if !valid {
+	if !slices.Contains(TriageStatuses, c.Status) {
 		return 0, fmt.Errorf("triage status %q: use one of %s", c.Status, strings.Join(TriageStatuses, ", "))
 	}
 	if len(c.Alerts) == 0 && len(c.Incidents) == 0 {
