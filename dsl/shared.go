@@ -141,8 +141,8 @@ func filterOf(ch *Checked, first int, opt Options, paths *PathColumns) (f Filter
 	}
 	f.Cond = "(" + strings.Join(conds, " AND ") + ")"
 	f.Args = c.args[first-1:]
-	if n := strings.Count(f.Cond, "$"); n < len(f.Args) {
-		panic(fmt.Sprintf("FilterOf: %d placeholders for %d args", n, len(f.Args)))
+	if strings.Count(f.Cond, "$") < len(f.Args) {
+		return Filter{}, false // fewer placeholders than args: not a condition to trust
 	}
 	return f, true
 }
