@@ -36,6 +36,12 @@ const (
 // (4.4999999…), so that the documented arithmetic holds.
 func round(x float64) int { return int(math.Round(x + math.Copysign(1e-9, x))) }
 
+// rarityPoints is most points for what one of total alerts has, falling on a log scale to 0
+// for what all of them have (total > 1).
+func rarityPoints(most float64, n, total int) int {
+	return round(most * (1 - math.Log(float64(n))/math.Log(float64(total))))
+}
+
 // alertFactors are the factors of a collapsed alert before entity risk: a is its first alert.
 // It appends them to f.
 func (r *run) alertFactors(f []Factor, a *Alert, gr *group, intel []IntelMatch, total int, setCount int32) []Factor {
@@ -72,7 +78,7 @@ func (r *run) alertFactors(f []Factor, a *Alert, gr *group, intel []IntelMatch, 
 		// Most entity sets are seen a few times: one factor per count, made once.
 		sf, ok := r.setF[setCount]
 		if !ok {
-			if p := round(setRarityMax * (1 - math.Log(float64(setCount))/math.Log(float64(total)))); p > 0 {
+			if p := rarityPoints(setRarityMax, int(setCount), total); p > 0 {
 				sf = Factor{"entity_rarity", p, "these entities appear together in " + strconv.Itoa(int(setCount)) + " of " + strconv.Itoa(total) + " alerts"}
 			}
 			r.setF[setCount] = sf
@@ -124,7 +130,7 @@ func (r *run) ruleFactors(a *Alert, rule int32, total int) *ruleFactor {
 	}
 	if total > 1 {
 		n := r.ruleCount[rule]
-		if p := round(ruleRarityMax * (1 - math.Log(float64(n))/math.Log(float64(total)))); p > 0 {
+		if p := rarityPoints(ruleRarityMax, int(n), total); p > 0 {
 			rf.rarity = Factor{"rule_rarity", p, fmt.Sprintf("rule %s raised %d of %d alerts", a.Rule, n, total)}
 		}
 	}
