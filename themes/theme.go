@@ -213,6 +213,8 @@ var aliases = map[string]string{
 	"colourblind": "high-contrast",
 	"okabe-ito":   "high-contrast",
 	"hc":          "high-contrast",
+	"nocolor":     "no-color",
+	"no-colour":   "no-color",
 	"none":        "no-color",
 	"plain":       "no-color",
 	"mono":        "no-color",
@@ -242,7 +244,7 @@ func ByName(name string) (*Theme, error) {
 	if a, ok := aliases[key]; ok {
 		key = a
 	}
-	if key == "no-color" || key == "nocolor" || key == "no-colour" {
+	if key == "no-color" {
 		return New("no-color", Palette{}, true), nil
 	}
 	p, ok := builtin[key]

@@ -20,6 +20,8 @@ func TestByName(t *testing.T) {
 		{"okabe-ito", "high-contrast", false, false},
 		{"no-color", "no-color", true, false},
 		{"plain", "no-color", true, false},
+		{"NoColor", "no-color", true, false},
+		{"no-colour", "no-color", true, false},
 		{"solarized", "", false, true},
 	}
 	for _, tc := range tests {
