@@ -159,7 +159,6 @@ func (r *run) incidents() {
 			members = append(members, nil)
 		}
 		members[idx] = append(members[idx], g)
-		r.groups[g].incident = idx
 		r.incOf[g] = idx
 	}
 	r.incs = make([]*Incident, len(members))
@@ -396,11 +395,12 @@ func (r *run) result() *Result {
 	sum.Actions = map[Action]int{}
 	sum.Priorities = map[string]int{}
 	for i := range r.in {
-		gr := &r.groups[r.group[i]]
+		g := r.group[i]
+		gr := &r.groups[g]
 		s := Scored{AlertID: r.in[i].ID, Score: gr.score, Factors: gr.factors, Action: gr.action, Duplicates: int(gr.count),
 			Primary: gr.repID, Suppressed: r.in[i].Suppressed}
-		if gr.incident >= 0 {
-			s.Incident = r.incID[gr.incident]
+		if idx := r.incOf[g]; idx >= 0 {
+			s.Incident = r.incID[idx]
 		}
 		res.Alerts[i] = s
 	}

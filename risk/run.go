@@ -33,7 +33,6 @@ type group struct {
 	measure     float64
 	measureNote string
 	parent      int32 // union-find
-	incident    int32 // index into incID (the order incidents were built in), -1 none
 }
 
 // classMap interns the values of one entity kind class.
@@ -69,7 +68,7 @@ type run struct {
 	tEnt   []int32
 	tDup   []int32 // alert k's position within its group, time order
 	gHot   []groupHot
-	incOf  []int32 // group -> its incident's build index, -1 none
+	incOf  []int32 // group -> its incident's build index (into incID), -1 none
 
 	ruleIdx   map[string]int32
 	ruleCount []int32
@@ -103,7 +102,7 @@ type run struct {
 	wide     []uint8 // collapsed alert -> kinds it lists too many values of
 
 	incs  []*Incident
-	incID []int64 // incident id by the index groups hold (group.incident)
+	incID []int64 // incident id by build index (incOf)
 }
 
 type techInfo struct {
@@ -454,7 +453,7 @@ func (r *run) collapse() {
 			if v == 0 {
 				g = int32(len(r.groups))
 				r.groups = append(r.groups, group{rep: i, repID: a.ID, rule: rule, set: set, supp: supp, first: r.first[i],
-					suppressed: a.Suppressed != "", parent: g, incident: -1})
+					suppressed: a.Suppressed != "", parent: g})
 				groupTab.insert(slot, gh, g, groupHashOf)
 				break
 			}
