@@ -1,6 +1,10 @@
 package casefile
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"trawl/tui"
+)
 
 // KeyMap is the case file's keys; the root renders ShortHelp and FullHelp with bubbles/help.
 type KeyMap struct {
@@ -12,27 +16,28 @@ type KeyMap struct {
 	Save, Choose, Cancel key.Binding
 }
 
-// DefaultKeyMap is the case file's standard keys (vim and arrows).
+// DefaultKeyMap is the case file's standard keys; moving keys are the workbench's.
 func DefaultKeyMap() KeyMap {
+	g := tui.DefaultKeyMap()
 	b := func(help, desc string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
 	return KeyMap{
 		NextTab:  b("tab/→", "next tab", "tab", "right", "l"),
 		PrevTab:  b("shift+tab/←", "previous tab", "shift+tab", "left", "h"),
-		Up:       b("↑/k", "up", "up", "k"),
-		Down:     b("↓/j", "down", "down", "j"),
-		PageUp:   b("pgup", "page up", "pgup", "ctrl+b", "ctrl+u"),
-		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f", "ctrl+d"),
-		Top:      b("g/home", "top", "g", "home"),
-		Bottom:   b("G/end", "bottom", "G", "end"),
+		Up:       g.Up,
+		Down:     g.Down,
+		PageUp:   g.PageUp,
+		PageDown: g.PageDown,
+		Top:      g.Top,
+		Bottom:   g.Bottom,
 		Note:     b("n", "add note", "n"),
 		Status:   b("s", "status", "s"),
 		Verdict:  b("v", "verdict", "v"),
 		Done:     b("space/x", "task done", "space", "x"),
 		Playbook: b("P", "add playbook tasks", "P"),
 		Export:   b("e", "export report", "e"),
-		Reload:   b("ctrl+r", "reload", "ctrl+r"),
+		Reload:   g.Refresh,
 		Open:     b("enter", "open alert", "enter"),
 		Save:     b("ctrl+s", "save note", "ctrl+s"),
 		Choose:   b("enter", "choose", "enter"),

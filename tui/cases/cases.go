@@ -33,21 +33,14 @@ type KeyMap struct {
 	Filter, Open, Reload                    key.Binding
 }
 
-// DefaultKeyMap is the screen's standard keys (vim and arrows).
+// DefaultKeyMap is the screen's standard keys: the workbench's moving, filter and reload keys.
 func DefaultKeyMap() KeyMap {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+	g := tui.DefaultKeyMap()
 	return KeyMap{
-		Up:       b("↑/k", "up", "up", "k"),
-		Down:     b("↓/j", "down", "down", "j"),
-		PageUp:   b("pgup", "page up", "pgup", "ctrl+b", "ctrl+u"),
-		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f", "ctrl+d"),
-		Top:      b("g/home", "top", "g", "home"),
-		Bottom:   b("G/end", "bottom", "G", "end"),
-		Filter:   b("/", "filter", "/"),
-		Open:     b("enter", "open case", "enter"),
-		Reload:   b("ctrl+r", "reload", "ctrl+r"),
+		Up: g.Up, Down: g.Down, PageUp: g.PageUp, PageDown: g.PageDown, Top: g.Top, Bottom: g.Bottom,
+		Filter: g.Filter,
+		Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open case")),
+		Reload: g.Refresh,
 	}
 }
 
