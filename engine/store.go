@@ -151,7 +151,15 @@ func migrations() ([]migration, error) {
 // SchemaVersion is the newest migration this binary knows.
 func SchemaVersion() int {
 	ms, err := migrations()
-	if err != nil || len(ms) == 0 {
+	if err != nil {
+		return 0
+	}
+	return newestVersion(ms)
+}
+
+// newestVersion is the version of the last of ms (sorted), 0 for none.
+func newestVersion(ms []migration) int {
+	if len(ms) == 0 {
 		return 0
 	}
 	return ms[len(ms)-1].version
@@ -172,7 +180,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("creating schema_migrations: %w", err)
 		}
 	}
-	if latest := SchemaVersion(); current > latest {
+	if latest := newestVersion(ms); current > latest {
 		return fmt.Errorf("database schema version %d is newer than this trawl (%d): upgrade trawl", current, latest)
 	}
 	// Apply every migration not yet recorded, not only those above the newest: numbers are
