@@ -219,7 +219,7 @@ func ruleName(file, id string) string {
 	if n[0] >= '0' && n[0] <= '9' {
 		n = "sigma_" + n
 	}
-	if isKeyword(n) || strings.EqualFold(n, "rule") {
+	if dsl.IsKeyword(n) || strings.EqualFold(n, "rule") {
 		n = "sigma_" + n
 	}
 	return n

@@ -216,14 +216,13 @@ func expandTemplate(tmpl, name string) string {
 
 var plainKeyRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-func plainKey(s string) bool { return plainKeyRe.MatchString(s) && !isKeyword(s) }
+// plainKey reports a key that can follow a dot: an identifier, not a reserved word of the
+// hunting language.
+func plainKey(s string) bool { return plainKeyRe.MatchString(s) && !dsl.IsKeyword(s) }
 
 // quoteKey writes a key for fields["..."]; the language refuses keys with " or \, so such a
 // field name makes the rule unsupported rather than changing its meaning.
 func quoteKey(s string) string { return dsl.Quote(s) }
-
-// isKeyword reports a reserved word of the hunting language, which cannot be a dotted key.
-func isKeyword(s string) bool { return dsl.IsKeyword(s) }
 
 // Products lists the mapped products, sorted.
 func (ms Mappings) Products() []string {

@@ -307,7 +307,7 @@ func mixedTypes(ts []target) bool {
 // different from the names in taken.
 func keyName(field string, taken map[string]bool) string {
 	n := strings.Trim(nonIdent.ReplaceAllString(field, "_"), "_")
-	if n == "" || n[0] >= '0' && n[0] <= '9' || isKeyword(n) || strings.HasPrefix(n, "__") {
+	if n == "" || n[0] >= '0' && n[0] <= '9' || dsl.IsKeyword(n) || strings.HasPrefix(n, "__") {
 		n = "by_" + n
 	}
 	base := n
