@@ -49,9 +49,9 @@ type caseAuthor struct {
 }
 
 func (a caseAuthor) actor() (engine.Actor, error) {
-	name := strings.TrimSpace(a.Author)
+	name := strings.TrimSpace(a.Author) // --author or $TRAWL_ANALYST
 	if name == "" {
-		name = os.Getenv("USER")
+		name = analystName()
 	}
 	if name == "" {
 		return engine.Actor{}, exitError{2, errors.New("who is making this change? pass --author or set TRAWL_ANALYST")}

@@ -79,12 +79,13 @@ func (c *TuiCmd) Run(g *Globals) error {
 	return runWorkbench(g.Ctx, st, th, opt, os.Stdin, out)
 }
 
-// analystName is who case edits and triage are made by: $TRAWL_ANALYST, else $USER.
+// analystName is who case edits and triage are made by: $TRAWL_ANALYST, else $USER (blank
+// ones skipped); trawl case uses it after --author.
 func analystName() string {
-	if a := os.Getenv("TRAWL_ANALYST"); a != "" {
+	if a := strings.TrimSpace(os.Getenv("TRAWL_ANALYST")); a != "" {
 		return a
 	}
-	return os.Getenv("USER")
+	return strings.TrimSpace(os.Getenv("USER"))
 }
 
 // open opens the store as the flags ask: --write for writing, --read-only read-only, and by
