@@ -192,28 +192,34 @@ func TestEntityRisk(t *testing.T) {
 	}
 }
 
+// policyCases are TestPolicy's table; they also seed FuzzReadPolicy.
+var policyCases = []struct {
+	name, yaml, err string
+	check           func(Policy) bool
+}{
+	{"empty file keeps the defaults", "", "", func(p Policy) bool {
+		return p.ActionFor(29) == AutoClose && p.ActionFor(30) == Queue && p.ActionFor(70) == Escalate && p.PriorityFor(80) == "P1" && p.PriorityFor(0) == "P4"
+	}},
+	{"a section replaces the default one", "actions:\n  - action: queue\n    below: 90\n  - action: escalate\n", "", func(p Policy) bool {
+		return p.ActionFor(0) == Queue && p.ActionFor(95) == Escalate && p.PriorityFor(60) == DefaultPolicy().PriorityFor(60)
+	}},
+	{"durations in days", "entity_risk:\n  half_life: 2d\n", "", func(p Policy) bool { return time.Duration(p.EntityRisk.HalfLife) == 48*time.Hour }},
+	{"a zero knob keeps its default", "entity_risk:\n  threshold: 0\n  window: 2d\ngrouping:\n  wide_values: 0\n", "", func(p Policy) bool {
+		def := DefaultPolicy()
+		return p.EntityRisk.Threshold == def.EntityRisk.Threshold && p.Grouping.WideValues == def.Grouping.WideValues &&
+			time.Duration(p.EntityRisk.Window) == 48*time.Hour && p.EntityRisk.HalfLife == def.EntityRisk.HalfLife
+	}},
+	{"unknown action", "actions:\n  - action: ignore\n", "unknown action \"ignore\"", nil},
+	{"open band not last", "actions:\n  - action: queue\n  - action: escalate\n    below: 10\n", "only the last band", nil},
+	{"bands out of order", "actions:\n  - action: queue\n    below: 50\n  - action: escalate\n    below: 40\n  - action: escalate\n", "is not above", nil},
+	{"priorities out of order", "priorities:\n  - priority: P1\n    min: 10\n  - priority: P2\n    min: 20\n", "must be below", nil},
+	{"bad duration", "grouping:\n  window: soon\n", "duration \"soon\"", nil},
+	{"unknown key", "grouping:\n  windw: 1h\n", "field windw not found", nil},
+	{"hub share above 1", "grouping:\n  hub_share: 2\n", "hub_share 2", nil},
+}
+
 func TestPolicy(t *testing.T) {
-	def := DefaultPolicy()
-	tests := []struct {
-		name, yaml, err string
-		check           func(Policy) bool
-	}{
-		{"empty file keeps the defaults", "", "", func(p Policy) bool {
-			return p.ActionFor(29) == AutoClose && p.ActionFor(30) == Queue && p.ActionFor(70) == Escalate && p.PriorityFor(80) == "P1" && p.PriorityFor(0) == "P4"
-		}},
-		{"a section replaces the default one", "actions:\n  - action: queue\n    below: 90\n  - action: escalate\n", "", func(p Policy) bool {
-			return p.ActionFor(0) == Queue && p.ActionFor(95) == Escalate && p.PriorityFor(60) == def.PriorityFor(60)
-		}},
-		{"durations in days", "entity_risk:\n  half_life: 2d\n", "", func(p Policy) bool { return time.Duration(p.EntityRisk.HalfLife) == 48*time.Hour }},
-		{"unknown action", "actions:\n  - action: ignore\n", "unknown action \"ignore\"", nil},
-		{"open band not last", "actions:\n  - action: queue\n  - action: escalate\n    below: 10\n", "only the last band", nil},
-		{"bands out of order", "actions:\n  - action: queue\n    below: 50\n  - action: escalate\n    below: 40\n  - action: escalate\n", "is not above", nil},
-		{"priorities out of order", "priorities:\n  - priority: P1\n    min: 10\n  - priority: P2\n    min: 20\n", "must be below", nil},
-		{"bad duration", "grouping:\n  window: soon\n", "duration \"soon\"", nil},
-		{"unknown key", "grouping:\n  windw: 1h\n", "field windw not found", nil},
-		{"hub share above 1", "grouping:\n  hub_share: 2\n", "hub_share 2", nil},
-	}
-	for _, tc := range tests {
+	for _, tc := range policyCases {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := ReadPolicy(strings.NewReader(tc.yaml))
 			if tc.err != "" {
@@ -281,8 +287,10 @@ func TestScoreGolden(t *testing.T) {
 // maps every score to an action and a priority.
 func FuzzReadPolicy(f *testing.F) {
 	f.Add(string(DefaultPolicyYAML()))
-	for _, s := range []string{"", "actions:\n  - action: queue\n    below: 90\n  - action: escalate\n", "entity_risk:\n  half_life: 2d\n",
-		"actions:\n  - action: ignore\n", "grouping:\n  window: soon\n", "priorities:\n  - priority: P1\n    min: 10\n  - priority: P2\n    min: 20\n", "[1, 2", "{a: [}"} {
+	for _, tc := range policyCases {
+		f.Add(tc.yaml)
+	}
+	for _, s := range []string{"[1, 2", "{a: [}"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
