@@ -51,6 +51,16 @@ func newPalette(m *Model) palette {
 			return m.open(tui.Target{Kind: "entity", Entity: kind, Value: arg})
 		}}
 	}
+	// byID opens the screen of kind for an id typed as 12, #12 or, with the kind's letter, A12.
+	byID := func(kind, letter, a, desc string) command {
+		return command{name: kind, arg: "ID", desc: desc, run: func(arg string) tea.Cmd {
+			id, ok := parseID(arg, letter)
+			if !ok {
+				return m.fail(fmt.Errorf("%s: %q is not %s number", kind, arg, a))
+			}
+			return m.open(tui.Target{Kind: kind, ID: id})
+		}}
+	}
 	// triage commands act on the queue's selection.
 	triage := func(name, arg, status, desc string) command {
 		return command{name: name, arg: arg, desc: desc, run: func(who string) tea.Cmd {
@@ -66,32 +76,14 @@ func newPalette(m *Model) palette {
 		screen("overview", "the store at a glance"),
 		screen("hunt", "the hunt console"),
 		screen("timeline", "events in time order"),
-		{name: "alert", arg: "ID", desc: "open an alert", run: func(arg string) tea.Cmd {
-			id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimPrefix(arg, "#"), "A"), 10, 64)
-			if err != nil || id <= 0 {
-				return m.fail(fmt.Errorf("alert: %q is not an alert number", arg))
-			}
-			return m.open(tui.Target{Kind: "alert", ID: id})
-		}},
-		{name: "incident", arg: "ID", desc: "open an incident", run: func(arg string) tea.Cmd {
-			id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimPrefix(arg, "#"), "I"), 10, 64)
-			if err != nil || id <= 0 {
-				return m.fail(fmt.Errorf("incident: %q is not an incident number", arg))
-			}
-			return m.open(tui.Target{Kind: "incident", ID: id})
-		}},
+		byID("alert", "A", "an alert", "open an alert"),
+		byID("incident", "I", "an incident", "open an incident"),
 		screen("cases", "the case files"),
 		screen("import", "import log files and folders"),
-		{name: "case", arg: "ID", desc: "open a case file", run: func(arg string) tea.Cmd {
-			id, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
-			if err != nil || id <= 0 {
-				return m.fail(fmt.Errorf("case: %q is not a case number", arg))
-			}
-			return m.open(tui.Target{Kind: "case", ID: id})
-		}},
+		byID("case", "", "a case", "open a case file"),
 		{name: "pin", arg: "EVENT", desc: "pin an event to the active case", run: func(arg string) tea.Cmd {
-			id, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
-			if err != nil || id <= 0 {
+			id, ok := parseID(arg, "")
+			if !ok {
 				return m.fail(fmt.Errorf("pin: %q is not an event id", arg))
 			}
 			return func() tea.Msg { return casefile.PinEventMsg{EventID: id} }
@@ -122,6 +114,12 @@ func newPalette(m *Model) palette {
 		{name: "quit", desc: "leave the workbench", run: func(string) tea.Cmd { return m.quit() }},
 	}
 	return p
+}
+
+// parseID reads a positive id typed as 12 or #12, or, when letter is set, also as A12 or #A12.
+func parseID(arg, letter string) (int64, bool) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimPrefix(arg, "#"), letter), 10, 64)
+	return id, err == nil && id > 0
 }
 
 func (p *palette) start() {
