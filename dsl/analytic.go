@@ -386,7 +386,7 @@ func fileListName(path string) string {
 		base = base[:i]
 	}
 	base = strings.ToLower(strings.ReplaceAll(base, "-", "_"))
-	if !isIdent(base) || isKeyword(base) || strings.HasPrefix(base, "__") {
+	if !isIdent(base) || IsKeyword(base) || strings.HasPrefix(base, "__") {
 		return ""
 	}
 	return base

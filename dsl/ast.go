@@ -243,7 +243,7 @@ func (f *FieldRef) OutName() string {
 	if len(f.Path) == 0 {
 		return f.Name
 	}
-	if k := f.Path[len(f.Path)-1]; isIdent(k) && !isKeyword(k) {
+	if k := f.Path[len(f.Path)-1]; isIdent(k) && !IsKeyword(k) {
 		return k
 	}
 	return ""

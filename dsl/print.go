@@ -207,7 +207,7 @@ func exprRaw(e Expr) string {
 	case *FieldRef:
 		out := x.Name
 		for _, k := range x.Path {
-			if isIdent(k) && !isKeyword(k) {
+			if isIdent(k) && !IsKeyword(k) {
 				out += "." + k
 			} else {
 				out += "[" + Quote(k) + "]"
@@ -274,9 +274,7 @@ func exprRaw(e Expr) string {
 
 // IsKeyword reports whether s is a reserved word of the language (any case), which can never
 // name a field or be written as a dotted key.
-func IsKeyword(s string) bool { return isKeyword(s) }
-
-func isKeyword(s string) bool {
+func IsKeyword(s string) bool {
 	for _, k := range keywords {
 		if strings.EqualFold(k, s) {
 			return true
