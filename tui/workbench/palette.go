@@ -35,6 +35,7 @@ type palette struct {
 	open     bool
 	in       tui.Input
 	commands []command
+	names    []string // the command names, which fuzzy matching runs over
 	matches  fuzzy.Matches
 	sel      int
 }
@@ -113,6 +114,9 @@ func newPalette(m *Model) palette {
 		{name: "help", desc: "show the keys", run: func(string) tea.Cmd { m.showHelp = true; return nil }},
 		{name: "quit", desc: "leave the workbench", run: func(string) tea.Cmd { return m.quit() }},
 	}
+	for _, c := range p.commands {
+		p.names = append(p.names, c.name)
+	}
 	return p
 }
 
@@ -128,15 +132,6 @@ func (p *palette) start() {
 	p.refresh()
 }
 
-// names are the command names fuzzy matching runs over.
-func (p *palette) names() []string {
-	n := make([]string, len(p.commands))
-	for i, c := range p.commands {
-		n[i] = c.name
-	}
-	return n
-}
-
 // refresh matches the first word typed against the command names.
 func (p *palette) refresh() {
 	word, _, _ := strings.Cut(strings.TrimLeft(p.in.Value, " "), " ")
@@ -146,7 +141,7 @@ func (p *palette) refresh() {
 			p.matches[i] = fuzzy.Match{Str: c.name, Index: i}
 		}
 	} else {
-		p.matches = fuzzy.Find(word, p.names())
+		p.matches = fuzzy.Find(word, p.names)
 	}
 	p.sel = 0
 }
