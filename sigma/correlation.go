@@ -146,10 +146,10 @@ func timespan(s string) (string, error) {
 	if err != nil || v <= 0 || v > 1<<31 {
 		return "", fmt.Errorf("timespan %q: write a number and s, m, h or d (10m)", s)
 	}
-	switch unit {
-	case "s", "m", "h", "d", "w":
+	if _, ok := spanUnit[unit[0]]; ok {
 		return strconv.FormatInt(v, 10) + unit, nil
-	case "M", "y":
+	}
+	if unit == "M" || unit == "y" {
 		return "", fmt.Errorf("timespan %q: months and years have no fixed length; write days (30d)", s)
 	}
 	return "", fmt.Errorf("timespan %q: write a number and s, m, h or d (10m)", s)

@@ -204,7 +204,7 @@ func shorter(a, b string) bool {
 	return spanSeconds(a) < spanSeconds(b)
 }
 
-// spanUnit is the length in seconds of each unit timespan accepts.
+// spanUnit is the length in seconds of each unit timespan accepts (and the list of them).
 var spanUnit = map[byte]int64{'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 
 func spanSeconds(s string) int64 {
