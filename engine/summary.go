@@ -220,12 +220,15 @@ func (s *Store) EntityHours(ctx context.Context, kind event.Entity, value string
 	}
 	err = s.QueryFunc(ctx, `SELECT hour, sum(events)::BIGINT, min(first), max(last) FROM entity_activity WHERE `+cond+` AND hour IS NOT NULL GROUP BY hour ORDER BY hour`, args,
 		func(_ []string, r []any) error {
-			var h EntityHour
-			h.Events = intOf(r[1])
-			for i, t := range map[int]*time.Time{0: &h.Hour, 2: &h.First, 3: &h.Last} {
-				if v := anyTime(r[i]); v != nil {
-					*t = *v
-				}
+			h := EntityHour{Events: intOf(r[1])}
+			if t := anyTime(r[0]); t != nil {
+				h.Hour = *t
+			}
+			if t := anyTime(r[2]); t != nil {
+				h.First = *t
+			}
+			if t := anyTime(r[3]); t != nil {
+				h.Last = *t
 			}
 			hours = append(hours, h)
 			return nil
