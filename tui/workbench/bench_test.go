@@ -4,11 +4,10 @@ import (
 	"context"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
+	"trawl/bench"
 	"trawl/engine"
 	"trawl/tui"
 )
@@ -72,25 +71,9 @@ func BenchmarkKeypress(b *testing.B) {
 			slices.Sort(lat)
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(lat[min(len(lat)*99/100, len(lat)-1)].Microseconds())/1000, "p99-ms")
-			if mb := peakRSS(); mb > 0 {
+			if mb := bench.PeakRSSMB(); mb > 0 {
 				b.ReportMetric(mb, "peak-rss-MB")
 			}
 		})
 	}
-}
-
-// peakRSS is the process's peak resident memory in MB (VmHWM, Linux only; 0 elsewhere): the Go
-// heap and DuckDB's together.
-func peakRSS() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }

@@ -65,7 +65,6 @@ func start(t testing.TB, c *tui.Context, opt Options, w, h int) *Model {
 	t.Helper()
 	m := New(c, opt)
 	drive(t, m, tea.WindowSizeMsg{Width: w, Height: h})
-	_ = m.Init
 	for _, next := range screentest.Run(m.Init()) {
 		drive(t, m, next)
 	}
