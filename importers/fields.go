@@ -51,15 +51,20 @@ func (m FieldMap) Apply(ev *event.Event, get func(src string) (string, bool)) er
 			continue
 		}
 		if err := ev.Set(f.Col, v); err != nil {
-			// Set names the column; the reject names the source field instead. An error
-			// that wraps nothing (an unknown column) is kept whole, so Err is never nil.
-			if inner := errors.Unwrap(err); inner != nil {
-				err = inner
-			}
-			return &FieldError{Field: f.Src, Err: err}
+			return SetError(f.Src, err)
 		}
 	}
 	return nil
+}
+
+// SetError is the *FieldError of a value of source field src that (*event.Event).Set refused
+// with err. Set names the column; the reject names the source field instead. An error that
+// wraps nothing (an unknown column) is kept whole, so Err is never nil.
+func SetError(src string, err error) *FieldError {
+	if inner := errors.Unwrap(err); inner != nil {
+		err = inner
+	}
+	return &FieldError{Field: src, Err: err}
 }
 
 // RejectOf turns an error about one record into a Reject, naming the field when err is (or

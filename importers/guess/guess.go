@@ -228,7 +228,7 @@ func (p Plan) Apply(ev *event.Event, get func(field string) (string, bool)) erro
 				break
 			}
 			if c.Explicit {
-				return &importers.FieldError{Field: f, Err: unwrapped(err)}
+				return importers.SetError(f, err)
 			}
 		}
 	}
@@ -280,12 +280,4 @@ var extraTimeLayouts = []string{
 	"2006-01-02",
 	"Jan 2, 2006 15:04:05.999999999 MST",
 	"02-Jan-2006 15:04:05",
-}
-
-func unwrapped(err error) error {
-	type unwrapper interface{ Unwrap() error }
-	if u, ok := err.(unwrapper); ok && u.Unwrap() != nil {
-		return u.Unwrap()
-	}
-	return err
 }

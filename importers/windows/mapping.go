@@ -1,7 +1,6 @@
 package windows
 
 import (
-	"errors"
 	"html"
 	"strconv"
 	"strings"
@@ -629,7 +628,7 @@ func (d data) text(name string) string {
 // set writes one column from a data field, naming the field when the value does not fit.
 func set(ev *event.Event, src, col, v string) error {
 	if err := ev.Set(col, v); err != nil {
-		return &importers.FieldError{Field: src, Err: errors.Unwrap(err)}
+		return importers.SetError(src, err)
 	}
 	return nil
 }
