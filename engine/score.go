@@ -119,7 +119,8 @@ func AnomalyStrength(kind string, m *float64) (float64, string) {
 		if v < 1 {
 			return 0, ""
 		}
-		return 1 / v, fmt.Sprintf("seen %s time(s), 1/%s", strconv.FormatFloat(v, 'f', -1, 64), strconv.FormatFloat(v, 'f', -1, 64))
+		n := strconv.FormatFloat(v, 'f', -1, 64)
+		return 1 / v, "seen " + n + " time(s), 1/" + n
 	case MeasureRegularity:
 		if v <= 0 {
 			return 0, ""
