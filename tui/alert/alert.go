@@ -192,21 +192,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 	}
+	to, moved := k.Move(msg, m.cursor, m.tableRows(), m.ev.Total)
 	switch {
 	case key.Matches(msg, k.Focus):
 		m.focusSP = !m.focusSP
-	case key.Matches(msg, k.Down):
-		return m.move(m.cursor + 1)
-	case key.Matches(msg, k.Up):
-		return m.move(m.cursor - 1)
-	case key.Matches(msg, k.PageDown):
-		return m.move(m.cursor + m.tableRows())
-	case key.Matches(msg, k.PageUp):
-		return m.move(m.cursor - m.tableRows())
-	case key.Matches(msg, k.Top):
-		return m.move(0)
-	case key.Matches(msg, k.Bottom):
-		return m.move(m.ev.Total - 1)
+	case moved:
+		return m.move(to)
 	case key.Matches(msg, k.Raw):
 		m.raw = !m.raw
 		m.panelY = 0

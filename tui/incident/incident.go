@@ -69,19 +69,12 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		k := m.ctx.Keys
 		n := len(m.d.AlertList)
+		if to, ok := k.Move(msg, m.cursor, m.tableRows(), n); ok {
+			m.cursor = to
+			m.scroll()
+			return nil
+		}
 		switch {
-		case key.Matches(msg, k.Down):
-			m.cursor = min(m.cursor+1, max(n-1, 0))
-		case key.Matches(msg, k.Up):
-			m.cursor = max(m.cursor-1, 0)
-		case key.Matches(msg, k.PageDown):
-			m.cursor = min(m.cursor+m.tableRows(), max(n-1, 0))
-		case key.Matches(msg, k.PageUp):
-			m.cursor = max(m.cursor-m.tableRows(), 0)
-		case key.Matches(msg, k.Top):
-			m.cursor = 0
-		case key.Matches(msg, k.Bottom):
-			m.cursor = max(n-1, 0)
 		case key.Matches(msg, k.Open):
 			if m.cursor < n {
 				return tui.Open(tui.Target{Kind: "alert", ID: m.d.AlertList[m.cursor].ID})

@@ -209,19 +209,10 @@ func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.ctx.Keys
+	if to, ok := k.Move(msg, m.cursor, m.rows(), m.page.Total); ok {
+		return m.move(to)
+	}
 	switch {
-	case key.Matches(msg, k.Down):
-		return m.move(m.cursor + 1)
-	case key.Matches(msg, k.Up):
-		return m.move(m.cursor - 1)
-	case key.Matches(msg, k.PageDown):
-		return m.move(m.cursor + m.rows())
-	case key.Matches(msg, k.PageUp):
-		return m.move(m.cursor - m.rows())
-	case key.Matches(msg, k.Top):
-		return m.move(0)
-	case key.Matches(msg, k.Bottom):
-		return m.move(m.page.Total - 1)
 	case key.Matches(msg, k.Filter):
 		m.filtering = true
 		return nil
