@@ -83,10 +83,7 @@ func ComputeKPIs(all []*Case, from, to time.Time) KPIs {
 	}
 	var ttd, ttr, analyst []time.Duration
 	var judged, fp, alertsJudged, alertsTP int
-	for _, c := range all {
-		if (!from.IsZero() && c.CreatedAt.Before(from)) || (!to.IsZero() && !c.CreatedAt.Before(to)) {
-			continue
-		}
+	for _, c := range CreatedIn(all, from, to) {
 		k.Cases++
 		m := CaseMetrics(c)
 		analyst = append(analyst, m.AnalystTime)
@@ -115,6 +112,17 @@ func ComputeKPIs(all []*Case, from, to time.Time) KPIs {
 	k.FalsePositiveRate = ratio(fp, judged)
 	k.TruePositiveYield = ratio(alertsTP, alertsJudged)
 	return k
+}
+
+// CreatedIn is the cases created in [from, to); either may be zero: open.
+func CreatedIn(all []*Case, from, to time.Time) []*Case {
+	var out []*Case
+	for _, c := range all {
+		if (from.IsZero() || !c.CreatedAt.Before(from)) && (to.IsZero() || c.CreatedAt.Before(to)) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func meanSeconds(ds []time.Duration) *float64 {

@@ -845,13 +845,7 @@ func (s *Store) RuleCaseStats(ctx context.Context, from, to time.Time) ([]cases.
 	if err != nil {
 		return nil, err
 	}
-	var sel []*cases.Case
-	for _, c := range all {
-		if (from.IsZero() || !c.CreatedAt.Before(from)) && (to.IsZero() || c.CreatedAt.Before(to)) {
-			sel = append(sel, c)
-		}
-	}
-	stats := cases.ComputeRuleStats(sel)
+	stats := cases.ComputeRuleStats(cases.CreatedIn(all, from, to))
 	at := map[string]int{}
 	for i, r := range stats {
 		at[r.Rule] = i
