@@ -76,12 +76,6 @@ func ConvertFile(name string, src []byte, opt Options) Result {
 	return ConvertAll([]File{{Name: name, Src: src}}, opt)[0]
 }
 
-// Convert compiles a parsed detection rule to the hunting language and checks it with dsl.
-func Convert(r *Rule, opt Options) Result {
-	res, _ := convertRule(r, opt)
-	return res
-}
-
 // compiledRule is what a correlation needs of a detection rule it names: the converter (for
 // the rule's field mapping) and the parts of its query.
 type compiledRule struct {
