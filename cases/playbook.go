@@ -2,7 +2,6 @@ package cases
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -299,9 +298,6 @@ func entityValues(c *Case) map[string][]string {
 	return v
 }
 
-// ErrNoValue marks a placeholder the case has no value for.
-var ErrNoValue = errors.New("no value")
-
 // Fill expands a command template with values, quoting each for shell. It returns one command
 // per combination of values (at most MaxExpansions), or none and the names of the
 // placeholders without values.
@@ -384,6 +380,6 @@ var quoters = map[string]func(string) string{
 
 // printable makes a value safe to show and paste: control characters (line breaks too) and
 // terminal escapes become visible \xNN escapes.
-func printable(s string) string {
-	return render.Sanitize(strings.NewReplacer("\r", `\r`, "\n", `\n`, "\t", `\t`).Replace(s))
-}
+func printable(s string) string { return render.Sanitize(breaks.Replace(s)) }
+
+var breaks = strings.NewReplacer("\r", `\r`, "\n", `\n`, "\t", `\t`)
