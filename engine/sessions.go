@@ -194,21 +194,13 @@ func (s *Store) Sessions(ctx context.Context, f SessionFilter, fn func(Session) 
 
 // querySessions runs a query selecting sessionColumns and gives fn each session.
 func (s *Store) querySessions(ctx context.Context, q string, args []any, fn func(Session) error) error {
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	return s.scanRows(ctx, q, args, func(rows *sql.Rows) error {
 		se, err := scanSession(rows)
 		if err != nil {
 			return err
 		}
-		if err := fn(se); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+		return fn(se)
+	})
 }
 
 // SessionOf is the session an event belongs to, or nil when it belongs to none.
