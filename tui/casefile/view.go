@@ -65,13 +65,7 @@ func (m *Model) clamp() {
 		return
 	}
 	m.cursor[t] = max(min(m.cursor[t], p.n-1), 0)
-	if m.cursor[t] < m.top[t] {
-		m.top[t] = m.cursor[t]
-	}
-	if m.cursor[t] >= m.top[t]+n {
-		m.top[t] = m.cursor[t] - n + 1
-	}
-	m.top[t] = max(min(m.top[t], p.n-n), 0)
+	m.top[t] = tui.Scroll(m.cursor[t], m.top[t], n, p.n)
 }
 
 func (m *Model) ShortHelp() []key.Binding  { return m.Keys.ShortHelp() }
