@@ -215,15 +215,6 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// eventColumn tells the event columns by name.
-var eventColumn = func() map[string]bool {
-	m := map[string]bool{}
-	for _, c := range event.Columns {
-		m[c.Name] = true
-	}
-	return m
-}()
-
 // columnsRead adds to read the event columns that cond (a condition written over a path
 // table's columns) reads, and reports whether a distinct table can serve it: it reads only
 // event columns and path columns (trawl_path_N, trawl_lower_N), and neither the raw record
@@ -247,13 +238,18 @@ func columnsRead(cond string, read map[string]bool) bool {
 			i += j + 1
 			switch {
 			case strings.HasPrefix(name, "trawl_path_") || strings.HasPrefix(name, "trawl_lower_") || strings.HasPrefix(name, "trawl_base_"):
-			case name == "raw" || name == "fields" || !eventColumn[name]:
+			case name == "raw" || name == "fields" || !isEventColumn(name):
 				ok = false
 			default:
 				read[name] = true
 			}
 		}
 	}
+	return ok
+}
+
+func isEventColumn(name string) bool {
+	_, ok := event.ColumnByName(name)
 	return ok
 }
 
