@@ -81,13 +81,8 @@ func newModel(t *testing.T, src Source, dir string, w, h int) Model {
 	return screentest.Drive(t, m, screentest.Run(m.Init())...)
 }
 
-func keys(names ...string) []tea.Msg {
-	out := make([]tea.Msg, len(names))
-	for i, n := range names {
-		out[i] = screentest.Key(n)
-	}
-	return out
-}
+// keys is the key presses of names (screentest.Keys).
+var keys = screentest.Keys
 
 func TestBrowse(t *testing.T) {
 	for _, sz := range sizes {

@@ -26,3 +26,15 @@ func TestKey(t *testing.T) {
 		}
 	}
 }
+
+func TestKeys(t *testing.T) {
+	got := Keys("j", "ctrl+r", "enter")
+	if len(got) != 3 {
+		t.Fatalf("Keys gave %d messages, want 3", len(got))
+	}
+	for i, name := range []string{"j", "ctrl+r", "enter"} {
+		if got[i] != Key(name) {
+			t.Errorf("Keys(...)[%d] = %v, want Key(%q)", i, got[i], name)
+		}
+	}
+}

@@ -71,13 +71,8 @@ func start(t testing.TB, c *tui.Context, opt Options, w, h int) *Model {
 	return m
 }
 
-func keys(names ...string) []tea.Msg {
-	var out []tea.Msg
-	for _, n := range names {
-		out = append(out, screentest.Key(n))
-	}
-	return out
-}
+// keys is the key presses of names (screentest.Keys).
+var keys = screentest.Keys
 
 // engineOpts is the scored fixture, as `trawl hunt` leaves a store.
 func engineOpts(t testing.TB) (tui.Store, Options) {
