@@ -115,12 +115,7 @@ func (m *Model) facts() string {
 		return ""
 	}
 	c := m.c
-	open := 0
-	for _, t := range c.Tasks {
-		if !t.Done() {
-			open++
-		}
-	}
+	open := openTasks(c)
 	sep := th.Subtle.Render(" · ")
 	parts := []string{
 		th.Muted.Render("status ") + th.Accent.Render(text.Clip(string(c.Status), 16)),
@@ -132,6 +127,17 @@ func (m *Model) facts() string {
 		th.Muted.Render("updated " + tui.Age(m.ctx.Now(), &c.UpdatedAt) + " ago"),
 	}
 	return tui.Line(strings.Join(parts, sep), m.w)
+}
+
+// openTasks counts the tasks not ticked off yet.
+func openTasks(c *cases.Case) int {
+	n := 0
+	for _, t := range c.Tasks {
+		if !t.Done() {
+			n++
+		}
+	}
+	return n
 }
 
 func orDash(s string) string {
@@ -399,12 +405,7 @@ func (m *Model) summaryPage() page {
 		rows = append(rows, label("incidents")+th.Base.Render(text.Clip(strings.Join(ids, ", "), w)))
 	}
 	met := cases.CaseMetrics(c)
-	open := 0
-	for _, t := range c.Tasks {
-		if !t.Done() {
-			open++
-		}
-	}
+	open := openTasks(c)
 	dur := func(d *time.Duration) string {
 		if d == nil {
 			return "-"
