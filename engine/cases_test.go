@@ -329,3 +329,45 @@ func TestHistoryAppendOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestLinkCaseAlerts: linking an alert adds its evidence and only the entities and techniques
+// the case lacked, each with a history entry; linking it again records nothing.
+func TestLinkCaseAlerts(t *testing.T) {
+	s := caseStore(t)
+	ctx := t.Context()
+	d, err := s.DraftFromAlerts(ctx, []int64{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.CreateCase(ctx, Actor{"alice", clock("11:00")}, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := s.Case(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []string{"11:10", "11:15"} {
+		if err := s.LinkCaseAlerts(ctx, id, Actor{"bob", clock(at)}, []int64{2, 1}); err != nil {
+			t.Fatalf("link at %s: %v", at, err)
+		}
+	}
+	c, err := s.Case(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var added []string
+	for _, h := range c.History[len(before.History):] {
+		added = append(added, h.At.Format("15:04")+" "+h.Actor+" "+string(h.Action)+" "+h.New)
+	}
+	want := []string{"11:10 bob link_alert 2", "11:10 bob entity user=deploy", "11:10 bob technique T1021.004"}
+	if diff := cmp.Diff(want, added); diff != "" {
+		t.Errorf("history added (-want +got):\n%s", diff)
+	}
+	if before.EvidenceN != 4 || c.EvidenceN != 5 || len(c.Alerts) != 2 || len(c.Techniques) != 2 {
+		t.Errorf("evidence %d then %d, %d alerts, %d techniques", before.EvidenceN, c.EvidenceN, len(c.Alerts), len(c.Techniques))
+	}
+	if _, problems, err := s.VerifyCase(ctx, id); err != nil || len(problems) != 0 {
+		t.Errorf("VerifyCase: %v, %v", problems, err)
+	}
+}
