@@ -241,7 +241,7 @@ func (m Model) WantsKey(msg tea.KeyPressMsg) bool {
 }
 
 // Cancel cancels a running import (the file being imported is rolled back; files already done
-// stay imported). The root calls it when it quits.
+// stay imported). In the workbench the root cancels it through the Screen's "import" job.
 func (m Model) Cancel() {
 	if m.cancel != nil {
 		m.cancel()

@@ -46,9 +46,6 @@ func (s *Screen) Capturing() bool           { return s.m.Capturing() }
 // WantsKey says the screen uses a key the root would take (backspace, esc): see Model.WantsKey.
 func (s *Screen) WantsKey(msg tea.KeyPressMsg) bool { return s.m.WantsKey(msg) }
 
-// Cancel cancels a running import.
-func (s *Screen) Cancel() { s.m.Cancel() }
-
 func (s *Screen) Update(msg tea.Msg) tea.Cmd {
 	if q, ok := msg.(tui.QueryFinishedMsg); ok && q.Owner == s.id && q.Slot == "import" {
 		s.watching = false
