@@ -105,7 +105,6 @@ type member struct {
 	e     *setEntry // the detection rule
 	names []string  // the names and ids the member answers to in aliases
 	count int64     // a counted step: at least this many events (0: one)
-	flag  string    // the column that counts its events (temporal)
 }
 
 // correlation converts a correlation rule's entry.
@@ -429,21 +428,23 @@ func (s *ruleSet) correlationQuery(c *converter, co *Correlation, span string, m
 	var aggs, tests []string
 	switch co.Type {
 	case "temporal":
-		var flags []string
+		// One column per member counting its events.
+		flags := make([]string, len(members))
+		var evals []string
 		for i, m := range members {
-			m.flag = keyName("rule_"+nonIdent.ReplaceAllString(cmp.Or(m.e.rule.Name, m.ref), "_"), taken)
-			flags = append(flags, m.flag+" = if("+conds[i]+", 1, 0)")
-			aggs = append(aggs, "sum("+m.flag+") as "+m.flag)
+			flags[i] = keyName("rule_"+nonIdent.ReplaceAllString(cmp.Or(m.e.rule.Name, m.ref), "_"), taken)
+			evals = append(evals, flags[i]+" = if("+conds[i]+", 1, 0)")
+			aggs = append(aggs, "sum("+flags[i]+") as "+flags[i])
 		}
-		b.WriteString("\n    | eval " + strings.Join(flags, ", "))
+		b.WriteString("\n    | eval " + strings.Join(evals, ", "))
 		if len(co.Cond) == 0 {
-			for _, m := range members {
-				tests = append(tests, m.flag+" > 0")
+			for _, f := range flags {
+				tests = append(tests, f+" > 0")
 			}
 		} else {
 			var n []string
-			for _, m := range members {
-				n = append(n, "if("+m.flag+" > 0, 1, 0)")
+			for _, f := range flags {
+				n = append(n, "if("+f+" > 0, 1, 0)")
 			}
 			for _, t := range co.Cond {
 				tests = append(tests, strings.Join(n, " + ")+" "+condOps[t.Op]+" "+t.Value)
