@@ -125,7 +125,7 @@ func answer(ctx context.Context, st *engine.Store, evidence string, args []any) 
 	return a, err
 }
 
-// Keys lists an answer's rows (each a sorted id list as text, e.g. "[3, 7]"), sorted: what a
+// keys lists an answer's rows (each a sorted id list as text, e.g. "[3, 7]"), sorted: what a
 // test prints to show how two answers differ.
 func keys(ctx context.Context, st *engine.Store, evidence string, args []any) ([]string, error) {
 	var out []string
