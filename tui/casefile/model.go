@@ -410,11 +410,11 @@ func optionLabel(v string) string {
 }
 
 func (m *Model) noteKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	switch {
+	case key.Matches(msg, m.Keys.Cancel):
 		m.mode, m.note = ModeView, ""
 		return nil
-	case "ctrl+s":
+	case key.Matches(msg, m.Keys.Save):
 		note := m.note
 		if strings.TrimSpace(note) == "" {
 			m.werr = fmt.Errorf("the note is empty")
@@ -426,6 +426,8 @@ func (m *Model) noteKey(msg tea.KeyPressMsg) tea.Cmd {
 			seq, err := src.AddNote(ctx, id, note)
 			return fmt.Sprintf("note %d added", seq), nil, err
 		})
+	}
+	switch msg.String() {
 	case "enter":
 		m.addNoteText("\n")
 	case "backspace", "ctrl+h":
@@ -457,11 +459,11 @@ func (m *Model) addNoteText(s string) {
 }
 
 func (m *Model) exportKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	switch {
+	case key.Matches(msg, m.Keys.Cancel):
 		m.mode = ModeView
 		return nil
-	case "enter":
+	case key.Matches(msg, m.Keys.Choose):
 		path := strings.TrimSpace(m.export.Value)
 		format, err := FormatOf(path)
 		if err != nil {
