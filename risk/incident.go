@@ -319,7 +319,11 @@ func (r *run) narrative(gs []int32) string {
 		b.WriteString(".")
 	}
 	if rest := len(gs) - len(told); rest > 0 {
-		fmt.Fprintf(&b, " %d lower-scoring alert%s on the same entities %s not told here.", rest, plural(rest), map[bool]string{true: "is", false: "are"}[rest == 1])
+		verb := "are"
+		if rest == 1 {
+			verb = "is"
+		}
+		fmt.Fprintf(&b, " %d lower-scoring alert%s on the same entities %s not told here.", rest, plural(rest), verb)
 	}
 	return b.String()
 }
