@@ -525,6 +525,17 @@ func (s *Store) Case(ctx context.Context, id int64) (*cases.Case, error) {
 	return c, nil
 }
 
+// CaseWithoutEvidence loads a case like Case but without its evidence events (EvidenceN still
+// counts them) and without the entities' context lines: enough to recommend playbooks or
+// suggest suppressions, at a fraction of the cost for a large case.
+func (s *Store) CaseWithoutEvidence(ctx context.Context, id int64) (*cases.Case, error) {
+	c, err := s.loadCase(ctx, id, false)
+	if err != nil {
+		return nil, fmt.Errorf("case %d: %w", id, err)
+	}
+	return c, nil
+}
+
 func (s *Store) loadCase(ctx context.Context, id int64, full bool) (*cases.Case, error) {
 	c := &cases.Case{ID: id, Incidents: []int64{}, Alerts: []cases.Alert{}, Evidence: []cases.Event{}, Entities: []cases.Entity{},
 		Techniques: []cases.Technique{}, Notes: []cases.Note{}, Tasks: []cases.Task{}, History: []cases.Change{}}

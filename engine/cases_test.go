@@ -370,4 +370,16 @@ func TestLinkCaseAlerts(t *testing.T) {
 	if _, problems, err := s.VerifyCase(ctx, id); err != nil || len(problems) != 0 {
 		t.Errorf("VerifyCase: %v, %v", problems, err)
 	}
+	// Without evidence: the same case less its events (still counted).
+	lite, err := s.CaseWithoutEvidence(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lite.Evidence) != 0 || lite.EvidenceN != c.EvidenceN || !cmp.Equal(lite.Alerts, c.Alerts) ||
+		!cmp.Equal(lite.Techniques, c.Techniques) || !cmp.Equal(lite.History, c.History) || len(lite.Entities) != len(c.Entities) {
+		t.Errorf("CaseWithoutEvidence = %+v\nCase = %+v", lite, c)
+	}
+	if _, err := s.CaseWithoutEvidence(ctx, id+1); !errors.Is(err, ErrNoCase) {
+		t.Errorf("CaseWithoutEvidence of a missing case: %v", err)
+	}
 }

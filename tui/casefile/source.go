@@ -132,7 +132,7 @@ func (s StoreSource) AddPlaybookTasks(ctx context.Context, id int64) (int, error
 	if err != nil {
 		return 0, err
 	}
-	c, err := s.S.Case(ctx, id)
+	c, err := s.S.CaseWithoutEvidence(ctx, id)
 	if err != nil {
 		return 0, err
 	}
@@ -158,7 +158,7 @@ func (s StoreSource) AddPlaybookTasks(ctx context.Context, id int64) (int, error
 }
 
 func (s StoreSource) Suggestions(ctx context.Context, id int64) ([]Suggestion, error) {
-	c, err := s.S.Case(ctx, id)
+	c, err := s.S.CaseWithoutEvidence(ctx, id)
 	if err != nil {
 		return nil, err
 	}
