@@ -98,12 +98,10 @@ func DefaultPolicy() Policy {
 // is checked: bands in increasing order ending with an open band, priorities in decreasing
 // order of min, positive durations, shares between 0 and 1.
 func ReadPolicy(r io.Reader) (Policy, error) {
+	// Start from the defaults so that a file may give only what it changes.
 	var p Policy
-	if len(defaultPolicy) > 0 && r != nil {
-		// Start from the defaults so that a file may give only what it changes.
-		if err := yaml.Unmarshal(defaultPolicy, &p); err != nil {
-			return p, fmt.Errorf("embedded policy: %w", err)
-		}
+	if err := yaml.Unmarshal(defaultPolicy, &p); err != nil {
+		return p, fmt.Errorf("embedded policy: %w", err)
 	}
 	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
