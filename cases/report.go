@@ -264,6 +264,20 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	c := r.Case
 	var b bytes.Buffer
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	// section writes a heading, then the empty text when there are no rows, else head (a
+	// table's header, or nothing for a list), the n rows and a blank line.
+	section := func(title, empty, head string, n int, row func(i int)) {
+		p("## %s\n\n", title)
+		if n == 0 {
+			p("%s\n\n", empty)
+			return
+		}
+		p("%s", head)
+		for i := range n {
+			row(i)
+		}
+		p("\n")
+	}
 	p("# Case %d: %s\n\n", c.ID, md(c.Title))
 	p("| | |\n|---|---|\n")
 	p("| Status | %s |\n| Severity | %s |\n| Verdict | %s |\n| Assignee | %s |\n", md(string(c.Status)), md(c.Severity), md(verdictText(c.Verdict)), md(orDash(c.Assignee)))
@@ -301,26 +315,14 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		p("\n")
 	}
-	p("## ATT&CK techniques\n\n")
-	if len(c.Techniques) == 0 {
-		p("None recorded.\n\n")
-	} else {
-		p("| Technique | Name | Tactics |\n|---|---|---|\n")
-		for _, t := range c.Techniques {
-			p("| %s | %s | %s |\n", md(t.ID), md(orDash(t.Name)), md(orDash(strings.Join(t.Tactics, ", "))))
-		}
-		p("\n")
-	}
-	p("## Entities\n\n")
-	if len(c.Entities) == 0 {
-		p("None recorded.\n\n")
-	} else {
-		p("| Kind | Value | Context |\n|---|---|---|\n")
-		for _, e := range c.Entities {
-			p("| %s | %s | %s |\n", md(e.Kind), md(e.Value), md(orDash(e.Context)))
-		}
-		p("\n")
-	}
+	section("ATT&CK techniques", "None recorded.", "| Technique | Name | Tactics |\n|---|---|---|\n", len(c.Techniques), func(i int) {
+		t := c.Techniques[i]
+		p("| %s | %s | %s |\n", md(t.ID), md(orDash(t.Name)), md(orDash(strings.Join(t.Tactics, ", "))))
+	})
+	section("Entities", "None recorded.", "| Kind | Value | Context |\n|---|---|---|\n", len(c.Entities), func(i int) {
+		e := c.Entities[i]
+		p("| %s | %s | %s |\n", md(e.Kind), md(e.Value), md(orDash(e.Context)))
+	})
 	p("## Evidence\n\n")
 	if len(c.Evidence) == 0 {
 		p("None recorded.\n\n")
@@ -341,36 +343,18 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		p("\n")
 	}
-	p("## Actions taken\n\n")
-	if len(r.Actions) == 0 {
-		p("None yet.\n\n")
-	}
-	for _, t := range r.Actions {
+	section("Actions taken", "None yet.", "", len(r.Actions), func(i int) {
+		t := r.Actions[i]
 		p("- [x] %s%s (done %s by %s)\n", phaseTag(t.Phase), md(t.Text), fmtTimePtr(t.DoneAt), md(t.DoneBy))
-	}
-	if len(r.Actions) > 0 {
-		p("\n")
-	}
-	p("## Open tasks\n\n")
-	if len(r.OpenTasks) == 0 {
-		p("None.\n\n")
-	}
-	for _, t := range r.OpenTasks {
+	})
+	section("Open tasks", "None.", "", len(r.OpenTasks), func(i int) {
+		t := r.OpenTasks[i]
 		p("- [ ] %s%s\n", phaseTag(t.Phase), md(t.Text))
-	}
-	if len(r.OpenTasks) > 0 {
-		p("\n")
-	}
-	p("## Notes\n\n")
-	if len(c.Notes) == 0 {
-		p("None.\n\n")
-	}
-	for _, n := range c.Notes {
+	})
+	section("Notes", "None.", "", len(c.Notes), func(i int) {
+		n := c.Notes[i]
 		p("- %s, %s: %s\n", fmtTime(n.At), md(n.Author), md(n.Text))
-	}
-	if len(c.Notes) > 0 {
-		p("\n")
-	}
+	})
 	p("## Verdict\n\n%s\n\n", mdPara(verdictText(c.Verdict)))
 	p("## KPIs\n\n")
 	p("- Time to detect (first evidence to first alert): %s\n", fmtSeconds(r.KPIs.TimeToDetect))

@@ -250,3 +250,17 @@ func TestLargeCaseReport(t *testing.T) {
 		t.Errorf("html narrative or timeline cut wrong")
 	}
 }
+
+// TestMarkdownEmptySections: a case with nothing linked says so under every heading.
+func TestMarkdownEmptySections(t *testing.T) {
+	c := &Case{ID: 1, Title: "empty", Status: StatusNew, Severity: "low"}
+	var b bytes.Buffer
+	if err := NewReport(c, nil, at("2026-03-03T09:00:00Z")).WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "## Timeline\n\nNothing recorded.\n\n## ATT&CK techniques\n\nNone recorded.\n\n## Entities\n\nNone recorded.\n\n" +
+		"## Evidence\n\nNone recorded.\n\n## Actions taken\n\nNone yet.\n\n## Open tasks\n\nNone.\n\n## Notes\n\nNone.\n\n## Verdict\n\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("empty sections:\n%s", b.String())
+	}
+}
