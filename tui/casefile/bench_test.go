@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"trawl/cases"
+	"trawl/engine"
 	"trawl/themes"
 	"trawl/tui"
 	"trawl/tui/screentest"
@@ -16,7 +17,7 @@ import (
 func bigCase() *cases.Case {
 	t0 := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	c := &cases.Case{ID: 1, Title: "big", Status: cases.StatusInvestigating, Severity: "high", CreatedAt: t0, UpdatedAt: t0}
-	for i := range engineMaxEvidence {
+	for i := range engine.MaxCaseEvidence {
 		at := t0.Add(time.Duration(i) * time.Second)
 		c.Evidence = append(c.Evidence, cases.Event{ID: int64(i + 1), Time: &at, Host: "ws01", User: "alice", Category: "process",
 			Action: "start", Text: fmt.Sprintf("powershell.exe -enc %040d", i)})
@@ -33,9 +34,6 @@ func bigCase() *cases.Case {
 	}
 	return c
 }
-
-// engineMaxEvidence mirrors engine.MaxCaseEvidence.
-const engineMaxEvidence = 5000
 
 // BenchmarkKeypress measures a key press and the render after it on each tab of a big case:
 // the first press on a tab builds its page, the rest reuse it.
