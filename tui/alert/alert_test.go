@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"trawl/generate"
@@ -46,14 +45,6 @@ func open(t *testing.T, c *tui.Context, id int64, w, h int) *Model {
 	return m
 }
 
-func keys(names ...string) []tea.Msg {
-	var out []tea.Msg
-	for _, n := range names {
-		out = append(out, screentest.Key(n))
-	}
-	return out
-}
-
 func TestGolden(t *testing.T) {
 	c := newCtx(t)
 	id := firstAlert(t, c, "ssh_brute")
@@ -62,7 +53,7 @@ func TestGolden(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", w, h), func(t *testing.T) {
 			m := open(t, c, id, w, h)
 			screentest.Golden(t, fmt.Sprintf("alert_%dx%d", w, h), m.View(), w, h)
-			tui.Press(c, m, keys("j", "j", "r")...)
+			tui.Press(c, m, screentest.Keys("j", "j", "r")...)
 			if !m.hasRec {
 				t.Fatalf("r: no raw record: %v", m.recErr)
 			}
@@ -95,11 +86,11 @@ func TestEvidencePagingAndPivot(t *testing.T) {
 	if len(m.ev.Rows) != 2*m.tableRows() {
 		t.Errorf("first page holds %d rows, want %d", len(m.ev.Rows), 2*m.tableRows())
 	}
-	tui.Press(c, m, keys("G")...)
+	tui.Press(c, m, screentest.Keys("G")...)
 	if _, ok := m.row(m.cursor); !ok || m.cursor != m.ev.Total-1 {
 		t.Errorf("G: cursor %d of %d, loaded %v", m.cursor, m.ev.Total, ok)
 	}
-	msgs := tui.Press(c, m, keys("p")...)
+	msgs := tui.Press(c, m, screentest.Keys("p")...)
 	if len(msgs) != 1 {
 		t.Fatalf("p: %v", msgs)
 	}
@@ -107,7 +98,7 @@ func TestEvidencePagingAndPivot(t *testing.T) {
 	if !ok || o.Target.Kind != "entity" || o.Target.Value == "" {
 		t.Errorf("p: %v", msgs)
 	}
-	msgs = tui.Press(c, m, keys("t")...)
+	msgs = tui.Press(c, m, screentest.Keys("t")...)
 	if o, ok := msgs[0].(tui.OpenMsg); !ok || o.Target.Kind != "timeline" || o.Target.ID != id || o.Target.From.IsZero() {
 		t.Errorf("t: %v", msgs)
 	}

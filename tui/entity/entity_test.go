@@ -42,14 +42,6 @@ func open(t *testing.T, m Model, kind event.Entity, value string) Model {
 	return screentest.Drive(t, m, screentest.Run(m.Open(kind, value))...)
 }
 
-func keys(names ...string) []tea.Msg {
-	out := make([]tea.Msg, len(names))
-	for i, n := range names {
-		out[i] = screentest.Key(n)
-	}
-	return out
-}
-
 func TestScreens(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(sz.name, func(t *testing.T) {
@@ -77,30 +69,30 @@ func TestPivotBackForward(t *testing.T) {
 	m := newModel(t, nil, 80, 24)
 	m = open(t, m, event.EntityHost, screentest.HostileHost)
 	// enter opens the fields panel; the user field is second (entity fields come first).
-	m = screentest.Drive(t, m, keys("enter", "down", "enter")...)
+	m = screentest.Drive(t, m, screentest.Keys("enter", "down", "enter")...)
 	if r, _ := m.Current(); r != (Ref{event.EntityUser, screentest.HostileUser}) {
 		t.Fatalf("after pivoting on the user field: %v, want user=%s", r, screentest.HostileUser)
 	}
 	if tl := m.Timeline().Scope(); tl.Kind != event.EntityUser || tl.Value != screentest.HostileUser {
 		t.Errorf("timeline scope %v after the pivot", tl)
 	}
-	m = screentest.Drive(t, m, keys("[")...)
+	m = screentest.Drive(t, m, screentest.Keys("[")...)
 	if r, _ := m.Current(); r.Kind != event.EntityHost {
 		t.Errorf("back: %v, want the host", r)
 	}
-	m = screentest.Drive(t, m, keys("]")...)
+	m = screentest.Drive(t, m, screentest.Keys("]")...)
 	if r, _ := m.Current(); r.Kind != event.EntityUser {
 		t.Errorf("forward: %v, want the user", r)
 	}
 	// Opening another entity from the middle of the history drops the forward part.
-	m = screentest.Drive(t, m, keys("[")...)
+	m = screentest.Drive(t, m, screentest.Keys("[")...)
 	m = open(t, m, event.EntityIP, "203.0.113.66")
 	h, at := m.History()
 	if len(h) != 2 || at != 1 || h[1].Kind != event.EntityIP {
 		t.Errorf("history %v at %d, want [host ip] at 1", h, at)
 	}
 	// A related entity opens with enter once the related panel has the focus.
-	m = screentest.Drive(t, m, keys("shift+tab", "enter")...)
+	m = screentest.Drive(t, m, screentest.Keys("shift+tab", "enter")...)
 	if r, _ := m.Current(); r.Kind == event.EntityIP {
 		t.Errorf("enter on a related entity did not open it (still %v)", r)
 	}

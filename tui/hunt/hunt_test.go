@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"trawl/dsl"
@@ -50,14 +49,6 @@ func newModel(t *testing.T, deps Deps, w, h int) Model {
 	return m
 }
 
-func keys(names ...string) []tea.Msg {
-	out := make([]tea.Msg, len(names))
-	for i, n := range names {
-		out[i] = screentest.Key(n)
-	}
-	return out
-}
-
 const typo = `logon | where outcom == "failure"`
 
 // caretColumn finds the caret line of the view and returns the cell column of its ^.
@@ -92,14 +83,14 @@ func TestScreens(t *testing.T) {
 			for i := range left {
 				left[i] = "left"
 			}
-			m = screentest.Drive(t, m, keys(left...)...)
+			m = screentest.Drive(t, m, screentest.Keys(left...)...)
 			m = screentest.Drive(t, m, screentest.Type("e")...)
-			m = screentest.Drive(t, m, keys("end")...)
+			m = screentest.Drive(t, m, screentest.Keys("end")...)
 			m = screentest.Drive(t, m, screentest.Type("\n  | stats count() as n by host\n  | sort n desc, host")...)
 			if errs := m.Errors(); len(errs) != 0 {
 				t.Fatalf("fixed query still has errors: %v", errs)
 			}
-			m = screentest.Drive(t, m, keys("ctrl+r")...)
+			m = screentest.Drive(t, m, screentest.Keys("ctrl+r")...)
 			if len(m.Page().Rows) == 0 {
 				t.Fatalf("no results; view:\n%s", ansi.Strip(m.View()))
 			}
@@ -107,7 +98,7 @@ func TestScreens(t *testing.T) {
 
 			// A log line with terminal escapes arrives escaped.
 			m = newModel(t, Deps{RulesDir: t.TempDir(), Query: `logon | where host == "` + screentest.HostileHost + `" | fields time, user, message`}, sz.width, sz.height)
-			m = screentest.Drive(t, m, keys("ctrl+r")...)
+			m = screentest.Drive(t, m, screentest.Keys("ctrl+r")...)
 			v := m.View()
 			if strings.Contains(ansi.Strip(v), "\x1b") || strings.Contains(ansi.Strip(v), "\x07") {
 				t.Errorf("raw escape reached the view")
@@ -118,7 +109,7 @@ func TestScreens(t *testing.T) {
 			screentest.Golden(t, "hostile_"+sz.name, v, sz.width, sz.height)
 
 			// The save-as-rule form.
-			m = screentest.Drive(t, m, keys("ctrl+s")...)
+			m = screentest.Drive(t, m, screentest.Keys("ctrl+s")...)
 			screentest.Golden(t, "save_"+sz.name, m.View(), sz.width, sz.height)
 		})
 	}
@@ -148,7 +139,7 @@ func (f *fakeSource) Run(ctx context.Context, src string, offset, limit int) (Pa
 func TestStaleResultsDropped(t *testing.T) {
 	m := newModel(t, Deps{Source: &fakeSource{}, Query: "first"}, 80, 24)
 	m, first := m.Update(screentest.Key("ctrl+r"))
-	m = screentest.Drive(t, m, keys("ctrl+a", "ctrl+k")...)
+	m = screentest.Drive(t, m, screentest.Keys("ctrl+a", "ctrl+k")...)
 	m = screentest.Drive(t, m, screentest.Type("second")...)
 	m, second := m.Update(screentest.Key("ctrl+r"))
 	secondMsgs, firstMsgs := screentest.Run(second), screentest.Run(first)
@@ -177,29 +168,29 @@ func TestStaleResultsDropped(t *testing.T) {
 func TestPagingAndHistory(t *testing.T) {
 	src := &fakeSource{}
 	m := newModel(t, Deps{Source: src, Query: "a", PageSize: 5}, 80, 24)
-	m = screentest.Drive(t, m, keys("ctrl+r", "tab", "]")...)
+	m = screentest.Drive(t, m, screentest.Keys("ctrl+r", "tab", "]")...)
 	if p := m.Page(); p.Offset != 5 || len(p.Rows) != 5 || !p.More {
 		t.Fatalf("after next page: offset %d, %d rows, more %v; want 5, 5, true", p.Offset, len(p.Rows), p.More)
 	}
 	if !strings.Contains(ansi.Strip(m.View()), "rows 6–10+") {
 		t.Errorf("separator does not say rows 6–10+:\n%s", ansi.Strip(m.View()))
 	}
-	m = screentest.Drive(t, m, keys("]")...)
+	m = screentest.Drive(t, m, screentest.Keys("]")...)
 	if p := m.Page(); p.Offset != 10 || len(p.Rows) != 2 || p.More {
 		t.Fatalf("last page: offset %d, %d rows, more %v; want 10, 2, false", p.Offset, len(p.Rows), p.More)
 	}
-	m = screentest.Drive(t, m, keys("]", "[")...) // no page after the last
+	m = screentest.Drive(t, m, screentest.Keys("]", "[")...) // no page after the last
 	if p := m.Page(); p.Offset != 5 {
 		t.Errorf("after ] on the last page then [: offset %d, want 5", p.Offset)
 	}
 	// History: a second query, then up at the first line brings back the first.
-	m = screentest.Drive(t, m, keys("tab", "ctrl+u")...)
+	m = screentest.Drive(t, m, screentest.Keys("tab", "ctrl+u")...)
 	m = screentest.Drive(t, m, screentest.Type("b")...)
-	m = screentest.Drive(t, m, keys("ctrl+r", "up")...)
+	m = screentest.Drive(t, m, screentest.Keys("ctrl+r", "up")...)
 	if got := m.Value(); got != "a" {
 		t.Errorf("up recalled %q, want a", got)
 	}
-	m = screentest.Drive(t, m, keys("down")...)
+	m = screentest.Drive(t, m, screentest.Keys("down")...)
 	if got := m.Value(); got != "b" {
 		t.Errorf("down gave %q, want b", got)
 	}
@@ -212,18 +203,18 @@ func TestSaveRule(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "rules")
 	query := "logon\n  | where outcome == \"failure\" # a comment }\n  | stats count() as n by src_ip\n  | where n > 5"
 	m := newModel(t, Deps{Query: query, RulesDir: dir}, 80, 24)
-	m = screentest.Drive(t, m, keys("ctrl+s")...)
+	m = screentest.Drive(t, m, screentest.Keys("ctrl+s")...)
 	if m.Focus() != FocusSave {
 		t.Fatalf("focus %v after ctrl+s, want save", m.Focus())
 	}
 	m = screentest.Drive(t, m, screentest.Type("9bad")...)
-	m = screentest.Drive(t, m, keys("enter", "enter", "enter")...)
+	m = screentest.Drive(t, m, screentest.Keys("enter", "enter", "enter")...)
 	if m.save.err == "" || m.Focus() != FocusSave {
 		t.Fatalf("a bad name was accepted (err %q)", m.save.err)
 	}
-	m = screentest.Drive(t, m, keys("tab", "ctrl+u")...)
+	m = screentest.Drive(t, m, screentest.Keys("tab", "ctrl+u")...)
 	m = screentest.Drive(t, m, screentest.Type("many_failures\nMany \"failed\" logons\n")...)
-	m = screentest.Drive(t, m, keys("ctrl+u")...)
+	m = screentest.Drive(t, m, screentest.Keys("ctrl+u")...)
 	m = screentest.Drive(t, m, screentest.Type("high\n")...)
 	if m.Focus() != FocusEditor {
 		t.Fatalf("form still open: %q", m.save.err)
@@ -248,7 +239,7 @@ func TestSaveRule(t *testing.T) {
 		t.Errorf("no saved note in the view")
 	}
 	// Saving again under the same name is refused, not overwritten.
-	m = screentest.Drive(t, m, keys("ctrl+s")...)
+	m = screentest.Drive(t, m, screentest.Keys("ctrl+s")...)
 	m = screentest.Drive(t, m, screentest.Type("many_failures\nx\n\n")...)
 	if !strings.Contains(m.save.err, "already exists") {
 		t.Errorf("second save: err %q, want already exists", m.save.err)
@@ -426,7 +417,7 @@ func TestChosenRawShown(t *testing.T) {
 // TestPivotFromResults: enter on a result row opens the entity in the chosen column.
 func TestPivotFromResults(t *testing.T) {
 	m := newModel(t, Deps{Query: `logon | where outcome == "failure" | stats count() as n by host, user | sort n desc, host, user`}, 80, 24)
-	m = screentest.Drive(t, m, keys("ctrl+r", "tab")...)
+	m = screentest.Drive(t, m, screentest.Keys("ctrl+r", "tab")...)
 	if len(m.Page().Rows) == 0 {
 		t.Fatal("no results")
 	}
@@ -438,7 +429,7 @@ func TestPivotFromResults(t *testing.T) {
 	if msgs := screentest.Run(cmd); len(msgs) != 1 || msgs[0] != (timeline.PivotMsg{Kind: event.EntityHost, Value: row[0]}) {
 		t.Errorf("enter sent %v, want a pivot to host=%s", msgs, row[0])
 	}
-	m = screentest.Drive(t, m, keys("right")...)
+	m = screentest.Drive(t, m, screentest.Keys("right")...)
 	_, cmd = m.Update(screentest.Key("enter"))
 	if msgs := screentest.Run(cmd); len(msgs) != 1 || msgs[0] != (timeline.PivotMsg{Kind: event.EntityUser, Value: row[1]}) {
 		t.Errorf("after → enter sent %v, want a pivot to user=%s", msgs, row[1])

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"trawl/themes"
@@ -15,14 +14,6 @@ import (
 )
 
 func TestMain(m *testing.M) { screentest.Main(m) }
-
-func keys(names ...string) []tea.Msg {
-	var out []tea.Msg
-	for _, n := range names {
-		out = append(out, screentest.Key(n))
-	}
-	return out
-}
 
 // top is the context over the scored fixture and the id of the top incident.
 func top(t *testing.T) (*tui.Context, int64) {
@@ -62,19 +53,19 @@ func TestKeys(t *testing.T) {
 	c, id := top(t)
 	m := open(t, c, id, 80, 24)
 	n := len(m.d.AlertList)
-	tui.Press(c, m, keys("G")...)
+	tui.Press(c, m, screentest.Keys("G")...)
 	if m.cursor != n-1 {
 		t.Errorf("G: cursor %d of %d", m.cursor, n)
 	}
-	msgs := tui.Press(c, m, keys("enter")...)
+	msgs := tui.Press(c, m, screentest.Keys("enter")...)
 	if len(msgs) != 1 || msgs[0] != (tui.OpenMsg{Target: tui.Target{Kind: "alert", ID: m.d.AlertList[n-1].ID}}) {
 		t.Errorf("enter: %v", msgs)
 	}
-	msgs = tui.Press(c, m, keys("p")...)
+	msgs = tui.Press(c, m, screentest.Keys("p")...)
 	if o, ok := msgs[0].(tui.OpenMsg); !ok || o.Target.Kind != "entity" || o.Target.Value == "" {
 		t.Errorf("p: %v", msgs)
 	}
-	msgs = tui.Press(c, m, keys("t")...)
+	msgs = tui.Press(c, m, screentest.Keys("t")...)
 	if o, ok := msgs[0].(tui.OpenMsg); !ok || o.Target.Kind != "timeline" || o.Target.From.IsZero() {
 		t.Errorf("t: %v", msgs)
 	}

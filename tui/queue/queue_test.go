@@ -65,14 +65,6 @@ func open(t *testing.T, c *tui.Context, w, h int) *Model {
 	return m
 }
 
-func keys(names ...string) []tea.Msg {
-	var out []tea.Msg
-	for _, n := range names {
-		out = append(out, screentest.Key(n))
-	}
-	return out
-}
-
 func TestGolden(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		w, h := size[0], size[1]
@@ -83,7 +75,7 @@ func TestGolden(t *testing.T) {
 			screentest.Golden(t, fmt.Sprintf("queue_%dx%d", w, h), m.View(), w, h)
 
 			// Down twice, select two, acknowledge them, sort by newest.
-			tui.Press(c, m, keys("j", "space", "space", "a")...)
+			tui.Press(c, m, screentest.Keys("j", "space", "space", "a")...)
 			screentest.Golden(t, fmt.Sprintf("queue_acked_%dx%d", w, h), m.View(), w, h)
 		})
 	}
@@ -104,11 +96,11 @@ func TestScoredGolden(t *testing.T) {
 			}
 			screentest.Golden(t, fmt.Sprintf("queue_scored_%dx%d", w, h), m.View(), w, h)
 			it, _ := m.Cursor()
-			msgs := tui.Press(c, m, keys("enter")...)
+			msgs := tui.Press(c, m, screentest.Keys("enter")...)
 			if len(msgs) != 1 || msgs[0] != (tui.OpenMsg{Target: tui.Target{Kind: "incident", ID: it.ID}}) {
 				t.Errorf("enter on an incident: %v", msgs)
 			}
-			tui.Press(c, m, keys("a")...)
+			tui.Press(c, m, screentest.Keys("a")...)
 			if got, _ := m.Cursor(); got.ID != it.ID || got.Status != StatusAck {
 				t.Errorf("acknowledging incident %d: %+v", it.ID, got)
 			}
@@ -130,7 +122,7 @@ func TestFilter(t *testing.T) {
 	c := newCtx(t, "no-color")
 	m := open(t, c, 80, 24)
 	total := m.page.Total
-	msgs := tui.Press(c, m, keys("/")...)
+	msgs := tui.Press(c, m, screentest.Keys("/")...)
 	if !m.Capturing() || len(msgs) != 0 {
 		t.Fatalf("/ did not start the filter: %v", msgs)
 	}
@@ -144,11 +136,11 @@ func TestFilter(t *testing.T) {
 		}
 	}
 	screentest.Golden(t, "queue_filter_80x24", m.View(), 80, 24)
-	tui.Press(c, m, keys("enter")...)
+	tui.Press(c, m, screentest.Keys("enter")...)
 	if m.Capturing() || m.filter.Value != "brute" {
 		t.Errorf("enter: capturing %v, filter %q", m.Capturing(), m.filter.Value)
 	}
-	tui.Press(c, m, keys("/", "esc")...)
+	tui.Press(c, m, screentest.Keys("/", "esc")...)
 	if m.page.Total != total || m.filter.Value != "" {
 		t.Errorf("esc did not clear the filter: %d, %q", m.page.Total, m.filter.Value)
 	}
@@ -169,27 +161,27 @@ func TestNavigationAndPaging(t *testing.T) {
 	c := newCtx(t, "dark")
 	m := open(t, c, 80, 24)
 	total := m.page.Total
-	tui.Press(c, m, keys("G")...)
+	tui.Press(c, m, screentest.Keys("G")...)
 	if m.cursor != total-1 {
 		t.Errorf("G: cursor %d, want %d", m.cursor, total-1)
 	}
 	if _, ok := m.Cursor(); !ok {
 		t.Error("G: the last row is not loaded")
 	}
-	tui.Press(c, m, keys("g")...)
+	tui.Press(c, m, screentest.Keys("g")...)
 	if m.cursor != 0 || m.top != 0 {
 		t.Errorf("g: cursor %d top %d", m.cursor, m.top)
 	}
-	tui.Press(c, m, keys("pgdown", "down", "j", "k")...)
+	tui.Press(c, m, screentest.Keys("pgdown", "down", "j", "k")...)
 	if want := min(min(m.rows(), total-1)+2, total-1) - 1; m.cursor != want {
 		t.Errorf("pgdown down j k: cursor %d, want %d", m.cursor, want)
 	}
 	it, _ := m.Cursor()
-	msgs := tui.Press(c, m, keys("enter")...)
+	msgs := tui.Press(c, m, screentest.Keys("enter")...)
 	if len(msgs) != 1 || msgs[0] != (tui.OpenMsg{Target: tui.Target{Kind: "alert", ID: it.ID}}) {
 		t.Errorf("enter: %v", msgs)
 	}
-	msgs = tui.Press(c, m, keys("p")...)
+	msgs = tui.Press(c, m, screentest.Keys("p")...)
 	if len(msgs) != 1 {
 		t.Fatalf("p: %v", msgs)
 	}
@@ -197,7 +189,7 @@ func TestNavigationAndPaging(t *testing.T) {
 		t.Errorf("p: %v", msgs)
 	}
 	// Sorting cycles and reloads from the top.
-	tui.Press(c, m, keys("s")...)
+	tui.Press(c, m, screentest.Keys("s")...)
 	if m.sort != tui.SortNewest || m.cursor != 0 {
 		t.Errorf("s: sort %s cursor %d", m.sort, m.cursor)
 	}
@@ -224,7 +216,7 @@ func TestPagesFromStore(t *testing.T) {
 		t.Errorf("loaded %d items, want one page of %d", len(m.page.Items), m.pageSize())
 	}
 	for i := range m.page.Total - 1 {
-		tui.Press(c, m, keys("j")...)
+		tui.Press(c, m, screentest.Keys("j")...)
 		if _, ok := m.Cursor(); !ok || len(m.page.Items) > 10 {
 			t.Fatalf("after %d rows down: cursor %d not loaded (page at %d, %d items)", i+1, m.cursor, m.page.Offset, len(m.page.Items))
 		}
@@ -232,7 +224,7 @@ func TestPagesFromStore(t *testing.T) {
 	if m.page.Offset == 0 {
 		t.Error("scrolling to the end never loaded a later page")
 	}
-	tui.Press(c, m, keys("g")...)
+	tui.Press(c, m, screentest.Keys("g")...)
 	if _, ok := m.Cursor(); !ok || m.page.Offset != 0 {
 		t.Errorf("g: page at %d", m.page.Offset)
 	}
@@ -246,7 +238,7 @@ func TestAckToggles(t *testing.T) {
 	c.Store = st
 	m := open(t, c, 80, 24)
 	it, _ := m.Cursor()
-	msgs := tui.Press(c, m, keys("a")...)
+	msgs := tui.Press(c, m, screentest.Keys("a")...)
 	if got, _ := m.Cursor(); got.Status != StatusAck || len(msgs) != 1 || msgs[0] != (tui.StatusMsg{Text: "1 alert acknowledged"}) {
 		t.Errorf("a: %+v, %v", got, msgs)
 	}
@@ -254,11 +246,11 @@ func TestAckToggles(t *testing.T) {
 	if err != nil || tr[it.ID].Status != engine.TriageAcknowledged || tr[it.ID].By != "alice" || tr[it.ID].At.IsZero() {
 		t.Errorf("a: stored %+v, %v", tr[it.ID], err)
 	}
-	tui.Press(c, m, keys("a")...)
+	tui.Press(c, m, screentest.Keys("a")...)
 	if got, _ := m.Cursor(); got.Status != StatusNew {
 		t.Errorf("a again: status %q", got.Status)
 	}
-	msgs = tui.Press(c, m, keys("V", "A")...)
+	msgs = tui.Press(c, m, screentest.Keys("V", "A")...)
 	want := min(m.rows(), m.page.Total)
 	if len(msgs) != 1 || msgs[0] != (tui.StatusMsg{Text: fmt.Sprintf("%d alerts assigned to alice", want)}) {
 		t.Errorf("V A: %v", msgs)
@@ -284,7 +276,7 @@ func TestTriageReadOnly(t *testing.T) {
 	c := newCtx(t, "dark")
 	m := open(t, c, 80, 24)
 	for _, k := range []string{"a", "A"} {
-		msgs := tui.Press(c, m, keys(k)...)
+		msgs := tui.Press(c, m, screentest.Keys(k)...)
 		if len(msgs) != 1 || msgs[0] != (tui.StatusMsg{Err: tui.ErrReadOnly}) {
 			t.Errorf("%s on a read-only store: %v", k, msgs)
 		}
@@ -304,7 +296,7 @@ func TestFilteringHidesStaleRows(t *testing.T) {
 			c := newCtx(t, "dark")
 			m := open(t, c, w, h)
 			first, _ := m.Cursor()
-			tui.Press(c, m, keys("/")...)
+			tui.Press(c, m, screentest.Keys("/")...)
 			// Type without running the job the key starts.
 			var pending []tea.Cmd
 			for _, k := range screentest.Type("sshbf") {

@@ -40,20 +40,12 @@ func newModel(t *testing.T, scope Scope, w, h int) Model {
 	return m
 }
 
-func keys(names ...string) []tea.Msg {
-	out := make([]tea.Msg, len(names))
-	for i, n := range names {
-		out[i] = screentest.Key(n)
-	}
-	return out
-}
-
 func TestScreens(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(sz.name, func(t *testing.T) {
 			// A user with alerts: jump to the morning of the attack (day two); evidence rows are marked !.
 			m := newModel(t, Scope{Kind: event.EntityUser, Value: "grace.popescu"}, sz.width, sz.height)
-			m = screentest.Drive(t, m, keys("g")...)
+			m = screentest.Drive(t, m, screentest.Keys("g")...)
 			m = screentest.Drive(t, m, screentest.Type("2026-03-03 10:20\n")...)
 			e, ok := m.Selected()
 			if !ok || e.Time.Before(time.Date(2026, 3, 3, 10, 20, 0, 0, time.UTC)) {
@@ -62,7 +54,7 @@ func TestScreens(t *testing.T) {
 			screentest.Golden(t, "user_"+sz.name, m.View(), sz.width, sz.height)
 
 			// Zoomed in, fields focused.
-			m = screentest.Drive(t, m, keys("+", "+", "tab")...)
+			m = screentest.Drive(t, m, screentest.Keys("+", "+", "tab")...)
 			if m.Zoom() != 5*time.Minute {
 				t.Errorf("zoom %v after two +, want 5m", m.Zoom())
 			}
@@ -97,17 +89,17 @@ func TestPaging(t *testing.T) {
 		if e.ID != all[i].ID {
 			t.Fatalf("event %d going down: id %d, want %d", i, e.ID, all[i].ID)
 		}
-		m = screentest.Drive(t, m, keys("down")...)
+		m = screentest.Drive(t, m, screentest.Keys("down")...)
 	}
 	for i := 15; i >= 0; i-- {
 		e, _ := m.Selected()
 		if e.ID != all[i].ID {
 			t.Fatalf("event %d going up: id %d, want %d", i, e.ID, all[i].ID)
 		}
-		m = screentest.Drive(t, m, keys("up")...)
+		m = screentest.Drive(t, m, screentest.Keys("up")...)
 	}
 	// End goes to the last event.
-	m = screentest.Drive(t, m, keys("end")...)
+	m = screentest.Drive(t, m, screentest.Keys("end")...)
 	last, _ := m.Selected()
 	if want := all[len(all)-1]; len(all) < 100 && last.ID != want.ID {
 		t.Errorf("end selects id %d, want %d", last.ID, want.ID)
@@ -116,7 +108,7 @@ func TestPaging(t *testing.T) {
 
 func TestPivot(t *testing.T) {
 	m := newModel(t, Scope{Kind: event.EntityHost, Value: screentest.HostileHost}, 80, 24)
-	m = screentest.Drive(t, m, keys("enter")...)
+	m = screentest.Drive(t, m, screentest.Keys("enter")...)
 	e, _ := m.Selected()
 	var cmd tea.Cmd
 	for i, f := range e.Fields {
@@ -415,7 +407,7 @@ func TestRawKey(t *testing.T) {
 				t.Fatalf("selected event %+v has no raw record", e)
 			}
 			before := ansi.Strip(m.View())
-			m = screentest.Drive(t, m, keys("r")...)
+			m = screentest.Drive(t, m, screentest.Keys("r")...)
 			v := ansi.Strip(m.View())
 			if v == before || !strings.Contains(v, "raw record") {
 				t.Fatalf("r did not show the raw record:\n%s", v)
@@ -425,14 +417,14 @@ func TestRawKey(t *testing.T) {
 				t.Errorf("raw record %q not shown:\n%s", first, v)
 			}
 			screentest.Golden(t, "user_raw_"+sz.name, m.View(), sz.width, sz.height)
-			m = screentest.Drive(t, m, keys("r")...)
+			m = screentest.Drive(t, m, screentest.Keys("r")...)
 			if got := ansi.Strip(m.View()); got != before {
 				t.Errorf("r again did not go back to the fields:\n%s", got)
 			}
 
 			// A hostile raw record arrives escaped.
 			m = newModel(t, Scope{Kind: event.EntityHost, Value: screentest.HostileHost}, sz.width, sz.height)
-			m = screentest.Drive(t, m, keys("r")...)
+			m = screentest.Drive(t, m, screentest.Keys("r")...)
 			if raw := m.View(); strings.Contains(raw, "\x1b]") || strings.Contains(raw, "\x1b[2J") || strings.Contains(raw, "\x07") {
 				t.Errorf("the raw record let a terminal sequence through: %q", raw)
 			}
@@ -458,9 +450,9 @@ func TestJumpInput(t *testing.T) {
 		want string
 	}{
 		{screentest.Type("10:2x"), "10:2x"},
-		{keys("backspace"), "10:2"},
+		{screentest.Keys("backspace"), "10:2"},
 		{screentest.Type("0"), "10:20"},
-		{keys("ctrl+u"), ""},
+		{screentest.Keys("ctrl+u"), ""},
 		{screentest.Type(strings.Repeat("1", 50)), strings.Repeat("1", 40)},
 	} {
 		for _, k := range tc.keys {
