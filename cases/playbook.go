@@ -222,7 +222,7 @@ type Recommendation struct {
 	Missing  []string `json:"missing,omitempty"`
 }
 
-// TaskText is the recommendation as one checklist line per command (or the title alone).
+// TaskTexts are the recommendation as one checklist line per command (or the title alone).
 func (r Recommendation) TaskTexts() []string {
 	if len(r.Commands) == 0 {
 		return []string{r.Title}

@@ -32,6 +32,9 @@ func (a Actor) at() time.Time {
 	return a.At.UTC()
 }
 
+// errNoAuthor refuses a case change without an author: the history records who made each one.
+var errNoAuthor = errors.New("a case change needs an author (--author, TRAWL_ANALYST or USER)")
+
 // caseMu serialises case changes within the process: each reads the newest history entry and
 // appends after it, and two at once would race for the same sequence number.
 var caseMu sync.Mutex
@@ -121,7 +124,7 @@ func timeText(t *time.Time) string {
 // transaction, and returns its id.
 func (s *Store) CreateCase(ctx context.Context, by Actor, d CaseDraft) (int64, error) {
 	if strings.TrimSpace(by.Name) == "" {
-		return 0, errors.New("a case change needs an author (--author, TRAWL_ANALYST or USER)")
+		return 0, errNoAuthor
 	}
 	if strings.TrimSpace(d.Title) == "" {
 		return 0, errors.New("a case needs a title")
@@ -299,7 +302,7 @@ func appendHistory(ctx context.Context, tx *sql.Tx, id, lastSeq int64, lastHash 
 // returns the history entries describing them (none: nothing changed, nothing is written).
 func (s *Store) changeCase(ctx context.Context, id int64, by Actor, fn func(tx *sql.Tx, at time.Time) ([]cases.Change, error)) error {
 	if strings.TrimSpace(by.Name) == "" {
-		return errors.New("a case change needs an author (--author, TRAWL_ANALYST or USER)")
+		return errNoAuthor
 	}
 	caseMu.Lock()
 	defer caseMu.Unlock()
