@@ -540,21 +540,13 @@ func (s *Store) CaseWithoutEvidence(ctx context.Context, id int64) (*cases.Case,
 }
 
 func (s *Store) loadCase(ctx context.Context, id int64, full bool) (*cases.Case, error) {
-	c := &cases.Case{ID: id, Incidents: []int64{}, Alerts: []cases.Alert{}, Evidence: []cases.Event{}, Entities: []cases.Entity{},
-		Techniques: []cases.Technique{}, Notes: []cases.Note{}, Tasks: []cases.Task{}, History: []cases.Change{}}
-	var first, last sql.NullTime
-	var status, verdict string
-	err := s.db.QueryRowContext(ctx, `SELECT title, status, severity, assignee, verdict, narrative, first, last, created_at, created_by, updated_at
-		FROM cases WHERE id = ?`, id).Scan(&c.Title, &status, &c.Severity, &c.Assignee, &verdict, &c.Narrative, &first, &last, &c.CreatedAt, &c.CreatedBy, &c.UpdatedAt)
+	c, err := scanCase(s.db.QueryRowContext(ctx, `SELECT `+caseColumns+` FROM cases WHERE id = ?`, id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoCase
 	}
 	if err != nil {
 		return nil, err
 	}
-	c.Status, c.Verdict = cases.Status(status), cases.Verdict(verdict)
-	c.First, c.Last = timePtr(first), timePtr(last)
-	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 
 	// Alerts, through the store's own alert scanning; an alert gone from the store keeps its rule.
 	rows, err := s.Query(ctx, `SELECT ca.alert_id, ca.rule, a.id IS NOT NULL FROM case_alerts ca LEFT JOIN alerts a ON a.id = ca.alert_id WHERE ca.case_id = ?`, id)
@@ -566,25 +558,19 @@ func (s *Store) loadCase(ctx context.Context, id int64, full bool) (*cases.Case,
 		if r[2].(bool) {
 			present = append(present, r[0].(int64))
 		} else {
-			c.Alerts = append(c.Alerts, cases.Alert{ID: r[0].(int64), Rule: r[1].(string), Attack: []string{}, Entities: map[string][]string{}})
+			c.Alerts = append(c.Alerts, goneAlert(r[0].(int64), r[1].(string)))
 		}
 	}
 	if len(present) > 0 {
 		err := s.Alerts(ctx, AlertFilter{IDs: present}, func(a Alert) error {
-			c.Alerts = append(c.Alerts, cases.Alert{ID: a.ID, Rule: a.Rule, Title: a.Title, Severity: a.Severity, Attack: a.Attack,
-				First: a.First, Last: a.Last, CreatedAt: a.CreatedAt, Entities: a.Entities, Evidence: len(a.Evidence)})
+			c.Alerts = append(c.Alerts, caseAlert(a))
 			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
 	}
-	sort.Slice(c.Alerts, func(i, j int) bool {
-		if timeBefore(c.Alerts[i].First, c.Alerts[j].First) != timeBefore(c.Alerts[j].First, c.Alerts[i].First) {
-			return timeBefore(c.Alerts[i].First, c.Alerts[j].First)
-		}
-		return c.Alerts[i].ID < c.Alerts[j].ID
-	})
+	sortCaseAlerts(c.Alerts)
 
 	if err := s.scanRows(ctx, `SELECT incident_id FROM case_incidents WHERE case_id = ? ORDER BY 1`, []any{id}, func(r *sql.Rows) error {
 		var v int64
@@ -669,6 +655,45 @@ func (s *Store) loadCase(ctx context.Context, id int64, full bool) (*cases.Case,
 		c.HeadHash = c.History[n-1].Hash
 	}
 	return c, nil
+}
+
+// caseColumns are the columns scanCase reads, in its order.
+const caseColumns = `id, title, status, severity, assignee, verdict, narrative, first, last, created_at, created_by, updated_at`
+
+// scanCase reads a row of caseColumns into a case with empty (not nil) lists.
+func scanCase(scan func(...any) error) (*cases.Case, error) {
+	c := &cases.Case{Incidents: []int64{}, Alerts: []cases.Alert{}, Evidence: []cases.Event{}, Entities: []cases.Entity{},
+		Techniques: []cases.Technique{}, Notes: []cases.Note{}, Tasks: []cases.Task{}, History: []cases.Change{}}
+	var first, last sql.NullTime
+	var status, verdict string
+	if err := scan(&c.ID, &c.Title, &status, &c.Severity, &c.Assignee, &verdict, &c.Narrative, &first, &last, &c.CreatedAt, &c.CreatedBy, &c.UpdatedAt); err != nil {
+		return nil, err
+	}
+	c.Status, c.Verdict = cases.Status(status), cases.Verdict(verdict)
+	c.First, c.Last = timePtr(first), timePtr(last)
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c, nil
+}
+
+// caseAlert is a stored alert as a case lists it.
+func caseAlert(a Alert) cases.Alert {
+	return cases.Alert{ID: a.ID, Rule: a.Rule, Title: a.Title, Severity: a.Severity, Attack: a.Attack,
+		First: a.First, Last: a.Last, CreatedAt: a.CreatedAt, Entities: a.Entities, Evidence: len(a.Evidence)}
+}
+
+// goneAlert is a linked alert the store no longer has: the case kept its rule.
+func goneAlert(id int64, rule string) cases.Alert {
+	return cases.Alert{ID: id, Rule: rule, Attack: []string{}, Entities: map[string][]string{}}
+}
+
+// sortCaseAlerts orders a case's alerts by first evidence (none last), then id.
+func sortCaseAlerts(as []cases.Alert) {
+	sort.Slice(as, func(i, j int) bool {
+		if timeBefore(as[i].First, as[j].First) != timeBefore(as[j].First, as[i].First) {
+			return timeBefore(as[i].First, as[j].First)
+		}
+		return as[i].ID < as[j].ID
+	})
 }
 
 func (s *Store) scanRows(ctx context.Context, q string, args []any, fn func(*sql.Rows) error) error {
@@ -791,24 +816,89 @@ func (s *Store) VerifyCase(ctx context.Context, id int64) (string, []string, err
 	return head, problems, nil
 }
 
-// CasesForMetrics loads every case without its evidence events, for KPIs and rule statistics.
+// CasesForMetrics loads every case with what the KPIs and rule statistics read
+// (cases.ComputeKPIs, cases.ComputeRuleStats): its fields, alerts, evidence count and history,
+// in four queries whatever the number of cases (a query per case took 7 ms each). Its evidence
+// events, incidents, entities, techniques, notes and tasks are left empty.
 func (s *Store) CasesForMetrics(ctx context.Context) ([]*cases.Case, error) {
-	var ids []int64
-	if err := s.scanRows(ctx, `SELECT id FROM cases ORDER BY id`, nil, func(r *sql.Rows) error {
-		var id int64
-		err := r.Scan(&id)
-		ids = append(ids, id)
+	out := []*cases.Case{}
+	byID := map[int64]*cases.Case{}
+	if err := s.scanRows(ctx, `SELECT `+caseColumns+` FROM cases ORDER BY id`, nil, func(r *sql.Rows) error {
+		c, err := scanCase(r.Scan)
+		if err == nil {
+			out = append(out, c)
+			byID[c.ID] = c
+		}
 		return err
 	}); err != nil {
 		return nil, err
 	}
-	out := make([]*cases.Case, 0, len(ids))
-	for _, id := range ids {
-		c, err := s.loadCase(ctx, id, false)
-		if err != nil {
-			return nil, fmt.Errorf("case %d: %w", id, err)
+	// Alerts: the store's own alert scanning for those it still has, once each however many
+	// cases link them; a gone alert keeps the rule its case recorded.
+	inCases := map[int64][]*cases.Case{}
+	var present []int64
+	if err := s.scanRows(ctx, `SELECT ca.case_id, ca.alert_id, ca.rule, a.id IS NOT NULL FROM case_alerts ca
+		LEFT JOIN alerts a ON a.id = ca.alert_id ORDER BY 1, 2`, nil, func(r *sql.Rows) error {
+		var caseID, alertID int64
+		var rule string
+		var have bool
+		if err := r.Scan(&caseID, &alertID, &rule, &have); err != nil {
+			return err
 		}
-		out = append(out, c)
+		c := byID[caseID]
+		switch {
+		case c == nil:
+		case !have:
+			c.Alerts = append(c.Alerts, goneAlert(alertID, rule))
+		default:
+			if inCases[alertID] == nil {
+				present = append(present, alertID)
+			}
+			inCases[alertID] = append(inCases[alertID], c)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if len(present) > 0 {
+		if err := s.Alerts(ctx, AlertFilter{IDs: present}, func(a Alert) error {
+			for _, c := range inCases[a.ID] {
+				c.Alerts = append(c.Alerts, caseAlert(a))
+			}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range out {
+		sortCaseAlerts(c.Alerts)
+	}
+	if err := s.scanRows(ctx, `SELECT case_id, count(*) FROM case_events GROUP BY 1`, nil, func(r *sql.Rows) error {
+		var caseID int64
+		var n int
+		err := r.Scan(&caseID, &n)
+		if c := byID[caseID]; c != nil {
+			c.EvidenceN = n
+		}
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := s.scanRows(ctx, `SELECT case_id, seq, changed_at, actor, action, field, old, new, prev_hash, hash FROM case_history ORDER BY case_id, seq`, nil, func(r *sql.Rows) error {
+		var caseID int64
+		var h cases.Change
+		var action string
+		if err := r.Scan(&caseID, &h.Seq, &h.At, &h.Actor, &action, &h.Field, &h.Old, &h.New, &h.PrevHash, &h.Hash); err != nil {
+			return err
+		}
+		h.At, h.Action = h.At.UTC(), cases.Action(action)
+		if c := byID[caseID]; c != nil {
+			c.History = append(c.History, h)
+			c.HeadHash = h.Hash
+		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

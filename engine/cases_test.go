@@ -382,4 +382,14 @@ func TestLinkCaseAlerts(t *testing.T) {
 	if _, err := s.CaseWithoutEvidence(ctx, id+1); !errors.Is(err, ErrNoCase) {
 		t.Errorf("CaseWithoutEvidence of a missing case: %v", err)
 	}
+	// For the metrics: the same fields, alerts and history, in a few queries for all cases.
+	all, err := s.CasesForMetrics(ctx)
+	if err != nil || len(all) != 1 {
+		t.Fatalf("CasesForMetrics = %d cases, %v", len(all), err)
+	}
+	m := all[0]
+	lite.Incidents, lite.Entities, lite.Techniques, lite.Notes, lite.Tasks = m.Incidents, m.Entities, m.Techniques, m.Notes, m.Tasks
+	if diff := cmp.Diff(lite, m); diff != "" {
+		t.Errorf("CasesForMetrics differs from the case (-case +metrics):\n%s", diff)
+	}
 }
