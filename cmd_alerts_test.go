@@ -19,9 +19,7 @@ func TestAlertsTriageColumns(t *testing.T) {
 		"kv-test: time=2024-01-02T09:00:00Z user=carol src_ip=10.0.0.9 outcome=failure host=ws2\n")
 	rules := writeFile(t, filepath.Join(dir, "kv.hunt"), kvRules)
 	for _, args := range [][]string{{"--db", db, "import", log}, {"--db", db, "hunt", "--rules", rules}} {
-		if out, errs, code := trawl(t, args...); code != 0 {
-			t.Fatalf("%v: %d %s%s", args, code, out, errs)
-		}
+		mustTrawl(t, args...)
 	}
 	st, err := engine.Open(context.Background(), db, engine.Options{})
 	if err != nil {

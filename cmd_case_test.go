@@ -25,14 +25,16 @@ const hostileNote = "<script>alert(1)</script>\x1b]0;pwned\x07\x1b[2J\x1b[31mred
 // demoStore imports the committed demo data and runs the built-in rules over it.
 func demoStore(t *testing.T) string {
 	t.Helper()
+	db := demoImport(t)
+	mustTrawl(t, "--db", db, "hunt")
+	return db
+}
+
+// demoImport imports the committed demo data into a new store, not hunted yet.
+func demoImport(t *testing.T) string {
+	t.Helper()
 	db := filepath.Join(t.TempDir(), "demo.duckdb")
-	demo := filepath.Join(testutil.RepoRoot(t), "demo", "generated")
-	if out, errs, code := trawl(t, "--db", db, "import", demo); code != 0 {
-		t.Fatalf("import: %d %s%s", code, out, errs)
-	}
-	if out, errs, code := trawl(t, "--db", db, "hunt"); code != 0 {
-		t.Fatalf("hunt: %d %s%s", code, out, errs)
-	}
+	mustTrawl(t, "--db", db, "import", filepath.Join(testutil.RepoRoot(t), "demo", "generated"))
 	return db
 }
 
@@ -51,15 +53,6 @@ func alertIDs(t *testing.T, db, rule string) []string {
 		t.Fatalf("no %s alerts", rule)
 	}
 	return ids
-}
-
-func mustTrawl(t *testing.T, args ...string) string {
-	t.Helper()
-	out, errs, code := trawl(t, args...)
-	if code != 0 {
-		t.Fatalf("trawl %s: code %d\n%s%s", strings.Join(args, " "), code, out, errs)
-	}
-	return out
 }
 
 // TestCaseLifeOnDemo walks a case through its whole life on the demo data: opened from the SSH

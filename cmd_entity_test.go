@@ -21,9 +21,7 @@ func TestCLIEntityShow(t *testing.T) {
 	ids := writeFile(t, filepath.Join(dir, "identities.csv"), "user,aliases,department,privileged\nbob,robert.b@corp.example,IT,Y\n")
 	rules := writeFile(t, filepath.Join(dir, "kv.hunt"), kvRules)
 	for _, args := range [][]string{{"import", log}, {"context", "import", ids}, {"hunt", "--rules", rules}} {
-		if out, errs, code := trawl(t, append([]string{"--db", db}, args...)...); code != 0 {
-			t.Fatalf("%v: %d %s%s", args, code, out, errs)
-		}
+		mustTrawl(t, append([]string{"--db", db}, args...)...)
 	}
 	// bob's alias robert.b resolves to bob: four events, on two days.
 	out, errs, code := trawl(t, "--db", db, "entity", "show", "user=ROBERT.B@corp.example")

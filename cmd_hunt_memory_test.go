@@ -1,7 +1,6 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,10 +11,7 @@ func TestHuntMemoryLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("imports the demo data")
 	}
-	db := filepath.Join(t.TempDir(), "demo.duckdb")
-	if out, errs, code := trawl(t, "--db", db, "import", "-f", "csv", filepath.Join("demo", "generated")); code != 0 {
-		t.Fatalf("import: %d %s%s", code, out, errs)
-	}
+	db := demoImport(t)
 	if out, errs, code := trawl(t, "--db", db, "hunt", "--memory-mb", "1"); code == 0 || !strings.Contains(errs, "Out of Memory") {
 		t.Errorf("hunt --memory-mb 1: exit %d, want an out-of-memory error\n%s%s", code, out, errs)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/csv"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,10 +19,7 @@ func TestHuntSigmaShared(t *testing.T) {
 		t.Skip("imports the demo data and runs the Sigma sample")
 	}
 	rules := testutil.Sample(t, "sigma/rules/windows")
-	db := filepath.Join(t.TempDir(), "demo.duckdb")
-	if out, errs, code := trawl(t, "--db", db, "import", "-f", "csv", filepath.Join("demo", "generated")); code != 0 {
-		t.Fatalf("import: %d %s%s", code, out, errs)
-	}
+	db := demoImport(t)
 	hunt := func(min int) map[string][2]string {
 		old := sharedScanMin
 		sharedScanMin = min

@@ -64,9 +64,7 @@ func TestCLIHuntAndAlerts(t *testing.T) {
 	if _, _, code := trawl(t, "--db", db, "hunt", "--rules", rules); code == 0 {
 		t.Error("hunt on a missing store succeeded")
 	}
-	if out, errs, code := trawl(t, "--db", db, "import", log); code != 0 {
-		t.Fatalf("import: code %d, %s%s", code, out, errs)
-	}
+	mustTrawl(t, "--db", db, "import", log)
 	out, errs, code := trawl(t, "--db", db, "hunt", "--rules", rules, "-f", "csv")
 	if code != 0 {
 		t.Fatalf("hunt: code %d, %s%s", code, out, errs)
@@ -259,13 +257,7 @@ func TestHuntDemo(t *testing.T) {
 	if err := json.Unmarshal(b, &truth); err != nil {
 		t.Fatal(err)
 	}
-	db := filepath.Join(t.TempDir(), "demo.duckdb")
-	if out, errs, code := trawl(t, "--db", db, "import", "-f", "csv", filepath.Join("demo", "generated")); code != 0 {
-		t.Fatalf("import: %d %s%s", code, out, errs)
-	}
-	if out, errs, code := trawl(t, "--db", db, "hunt"); code != 0 {
-		t.Fatalf("hunt: %d %s%s", code, out, errs)
-	}
+	db := demoStore(t)
 	out, errs, code := trawl(t, "--db", db, "alerts", "-f", "json")
 	if code != 0 {
 		t.Fatalf("alerts: %d %s", code, errs)
@@ -424,12 +416,8 @@ func TestHuntRealSamples(t *testing.T) {
 		paths[p] = rel
 		args = append(args, p)
 	}
-	if out, errs, code := trawl(t, args...); code != 0 {
-		t.Fatalf("import: %d %s%s", code, out, errs)
-	}
-	if out, errs, code := trawl(t, "--db", db, "hunt"); code != 0 {
-		t.Fatalf("hunt: %d %s%s", code, out, errs)
-	}
+	mustTrawl(t, args...)
+	mustTrawl(t, "--db", db, "hunt")
 	out, errs, code := trawl(t, "--db", db, "alerts", "-f", "json")
 	if code != 0 {
 		t.Fatalf("alerts: %d %s", code, errs)

@@ -16,9 +16,7 @@ func TestCLIIntel(t *testing.T) {
 			"kv-test: time=2026-10-01T10:00:00Z src_ip=10.0.0.5 dst_ip=198.51.100.23\n"+
 			"kv-test: time=2026-04-01T10:05:00Z src_ip=10.0.0.5 domain=cdn.dl.evil-updates.example\n"+
 			"kv-test: time=2026-04-01T10:06:00Z src_ip=10.0.0.5 domain=example.org\n"), 0o644)
-	if out, errs, code := trawl(t, "--db", db, "import", logs); code != 0 {
-		t.Fatalf("import: %d %s%s", code, out, errs)
-	}
+	mustTrawl(t, "--db", db, "import", logs)
 	bundle := filepath.Join("intel", "testdata", "bundle.json")
 	list := filepath.Join(dir, "feed.txt")
 	os.WriteFile(list, []byte("# my feed\nevil-updates[.]example\nnot_an_ioc\n"), 0o644)

@@ -15,9 +15,7 @@ func TestCLILookup(t *testing.T) {
 	log := filepath.Join(dir, "a.log")
 	os.WriteFile(log, []byte("kv-test: time=2024-01-02T03:04:05Z user=alice src_ip=10.0.0.1 dst_port=22 outcome=failure\n"+
 		"kv-test: time=2024-01-02T03:06:00Z user=bob src_ip=192.168.1.1 outcome=success\n"), 0o644)
-	if out, errs, code := trawl(t, "--db", db, "import", log); code != 0 {
-		t.Fatalf("import: code %d, %s%s", code, out, errs)
-	}
+	mustTrawl(t, "--db", db, "import", log)
 	os.Mkdir(filepath.Join(dir, "hunts"), 0o755)
 	os.WriteFile(filepath.Join(dir, "hunts", "admins.csv"), []byte("user,team\nalice,it'); DROP TABLE events; --\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "hunts", "q.hunt"), []byte(`logon | lookup "admins.csv" on user | fields user, admins_team`+"\n"), 0o644)

@@ -14,9 +14,7 @@ func TestCLIQuery(t *testing.T) {
 	os.WriteFile(log, []byte("kv-test: time=2024-01-02T03:04:05Z user=alice src_ip=10.0.0.1 outcome=failure\n"+
 		"kv-test: time=2024-01-02T03:05:00Z user=alice src_ip=10.0.0.1 outcome=failure\n"+
 		"kv-test: time=2024-01-02T03:06:00Z user=bob src_ip=192.168.1.1 outcome=success\n"), 0o644)
-	if out, errs, code := trawl(t, "--db", db, "import", log); code != 0 {
-		t.Fatalf("import: code %d, %s%s", code, out, errs)
-	}
+	mustTrawl(t, "--db", db, "import", log)
 	hunt := filepath.Join(dir, "q.hunt")
 	os.WriteFile(hunt, []byte("# failures per source\nlogon | where outcome == \"failure\" | stats count() as n by src_ip\n"), 0o644)
 

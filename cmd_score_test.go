@@ -70,9 +70,7 @@ func TestScoreGeneratedScenarios(t *testing.T) {
 		{"generate", "--events", "20000", "--out", gen},
 		{"--db", db, "import", gen},
 	} {
-		if out, errs, code := trawl(t, args...); code != 0 {
-			t.Fatalf("%v: %d %s%s", args, code, out, errs)
-		}
+		mustTrawl(t, args...)
 	}
 	// Before any scoring there are no incidents to list.
 	if _, errs, code := trawl(t, "--db", db, "incidents"); code != 1 || !strings.Contains(errs, "not been scored") {
@@ -86,9 +84,7 @@ func TestScoreGeneratedScenarios(t *testing.T) {
 	ids := filepath.Join(dir, "identities.csv")
 	os.WriteFile(assets, []byte(scenarioAssets), 0o644)
 	os.WriteFile(ids, []byte(scenarioIdentities), 0o644)
-	if out, errs, code := trawl(t, "--db", db, "context", "import", assets, ids); code != 0 {
-		t.Fatalf("context import: %d %s%s", code, out, errs)
-	}
+	mustTrawl(t, "--db", db, "context", "import", assets, ids)
 	out, errs, code := trawl(t, "--db", db, "score")
 	if code != 0 || !strings.HasPrefix(out, "scored 21 alerts") {
 		t.Fatalf("score: %d %s%s", code, out, errs)
@@ -271,9 +267,7 @@ func TestIncidentsGolden(t *testing.T) {
 		{"--db", db, "context", "import", assets, ids},
 		{"--db", db, "hunt", "--rules", rules},
 	} {
-		if out, errs, code := trawl(t, args...); code != 0 {
-			t.Fatalf("%v: %d %s%s", args, code, out, errs)
-		}
+		mustTrawl(t, args...)
 	}
 	out, errs, code := trawl(t, "--db", db, "incidents", "-f", "csv")
 	if code != 0 {

@@ -14,9 +14,7 @@ import (
 func TestCLISessionsOpenSSH(t *testing.T) {
 	sample := testutil.Sample(t, "loghub/OpenSSH/OpenSSH_2k.log")
 	db := filepath.Join(t.TempDir(), "t.duckdb")
-	if out, errs, code := trawl(t, "--db", db, "import", "--no-progress", sample); code != 0 {
-		t.Fatalf("import: %d\n%s\n%s", code, out, errs)
-	}
+	mustTrawl(t, "--db", db, "import", "--no-progress", sample)
 	out, errs, code := trawl(t, "--db", db, "sessions", "--kind", "ssh", "-f", "json")
 	if code != 0 {
 		t.Fatalf("sessions: %d %s", code, errs)

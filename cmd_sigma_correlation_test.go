@@ -56,9 +56,7 @@ detection:
 	logs := filepath.Join(dir, "p.json")
 	line := `{"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": "ws1", "EventTime": "2026-01-01 10:0%d:00", "Image": "C:\\Windows\\System32\\whoami.exe", "CommandLine": "whoami /all"}` + "\n"
 	os.WriteFile(logs, []byte(strings.Replace(line, "%d", "1", 1)+strings.Replace(line, "%d", "2", 1)), 0o644)
-	if out, errs, code := trawl(t, "--db", db, "import", logs); code != 0 {
-		t.Fatalf("import: %s %s", out, errs)
-	}
+	mustTrawl(t, "--db", db, "import", logs)
 	out, errs, code = trawl(t, "--db", db, "hunt", "--sigma", rules)
 	if code != 0 || !strings.Contains(out, "mr_whoami_twice") || strings.Contains(out, "proc_creation_win_whoami") || !strings.Contains(errs, "1 run only inside correlations") {
 		t.Errorf("hunt --sigma: %d %s %s", code, out, errs)

@@ -110,9 +110,7 @@ func TestSigmaRegression(t *testing.T) {
 // sigmaRegressionCase runs one case: it fails t unless the rule matches the expected count.
 func sigmaRegressionCase(t *testing.T, c sigmaCase) bool {
 	db := filepath.Join(t.TempDir(), "t.duckdb")
-	if out, errs, code := trawl(t, "--db", db, "import", c.events); code != 0 {
-		t.Fatalf("import: %d %s%s", code, out, errs)
-	}
+	mustTrawl(t, "--db", db, "import", c.events)
 	src, err := os.ReadFile(c.rule)
 	if err != nil {
 		t.Fatal(err)
@@ -174,9 +172,7 @@ detection:
 	db := filepath.Join(dir, "t.duckdb")
 	logs := filepath.Join(dir, "p.json")
 	os.WriteFile(logs, []byte(`{"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": "ws1", "EventTime": "2026-01-01 10:00:00", "Image": "C:\\Windows\\System32\\whoami.exe", "CommandLine": "whoami /all"}`+"\n"), 0o644)
-	if out, errs, code := trawl(t, "--db", db, "import", logs); code != 0 {
-		t.Fatalf("import: %s %s", out, errs)
-	}
+	mustTrawl(t, "--db", db, "import", logs)
 	out, errs, code = trawl(t, "--db", db, "hunt", "--sigma", dir)
 	if code != 0 || !strings.Contains(out, "proc_creation_win_test") || !strings.Contains(errs, "1 unsupported") || !strings.Contains(errs, "bad.yml: unsupported") {
 		t.Errorf("hunt --sigma: %d %s %s", code, out, errs)

@@ -35,9 +35,7 @@ func TestCLISuppress(t *testing.T) {
 	if _, _, code := trawl(t, "--db", db, "suppress", "list"); code == 0 {
 		t.Error("suppress list on a missing store succeeded")
 	}
-	if out, errs, code := trawl(t, "--db", db, "import", log); code != 0 {
-		t.Fatalf("import: %d %s%s", code, out, errs)
-	}
+	mustTrawl(t, "--db", db, "import", log)
 	if out, errs, code := trawl(t, "--db", db, "hunt", "--rules", rules); code != 0 || strings.Contains(errs, "hidden") {
 		t.Fatalf("hunt: %d %s%s", code, out, errs)
 	}

@@ -80,9 +80,7 @@ func TestWorkbenchProgram(t *testing.T) {
 		{"--db", db, "import", filepath.Join(dir, "logs")},
 		{"--db", db, "hunt"},
 	} {
-		if out, errs, code := trawl(t, args...); code != 0 {
-			t.Fatalf("trawl %v: %d\n%s%s", args, code, out, errs)
-		}
+		mustTrawl(t, args...)
 	}
 	st, err := engine.Open(t.Context(), db, engine.Options{ReadOnly: true})
 	if err != nil {

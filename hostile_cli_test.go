@@ -22,9 +22,7 @@ func TestCLIHostileText(t *testing.T) {
 	}
 	reject := "kv-test: time=2024-01-02T03:04:09Z user=eve src_ip=\x1b[2J\x9b\xff\x00\x07"
 	os.WriteFile(log, []byte(strings.Join(append(lines, reject), "\n")+"\n"), 0o644)
-	if out, errs, code := trawl(t, "--db", db, "import", log); code != 0 {
-		t.Fatalf("import: %d %s%s", code, out, errs)
-	}
+	mustTrawl(t, "--db", db, "import", log)
 
 	out, errs, code := trawl(t, "--db", db, "events", "--format", "table")
 	if code != 0 {

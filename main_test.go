@@ -48,6 +48,16 @@ func trawl(t *testing.T, args ...string) (string, string, int) {
 	return out.String(), errb.String(), code
 }
 
+// mustTrawl runs trawl and fails the test at once unless it exits 0; it returns stdout.
+func mustTrawl(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errs, code := trawl(t, args...)
+	if code != 0 {
+		t.Fatalf("trawl %s: code %d\n%s%s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
 func jsonLines(t *testing.T, s string) []map[string]any {
 	t.Helper()
 	var out []map[string]any

@@ -39,9 +39,7 @@ func TestIntegrationWorkbenchTmux(t *testing.T) {
 		{"--db", db, "import", filepath.Join(dir, "logs")},
 		{"--db", db, "hunt"},
 	} {
-		if out, errs, code := trawl(t, args...); code != 0 {
-			t.Fatalf("trawl %v: status %d\n%s%s", args, code, out, errs)
-		}
+		mustTrawl(t, args...)
 	}
 	// trawl opens the store for writing when it can, and DuckDB lets one process write a store
 	// and no other open it meanwhile: the runs side by side get their own copies.
