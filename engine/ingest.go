@@ -343,7 +343,9 @@ func (s *Store) loadFile(ctx context.Context, m fileMeta, read func(*appendSink)
 }
 
 // InsertEvents stores events as one pseudo-file called name (nothing is read from disk): for
-// rule test cases and tests. Each event's place in evs is its line number.
+// rule test cases and tests. Each event's place in evs is its line number. Unlike an import it
+// computes no derived data: a caller that needs the features or the entity summary runs
+// UpdateFeatures or UpdateEntitySummary (profiles read the events while the summary lags).
 func (s *Store) InsertEvents(ctx context.Context, name string, evs []event.Event) error {
 	fp := fmt.Sprintf("inserted:%d:%s", s.nextFile.Load(), name)
 	_, _, err := s.loadFile(ctx, fileMeta{path: name, fingerprint: fp, format: "inserted", source: "inserted", start: time.Now()}, func(sink *appendSink) error {
@@ -355,10 +357,6 @@ func (s *Store) InsertEvents(ctx context.Context, name string, evs []event.Event
 		}
 		return nil
 	})
-	if err == nil {
-		// Derived data, as after an import (afterImport): a failure leaves profiles reading the events.
-		_, _ = s.UpdateEntitySummary(ctx)
-	}
 	return err
 }
 

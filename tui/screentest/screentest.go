@@ -96,6 +96,10 @@ func build() (string, error) {
 	if err := st.InsertEvents(ctx, "hostile.log", HostileEvents()); err != nil {
 		return "", err
 	}
+	// as an import would, so the entity view reads the summary over every event
+	if _, err := st.UpdateEntitySummary(ctx); err != nil {
+		return "", err
+	}
 	if err := importContext(ctx, st, dir); err != nil {
 		return "", err
 	}
