@@ -12,7 +12,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/mattn/go-isatty"
 
-	"trawl/cases"
 	"trawl/engine"
 	"trawl/themes"
 	"trawl/tui"
@@ -30,6 +29,9 @@ type TuiCmd struct {
 	Write    bool   `help:"Open the store for writing or fail (it is created if missing). Without --write or --read-only the workbench opens for writing when it can, and read-only (saying so) when the file is not writable or another trawl process holds it." xor:"access"`
 	ReadOnly bool   `name:"read-only" help:"Open the store read-only: browse and hunt, but no case edits, triage or imports; other trawl processes may read it meanwhile." xor:"access"`
 	MemoryMB int    `help:"DuckDB memory limit in MB when the store is open for writing (imports from the Import screen), as trawl import's --memory; 0: DuckDB's default." name:"memory" default:"384"`
+
+	// --playbooks for the case files, as trawl case playbook reads them
+	playbookDirs
 }
 
 func init() {
@@ -65,11 +67,7 @@ func (c *TuiCmd) Run(g *Globals) error {
 	defer st.Close()
 	opt.ReadOnly, opt.Notice = st.ReadOnly(), notice
 	// Case files: on a read-only store every write fails and the case file says so.
-	var dirs []string
-	if d := os.Getenv("TRAWL_PLAYBOOKS"); d != "" {
-		dirs = append(dirs, d)
-	}
-	pbs, err := cases.Load(dirs...)
+	pbs, err := c.load()
 	if err != nil {
 		return err
 	}
