@@ -60,14 +60,14 @@ var commands []registeredCommand
 
 type registeredCommand struct {
 	name, help string
-	make       func() any // a fresh command struct (pointer) for each parse
+	newCmd     func() any // a fresh command struct (pointer) for each parse
 	tags       []string   // kong tags, e.g. `default:"withargs"`
 }
 
-// registerCommand adds a subcommand; call it from an init function. make returns a new pointer
+// registerCommand adds a subcommand; call it from an init function. newCmd returns a new pointer
 // to the command's struct, whose Run(*Globals) error method runs it.
-func registerCommand(name, help string, make func() any, tags ...string) {
-	commands = append(commands, registeredCommand{name: name, help: help, make: make, tags: tags})
+func registerCommand(name, help string, newCmd func() any, tags ...string) {
+	commands = append(commands, registeredCommand{name: name, help: help, newCmd: newCmd, tags: tags})
 }
 
 func main() {
@@ -89,7 +89,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 	}
 	for _, c := range commands {
-		options = append(options, kong.DynamicCommand(c.name, c.help, "", c.make(), c.tags...))
+		options = append(options, kong.DynamicCommand(c.name, c.help, "", c.newCmd(), c.tags...))
 	}
 	parser, err := kong.New(&cli, options...)
 	if err != nil {
