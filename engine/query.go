@@ -223,7 +223,7 @@ func EntityCondition(kind event.Entity, value string) (string, []any, error) {
 		return "(lower(process_name) = ? OR lower(parent_name) = ?)", []any{v, v}, nil
 	case event.EntityDomain:
 		v := strings.TrimSuffix(strings.ToLower(value), ".")
-		return "(domain = ? OR domain LIKE ? ESCAPE '\\')", []any{v, "%." + likeEscape(v)}, nil
+		return "(domain = ? OR domain LIKE ? ESCAPE '\\')", []any{v, "%." + LikeEscape(v)}, nil
 	case event.EntityHash:
 		return "hash = ?", []any{strings.ToLower(value)}, nil
 	case event.EntityFile:
@@ -232,8 +232,8 @@ func EntityCondition(kind event.Entity, value string) (string, []any, error) {
 	return "", nil, fmt.Errorf("unknown entity kind %v", kind)
 }
 
-// likeEscape escapes LIKE's wildcards and its escape character (for ESCAPE '\').
-func likeEscape(s string) string { return likeEscaper.Replace(s) }
+// LikeEscape escapes LIKE's wildcards and its escape character (for ESCAPE '\').
+func LikeEscape(s string) string { return likeEscaper.Replace(s) }
 
 // likeEscaper is built once: a Replacer is costly to build per call.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

@@ -153,7 +153,7 @@ func (g glob) like() string {
 		case '?':
 			b.WriteByte('_')
 		default:
-			b.WriteString(likeEscape(strings.ToLower(p.lit)))
+			b.WriteString(LikeEscape(strings.ToLower(p.lit)))
 		}
 	}
 	return b.String()
@@ -197,7 +197,7 @@ func conditionLike(p EntityPattern) (string, error) {
 	if v == "" {
 		return "", fmt.Errorf("%s: the pattern names no %s", p, p.Kind)
 	}
-	return likeEscape(v), nil
+	return LikeEscape(v), nil
 }
 
 // timeNow is the clock suppressions expire by (tests set it).

@@ -52,11 +52,6 @@ const severityRank = `CASE lower(severity) WHEN 'critical' THEN 5 WHEN 'high' TH
 
 const alertColumns = `id, rule, title, severity, confidence, to_json(attack)::VARCHAR, first, last, entities::VARCHAR, len(evidence)`
 
-// likeEscape escapes the LIKE wildcards of s.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 // fuzzyLike turns one filter term into a LIKE pattern matching its characters in order:
 // "brt" → %b%r%t%.
 func fuzzyLike(term string) string {
@@ -134,7 +129,7 @@ func (e EngineStore) Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
 		// A term is found as written anywhere, or as an abbreviation of the rule name
 		// ("sshbf" for ssh_bruteforce): its letters in order.
 		where = append(where, `(lower(concat_ws(' ', kind, rule, title, severity, priority, attack, entities, status, assignee)) LIKE ? ESCAPE '\' OR lower(rule) LIKE ? ESCAPE '\')`)
-		args = append(args, "%"+likeEscape(strings.ToLower(term))+"%", fuzzyLike(term))
+		args = append(args, "%"+engine.LikeEscape(strings.ToLower(term))+"%", fuzzyLike(term))
 	}
 	cond := ""
 	if len(where) > 0 {
