@@ -18,27 +18,24 @@ type FeaturesCmd struct {
 	Update  FeaturesUpdateCmd  `cmd:"" help:"Compute the features of events that have none yet (import does this itself)."`
 }
 
-// FeaturesRebuildCmd is trawl features rebuild.
-type FeaturesRebuildCmd struct {
+// featurePass is the flags of trawl features rebuild and update.
+type featurePass struct {
 	OutputFlags
 	Steps bool `help:"Print the time of each step of the pass on stderr."`
 }
 
-func (c *FeaturesRebuildCmd) Run(g *Globals) error {
-	return runFeaturePass(g, c.OutputFlags, true, c.Steps)
-}
+// FeaturesRebuildCmd is trawl features rebuild.
+type FeaturesRebuildCmd struct{ featurePass }
+
+func (c *FeaturesRebuildCmd) Run(g *Globals) error { return c.run(g, true) }
 
 // FeaturesUpdateCmd is trawl features update.
-type FeaturesUpdateCmd struct {
-	OutputFlags
-	Steps bool `help:"Print the time of each step of the pass on stderr."`
-}
+type FeaturesUpdateCmd struct{ featurePass }
 
-func (c *FeaturesUpdateCmd) Run(g *Globals) error {
-	return runFeaturePass(g, c.OutputFlags, false, c.Steps)
-}
+func (c *FeaturesUpdateCmd) Run(g *Globals) error { return c.run(g, false) }
 
-func runFeaturePass(g *Globals, out OutputFlags, all, steps bool) error {
+// run computes the features of every event (all) or of those without any yet.
+func (c featurePass) run(g *Globals, all bool) error {
 	st, err := openExistingStore(g)
 	if err != nil {
 		return err
@@ -53,17 +50,17 @@ func runFeaturePass(g *Globals, out OutputFlags, all, steps bool) error {
 	if err != nil {
 		return err
 	}
-	w := out.writer(g.Stdout, []string{"events", "decoded_in_go", "sessions", "features_ms", "sessions_ms"})
+	w := c.writer(g.Stdout, []string{"events", "decoded_in_go", "sessions", "features_ms", "sessions_ms"})
 	if err := w.Row([]any{fs.Events, fs.Decoded, fs.Sessions, fs.Features.Milliseconds(), fs.Session.Milliseconds()}); err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	if out.Format == "table" {
+	if c.Format == "table" {
 		fmt.Fprintf(g.Stderr, "features of %d events in %s, %d sessions in %s\n", fs.Events, fs.Features.Round(time.Millisecond), fs.Sessions, fs.Session.Round(time.Millisecond))
 	}
-	if steps {
+	if c.Steps {
 		for _, s := range fs.Steps {
 			fmt.Fprintf(g.Stderr, "  %-16s %s\n", s.Name, s.Duration.Round(time.Millisecond))
 		}
