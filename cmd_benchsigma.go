@@ -463,7 +463,9 @@ func (c *BenchSigmaCmd) Run(g *Globals) error {
 			}
 		}
 		ms := msSince(start)
-		w.Row([]any{"each rule on its own", len(rules), events, round(ms, 0), round(perMillion(ms), 0), round(cpuMs()-cpu0, 0), round(bench.PeakRSSMB(), 0), alertsOf(solo), "as trawl hunt ran rules"})
+		if err := w.Row([]any{"each rule on its own", len(rules), events, round(ms, 0), round(perMillion(ms), 0), round(cpuMs()-cpu0, 0), round(bench.PeakRSSMB(), 0), alertsOf(solo), "as trawl hunt ran rules"}); err != nil {
+			return err
+		}
 	}
 	if !c.Shared {
 		return c.slowest(w, rules, soloMs, events, perMillion)
@@ -518,7 +520,9 @@ func (c *BenchSigmaCmd) Run(g *Globals) error {
 		} else {
 			ref, refName = sh.results, "in the "+name
 		}
-		w.Row([]any{name, len(rules), events, round(ms, 0), round(perMillion(ms), 0), round(cpu, 0), round(bench.PeakRSSMB(), 0), alertsOf(sh.results), note})
+		if err := w.Row([]any{name, len(rules), events, round(ms, 0), round(perMillion(ms), 0), round(cpu, 0), round(bench.PeakRSSMB(), 0), alertsOf(sh.results), note}); err != nil {
+			return err
+		}
 		times = sh.ms
 	}
 	if soloMs != nil {
@@ -549,7 +553,9 @@ func (c *BenchSigmaCmd) slowest(w *render.Writer, rules []*dsl.CheckedRule, time
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return times[idx[a]] > times[idx[b]] })
 	for _, i := range idx[:min(c.Slowest, len(idx))] {
-		w.Row([]any{"slow: " + rules[i].Name.Name, 1, events, round(times[i], 1), round(perMillion(times[i]), 1), nil, nil, nil, strings.TrimSpace(firstLine(rules[i].QueryText))})
+		if err := w.Row([]any{"slow: " + rules[i].Name.Name, 1, events, round(times[i], 1), round(perMillion(times[i]), 1), nil, nil, nil, strings.TrimSpace(firstLine(rules[i].QueryText))}); err != nil {
+			return err
+		}
 	}
 	return w.Flush()
 }
