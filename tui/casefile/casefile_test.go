@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"trawl/themes"
 	"trawl/tui"
 	"trawl/tui/screentest"
+	"trawl/tui/tuitest"
 )
 
 func TestMain(m *testing.M) { screentest.Main(m) }
@@ -52,28 +52,7 @@ func (c *clock) now() time.Time {
 // alerts' creation times fixed (the fixture's are when it was built).
 func caseStore(t *testing.T) *engine.Store {
 	t.Helper()
-	src := screentest.Store(t).Path()
-	dst := filepath.Join(t.TempDir(), "cases.db")
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-	st, err := engine.Open(t.Context(), dst, engine.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := tuitest.Writable(t, screentest.Store(t))
 	exec(t, st, `UPDATE alerts SET created_at = coalesce(last, TIMESTAMP '2026-03-02') + INTERVAL 5 MINUTE`)
 	return st
 }

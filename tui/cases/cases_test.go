@@ -2,9 +2,6 @@ package cases
 
 import (
 	"context"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,11 +10,11 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	casefiles "trawl/cases"
-	"trawl/engine"
 	"trawl/themes"
 	"trawl/tui"
 	"trawl/tui/casefile"
 	"trawl/tui/screentest"
+	"trawl/tui/tuitest"
 )
 
 func TestMain(m *testing.M) { screentest.Main(m) }
@@ -30,32 +27,11 @@ const hostileTitle = "pwned \x1b[31mRED\x1b[0m \x1b]0;title\x07 done"
 // listStore is a copy of the fixture store, writable, with four cases in different states.
 func listStore(t *testing.T) casefile.StoreSource {
 	t.Helper()
-	src := screentest.Store(t).Path()
-	dst := filepath.Join(t.TempDir(), "cases.db")
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-	st, err := engine.Open(t.Context(), dst, engine.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := tuitest.Writable(t, screentest.Store(t))
 	at := base
 	s := casefile.StoreSource{S: st, Author: "alice", Now: func() time.Time { at = at.Add(10 * time.Minute); return at }}
 	var alerts []int64
-	err = st.QueryFunc(t.Context(), `SELECT min(id) FROM alerts GROUP BY rule ORDER BY rule LIMIT 4`, nil, func(_ []string, row []any) error {
+	err := st.QueryFunc(t.Context(), `SELECT min(id) FROM alerts GROUP BY rule ORDER BY rule LIMIT 4`, nil, func(_ []string, row []any) error {
 		alerts = append(alerts, row[0].(int64))
 		return nil
 	})

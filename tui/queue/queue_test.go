@@ -2,8 +2,6 @@ package queue
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -38,20 +36,7 @@ func newCtx(t *testing.T, theme string) *tui.Context {
 // writable is a copy of st opened for writing, so that triage can be stored; who is the analyst.
 func writable(t *testing.T, st *engine.Store, who string) tui.EngineStore {
 	t.Helper()
-	b, err := os.ReadFile(st.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "copy.duckdb")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	w, err := engine.Open(t.Context(), path, engine.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	return tui.EngineStore{S: w, Who: who}
+	return tui.EngineStore{S: tuitest.Writable(t, st), Who: who}
 }
 
 func open(t *testing.T, c *tui.Context, w, h int) *Model {

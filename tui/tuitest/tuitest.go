@@ -39,6 +39,22 @@ func ScoredStore(t testing.TB) *engine.Store {
 	return st
 }
 
+// Writable copies the store st reads (a fixture) into the test's directory and opens the copy
+// for writing, closed when the test ends: for tests that change what they read.
+func Writable(t testing.TB, st *engine.Store) *engine.Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "writable.db")
+	if err := copyFile(st.Path(), path); err != nil {
+		t.Fatal(err)
+	}
+	w, err := engine.Open(context.Background(), path, engine.Options{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
 func build(src string) (string, error) {
 	// Next to the fixture, so that screentest.Main removes it with the fixture.
 	d := filepath.Dir(src)
