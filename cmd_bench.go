@@ -1,11 +1,13 @@
 package main
 
 import (
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 
 	"trawl/bench"
+	"trawl/render"
 )
 
 // BenchCmd runs trawl's end-to-end benchmarks.
@@ -39,14 +41,11 @@ func (c *BenchEvtxCmd) Run(g *Globals) error {
 	if samples == "" {
 		samples = filepath.Join("..", "shared", "samples")
 	}
-	w := c.writer(g.Stdout, []string{"workload", "tool", "cores", "files", "mb", "records", "seconds", "mb_s", "records_s", "peak_rss_mb", "vs_evtxexport", "vs_evtx_dump_py", "note"})
+	w := c.keptWriter(g.Stdout, []string{"workload", "tool", "cores", "files", "mb", "records", "seconds", "mb_s", "records_s", "peak_rss_mb", "vs_evtxexport", "vs_evtx_dump_py", "note"})
 	err := bench.EvtxBench(g.Ctx, bench.EvtxOptions{Samples: samples, Dir: dir, LargeMB: c.LargeMB, PythonMB: c.PythonMB, Runs: c.Runs, Install: c.Install, Log: g.Stderr}, func(r bench.EvtxResult) {
-		w.Row([]any{r.Workload, r.Tool, r.Cores, r.Files, round(float64(r.Bytes)/1e6, 1), r.Records, round(r.Seconds, 3), round(r.MBs, 1), int64(r.RecordsS), round(r.PeakRSSMB, 0), round(r.VsEvtxexport, 2), round(r.VsPython, 2), r.Note})
+		w.row([]any{r.Workload, r.Tool, r.Cores, r.Files, round(float64(r.Bytes)/1e6, 1), r.Records, round(r.Seconds, 3), round(r.MBs, 1), int64(r.RecordsS), round(r.PeakRSSMB, 0), round(r.VsEvtxexport, 2), round(r.VsPython, 2), r.Note})
 	})
-	if ferr := w.Flush(); err == nil {
-		err = ferr
-	}
-	return err
+	return w.flush(err)
 }
 
 // BenchImportCmd measures import throughput.
@@ -62,11 +61,36 @@ func (c *BenchImportCmd) Run(g *Globals) error {
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "trawl-bench")
 	}
-	w := c.writer(g.Stdout, []string{"workload", "cores", "mb", "events", "trawl_mb_s", "trawl_events_s", "duckdb_raw_mb_s", "ratio", "trawl_cpu_s", "duckdb_raw_cpu_s", "cpu_ratio", "peak_rss_mb"})
+	w := c.keptWriter(g.Stdout, []string{"workload", "cores", "mb", "events", "trawl_mb_s", "trawl_events_s", "duckdb_raw_mb_s", "ratio", "trawl_cpu_s", "duckdb_raw_cpu_s", "cpu_ratio", "peak_rss_mb"})
 	err := bench.ImportBench(g.Ctx, bench.ImportOptions{Dir: dir, Events: c.Events, Runs: c.Runs}, func(r bench.Result) {
-		w.Row([]any{r.Workload, r.Cores, round(float64(r.Bytes)/1e6, 1), r.Events, round(r.TrawlMBs, 1), int64(r.TrawlEvS), round(r.RawMBs, 1), round(r.Ratio, 2), round(r.TrawlCPU, 2), round(r.RawCPU, 2), round(r.CPURatio, 2), round(r.PeakRSSMB, 0)})
+		w.row([]any{r.Workload, r.Cores, round(float64(r.Bytes)/1e6, 1), r.Events, round(r.TrawlMBs, 1), int64(r.TrawlEvS), round(r.RawMBs, 1), round(r.Ratio, 2), round(r.TrawlCPU, 2), round(r.RawCPU, 2), round(r.CPURatio, 2), round(r.PeakRSSMB, 0)})
 	})
-	if ferr := w.Flush(); err == nil {
+	return w.flush(err)
+}
+
+// keptWriter is a writer for rows given to a callback that cannot return an error (the bench
+// package's report functions): the first write error is kept for the end.
+func (o OutputFlags) keptWriter(out io.Writer, cols []string) *keptWriter {
+	return &keptWriter{w: o.writer(out, cols)}
+}
+
+type keptWriter struct {
+	w   *render.Writer
+	err error // the first error of row
+}
+
+func (k *keptWriter) row(vals []any) {
+	if k.err == nil {
+		k.err = k.w.Row(vals)
+	}
+}
+
+// flush ends the output and returns err, else the first write error, else Flush's.
+func (k *keptWriter) flush(err error) error {
+	if err == nil {
+		err = k.err
+	}
+	if ferr := k.w.Flush(); err == nil {
 		err = ferr
 	}
 	return err

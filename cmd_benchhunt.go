@@ -36,7 +36,7 @@ func (c *BenchHuntCmd) Run(g *Globals) error {
 			return h.Run(&Globals{DB: db, Ctx: ctx, Stdout: io.Discard, Stderr: io.Discard})
 		}
 	}
-	w := c.writer(g.Stdout, []string{"rule", "kind", "rows", "dsl_ms", "hand_ms", "ratio", "same_answer", "flag", "peak_rss_mb"})
+	w := c.keptWriter(g.Stdout, []string{"rule", "kind", "rows", "dsl_ms", "hand_ms", "ratio", "same_answer", "flag", "peak_rss_mb"})
 	flag := func(r bench.HuntResult) string {
 		switch {
 		case !r.Same:
@@ -49,7 +49,7 @@ func (c *BenchHuntCmd) Run(g *Globals) error {
 		return ""
 	}
 	sum, err := bench.HuntBench(g.Ctx, opt, func(r bench.HuntResult) {
-		w.Row([]any{r.Rule, r.Kind, r.Rows, round(r.DSLMs, 1), round(r.HandMs, 1), round(r.Ratio, 2), r.Same, flag(r), round(r.PeakRSSMB, 0)})
+		w.row([]any{r.Rule, r.Kind, r.Rows, round(r.DSLMs, 1), round(r.HandMs, 1), round(r.Ratio, 2), r.Same, flag(r), round(r.PeakRSSMB, 0)})
 	})
 	if err == nil {
 		ratio := 0.0
@@ -58,14 +58,12 @@ func (c *BenchHuntCmd) Run(g *Globals) error {
 		}
 		note := fmt.Sprintf("%d rules over %d events; worst ratio %.2f (%s), %.2f (%s) among rules of %g ms or more; %d slower than 2x; %d different answers",
 			sum.Rules, sum.Events, sum.WorstRatio, sum.WorstRule, sum.WorstTimedRatio, sum.WorstTimedRule, bench.SlowFloorMs, sum.Slow, sum.Different)
-		w.Row([]any{"(all rules, sum of best times)", "pack", nil, round(sum.DSLMs, 1), round(sum.HandMs, 1), round(ratio, 2), sum.Different == 0, note, round(sum.PeakRSSMB, 0)})
+		w.row([]any{"(all rules, sum of best times)", "pack", nil, round(sum.DSLMs, 1), round(sum.HandMs, 1), round(ratio, 2), sum.Different == 0, note, round(sum.PeakRSSMB, 0)})
 		if opt.Hunt != nil {
-			w.Row([]any{"(trawl hunt, whole pack, wall time)", "pack", nil, round(sum.HuntMs, 1), nil, nil, nil, "", round(sum.PeakRSSMB, 0)})
+			w.row([]any{"(trawl hunt, whole pack, wall time)", "pack", nil, round(sum.HuntMs, 1), nil, nil, nil, "", round(sum.PeakRSSMB, 0)})
 		}
 	}
-	if ferr := w.Flush(); err == nil {
-		err = ferr
-	}
+	err = w.flush(err)
 	if err == nil && sum.Different > 0 {
 		err = fmt.Errorf("%d rules gave a different answer than their hand-written SQL", sum.Different)
 	}
