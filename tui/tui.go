@@ -78,8 +78,8 @@ type Target struct {
 	Entity, Value string
 	// Query is hunting-language text for the hunt console or a query timeline.
 	Query string
-	// From and To bound a timeline (zero: unbounded).
-	From, To time.Time
+	// From is where a timeline begins (zero: at the first event), e.g. an hour before an alert.
+	From time.Time
 }
 
 // OpenMsg asks the root to push a screen for Target onto the history.

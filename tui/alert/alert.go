@@ -219,7 +219,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		if m.hasDetail {
 			t := tui.Target{Kind: "timeline", ID: m.alert}
 			if m.detail.First != nil && m.detail.Last != nil {
-				t.From, t.To = m.detail.First.Add(-time.Hour), m.detail.Last.Add(time.Hour)
+				t.From = m.detail.First.Add(-time.Hour)
 			}
 			for _, kind := range tui.EntityKinds {
 				if vs := m.detail.Entities[kind]; len(vs) > 0 {

@@ -87,7 +87,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			if kind, v, ok := m.firstEntity(); ok {
 				t := tui.Target{Kind: "timeline", Entity: kind, Value: v}
 				if m.d.First != nil && m.d.Last != nil {
-					t.From, t.To = m.d.First.Add(-time.Hour), m.d.Last.Add(time.Hour)
+					t.From = m.d.First.Add(-time.Hour)
 				}
 				return tui.Open(t)
 			}

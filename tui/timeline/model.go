@@ -149,7 +149,7 @@ func (m *Model) SetScope(s Scope) tea.Cmd {
 	m.page, m.sel, m.top, m.field, m.err = Page{}, 0, 0, 0, nil
 	m.buckets = nil
 	m.focus = FocusEvents
-	return m.load(PageRequest{From: Cursor{}, Inclusive: true}, 0)
+	return m.load(PageRequest{From: Cursor{Time: s.Start}, Inclusive: true}, 0)
 }
 
 // load asks for a page, dropping whatever is in flight.

@@ -21,6 +21,7 @@ type Scope struct {
 	Value   string
 	Query   string // a filter query (each row an event)
 	AlertID int64
+	Start   time.Time // where the first page begins (zero: the first event)
 }
 
 // String names the scope for a title: user=alice, alert 12, or the query.

@@ -467,3 +467,20 @@ func TestJumpInput(t *testing.T) {
 		t.Error("esc: still typing a time")
 	}
 }
+
+// TestScopeStart: a scope with a start (the alert and incident screens open their timeline an
+// hour before the alert) begins at the first event at or after it, not at the entity's first.
+func TestScopeStart(t *testing.T) {
+	scope := Scope{Kind: event.EntityUser, Value: "grace.popescu"}
+	all := newModel(t, scope, 80, 24).page.Events
+	if len(all) < 20 {
+		t.Fatalf("only %d events", len(all))
+	}
+	want := all[10]
+	scope.Start = want.Time
+	m := newModel(t, scope, 80, 24)
+	got, ok := m.Selected()
+	if !ok || !got.Time.Equal(want.Time) || got.Time.Equal(all[0].Time) {
+		t.Errorf("starting at %s selects %v at %s, want the first event at that time", want.Time, got.ID, got.Time)
+	}
+}

@@ -103,7 +103,7 @@ type timelineScreen struct {
 }
 
 func newTimeline(c *tui.Context, st *engine.Store, t tui.Target, title string) (tui.Screen, error) {
-	sc := timeline.Scope{Value: t.Value, Query: t.Query, AlertID: t.ID}
+	sc := timeline.Scope{Value: t.Value, Query: t.Query, AlertID: t.ID, Start: t.From}
 	if t.Entity != "" {
 		k, ok := event.ParseEntity(tui.EntityKind(t.Entity))
 		if !ok {
