@@ -88,9 +88,6 @@ type OpenMsg struct{ Target Target }
 // Open is a command sending OpenMsg.
 func Open(t Target) tea.Cmd { return func() tea.Msg { return OpenMsg{Target: t} } }
 
-// BackMsg asks the root to go back in the history, as the back key does.
-type BackMsg struct{}
-
 // StatusMsg shows a line in the status bar: a notice, or an error when Err is set.
 type StatusMsg struct {
 	Text string

@@ -292,9 +292,6 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tui.OpenMsg:
 		return m.open(msg.Target)
-	case tui.BackMsg:
-		m.back()
-		return nil
 	case tui.StatusMsg:
 		if msg.Err != nil {
 			m.status, m.statusErr = msg.Err.Error(), true
