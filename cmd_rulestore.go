@@ -188,10 +188,7 @@ func addStoredRules(g *Globals, st *engine.Store, set *ruleSet, c *HuntCmd, opt 
 	if len(c.Rules) > 0 || len(c.Sigma) > 0 {
 		return nil
 	}
-	seen := map[string]bool{}
-	for _, cr := range set.checked {
-		seen[strings.ToLower(cr.Name.Name)] = true
-	}
+	seen := set.names()
 	var total, run, off, inside, unsupported, refused int
 	cat := dsl.EventCatalogue()
 	err := st.StoredRules(g.Ctx, func(r engine.StoredRule) error {
@@ -217,12 +214,7 @@ func addStoredRules(g *Globals, st *engine.Store, set *ruleSet, c *HuntCmd, opt 
 			fmt.Fprintf(g.Stderr, "trawl: stored rule %s (%s): the hunting language refuses it (import it again): %v\n", r.Name, r.Key, err)
 			return nil
 		}
-		name := cr.Name.Name
-		for i := 2; seen[strings.ToLower(name)]; i++ {
-			name = fmt.Sprintf("%s_%d", cr.Name.Name, i)
-		}
-		seen[strings.ToLower(name)] = true
-		cr.Name.Name = name
+		cr.Name.Name = uniqueName(seen, cr.Name.Name)
 		set.checked = append(set.checked, cr)
 		run++
 		return nil

@@ -51,7 +51,7 @@ func (c *SigmaConvertCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
-	b, err := os.ReadFile(c.Rule)
+	b, err := readLimited(c.Rule, sigma.MaxRuleBytes) // a longer file is reported as too long
 	if err != nil {
 		return fmt.Errorf("reading sigma rule: %w", err)
 	}
@@ -216,16 +216,9 @@ func (c *SigmaCheckCmd) Run(g *Globals) error {
 	if c.Format != "table" {
 		w := c.writer(g.Stdout, []string{"file", "id", "title", "rule", "outcome", "reasons", "only_in"})
 		for _, r := range rs {
-			var reasons, onlyIn any = r.Reasons, r.OnlyIn
+			var reasons, onlyIn any = nonNil(r.Reasons), nonNil(r.OnlyIn)
 			if c.Format != "json" {
 				reasons, onlyIn = strings.Join(r.Reasons, "; "), strings.Join(r.OnlyIn, "; ")
-			} else {
-				if r.Reasons == nil {
-					reasons = []string{}
-				}
-				if r.OnlyIn == nil {
-					onlyIn = []string{}
-				}
 			}
 			if err := w.Row([]any{r.File, r.ID, r.Title, r.Name, r.Outcome.String(), reasons, onlyIn}); err != nil {
 				return err
@@ -253,6 +246,26 @@ func (c *SigmaCheckCmd) Run(g *Globals) error {
 	return nil
 }
 
+// names is the set of the rule names in s, lower-cased, for uniqueName.
+func (s *ruleSet) names() map[string]bool {
+	seen := map[string]bool{}
+	for _, cr := range s.checked {
+		seen[strings.ToLower(cr.Name.Name)] = true
+	}
+	return seen
+}
+
+// uniqueName is name, or name_2, name_3, ... when seen (lower-cased) has it; it adds the result
+// to seen.
+func uniqueName(seen map[string]bool, name string) string {
+	out := name
+	for i := 2; seen[strings.ToLower(out)]; i++ {
+		out = fmt.Sprintf("%s_%d", name, i)
+	}
+	seen[strings.ToLower(out)] = true
+	return out
+}
+
 // addSigmaRules compiles the Sigma rules under paths and adds those that run (compiled or
 // partial) to set. It prints the summary line and every partial or unsupported rule with its
 // reason, so nothing is skipped in silence. Rule names are made unique with the rule id.
@@ -261,10 +274,7 @@ func addSigmaRules(set *ruleSet, paths []string, opt dsl.Options, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	seen := map[string]bool{}
-	for _, cr := range set.checked {
-		seen[strings.ToLower(cr.Name.Name)] = true
-	}
+	seen := set.names()
 	for _, r := range rs {
 		if r.Outcome != sigma.Compiled {
 			fmt.Fprintf(stderr, "trawl: sigma %s: %s: %s\n", r.File, r.Outcome, strings.Join(r.Reasons, "; "))
@@ -275,12 +285,7 @@ func addSigmaRules(set *ruleSet, paths []string, opt dsl.Options, stderr io.Writ
 		if len(r.OnlyIn) > 0 {
 			continue // it runs inside its correlations (the summary line counts these)
 		}
-		name := r.Checked.Name.Name
-		for i := 2; seen[strings.ToLower(name)]; i++ {
-			name = fmt.Sprintf("%s_%d", r.Checked.Name.Name, i)
-		}
-		seen[strings.ToLower(name)] = true
-		r.Checked.Name.Name = name
+		r.Checked.Name.Name = uniqueName(seen, r.Checked.Name.Name)
 		set.checked = append(set.checked, r.Checked)
 		set.files = append(set.files, ruleFile{name: r.File, src: r.Text})
 	}

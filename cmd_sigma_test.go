@@ -182,3 +182,19 @@ detection:
 		t.Errorf("alerts: %s", out)
 	}
 }
+
+// TestUniqueName: a rule name already taken (in any case) gets _2, _3, ...; each name given
+// out is taken from then on.
+func TestUniqueName(t *testing.T) {
+	seen := map[string]bool{"whoami": true}
+	for _, tc := range []struct{ name, want string }{
+		{"Whoami", "Whoami_2"},
+		{"whoami", "whoami_3"},
+		{"ipconfig", "ipconfig"},
+		{"IPCONFIG", "IPCONFIG_2"},
+	} {
+		if got := uniqueName(seen, tc.name); got != tc.want {
+			t.Errorf("uniqueName(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
