@@ -222,14 +222,20 @@ func EntityCondition(kind event.Entity, value string) (string, []any, error) {
 		v := strings.ToLower(event.BaseName(value))
 		return "(lower(process_name) = ? OR lower(parent_name) = ?)", []any{v, v}, nil
 	case event.EntityDomain:
-		v := strings.TrimSuffix(strings.ToLower(value), ".")
-		return "(domain = ? OR domain LIKE ? ESCAPE '\\')", []any{v, "%." + LikeEscape(v)}, nil
+		cond, args := domainCondition("domain", value)
+		return cond, args, nil
 	case event.EntityHash:
 		return "hash = ?", []any{strings.ToLower(value)}, nil
 	case event.EntityFile:
 		return "lower(file_path) = ?", []any{strings.ToLower(value)}, nil
 	}
 	return "", nil, fmt.Errorf("unknown entity kind %v", kind)
+}
+
+// domainCondition selects a domain and its subdomains in column col.
+func domainCondition(col, value string) (string, []any) {
+	v := strings.TrimSuffix(strings.ToLower(value), ".")
+	return "(" + col + " = ? OR " + col + " LIKE ? ESCAPE '\\')", []any{v, "%." + LikeEscape(v)}
 }
 
 // LikeEscape escapes LIKE's wildcards and its escape character (for ESCAPE '\').

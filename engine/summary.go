@@ -268,11 +268,8 @@ func keyCondition(kind event.Entity, value string, keys []string) (string, []any
 		return "kind = ? AND key IN (" + marks + ")", append([]any{name}, args...), nil
 	case event.EntityDomain:
 		// A domain and its subdomains: each event has one domain, so each counts once.
-		cond, args, err := EntityCondition(kind, value)
-		if err != nil {
-			return "", nil, err
-		}
-		return "kind = ? AND " + strings.ReplaceAll(cond, "domain", "key"), append([]any{name}, args...), nil
+		cond, args := domainCondition("key", value)
+		return "kind = ? AND " + cond, append([]any{name}, args...), nil
 	case event.EntityIP, event.EntityProcess, event.EntityHash:
 		_, args, err := EntityCondition(kind, value)
 		if err != nil {
