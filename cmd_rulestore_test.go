@@ -13,7 +13,9 @@ import (
 func TestSigmaImport(t *testing.T) {
 	dir := t.TempDir()
 	rules := filepath.Join(dir, "rules")
-	os.Mkdir(rules, 0o755)
+	if err := os.Mkdir(rules, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	corr := filepath.Join(rules, "mr_whoami_twice.yml")
 	corrYAML := `title: Whoami twice
 id: 22222222-2222-2222-2222-222222222222
@@ -30,15 +32,7 @@ correlation:
   condition: {gte: 2}
 `
 	os.WriteFile(corr, []byte(corrYAML), 0o644)
-	os.WriteFile(filepath.Join(rules, "proc_creation_win_whoami.yml"), []byte(`title: Whoami
-name: whoami
-id: 33333333-3333-3333-3333-333333333333
-logsource: {product: windows, category: process_creation}
-detection:
-  sel:
-    Image|endswith: '\whoami.exe'
-  condition: sel
-`), 0o644)
+	writeFile(t, filepath.Join(rules, "proc_creation_win_whoami.yml"), whoamiSigma)
 	os.WriteFile(filepath.Join(rules, "proc_creation_win_ipconfig.yml"), []byte(`title: Ipconfig
 id: 44444444-4444-4444-4444-444444444444
 level: low
@@ -54,8 +48,7 @@ detection:
 
 	db := filepath.Join(dir, "t.duckdb")
 	logs := filepath.Join(dir, "p.json")
-	line := `{"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": "ws1", "EventTime": "2026-01-01 10:0%d:00", "Image": "C:\\Windows\\System32\\whoami.exe", "CommandLine": "whoami /all"}` + "\n"
-	os.WriteFile(logs, []byte(strings.Replace(line, "%d", "1", 1)+strings.Replace(line, "%d", "2", 1)), 0o644)
+	writeFile(t, logs, whoamiEvents)
 	mustTrawl(t, "--db", db, "import", logs)
 
 	out, errs, code := trawl(t, "--db", db, "sigma", "import", rules)

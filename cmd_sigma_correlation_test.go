@@ -7,12 +7,31 @@ import (
 	"testing"
 )
 
+// whoamiSigma is a Sigma rule for whoami.exe starting, named whoami for the correlations that
+// count it.
+const whoamiSigma = `title: Whoami
+name: whoami
+id: 33333333-3333-3333-3333-333333333333
+logsource: {product: windows, category: process_creation}
+detection:
+  sel:
+    Image|endswith: '\whoami.exe'
+  condition: sel
+`
+
+// whoamiEvents is two Sysmon process starts of whoami /all a minute apart, as JSON lines.
+var whoamiEvents = strings.Replace(whoamiEvent, "%d", "1", 1) + strings.Replace(whoamiEvent, "%d", "2", 1)
+
+const whoamiEvent = `{"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": "ws1", "EventTime": "2026-01-01 10:0%d:00", "Image": "C:\\Windows\\System32\\whoami.exe", "CommandLine": "whoami /all"}` + "\n"
+
 // TestSigmaCorrelationCLI covers correlation rules in sigma convert, sigma check and
 // hunt --sigma: the correlation runs, the rule it names runs only inside it.
 func TestSigmaCorrelationCLI(t *testing.T) {
 	dir := t.TempDir()
 	rules := filepath.Join(dir, "rules")
-	os.Mkdir(rules, 0o755)
+	if err := os.Mkdir(rules, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	corr := filepath.Join(rules, "mr_whoami_twice.yml")
 	os.WriteFile(corr, []byte(`title: Whoami twice
 id: 22222222-2222-2222-2222-222222222222
@@ -24,16 +43,7 @@ correlation:
   timespan: 1h
   condition: {gte: 2}
 `), 0o644)
-	base := filepath.Join(rules, "proc_creation_win_whoami.yml")
-	os.WriteFile(base, []byte(`title: Whoami
-name: whoami
-id: 33333333-3333-3333-3333-333333333333
-logsource: {product: windows, category: process_creation}
-detection:
-  sel:
-    Image|endswith: '\whoami.exe'
-  condition: sel
-`), 0o644)
+	base := writeFile(t, filepath.Join(rules, "proc_creation_win_whoami.yml"), whoamiSigma)
 
 	out, errs, code := trawl(t, "sigma", "convert", corr, "--with", base)
 	if code != 0 || !strings.Contains(out, "stats count() as event_count by command_line as CommandLine window 1h") || !strings.Contains(out, "rule mr_whoami_twice {") {
@@ -54,8 +64,7 @@ detection:
 
 	db := filepath.Join(dir, "t.duckdb")
 	logs := filepath.Join(dir, "p.json")
-	line := `{"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Hostname": "ws1", "EventTime": "2026-01-01 10:0%d:00", "Image": "C:\\Windows\\System32\\whoami.exe", "CommandLine": "whoami /all"}` + "\n"
-	os.WriteFile(logs, []byte(strings.Replace(line, "%d", "1", 1)+strings.Replace(line, "%d", "2", 1)), 0o644)
+	writeFile(t, logs, whoamiEvents)
 	mustTrawl(t, "--db", db, "import", logs)
 	out, errs, code = trawl(t, "--db", db, "hunt", "--sigma", rules)
 	if code != 0 || !strings.Contains(out, "mr_whoami_twice") || strings.Contains(out, "proc_creation_win_whoami") || !strings.Contains(errs, "1 run only inside correlations") {
