@@ -103,29 +103,28 @@ func (c *HuntCmd) Run(g *Globals) error {
 			sigmaIdx, sigmaRules = append(sigmaIdx, i), append(sigmaRules, cr)
 		}
 	}
-	sharedRes := map[int]engine.RuleResult{}
-	sharedMs := map[int]float64{}
+	shared := map[int]int{} // index in set.checked -> index in sh, for the rules the shared scans ran
+	var sh sharedRun
 	if len(sigmaRules) >= sharedScanMin {
-		sh, err := runSigmaRules(g.Ctx, st, run, sigmaRules, dsl.Options{Since: since}, 100, nil)
-		if err != nil {
+		if sh, err = runSigmaRules(g.Ctx, st, run, sigmaRules, dsl.Options{Since: since}, 100, nil); err != nil {
 			if g.Ctx.Err() != nil {
 				return g.Ctx.Err()
 			}
 			fmt.Fprintf(g.Stderr, "trawl: shared scans failed, running the Sigma rules one by one: %v\n", err)
 		} else {
 			for j, i := range sigmaIdx {
-				sharedRes[i], sharedMs[i] = sh.results[j], sh.ms[j]
+				shared[i] = j
 			}
 		}
 	}
 	for i, cr := range set.checked {
-		start := time.Now()
 		var res engine.RuleResult
 		var err error
-		ms := int64(0)
-		if r, ok := sharedRes[i]; ok {
-			res, ms = r, int64(sharedMs[i])
+		var ms int64
+		if j, ok := shared[i]; ok {
+			res, ms = sh.results[j], int64(sh.ms[j])
 		} else {
+			start := time.Now()
 			res, err = st.RunRule(g.Ctx, run, alertRule(cr))
 			ms = time.Since(start).Milliseconds()
 		}
