@@ -152,8 +152,9 @@ func walk(t *testing.T, bin, db string) {
 	s.Type("t")
 	scr = s.WaitFor("timeline", "Timeline of user "+user, "zoom", "on this page")
 	rows := 0
+	timeAtStart := regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d `)
 	for _, l := range strings.Split(scr, "\n") {
-		if regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d `).MatchString(l) {
+		if timeAtStart.MatchString(l) {
 			rows++
 			if !strings.Contains(strings.ToLower(l), strings.ToLower(user)) {
 				t.Errorf("a row of %s's timeline is about someone else: %q", user, l)
