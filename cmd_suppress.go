@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -65,18 +64,12 @@ func parseSpan(s string) (time.Duration, error) {
 	return 0, fmt.Errorf("--for %q: want a positive span such as 30d, 12h or 90m", s)
 }
 
-// author is --author, else the analyst name from the environment: $TRAWL_ANALYST as for cases
-// (TRAWL_USER, which suppressions read first, is still honoured), else the login name.
+// author is --author, else the analyst's name as cases and the workbench take it (analystName).
 func author(flag string) string {
 	if flag != "" {
 		return flag
 	}
-	for _, v := range []string{"TRAWL_ANALYST", "TRAWL_USER", "USER", "USERNAME"} {
-		if s := os.Getenv(v); s != "" {
-			return s
-		}
-	}
-	return ""
+	return analystName()
 }
 
 // SuppressAddCmd is trawl suppress add.

@@ -77,13 +77,17 @@ func (c *TuiCmd) Run(g *Globals) error {
 	return runWorkbench(g.Ctx, st, th, opt, os.Stdin, out)
 }
 
-// analystName is who case edits and triage are made by: $TRAWL_ANALYST, else $USER (blank
-// ones skipped); trawl case uses it after --author.
+// analystName is who case edits, triage and suppressions are made by: $TRAWL_ANALYST, else the
+// older $TRAWL_USER, else the login name (blank ones skipped); commands use it after --author.
 func analystName() string {
-	if a := strings.TrimSpace(os.Getenv("TRAWL_ANALYST")); a != "" {
-		return a
+	// TRAWL_USER is what suppressions read before TRAWL_ANALYST named the analyst everywhere;
+	// USERNAME is Windows' login name.
+	for _, v := range []string{"TRAWL_ANALYST", "TRAWL_USER", "USER", "USERNAME"} {
+		if a := strings.TrimSpace(os.Getenv(v)); a != "" {
+			return a
+		}
 	}
-	return strings.TrimSpace(os.Getenv("USER"))
+	return ""
 }
 
 // open opens the store as the flags ask: --write for writing, --read-only read-only, and by
