@@ -421,7 +421,7 @@ func (c *CaseVerdictCmd) Run(g *Globals) error {
 // (on stderr) the suppression the alert suggests, or adds it with --suppress, noting that on
 // the case.
 func offerSuppressions(g *Globals, st *engine.Store, by engine.Actor, id int64, add bool) error {
-	cs, err := st.Case(g.Ctx, id)
+	cs, err := st.CaseWithoutEvidence(g.Ctx, id) // its alerts are all it needs
 	if err != nil {
 		return err
 	}
@@ -574,7 +574,7 @@ func (c *CasePlaybookCmd) Run(g *Globals) error {
 		return err
 	}
 	defer st.Close()
-	cs, err := st.Case(g.Ctx, c.ID)
+	cs, err := st.CaseWithoutEvidence(g.Ctx, c.ID) // playbooks match on alerts and techniques
 	if err != nil {
 		return err
 	}
@@ -664,15 +664,7 @@ func (c *CaseExportCmd) Run(g *Globals) error {
 	}
 	r := cases.NewReport(cs, cases.Recommend(pbs, cs), time.Now())
 	var b bytes.Buffer
-	switch c.Format {
-	case "html":
-		err = r.WriteHTML(&b)
-	case "json":
-		err = r.WriteJSON(&b)
-	default:
-		err = r.WriteMarkdown(&b)
-	}
-	if err != nil {
+	if err := r.Write(&b, c.Format); err != nil {
 		return err
 	}
 	if c.Out == "" {
