@@ -214,7 +214,9 @@ func heldReadOnly(t *testing.T, bin, db string) {
 	first := tmuxtest.Start(t, 120, 40, e2eEnv, bin, "--db", db, "--read-only")
 	first.WaitFor("the first workbench", "Queue", "sort: priority", "read-only")
 	second := tmuxtest.Start(t, 120, 40, e2eEnv, bin, "--db", db)
-	scr := second.WaitFor("the second workbench", "Queue", "sort: priority", "opened read-only: another process has the store open")
+	// Wait for the rows too, not only the header and the banner: a key pressed before the first
+	// page arrives has nothing under the cursor to acknowledge.
+	scr := second.WaitFor("the second workbench", "Queue", "sort: priority", "opened read-only: another process has the store open", "P1")
 	if _, l := tmuxtest.Line(scr, "trawl"); !strings.Contains(l, "read-only") {
 		t.Errorf("the header does not say read-only:\n%s", tmuxtest.Frame(scr))
 	}

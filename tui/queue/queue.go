@@ -297,6 +297,9 @@ func (m *Model) Triage(status, assignee string) tea.Cmd {
 
 func (m *Model) setTriage(req tui.TriageRequest) tea.Cmd {
 	keys := m.targets()
+	if len(keys) == 0 && (!m.loaded || m.stale()) {
+		return tui.Fail(fmt.Errorf("the queue is still loading: nothing selected yet"))
+	}
 	if len(keys) == 0 {
 		return tui.Fail(fmt.Errorf("nothing selected"))
 	}

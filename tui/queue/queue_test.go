@@ -274,6 +274,22 @@ func TestTriageReadOnly(t *testing.T) {
 	}
 }
 
+// TestTriageBeforeLoad: a key pressed before the first page has arrived says the queue is
+// still loading rather than that nothing is selected (the race the tmux run once lost).
+func TestTriageBeforeLoad(t *testing.T) {
+	c := newCtx(t, "dark")
+	m := New(c)
+	m.SetSize(80, 24)
+	_ = m.Init() // the page load is asked for but not run
+	msgs := tui.Drain(c, m, m.Update(screentest.Keys("a")[0]))
+	if len(msgs) != 1 {
+		t.Fatalf("a before the first page: %v", msgs)
+	}
+	if st, ok := msgs[0].(tui.StatusMsg); !ok || st.Err == nil || !strings.Contains(st.Err.Error(), "still loading") {
+		t.Errorf("a before the first page: %v", msgs)
+	}
+}
+
 func TestFilteringHidesStaleRows(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {160, 48}} {
 		w, h := size[0], size[1]
