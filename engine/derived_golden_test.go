@@ -1,0 +1,117 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"trawl/generate"
+	"trawl/internal/testutil"
+	"trawl/inventory"
+)
+
+// derivedTables are the tables the passes after an import write (migrations 006, 012 and 014:
+// the feature pass with its sessions, and the entity summary), as queries giving their rows in
+// one order.
+var derivedTables = []struct{ name, query string }{
+	{"event_features", `SELECT * FROM event_features ORDER BY ALL`},
+	{"sessions", `SELECT * FROM sessions ORDER BY ALL`},
+	{"session_events", `SELECT * FROM session_events ORDER BY ALL`},
+	{"entity_activity", `SELECT * FROM entity_activity ORDER BY ALL`},
+	{"entity_related", `SELECT * FROM entity_related ORDER BY ALL`},
+	{"entity_user_pairs", `SELECT * FROM entity_user_pairs ORDER BY ALL`},
+	{"entity_summary_state", `SELECT * FROM entity_summary_state ORDER BY ALL`},
+	{"feature_lists", `SELECT (SELECT count(*) FROM feature_lolbas), (SELECT count(*) FROM feature_parents), (SELECT count(*) FROM feature_ports),
+		(SELECT count(*) FROM feature_protocol_ports), (SELECT count(*) FROM feature_ip_ranges)`},
+	// The passes leave no temporary tables behind.
+	{"temp_tables", `SELECT table_name FROM duckdb_tables() WHERE temporary ORDER BY ALL`},
+}
+
+// derivedDigest is each derived table's row count and the SHA-256 of its rows as JSON, in the
+// order of derivedTables.
+func derivedDigest(t *testing.T, s *Store) []string {
+	t.Helper()
+	var out []string
+	for _, d := range derivedTables {
+		tb, err := s.Query(t.Context(), d.query)
+		if err != nil {
+			t.Fatalf("%s: %v", d.name, err)
+		}
+		b, err := json.Marshal(tb.Rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		out = append(out, fmt.Sprintf("%s rows=%d sha256=%s", d.name, len(tb.Rows), hex.EncodeToString(sum[:8])))
+	}
+	return out
+}
+
+// TestDerivedTablesGolden imports a mixed set in three imports on top of each other (the demo's
+// generated logs with an asset list, the demo's public samples, a generated company with every
+// scenario), then rebuilds the features and the summary, and compares every table the passes
+// write after each step with a golden made by the passes as they were before they were made
+// faster (engine/testdata/derived.golden.txt): making the passes cheaper must not change what
+// they produce.
+func TestDerivedTablesGolden(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports the demo data")
+	}
+	root := testutil.RepoRoot(t)
+	dir := t.TempDir()
+	if _, err := generate.Run(t.Context(), generate.Config{Scenarios: []string{"all"}, Events: 6000, Seed: 11,
+		Start: time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC), Days: 3}, generate.DirOpener(filepath.Join(dir, "logs"))); err != nil {
+		t.Fatal(err)
+	}
+	walk := func(top string) []string {
+		var files []string
+		filepath.WalkDir(top, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".md") && !strings.HasSuffix(p, generate.TruthFile) {
+				files = append(files, p)
+			}
+			return nil
+		})
+		slices.Sort(files)
+		if len(files) == 0 {
+			t.Fatalf("no files under %s", top)
+		}
+		return files
+	}
+	s, err := Open(t.Context(), filepath.Join(dir, "store.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	importContext(t, s, filepath.Join(root, "inventory", "testdata", "assets.csv"), inventory.Assets)
+	var got []string
+	for _, step := range []struct{ name, dir string }{
+		{"demo/generated", filepath.Join(root, "demo", "generated")},
+		{"demo/samples", filepath.Join(root, "demo", "samples")},
+		{"generated", filepath.Join(dir, "logs")},
+	} {
+		// One file at a time, parsed on one goroutine: the event ids are the same every run.
+		for _, r := range s.ImportFiles(t.Context(), walk(step.dir), ImportOptions{Workers: 1, ParseWorkers: 1}) {
+			if r.Err != nil && r.Events > 0 {
+				t.Fatalf("%s: %v", r.File, r.Err)
+			}
+		}
+		got = append(got, "# after importing "+step.name)
+		got = append(got, derivedDigest(t, s)...)
+	}
+	if _, err := s.RebuildFeatures(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RebuildEntitySummary(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, "# after rebuilding")
+	got = append(got, derivedDigest(t, s)...)
+	testutil.Golden(t, filepath.Join("testdata", "derived.golden.txt"), []byte(strings.Join(got, "\n")+"\n"))
+}
