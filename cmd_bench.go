@@ -61,9 +61,9 @@ func (c *BenchImportCmd) Run(g *Globals) error {
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "trawl-bench")
 	}
-	w := c.keptWriter(g.Stdout, []string{"workload", "cores", "mb", "events", "trawl_mb_s", "trawl_events_s", "duckdb_raw_mb_s", "ratio", "trawl_cpu_s", "duckdb_raw_cpu_s", "cpu_ratio", "peak_rss_mb"})
+	w := c.keptWriter(g.Stdout, []string{"workload", "cores", "mb", "events", "trawl_mb_s", "trawl_events_s", "duckdb_raw_mb_s", "ratio", "trawl_cpu_s", "duckdb_raw_cpu_s", "cpu_ratio", "peak_rss_mb", "floor_ratio", "floor_cpu_s", "floor_cpu_ratio"})
 	err := bench.ImportBench(g.Ctx, bench.ImportOptions{Dir: dir, Events: c.Events, Runs: c.Runs}, func(r bench.Result) {
-		w.row([]any{r.Workload, r.Cores, round(float64(r.Bytes)/1e6, 1), r.Events, round(r.TrawlMBs, 1), int64(r.TrawlEvS), round(r.RawMBs, 1), round(r.Ratio, 2), round(r.TrawlCPU, 2), round(r.RawCPU, 2), round(r.CPURatio, 2), round(r.PeakRSSMB, 0)})
+		w.row([]any{r.Workload, r.Cores, round(float64(r.Bytes)/1e6, 1), r.Events, round(r.TrawlMBs, 1), int64(r.TrawlEvS), round(r.RawMBs, 1), round(r.Ratio, 2), round(r.TrawlCPU, 2), round(r.RawCPU, 2), round(r.CPURatio, 2), round(r.PeakRSSMB, 0), round(r.FloorRatio, 2), round(r.FloorCPU, 2), round(r.FloorCPURatio, 2)})
 	})
 	return w.flush(err)
 }

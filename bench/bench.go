@@ -44,17 +44,26 @@ type Result struct {
 	TrawlCPU float64 `json:"trawl_cpu_seconds"`
 	RawCPU   float64 `json:"duckdb_raw_cpu_seconds"`
 	CPURatio float64 `json:"cpu_ratio"` // DuckDB's CPU seconds / trawl's
+	// The floor, for workloads that have one: DuckDB by itself writing what trawl keeps of each
+	// record into a table shaped like events (engine.RawLoad's "ecs-events"), in the same runs.
+	// FloorRatio is its speed against the raw load (wall), FloorCPURatio the raw load's CPU
+	// seconds over its own: how near half of the raw load a DuckDB-native path could come.
+	FloorSec      float64 `json:"floor_seconds,omitempty"`
+	FloorCPU      float64 `json:"floor_cpu_seconds,omitempty"`
+	FloorRatio    float64 `json:"floor_ratio,omitempty"`
+	FloorCPURatio float64 `json:"floor_cpu_ratio,omitempty"`
 }
 
 // Workload is a corpus and how DuckDB loads it raw.
 type workload struct {
 	name, format, rawKind, file string
 	write                       func(w io.Writer, n int, r *rand.Rand) error
+	floorKind                   string // engine.RawLoad kind of the floor; "": none
 }
 
 var workloads = []workload{
-	{"jsonl", "jsonl", "json", "bench.jsonl", writeJSONL},
-	{"syslog", "syslog", "lines", "bench-auth.log", writeSyslog},
+	{"jsonl", "jsonl", "json", "bench.jsonl", writeJSONL, "ecs-events"},
+	{"syslog", "syslog", "lines", "bench-auth.log", writeSyslog, ""},
 }
 
 // ImportBench writes the corpora (once: they are reused when present with the same size) and
@@ -120,6 +129,31 @@ func measure(ctx context.Context, opt ImportOptions, wl workload, path string, s
 		}
 		st.Close()
 
+		if wl.floorKind != "" {
+			os.Remove(db)
+			os.Remove(db + ".wal")
+			st, err := engine.Open(ctx, db, engine.Options{Threads: cores})
+			if err != nil {
+				return res, err
+			}
+			t0, c0 := time.Now(), cpuSeconds()
+			n, err := st.RawLoad(ctx, path, wl.floorKind)
+			d, c := time.Since(t0).Seconds(), cpuSeconds()-c0
+			st.Close()
+			if err != nil {
+				return res, fmt.Errorf("floor: %w", err)
+			}
+			if n == 0 {
+				return res, fmt.Errorf("floor: no rows loaded")
+			}
+			if run == 0 || d < res.FloorSec {
+				res.FloorSec = d
+			}
+			if run == 0 || c < res.FloorCPU {
+				res.FloorCPU = c
+			}
+		}
+
 		// trawl's import into a fresh store file.
 		os.Remove(db)
 		os.Remove(db + ".wal")
@@ -152,6 +186,12 @@ func measure(ctx context.Context, opt ImportOptions, wl workload, path string, s
 	res.Ratio = res.RawSec / res.TrawlSec
 	if res.TrawlCPU > 0 {
 		res.CPURatio = res.RawCPU / res.TrawlCPU
+	}
+	if res.FloorSec > 0 {
+		res.FloorRatio = res.RawSec / res.FloorSec
+	}
+	if res.FloorCPU > 0 {
+		res.FloorCPURatio = res.RawCPU / res.FloorCPU
 	}
 	res.PeakRSSMB = PeakRSSMB()
 	return res, nil
