@@ -24,37 +24,87 @@ import (
 // user with aliases counts an event naming two of its keys once.
 
 // summaryStatements are the statements that add the events of finished imports matching cond
-// (SQL of trawl's own, never input) to the summary tables: the backfill of migration 014 between
-// its "pass begins" and "pass ends" lines, with "TRUE /* new events */" replaced by cond. They
-// leave the temporary table entity_plan (events, max_id, related: what the pass took in and
-// whether it added related rows) for the caller to read and drop.
-func summaryStatements(cond string) ([]string, error) {
-	b, err := migrationFS.ReadFile("migrations/014_entity_summary_split.sql")
-	if err != nil {
-		return nil, err
+// (SQL of trawl's own, never input) to the summary tables. They compute what the backfill of
+// migration 014 (between its "pass begins" and "pass ends" lines) computes, with "TRUE /* new
+// events */" replaced by cond; the related entities are grouped once per combination instead of
+// once per combination and entity, which was most of the pass. They leave the temporary table
+// entity_plan (events, max_id, related: what the pass took in and whether it added related
+// rows) for the caller to read and drop.
+func summaryStatements(cond string) []string {
+	newEvents := `events e JOIN files f ON f.id = e.file_id AND f.status = 'done' WHERE (` + cond + `)`
+	activity := func(kind, key, where string) string {
+		return `SELECT ` + sqlText(kind) + ` AS kind, ` + key + ` AS key, e.source, e.source_type, date_trunc('hour', e.time) AS hour, e.time FROM ` + newEvents + ` AND ` + where
 	}
-	text := string(b)
-	from, to := strings.Index(text, "-- pass begins\n"), strings.Index(text, "-- pass ends\n")
-	if from < 0 || to < from || !strings.Contains(text[from:to], "TRUE /* new events */") {
-		return nil, fmt.Errorf("migration 014 lacks the summary statements")
+	return []string{
+		`CREATE TEMP TABLE entity_plan AS
+SELECT count(*) AS events, coalesce(max(e.id), 0) AS max_id,
+       (count(*) < 50000 OR 2 * approx_count_distinct(hash(e.user_key, e.target_user_key, e.host_key, e.src_ip, e.dst_ip, e.process_name, e.parent_name, e.domain, e.hash)) <= count(*))
+       AND coalesce((SELECT bool_and(related) FROM entity_summary_state), true) AS related
+FROM ` + newEvents,
+
+		`INSERT INTO entity_activity
+SELECT kind, key, source, source_type, hour, count(*), min(time), max(time) FROM (
+    ` + strings.Join([]string{
+			activity("user", "e.user_key", "e.user_key IS NOT NULL"),
+			activity("user", "e.target_user_key", "e.target_user_key IS NOT NULL AND e.target_user_key IS DISTINCT FROM e.user_key"),
+			activity("host", "e.host_key", "e.host_key IS NOT NULL"),
+			activity("ip", "e.src_ip", "e.src_ip IS NOT NULL"),
+			activity("ip", "e.dst_ip", "e.dst_ip IS NOT NULL AND e.dst_ip IS DISTINCT FROM e.src_ip"),
+			activity("process", "lower(e.process_name)", "e.process_name IS NOT NULL"),
+			activity("process", "lower(e.parent_name)", "e.parent_name IS NOT NULL AND lower(e.parent_name) IS DISTINCT FROM lower(e.process_name)"),
+			activity("domain", "e.domain", "e.domain IS NOT NULL"),
+			activity("hash", "e.hash", "e.hash IS NOT NULL"),
+		}, "\n    UNION ALL ") + `
+)
+GROUP BY ALL ORDER BY kind, key, hour`,
+
+		`INSERT INTO entity_user_pairs
+SELECT e.user_key, e.target_user_key, e.source, e.source_type, date_trunc('hour', e.time) AS hour, count(*), min(e.time), max(e.time)
+FROM ` + newEvents + ` AND e.user_key IS NOT NULL AND e.target_user_key IS NOT NULL AND e.target_user_key <> e.user_key
+GROUP BY ALL ORDER BY e.user_key, e.target_user_key, hour`,
+
+		// Related entities: the new events per combination once (entity_new), then under each
+		// entity they name. Each combination's row under one entity is unique but for the
+		// parent, which the rows leave out: so the combinations are summed without the parent
+		// (c) and each entity but the parent takes its rows as they are, and the parent's rows
+		// alone are summed. No two entities' rows can be the same row: the key is the column the
+		// entity names, and a target user, destination or parent equal to the acting user, the
+		// source or the process is NULL.
+		`CREATE OR REPLACE TEMP TABLE entity_new AS
+SELECT e.user_key, CASE WHEN e.target_user_key IS DISTINCT FROM e.user_key THEN e.target_user_key END AS target_user_key, e.host_key, e.src_ip,
+       CASE WHEN e.dst_ip IS DISTINCT FROM e.src_ip THEN e.dst_ip END AS dst_ip, lower(e.process_name) AS process_name,
+       CASE WHEN lower(e.parent_name) IS DISTINCT FROM lower(e.process_name) THEN lower(e.parent_name) END AS parent_name, e.domain, e.hash,
+       count(*) AS events
+FROM ` + newEvents + ` AND (SELECT related FROM entity_plan)
+GROUP BY ALL`,
+
+		`INSERT INTO entity_related
+WITH c AS (
+    SELECT user_key, target_user_key, host_key, src_ip, dst_ip, process_name, domain, hash, sum(events) AS events FROM entity_new GROUP BY ALL
+),
+p AS (
+    SELECT parent_name, user_key, target_user_key, host_key, src_ip, dst_ip, process_name, domain, hash, sum(events) AS events FROM entity_new
+    WHERE parent_name IS NOT NULL GROUP BY ALL
+)
+SELECT 'user' AS kind, user_key AS key, * FROM c WHERE user_key IS NOT NULL
+UNION ALL SELECT 'user', target_user_key, * FROM c WHERE target_user_key IS NOT NULL
+UNION ALL SELECT 'host', host_key, * FROM c WHERE host_key IS NOT NULL
+UNION ALL SELECT 'ip', src_ip, * FROM c WHERE src_ip IS NOT NULL
+UNION ALL SELECT 'ip', dst_ip, * FROM c WHERE dst_ip IS NOT NULL
+UNION ALL SELECT 'process', process_name, * FROM c WHERE process_name IS NOT NULL
+UNION ALL SELECT 'process', parent_name, * EXCLUDE (parent_name) FROM p
+UNION ALL SELECT 'domain', domain, * FROM c WHERE domain IS NOT NULL
+UNION ALL SELECT 'hash', hash, * FROM c WHERE hash IS NOT NULL
+ORDER BY kind, key`,
+
+		`DROP TABLE entity_new`,
 	}
-	var out []string
-	for _, st := range strings.Split(strings.ReplaceAll(text[from:to], "TRUE /* new events */", "("+cond+")"), ";\n") {
-		if st = strings.TrimSpace(st); st != "" {
-			out = append(out, st)
-		}
-	}
-	return out, nil
 }
 
 // addToSummary runs summaryStatements(cond) in tx and returns what entity_plan says: the events
 // taken in, the highest id among them, and whether related rows were added for them.
 func addToSummary(ctx context.Context, tx *sql.Tx, cond string) (events, maxID int64, related bool, err error) {
-	sts, err := summaryStatements(cond)
-	if err != nil {
-		return 0, 0, false, err
-	}
-	for _, st := range sts {
+	for _, st := range summaryStatements(cond) {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
 			return 0, 0, false, fmt.Errorf("entity summary: %w", err)
 		}
