@@ -37,8 +37,8 @@ type Result struct {
 	TrawlMBs  float64 `json:"trawl_mb_per_s"`
 	TrawlEvS  float64 `json:"trawl_events_per_s"`
 	RawMBs    float64 `json:"duckdb_raw_mb_per_s"`
-	Ratio     float64 `json:"ratio"` // trawl speed / raw speed
-	PeakRSSMB float64 `json:"peak_rss_mb"`
+	Ratio     float64 `json:"ratio"`       // trawl speed / raw speed
+	PeakRSSMB float64 `json:"peak_rss_mb"` // trawl's import: the highest of its runs
 	// CPU seconds (user + system, of the whole process, DuckDB's threads included) of the run
 	// whose wall time is reported: the machine's load changes them far less than wall time.
 	TrawlCPU float64 `json:"trawl_cpu_seconds"`
@@ -106,66 +106,26 @@ func measure(ctx context.Context, opt ImportOptions, wl workload, path string, s
 	prev := runtime.GOMAXPROCS(cores)
 	defer runtime.GOMAXPROCS(prev)
 	res := Result{Workload: wl.name, Cores: cores, Bytes: size}
-	ResetPeakRSS()
-	for run := range opt.Runs {
-		// DuckDB alone, into a table of a fresh database file, checkpointed.
-		db := filepath.Join(opt.Dir, "bench.duckdb")
+	db := filepath.Join(opt.Dir, "bench.duckdb")
+	fresh := func() {
 		os.Remove(db)
 		os.Remove(db + ".wal")
-		st, err := engine.Open(ctx, db, engine.Options{Threads: cores})
+	}
+	defer fresh()
+	for run := range opt.Runs {
+		// trawl's import into a fresh store file, first in each run so that its peak memory is
+		// its own and not what DuckDB's loads below left behind.
+		fresh()
+		ResetPeakRSS()
+		st, err := engine.Open(ctx, db, engine.Options{Threads: cores, MemoryMB: 384}) // as trawl import does
 		if err != nil {
 			return res, err
 		}
 		t0, c0 := time.Now(), cpuSeconds()
-		if _, err := st.RawLoad(ctx, path, wl.rawKind); err != nil {
-			st.Close()
-			return res, err
-		}
-		if d := time.Since(t0).Seconds(); run == 0 || d < res.RawSec {
-			res.RawSec = d
-		}
-		if c := cpuSeconds() - c0; run == 0 || c < res.RawCPU {
-			res.RawCPU = c
-		}
-		st.Close()
-
-		if wl.floorKind != "" {
-			os.Remove(db)
-			os.Remove(db + ".wal")
-			st, err := engine.Open(ctx, db, engine.Options{Threads: cores})
-			if err != nil {
-				return res, err
-			}
-			t0, c0 := time.Now(), cpuSeconds()
-			n, err := st.RawLoad(ctx, path, wl.floorKind)
-			d, c := time.Since(t0).Seconds(), cpuSeconds()-c0
-			st.Close()
-			if err != nil {
-				return res, fmt.Errorf("floor: %w", err)
-			}
-			if n == 0 {
-				return res, fmt.Errorf("floor: no rows loaded")
-			}
-			if run == 0 || d < res.FloorSec {
-				res.FloorSec = d
-			}
-			if run == 0 || c < res.FloorCPU {
-				res.FloorCPU = c
-			}
-		}
-
-		// trawl's import into a fresh store file.
-		os.Remove(db)
-		os.Remove(db + ".wal")
-		st, err = engine.Open(ctx, db, engine.Options{Threads: cores, MemoryMB: 384}) // as trawl import does
-		if err != nil {
-			return res, err
-		}
-		t0, c0 = time.Now(), cpuSeconds()
 		r := st.ImportFiles(ctx, []string{path}, engine.ImportOptions{Format: wl.format, ParseWorkers: cores})
 		d, c := time.Since(t0).Seconds(), cpuSeconds()-c0
 		st.Close()
-		os.Remove(db)
+		res.PeakRSSMB = max(res.PeakRSSMB, PeakRSSMB())
 		if r[0].Err != nil {
 			return res, r[0].Err
 		}
@@ -178,6 +138,32 @@ func measure(ctx context.Context, opt ImportOptions, wl workload, path string, s
 		}
 		if run == 0 || c < res.TrawlCPU {
 			res.TrawlCPU = c
+		}
+
+		// DuckDB alone, into a table of a fresh database file, checkpointed.
+		d, c, err = rawLoad(ctx, db, path, wl.rawKind, engine.Options{Threads: cores})
+		if err != nil {
+			return res, err
+		}
+		if run == 0 || d < res.RawSec {
+			res.RawSec = d
+		}
+		if run == 0 || c < res.RawCPU {
+			res.RawCPU = c
+		}
+
+		// The floor, under trawl import's memory limit.
+		if wl.floorKind != "" {
+			d, c, err := rawLoad(ctx, db, path, wl.floorKind, engine.Options{Threads: cores, MemoryMB: 384})
+			if err != nil {
+				return res, fmt.Errorf("floor: %w", err)
+			}
+			if run == 0 || d < res.FloorSec {
+				res.FloorSec = d
+			}
+			if run == 0 || c < res.FloorCPU {
+				res.FloorCPU = c
+			}
 		}
 	}
 	mb := float64(size) / 1e6
@@ -193,8 +179,25 @@ func measure(ctx context.Context, opt ImportOptions, wl workload, path string, s
 	if res.FloorCPU > 0 {
 		res.FloorCPURatio = res.RawCPU / res.FloorCPU
 	}
-	res.PeakRSSMB = PeakRSSMB()
 	return res, nil
+}
+
+// rawLoad times engine.RawLoad of kind into a fresh store file db: wall and CPU seconds.
+func rawLoad(ctx context.Context, db, path, kind string, o engine.Options) (wall, cpu float64, err error) {
+	os.Remove(db)
+	os.Remove(db + ".wal")
+	st, err := engine.Open(ctx, db, o)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer st.Close()
+	t0, c0 := time.Now(), cpuSeconds()
+	n, err := st.RawLoad(ctx, path, kind)
+	wall, cpu = time.Since(t0).Seconds(), cpuSeconds()-c0
+	if err == nil && n == 0 {
+		err = fmt.Errorf("%s: no rows loaded", kind)
+	}
+	return wall, cpu, err
 }
 
 func writeCorpus(path string, wl workload, n int) error {
