@@ -196,10 +196,11 @@ var featureTemps = []string{"feat_new", "feat_fields", "feat_ip", "feat_cmd", "f
 // used for log content, which is always a bound parameter or a column.
 func sqlText(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// newEvents selects into feat_new the events of finished imports that match cond.
+// newEvents selects into feat_new the events of finished imports that match cond: the columns
+// the features are made of, and those that say which sessions the events fall in.
 const newEvents = `CREATE OR REPLACE TEMP TABLE feat_new AS
 SELECT e.id, e.time, e.category, e.event_code, e.action, e.outcome, e.source_type, e.user_key, e.src_ip, e.dst_ip,
-       e.dst_port, lower(e.protocol) AS protocol, e.http_method, e.process_name, e.parent_name, e.command_line
+       e.dst_port, lower(e.protocol) AS protocol, e.http_method, e.process_name, e.parent_name, e.command_line, e.host_key, e.session_id
 FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done'
 WHERE `
 

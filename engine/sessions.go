@@ -95,17 +95,22 @@ SELECT * FROM placed WHERE ended = 0`
 
 // touchedSessions lists in sess_touched the partitions (kind, pkey) the new events (feat_new)
 // fall in, and in sess_old the stored sessions of those partitions: a session's partition is
-// its first event's, whose id it has.
+// its first event's, whose id it has. The stored sessions' partitions are computed before the
+// join, so that the join is on kind and partition: joined on the kind alone, with the partition
+// a filter after, every stored session met every touched partition of its kind (a second
+// auth.log of 50,000 lines on one of 200,000 filled the disk).
 func touchedSessions() []string {
 	var touched, old []string
 	for _, k := range sessionKinds {
-		touched = append(touched, "SELECT "+sqlText(k.kind)+" AS kind, "+k.pkey+" AS pkey FROM events WHERE id IN (SELECT id FROM feat_new) AND "+k.where)
+		touched = append(touched, "SELECT "+sqlText(k.kind)+" AS kind, "+k.pkey+" AS pkey FROM feat_new WHERE "+k.where)
 		old = append(old, "WHEN "+sqlText(k.kind)+" THEN "+strings.NewReplacer("host_key", "e.host_key", "session_id", "e.session_id", "src_ip", "e.src_ip").Replace(k.pkey))
 	}
 	return []string{
 		`CREATE OR REPLACE TEMP TABLE sess_touched AS SELECT DISTINCT kind, pkey FROM (` + strings.Join(touched, " UNION ALL ") + `)`,
-		`CREATE OR REPLACE TEMP TABLE sess_old AS SELECT s.id FROM sessions s JOIN events e ON e.id = s.id
-JOIN sess_touched t ON t.kind = s.kind AND t.pkey = CASE s.kind ` + strings.Join(old, " ") + ` END`,
+		`CREATE OR REPLACE TEMP TABLE sess_stored AS SELECT s.id, s.kind, CASE s.kind ` + strings.Join(old, " ") + ` END AS pkey
+FROM sessions s JOIN events e ON e.id = s.id WHERE s.kind IN (SELECT kind FROM sess_touched)`,
+		`CREATE OR REPLACE TEMP TABLE sess_old AS SELECT o.id FROM sess_stored o JOIN sess_touched t ON t.kind = o.kind AND t.pkey = o.pkey`,
+		`DROP TABLE sess_stored`,
 	}
 }
 
