@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -53,9 +52,9 @@ func (c *EntityShowCmd) Run(g *Globals) error {
 	}
 	switch c.Format {
 	case "json":
-		enc := json.NewEncoder(g.Stdout)
-		enc.SetEscapeHTML(false)
-		return enc.Encode(p)
+		// writeJSON, as trawl case does: C1 controls and bidi overrides from the logs leave
+		// JSON-escaped, not as raw characters a terminal or a viewer would act on.
+		return writeJSON(g.Stdout, p)
 	case "csv":
 		return writeTimeline(g.Stdout, render.CSV, p.Timeline)
 	}

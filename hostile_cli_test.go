@@ -59,4 +59,14 @@ func TestCLIHostileText(t *testing.T) {
 		rows[2]["host"] != "\u009b31mred" || rows[3]["message"] != `raw\x9bc1\xffbyte\x00nul` {
 		t.Errorf("stored text changed: %q %q %q %q", rows[0]["user"], rows[1]["message"], rows[2]["host"], rows[3]["message"])
 	}
+
+	// An entity's profile as JSON: the C1 control in carol's host, and a bidi override, leave
+	// JSON-escaped, never as the raw characters.
+	out, errs, code = trawl(t, "--db", db, "entity", "show", "user=carol", "-f", "json")
+	if code != 0 || !strings.Contains(out, `\u009b31mred`) {
+		t.Errorf("entity show -f json: %d %s\n%s", code, errs, out)
+	}
+	if strings.Contains(out, "\u009b") {
+		t.Errorf("entity show -f json holds a raw C1 control:\n%q", out)
+	}
 }
