@@ -56,7 +56,7 @@ func (m *JSONMember) Text() string {
 		if !m.escaped && utf8.ValidString(m.Value) {
 			return m.Value
 		}
-		return string(AppendJSONUnquoted(nil, m.Value))
+		return string(AppendJSONUnquoted(make([]byte, 0, len(m.Value)), m.Value)) // escapes only shrink it
 	case JSONNumber:
 		return m.Value
 	case JSONTrue:

@@ -10,9 +10,13 @@
 package jsonl
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"hash/maphash"
+	"math"
 	"sort"
+	"strings"
 	"sync"
 
 	"trawl/event"
@@ -78,11 +82,15 @@ func (f Format) ParseLine(l importers.Line, sink importers.Sink) error {
 	return w.parseLine(l, sink)
 }
 
-// worker is the per-goroutine state of reading: the mapping plans of the shapes seen, and a
-// scratch map of leaf paths reused for every record.
+// worker is the per-goroutine state of reading: the mapping plans of the shapes seen, the JSON
+// scanner and the scratch space of one record, all reused for every record.
 type worker struct {
-	plans  planCache
-	leaves map[string]any
+	plans   planCache
+	scan    importers.JSONScanner
+	ids     []int32 // the path node of each member of the record
+	leafIDs []int32 // the nodes of its leaves
+	ev      event.Event
+	leaves  map[string]any // the map decoder's leaf paths (recordSlow)
 }
 
 // defaultWorkers serves the format without options.
@@ -99,20 +107,138 @@ func newWorker(ex guess.Explicit) *worker {
 	return &worker{plans: planCache{explicit: ex}, leaves: map[string]any{}}
 }
 
+// errSlow says that the scanner cannot make the event of a record alone: the map decoder
+// (recordSlow) makes it, or words its reject.
+var errSlow = errors.New("jsonl: record needs the map decoder")
+
+// parseLine makes the event or the reject of one line; only the sink's error is returned. A
+// blank line is skipped. The line is scanned once, without building maps (record); the few
+// records the scanner leaves (invalid JSON, a path met twice) go through the map decoder
+// (recordSlow), which gives the same events and rejects.
 func (w *worker) parseLine(l importers.Line, sink importers.Sink) error {
-	return importers.ParseJSONLineText(l, sink, func(l importers.Line, text string, obj map[string]any) error {
-		return w.record(l, text, obj, sink)
-	})
+	if len(bytes.TrimSpace(l.Text)) == 0 {
+		return nil
+	}
+	raw := string(l.Text) // the event's Raw; the values read from it share its memory
+	ev, err := w.record(raw)
+	if err == errSlow {
+		ev, err = w.recordSlow(raw)
+	}
+	if err != nil {
+		return sink.Reject(importers.RejectOf(l, err))
+	}
+	return sink.Event(importers.Record{Line: l.Num, Offset: l.Offset}, ev)
 }
 
-// record makes the event of one decoded line; an error is the line's reject.
-func (w *worker) record(l importers.Line, raw string, obj map[string]any, sink importers.Sink) error {
+// newEvent starts the worker's event for a record (the sink copies what it keeps). Fields is
+// left nil: FieldsJSON, the record's own text, holds every field, and the store reads that.
+func (w *worker) newEvent(raw string) *event.Event {
+	w.ev = event.Event{SourceType: "jsonl", Raw: raw, FieldsJSON: raw}
+	return &w.ev
+}
+
+// record makes the event of one line from the members the scanner lists, or returns errSlow,
+// or the *importers.FieldError of an explicitly mapped value that does not fit its column.
+// Leaves are the members that are not objects, down to maxDepth; a leaf's path is the dotted
+// path of keys leading to it, as flattenMap makes it, and a record whose paths repeat (a
+// duplicate key, or "a.b" beside {"a":{"b":..}}) goes to the map decoder, where the last
+// duplicate wins.
+func (w *worker) record(raw string) (*event.Event, error) {
+	members, err := w.scan.ScanObject(strings.TrimSpace(raw), maxDepth)
+	if err != nil {
+		return nil, errSlow // the map decoder words the reject as it always has
+	}
+	c := &w.plans
+	c.ready()
+	gen := c.nextGen()
+	var shape shapeKey
+	ids, leaves := w.ids[:0], w.leafIDs[:0]
+	for i := range members {
+		m := &members[i]
+		parent := int32(-1)
+		if m.Parent >= 0 {
+			parent = ids[m.Parent]
+		}
+		// A record of the shape seen last has its keys in the same places: no lookup.
+		var id int32
+		if i < len(c.prev) && c.nodes[c.prev[i]].parent == parent && c.nodes[c.prev[i]].key == m.Key {
+			id = c.prev[i]
+		} else {
+			id = c.node(parent, m.Key)
+		}
+		n := &c.nodes[id]
+		if n.stamp == gen {
+			w.ids, w.leafIDs = ids, leaves
+			return nil, errSlow
+		}
+		n.stamp, n.member = gen, int32(i)
+		ids = append(ids, id)
+		if m.Kind != importers.JSONObject {
+			shape.sum += n.hash
+			shape.n++
+			leaves = append(leaves, id)
+		}
+	}
+	w.ids, w.leafIDs = ids, leaves
+	c.prev = append(c.prev[:0], ids...)
+
+	ev := w.newEvent(raw)
+	var (
+		obj     map[string]any // decoded only for an explicit path that is not a leaf here
+		decoded bool
+	)
+	get := func(field string) (string, bool) {
+		if id, ok := c.byPath[field]; ok {
+			if n := &c.nodes[id]; n.stamp == gen {
+				switch m := &members[n.member]; m.Kind {
+				case importers.JSONObject: // not a leaf
+				case importers.JSONNull:
+					return "", false
+				default:
+					return m.Text(), true
+				}
+			}
+		}
+		// An explicit path to an object, or deeper than maxDepth, or absent.
+		if !decoded {
+			obj, _ = importers.DecodeObjectString(raw)
+			decoded = true
+		}
+		return importers.GetText(obj, field)
+	}
+	plan := c.get(shape, func(names []string) []string {
+		for _, id := range leaves {
+			names = append(names, c.nodes[id].path)
+		}
+		return names
+	})
+	if err := plan.Apply(ev, get); err != nil {
+		return nil, err // a *importers.FieldError naming the field
+	}
+	return ev, nil
+}
+
+// recordSlow makes the event of one line through the map decoder: DecodeObjectString, then
+// recordMap. It is how every line was read before the scanner, and gives the same result.
+func (w *worker) recordSlow(raw string) (*event.Event, error) {
+	obj, err := importers.DecodeObjectString(raw)
+	if err != nil {
+		return nil, err
+	}
+	ev := w.newEvent(raw)
+	if err := w.recordMap(ev, raw, obj); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// recordMap fills ev from a decoded line; an error is the line's reject.
+func (w *worker) recordMap(ev *event.Event, raw string, obj map[string]any) error {
 	leaves := w.leaves
 	clear(leaves)
 	w.plans.ready()
 	var shape shapeKey
-	w.plans.flatten(leaves, &shape, "", obj, 0)
-	ev := &event.Event{SourceType: "jsonl", Raw: raw, Fields: obj, FieldsJSON: raw}
+	w.plans.flattenMap(leaves, &shape, "", obj, 0)
 	get := func(field string) (string, bool) {
 		if v, ok := leaves[field]; ok {
 			if v == nil {
@@ -122,17 +248,20 @@ func (w *worker) record(l importers.Line, raw string, obj map[string]any, sink i
 		}
 		return importers.GetText(obj, field) // an explicit path to an object or array
 	}
-	if err := w.plans.get(shape, leaves).Apply(ev, get); err != nil {
-		return err // a *importers.FieldError naming the field
-	}
-	return importers.Emit(sink, l, ev)
+	plan := w.plans.get(shape, func(names []string) []string {
+		for k := range leaves {
+			names = append(names, k)
+		}
+		return names
+	})
+	return plan.Apply(ev, get) // a *importers.FieldError naming the field
 }
 
-// flatten records every scalar and array of obj under its dotted path, and adds each new path
-// to the record's shape. Objects nested deeper than maxDepth are left out (they stay in
-// Fields). The paths and their hashes come from the cache, so a record of a shape seen before
-// allocates none.
-func (c *planCache) flatten(out map[string]any, shape *shapeKey, prefix string, obj map[string]any, depth int) {
+// flattenMap records every scalar and array of obj under its dotted path, and adds each new
+// path to the record's shape. Objects nested deeper than maxDepth are left out (they stay in
+// the record's fields). The paths and their hashes come from the cache, so a record of a
+// shape seen before allocates none.
+func (c *planCache) flattenMap(out map[string]any, shape *shapeKey, prefix string, obj map[string]any, depth int) {
 	if depth > maxDepth {
 		return
 	}
@@ -153,7 +282,7 @@ func (c *planCache) flatten(out map[string]any, shape *shapeKey, prefix string, 
 			c.npaths++
 		}
 		if m, ok := v.(map[string]any); ok {
-			c.flatten(out, shape, pe.path, m, depth+1)
+			c.flattenMap(out, shape, pe.path, m, depth+1)
 			continue
 		}
 		n := len(out)
@@ -167,20 +296,44 @@ func (c *planCache) flatten(out map[string]any, shape *shapeKey, prefix string, 
 
 // planCache keeps the mapping plan of the record shapes seen so far: JSON lines from one
 // source repeat a handful of shapes, and choosing a plan costs more than using it. A shape is
-// known by the sum of its paths' hashes and their number, so the paths need no sorting; two
-// shapes meeting on one key is a 2^-64 chance, and would only cost a guessed column. It also
-// keeps the dotted paths made by flatten, with their hashes.
+// known by the sum of its leaf paths' hashes and their number, so the paths need no sorting;
+// two shapes meeting on one key is a 2^-64 chance, and would only cost a guessed column. It
+// also keeps the dotted paths of the members met so far (nodes), with their hashes, and
+// those flattenMap made.
 type planCache struct {
 	explicit guess.Explicit
 	seed     maphash.Seed
 	plans    map[shapeKey]guess.Plan
-	paths    map[string]map[string]pathEntry // prefix, then key: the path and its hash
-	npaths   int
+
+	// The scanner's paths: one node per distinct dotted path.
+	nodes  []pathNode
+	byKey  map[nodeKey]int32 // a key under a parent node (-1 for the top): its node
+	byPath map[string]int32
+	prev   []int32 // the nodes of the last record's members, in order
+	gen    uint32  // the current record's stamp
+
+	paths  map[string]map[string]pathEntry // flattenMap's: prefix, then key: the path and its hash
+	npaths int
 }
 
 type shapeKey struct {
 	sum uint64
 	n   int
+}
+
+// pathNode is one dotted path, and where the current record has it.
+type pathNode struct {
+	path   string
+	hash   uint64 // of path, under the cache's seed
+	parent int32  // the parent node and key that first led here
+	key    string
+	stamp  uint32 // gen of the last record that had the path
+	member int32  // that record's member at the path
+}
+
+type nodeKey struct {
+	parent int32
+	key    string
 }
 
 // pathEntry is a leaf's dotted path and its hash under the cache's seed.
@@ -197,26 +350,56 @@ const (
 // ready starts the cache afresh when it is new or full (a source with ever-changing keys must
 // not grow it without bound): a new seed, no plans, no paths.
 func (c *planCache) ready() {
-	if c.plans == nil || len(c.plans) >= maxPlans || c.npaths >= maxPaths {
+	if c.plans == nil || len(c.plans) >= maxPlans || c.npaths >= maxPaths || len(c.nodes) >= maxPaths || c.gen == math.MaxUint32 {
 		c.plans = map[shapeKey]guess.Plan{}
 		c.paths = map[string]map[string]pathEntry{}
 		c.npaths = 0
+		c.nodes = nil
+		c.byKey = map[nodeKey]int32{}
+		c.byPath = map[string]int32{}
+		c.prev = c.prev[:0]
+		c.gen = 0
 		c.seed = maphash.MakeSeed()
 	}
 }
 
-// get returns the plan of the shape that flatten computed for leaves, building it the first
-// time.
-func (c *planCache) get(key shapeKey, leaves map[string]any) guess.Plan {
+// nextGen starts a record: the stamp that marks the nodes it has.
+func (c *planCache) nextGen() uint32 {
+	c.gen++
+	return c.gen
+}
+
+// node returns the node of key under the node parent (-1: a key of the record itself),
+// adding it the first time. A key under the node of the empty path makes a path of its own,
+// as flattenMap does with its empty prefix.
+func (c *planCache) node(parent int32, key string) int32 {
+	if id, ok := c.byKey[nodeKey{parent, key}]; ok {
+		return id
+	}
+	key = strings.Clone(key) // not the line's memory
+	path := key
+	if parent >= 0 && c.nodes[parent].path != "" {
+		path = c.nodes[parent].path + "." + key
+	}
+	id, ok := c.byPath[path]
+	if !ok {
+		id = int32(len(c.nodes))
+		c.nodes = append(c.nodes, pathNode{path: path, hash: maphash.String(c.seed, path), parent: parent, key: key})
+		c.byPath[path] = id
+	}
+	c.byKey[nodeKey{parent, key}] = id
+	return id
+}
+
+// get returns the plan of a record shape, building it the first time from the record's leaf
+// paths, which names appends to its argument.
+func (c *planCache) get(key shapeKey, names func([]string) []string) guess.Plan {
 	if p, ok := c.plans[key]; ok {
 		return p
 	}
-	names := make([]string, 0, len(leaves))
-	for k := range leaves {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	p := guess.Build(names, c.explicit)
+	list := names(nil)
+	sort.Strings(list)
+	p := guess.Build(list, c.explicit)
 	c.plans[key] = p
 	return p
 }

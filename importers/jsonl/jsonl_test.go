@@ -12,6 +12,7 @@ import (
 	"trawl/event"
 	"trawl/importers"
 	"trawl/importers/importertest"
+	"trawl/internal/testutil"
 )
 
 var goldenTests = []struct {
@@ -29,12 +30,31 @@ func format(t testing.TB, opts map[string]string) importers.Format {
 	return importertest.Configure(t, Format{}, opts)
 }
 
+// TestGolden reads the testdata files. The events carry their fields as FieldsJSON (the line)
+// and no Fields map; the golden files show the fields decoded from FieldsJSON, as the store
+// keeps them.
 func TestGolden(t *testing.T) {
 	t.Parallel()
 	for _, tc := range goldenTests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			importertest.Golden(t, format(t, tc.opts), tc.file)
+			path := filepath.Join("testdata", tc.file)
+			res := importertest.ReadFile(t, format(t, tc.opts), path)
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			for i := range res.Events {
+				ev := &res.Events[i]
+				if ev.Fields != nil || ev.FieldsJSON != ev.Raw {
+					t.Fatalf("event %d: Fields %v, FieldsJSON %q; want no Fields and FieldsJSON = Raw %q", i, ev.Fields, ev.FieldsJSON, ev.Raw)
+				}
+				fields, err := importers.DecodeObjectString(ev.FieldsJSON)
+				if err != nil {
+					t.Fatalf("event %d: FieldsJSON: %v", i, err)
+				}
+				ev.Fields = fields
+			}
+			testutil.Golden(t, path+".golden.jsonl", importertest.JSONL(res))
 		})
 	}
 }
