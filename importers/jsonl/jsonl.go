@@ -124,6 +124,10 @@ func (w *worker) parseLine(l importers.Line, sink importers.Sink) error {
 	if err == errSlow {
 		ev, err = w.recordSlow(raw)
 	}
+	// Keep only modest scratch space: one huge record must not pin its memory.
+	if cap(w.ids) > 1<<14 {
+		w.ids, w.leafIDs, w.plans.prev = nil, nil, nil
+	}
 	if err != nil {
 		return sink.Reject(importers.RejectOf(l, err))
 	}
