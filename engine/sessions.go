@@ -61,13 +61,13 @@ var sessionKinds = []sessionKind{
 		`coalesce(time - lag(time) OVER (PARTITION BY session_id, src_ip ORDER BY time, id) > INTERVAL ` + strconv.Itoa(features.CloudSessionGapMinutes) + ` MINUTE, true)`, `false`},
 }
 
-// sessionEvents numbers the events that can belong to a session (of the partitions in
-// sess_touched when only is set): per kind and pkey, a session starts at a start event and
-// takes the events after it up to and including its end event; events before the first start
-// or after an end belong to none.
-func sessionEvents(only bool) string {
+// sessionEvents numbers the events that can belong to a session of the given kinds (of the
+// partitions in sess_touched when only is set): per kind and pkey, a session starts at a start
+// event and takes the events after it up to and including its end event; events before the
+// first start or after an end belong to none.
+func sessionEvents(kinds []sessionKind, only bool) string {
 	var cand []string
-	for _, k := range sessionKinds {
+	for _, k := range kinds {
 		where := k.where
 		if only {
 			where += " AND " + k.pkey + " IN (SELECT pkey FROM sess_touched WHERE kind = " + sqlText(k.kind) + ")"
@@ -120,12 +120,33 @@ FROM sessions s JOIN events e ON e.id = s.id WHERE s.kind IN (SELECT kind FROM s
 func buildSessions(ctx context.Context, tx *sql.Tx, all bool) (int64, error) {
 	var qs []string
 	if all {
-		qs = []string{`DELETE FROM session_events`, `DELETE FROM sessions`, sessionEvents(false)}
+		qs = []string{`DELETE FROM session_events`, `DELETE FROM sessions`, sessionEvents(sessionKinds, false)}
 	} else {
-		qs = append(touchedSessions(),
+		for _, q := range touchedSessions() {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return 0, err
+			}
+		}
+		// Only the kinds the new events have partitions of are read again: the events of the
+		// others (the Windows logons on an import of auth.log) are not scanned.
+		var kinds []sessionKind
+		for _, k := range sessionKinds {
+			var touched bool
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) > 0 FROM sess_touched WHERE kind = ?`, k.kind).Scan(&touched); err != nil {
+				return 0, err
+			}
+			if touched {
+				kinds = append(kinds, k)
+			}
+		}
+		if len(kinds) == 0 {
+			// No stored session is touched (sess_old is empty) and none is new.
+			return countSessions(ctx, tx, `DROP TABLE sess_touched`, `DROP TABLE sess_old`)
+		}
+		qs = []string{
 			`DELETE FROM session_events WHERE session_id IN (SELECT id FROM sess_old)`,
 			`DELETE FROM sessions WHERE id IN (SELECT id FROM sess_old)`,
-			sessionEvents(true))
+			sessionEvents(kinds, true)}
 	}
 	qs = append(qs,
 		`INSERT INTO sessions
@@ -138,6 +159,11 @@ SELECT sid, kind, any_value(key),
 FROM sess_ev GROUP BY kind, pkey, grp, sid`,
 		`INSERT INTO session_events SELECT sid, id FROM sess_ev`,
 		`DROP TABLE IF EXISTS sess_ev`, `DROP TABLE IF EXISTS sess_touched`, `DROP TABLE IF EXISTS sess_old`)
+	return countSessions(ctx, tx, qs...)
+}
+
+// countSessions runs qs in tx and returns how many sessions there are then.
+func countSessions(ctx context.Context, tx *sql.Tx, qs ...string) (int64, error) {
 	for _, q := range qs {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return 0, err
