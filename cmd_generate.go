@@ -19,7 +19,7 @@ type GenerateCmd struct {
 	Days       int       `help:"Length of the simulated period in days." default:"7"`
 	SyslogTime string    `help:"auth.log timestamps: rfc3164 (Mar  2 08:15:01, no year) or rfc3339 (rsyslog high precision)." enum:"rfc3164,rfc3339" default:"rfc3164"`
 	Gzip       bool      `help:"Compress each log file (.gz); the ground truth stays plain JSON."`
-	Out        string    `help:"Output folder (created when missing; existing files are overwritten)." required:"" type:"path"`
+	Out        string    `help:"Output folder (created when missing; existing files are overwritten). Beside the logs go the ground truth (scenarios.json) and the company's context for trawl context import (trawl-context-assets.csv, trawl-context-identities.csv)." required:"" type:"path"`
 }
 
 func (c *GenerateCmd) Run(g *Globals) error {
@@ -36,6 +36,11 @@ func (c *GenerateCmd) Run(g *Globals) error {
 	if err != nil {
 		return err
 	}
+	// The company's assets and identities, plain CSV beside the logs (not compressed, like
+	// the ground truth), for trawl context import.
+	if err := generate.WriteContext(generate.DirOpener(c.Out), sum); err != nil {
+		return err
+	}
 	took := time.Since(begun)
 	names := make([]string, 0, len(sum.Files))
 	for n := range sum.Files {
@@ -50,7 +55,8 @@ func (c *GenerateCmd) Run(g *Globals) error {
 			s.Start.Format(time.RFC3339), s.End.Format(time.RFC3339), s.Events)
 	}
 	rate := float64(sum.Events) / took.Seconds()
-	fmt.Fprintf(g.Stderr, "%d records in %s (%.0f records/s); ground truth in %s\n", sum.Events,
-		took.Round(time.Millisecond), rate, filepath.Join(c.Out, generate.TruthFile))
+	fmt.Fprintf(g.Stderr, "%d records in %s (%.0f records/s); ground truth in %s; the company's context (trawl context import) in %s and %s\n", sum.Events,
+		took.Round(time.Millisecond), rate, filepath.Join(c.Out, generate.TruthFile),
+		filepath.Join(c.Out, generate.AssetsFile), filepath.Join(c.Out, generate.IdentitiesFile))
 	return nil
 }

@@ -62,6 +62,10 @@ type Summary struct {
 	Events    int64            `json:"events"`
 	Files     map[string]int64 `json:"files"` // records per output (CloudTrail: per folder)
 	Scenarios []Truth          `json:"scenarios"`
+	// Leaving is the last day (the time the account is disabled) of each employee who resigns
+	// in the period: the insider of insider-exfil. It goes into the identities context file
+	// (WriteContext), not into the ground truth.
+	Leaving map[string]time.Time `json:"-"`
 }
 
 // Output names, relative to the output folder.
@@ -99,6 +103,8 @@ type gen struct {
 	pushed   int64
 
 	peakPending int // most records ever waiting in the reorder buffers (for tests)
+
+	leaving map[string]time.Time // Summary.Leaving
 }
 
 // Names lists the scenarios in the order they are embedded.
@@ -174,7 +180,8 @@ func newGen(cfg Config, open Opener) (*gen, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &gen{cfg: cfg, defs: defs, open: open, w: newWorld(), start: cfg.Start.UTC(), touched: map[*stream]bool{}}
+	g := &gen{cfg: cfg, defs: defs, open: open, w: newWorld(), start: cfg.Start.UTC(), touched: map[*stream]bool{},
+		leaving: map[string]time.Time{}}
 	g.end = g.start.Add(time.Duration(cfg.Days) * 24 * time.Hour)
 	g.out = newWriter()
 	g.base = rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15))
@@ -225,7 +232,7 @@ func (g *gen) run(ctx context.Context) (*Summary, error) {
 		g.out.finish()
 		return nil, err
 	}
-	sum := &Summary{Seed: g.cfg.Seed, Start: g.start, End: g.end, Files: map[string]int64{}, Scenarios: truths}
+	sum := &Summary{Seed: g.cfg.Seed, Start: g.start, End: g.end, Files: map[string]int64{}, Scenarios: truths, Leaving: g.leaving}
 	var errs []error
 	for _, s := range g.streams {
 		if err := s.close(); err != nil {

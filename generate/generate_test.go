@@ -511,8 +511,9 @@ func TestOutputErrors(t *testing.T) {
 	}
 }
 
-// TestDemoIsCurrent: the committed demo/generated is what the documented command writes
-// (compared decompressed, so that a different gzip implementation does not matter).
+// TestDemoIsCurrent: the committed demo/generated is what the documented command writes, the
+// logs, the ground truth and the context files (logs compared decompressed, so that a
+// different gzip implementation does not matter).
 func TestDemoIsCurrent(t *testing.T) {
 	dir := filepath.Join(testutil.RepoRoot(t), "demo", "generated")
 	regen := "regenerate it: go run . generate --events 30000 --seed 1 --syslog-time rfc3339 --gzip --out demo/generated (after rm -r demo/generated)"
@@ -520,17 +521,21 @@ func TestDemoIsCurrent(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("%v; %s", err, regen)
 	}
-	fs, _ := generateMem(t, Config{Events: 30000, Seed: 1, SyslogTime: "rfc3339"})
+	fs, sum := generateMem(t, Config{Events: 30000, Seed: 1, SyslogTime: "rfc3339"})
+	if err := WriteContext(fs.open, sum); err != nil { // as trawl generate does
+		t.Fatal(err)
+	}
+	plain := map[string]bool{TruthFile: true, AssetsFile: true, IdentitiesFile: true} // not compressed
 	for _, name := range fs.names() {
 		path := filepath.Join(dir, filepath.FromSlash(name))
-		if name != TruthFile {
+		if !plain[name] {
 			path += ".gz"
 		}
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatalf("%v; %s", err, regen)
 		}
-		if name != TruthFile {
+		if !plain[name] {
 			zr, err := gzip.NewReader(bytes.NewReader(raw))
 			if err != nil {
 				t.Fatalf("%s: %v", path, err)

@@ -324,8 +324,11 @@ func insiderExfil(g *gen, tr *Truth) {
 			Duration: d, OrigB: 350_000_000 + int64(g.r.IntN(150_000_000)), RespB: 90_000 + int64(g.r.IntN(40_000))})
 		t = t.Add(d)
 	}
-	// Two days later the resignation is processed: the account is disabled.
-	g.accountDisabled(g.at(0.86, 9), admin, u)
+	// Two days later the resignation is processed: the account is disabled on her last day,
+	// which the identities context file gives as her leave date.
+	last := g.at(0.86, 9)
+	g.leaving[u.Name] = last
+	g.accountDisabled(last, admin, u)
 }
 
 var docWords = map[string][]string{

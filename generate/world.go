@@ -51,6 +51,9 @@ type host struct {
 	Name string // short name, upper case for Windows: "WS07", lower for Linux: "bastion01"
 	IP   string
 	Kind hostKind
+	// Exposed: reachable from the Internet (the web server, the SSH bastion, APP01 published
+	// on 443); the logs show outside addresses connecting to it. For the context file only.
+	Exposed bool
 	// Per-host running state: the next process id and Sysmon's process GUID prefix.
 	nextPID  int
 	guidBase uint32
@@ -60,6 +63,24 @@ type host struct {
 // FQDN is the host's DNS name: the bare name for Linux hosts, name.domainFQDN for Windows ones
 // (computed once by newWorld: every Windows event carries it).
 func (h *host) FQDN() string { return h.fqdn }
+
+// network is one of the company's address ranges, for the context file.
+type network struct {
+	CIDR        string
+	Description string
+	Environment string
+	Criticality int // of an address in it that is no listed host: at most that of its hosts
+}
+
+// networks are the company's address ranges: every host address above and the VPN pool the
+// admins connect from (adminSSH) fall in one of them (TestContextMatchesWorld).
+var networks = []network{
+	{"10.10.10.0/24", "Windows server LAN (domain controller, member servers)", "prod", 3},
+	{"10.10.20.0/24", "workstation LAN", "corp", 2},
+	{"10.10.30.0/24", "Linux server LAN", "prod", 3},
+	{"10.10.40.0/24", "VPN address pool", "corp", 2},
+	{"172.16.5.0/24", "DMZ (web server)", "dmz", 3},
+}
 
 type world struct {
 	users        []*user
@@ -98,11 +119,13 @@ func newWorld() *world {
 		w.servers = append(w.servers, &host{Name: n, IP: fmt.Sprintf("10.10.10.%d", 20+i), Kind: winServer})
 	}
 	w.fileServer, w.sqlServer = w.servers[0], w.servers[1]
+	w.servers[2].Exposed = true // APP01, published to the Internet
 	for i, n := range []string{"bastion01", "build01", "db01", "monitor01"} {
 		w.linux = append(w.linux, &host{Name: n, IP: fmt.Sprintf("10.10.30.%d", 10+i), Kind: linuxServer})
 	}
 	w.bastion = w.linux[0]
-	w.web = &host{Name: "web01", IP: "172.16.5.10", Kind: webServer}
+	w.bastion.Exposed = true
+	w.web = &host{Name: "web01", IP: "172.16.5.10", Kind: webServer, Exposed: true}
 	w.linux = append(w.linux, w.web)
 	r := rand.New(rand.NewPCG(7, 11)) // fixed: the roster never depends on --seed
 	perm := r.Perm(len(lastNames))

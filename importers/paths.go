@@ -74,12 +74,14 @@ func ExpandPaths(paths []string) ([]string, error) {
 	return out, nil
 }
 
-// notALog is true for names that mark documentation or trawl's own ground truth, which sit
-// beside logs in evidence folders and sample sets: README, LICENSE, NOTICE, SOURCES, *.md and
-// the generator's scenarios.json.
+// notALog is true for names that mark documentation, trawl's own ground truth or context
+// tables, which sit beside logs in evidence folders and sample sets: README, LICENSE, NOTICE,
+// SOURCES, *.md, the generator's scenarios.json and trawl-context-* (the asset and identity
+// tables trawl generate writes, trawl-context-assets.csv and trawl-context-identities.csv, which
+// are loaded with trawl context import, not as events).
 func notALog(name string) bool {
 	upper := strings.ToUpper(name)
-	for _, p := range []string{"README", "LICENSE", "LICENCE", "COPYING", "NOTICE", "SOURCES"} {
+	for _, p := range []string{"README", "LICENSE", "LICENCE", "COPYING", "NOTICE", "SOURCES", "TRAWL-CONTEXT-"} {
 		if strings.HasPrefix(upper, p) {
 			return true
 		}

@@ -7,12 +7,13 @@ import (
 	"testing"
 )
 
-// TestExpandPaths: folders are walked without hidden entries and documentation, a file named
-// on its own is taken, patterns are globbed, duplicates are dropped, a name holding [ that
+// TestExpandPaths: folders are walked without hidden entries, documentation, the generator's
+// ground truth and context tables (trawl-context-*), a file named on its own is taken, patterns are globbed, duplicates are dropped, a name holding [ that
 // exists is taken as it is, and a pattern matching nothing is an error.
 func TestExpandPaths(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range []string{"a.log", "sub/b.json", "sub/.hidden.log", ".git/x", "README.md", "sub/LICENSE", "notes.md", "scenarios.json", "sub/c.evtx", "lit/x[1].log", "lit/x1.log"} {
+	for _, f := range []string{"a.log", "sub/b.json", "sub/.hidden.log", ".git/x", "README.md", "sub/LICENSE", "notes.md", "scenarios.json", "sub/c.evtx", "lit/x[1].log", "lit/x1.log",
+		"trawl-context-assets.csv", "sub/trawl-context-identities.csv", "context-assets.csv"} {
 		p := filepath.Join(dir, f)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -25,7 +26,9 @@ func TestExpandPaths(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{".", "README.md", "sub/*.json", "a.log"}, "a.log lit/x1.log lit/x[1].log sub/b.json sub/c.evtx README.md"},
+		{[]string{".", "README.md", "sub/*.json", "a.log"}, "a.log context-assets.csv lit/x1.log lit/x[1].log sub/b.json sub/c.evtx README.md"},
+		// named on their own (or by a pattern), context tables are taken
+		{[]string{"trawl-context-*.csv"}, "trawl-context-assets.csv"},
 		{[]string{"lit/x[1].log"}, "lit/x[1].log"},
 		{[]string{"lit/x[12].log"}, "lit/x1.log"},
 	} {
