@@ -29,7 +29,8 @@ test: test-deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 9m ./...
 
-# The demo: import the bundled demo/ folder into a fresh store, hunt it with the built-in rules
+# The demo: import the bundled demo/ folder and the simulated company's assets and identities
+# into a fresh store, hunt it with the built-in rules
 # (which also scores the alerts into ranked incidents), then open the workbench on it. Only the
 # summaries are printed. Without a terminal (CI, scripts, a pipe) it stops after them and says
 # how to open the workbench; the store stays at $(DEMO_DB) for further commands (see README).
@@ -37,6 +38,7 @@ demo: build
 	@rm -f $(DEMO_DB) $(DEMO_DB).wal
 	@echo "importing demo/ into $(DEMO_DB)"
 	@$(BIN) --db $(DEMO_DB) import demo/ >/dev/null
+	@$(BIN) --db $(DEMO_DB) context import demo/generated/trawl-context-assets.csv demo/generated/trawl-context-identities.csv >/dev/null
 	@$(BIN) --db $(DEMO_DB) hunt >/dev/null
 	@if [ -t 0 ] && [ -t 1 ]; then exec $(BIN) --db $(DEMO_DB) tui --write; fi; \
 	echo "no terminal here, so the workbench was not opened; in a terminal run: $(BIN) --db $(DEMO_DB) tui --write"
