@@ -1,12 +1,13 @@
 // Package jsonl reads generic JSON lines: one JSON object per line, of any schema. It is the
 // fallback for JSON that no specific format claims, so it sniffs low. Columns are filled from
 // field names by the shared guess table (importers/guess), or by map.<column>=<json path>
-// options; every field is kept in Event.Fields whatever was mapped.
+// options; every field is kept whatever was mapped, as the line's own text in
+// Event.FieldsJSON (which the store keeps as the fields column), not as a decoded Fields map.
 //
 // A value that does not parse for an explicitly mapped column rejects the line, naming the
 // field; an explicitly mapped field that a line does not have leaves the column empty (JSON
 // lines vary in shape). A guessed value that does not parse is passed over for the next
-// candidate and stays in Fields.
+// candidate and stays in the fields.
 package jsonl
 
 import (
