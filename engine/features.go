@@ -281,16 +281,22 @@ FROM events e
 JOIN (SELECT id FROM feat_new WHERE category IN ('module', 'driver') OR (source_type = 'zeek' AND category = 'network')) c ON c.id = e.id`},
 
 		// Each distinct address once: its special-purpose block (the narrowest), else external;
-		// an address inside an asset's address or network is internal.
+		// an address inside an asset's address or network is internal. The blocks are a few
+		// ranges (ip_lo is aligned to ip_bits), matched by a range join: the equality join per
+		// prefix length (as for the assets, which can be many) computed each address's network
+		// at every length, five times the work.
 		{"address classes", `CREATE OR REPLACE TEMP TABLE feat_ip AS
 WITH ips AS (
     SELECT DISTINCT ip FROM (SELECT src_ip AS ip FROM feat_new UNION ALL SELECT dst_ip FROM feat_new) WHERE ip IS NOT NULL
 ),
 nums AS (SELECT ip, trawl_ip_num(ip) AS num FROM ips),
-range_bits AS (SELECT DISTINCT ip_bits FROM feature_ip_ranges),
+ranges AS (
+    SELECT class, ip_bits, ip_lo, ip_lo + CASE WHEN ip_bits <= 0 THEN 340282366920938463463374607431768211455::UHUGEINT WHEN ip_bits >= 128 THEN 0::UHUGEINT
+                                              ELSE (1::UHUGEINT << (128 - ip_bits)::UHUGEINT) - 1::UHUGEINT END AS ip_hi
+    FROM feature_ip_ranges
+),
 special AS (
-    SELECT n.ip, r.class FROM nums n CROSS JOIN range_bits b
-    JOIN feature_ip_ranges r ON r.ip_bits = b.ip_bits AND r.ip_lo = trawl_net_of(n.num, b.ip_bits)
+    SELECT n.ip, r.class FROM nums n JOIN ranges r ON n.num >= r.ip_lo AND n.num <= r.ip_hi
     WHERE n.num IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY n.ip ORDER BY r.ip_bits DESC) = 1
 ),
