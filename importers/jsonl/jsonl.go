@@ -266,6 +266,12 @@ func (w *worker) recordMap(ev *event.Event, raw string, obj map[string]any) erro
 // path to the record's shape. Objects nested deeper than maxDepth are left out (they stay in
 // the record's fields). The paths and their hashes come from the cache, so a record of a
 // shape seen before allocates none.
+//
+// A path met twice (a key with a dot, "a.b", beside "a": {"b"}) keeps the value importers.Get
+// finds for it, whatever the map's order: an object's own leaves come before its nested
+// objects' (the literal key wins), and nested objects go in key order, so a shorter first
+// segment comes first. Lines with such paths are the only ones that come here (the scanner
+// takes the others), so sorting their keys costs nothing elsewhere.
 func (c *planCache) flattenMap(out map[string]any, shape *shapeKey, prefix string, obj map[string]any, depth int) {
 	if depth > maxDepth {
 		return
@@ -275,7 +281,12 @@ func (c *planCache) flattenMap(out map[string]any, shape *shapeKey, prefix strin
 		under = map[string]pathEntry{}
 		c.paths[prefix] = under
 	}
-	for k, v := range obj {
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	entry := func(k string) pathEntry {
 		pe, ok := under[k]
 		if !ok {
 			pe.path = k
@@ -286,15 +297,24 @@ func (c *planCache) flattenMap(out map[string]any, shape *shapeKey, prefix strin
 			under[k] = pe
 			c.npaths++
 		}
-		if m, ok := v.(map[string]any); ok {
-			c.flattenMap(out, shape, pe.path, m, depth+1)
+		return pe
+	}
+	for _, k := range keys { // the leaves first
+		v := obj[k]
+		if _, ok := v.(map[string]any); ok {
 			continue
 		}
-		n := len(out)
+		pe := entry(k)
+		if _, met := out[pe.path]; met {
+			continue
+		}
 		out[pe.path] = v
-		if len(out) > n { // a path met twice (a key with a dot, "a.b", beside "a": {"b"}) counts once
-			shape.sum += pe.hash
-			shape.n++
+		shape.sum += pe.hash
+		shape.n++
+	}
+	for _, k := range keys {
+		if m, ok := obj[k].(map[string]any); ok {
+			c.flattenMap(out, shape, entry(k).path, m, depth+1)
 		}
 	}
 }

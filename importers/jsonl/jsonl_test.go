@@ -268,3 +268,33 @@ func BenchmarkParseLine(b *testing.B) {
 		b.Fatalf("%d rejects", sink.rejects)
 	}
 }
+
+// TestDottedPathTwiceIsDeterministic: when a line reaches one dotted path twice ("a.b" beside
+// "a": {"b"}), the column takes the value importers.Get finds for that path (the literal key
+// first, then the shorter first segment), every time, not whichever Go's map order gave.
+func TestDottedPathTwiceIsDeterministic(t *testing.T) {
+	for _, line := range []string{
+		`{"a.b.c":"literal","a":{"b":{"c":"nested"}}}`,
+		`{"a":{"b":{"c":"nested"}},"a.b.c":"literal"}`,
+		`{"a.b":{"c":"second"},"a":{"b.c":"first"}}`,
+		`{"a":{"b":{"c":"short"}},"a.b":{"c":"long"}}`,
+		`{"a":{"b.c":"inner literal","b":{"c":"inner nested"}},"a.b":{"c":"long"}}`,
+	} {
+		obj, err := importers.DecodeObjectString(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := importers.Get(obj, "a.b.c")
+		want := importers.Text(v)
+		f := format(t, map[string]string{"map.user": "a.b.c"}).(Format)
+		for i := range 40 {
+			var got outcomeSink
+			if err := f.ParseLine(importers.Line{Num: 1, Text: []byte(line)}, &got); err != nil {
+				t.Fatal(err)
+			}
+			if len(got.events) != 1 || got.events[0].User != want {
+				t.Fatalf("%s, try %d: %+v, want user %q", line, i, got.events, want)
+			}
+		}
+	}
+}
