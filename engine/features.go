@@ -158,6 +158,9 @@ func (s *Store) featurePass(ctx context.Context, all bool) (st FeatureStats, err
 			return st, err
 		}
 	}
+	if err = dropNewEvents(ctx, tx); err != nil {
+		return st, err
+	}
 	st.Session = time.Since(start)
 	last = start
 	lap("sessions")
@@ -215,26 +218,28 @@ func refreshFeatureLists(ctx context.Context, tx *sql.Tx) error {
 }
 
 // featureTemps are the temporary tables of one pass, dropped at its end.
-var featureTemps = []string{"feat_new", "feat_fields", "feat_ip", "feat_cmd", "feat_proc", "feat_users", "feat_hours", "feat_fail", "feat_decoded"}
+var featureTemps = []string{"feat_fields", "feat_ip", "feat_cmd", "feat_proc", "feat_users", "feat_hours", "feat_fail", "feat_decoded"}
 
 // sqlText quotes one of trawl's own constants (a pattern) as an SQL string literal. Never
 // used for log content, which is always a bound parameter or a column.
 func sqlText(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// newEvents selects into feat_new the events of finished imports that match cond: the columns
-// the features are made of, and those that say which sessions the events fall in.
-const newEvents = `CREATE OR REPLACE TEMP TABLE feat_new AS
+// newEvents makes feat_new the events of finished imports that match cond: the columns the
+// features are made of, and those that say which sessions the events fall in.
+const newEvents = `CREATE OR REPLACE TEMP VIEW feat_new AS
 SELECT e.id, e.time, e.category, e.event_code, e.action, e.outcome, e.source_type, e.user_key, e.src_ip, e.dst_ip,
        e.dst_port, lower(e.protocol) AS protocol, e.http_method, e.process_name, e.parent_name, e.command_line, e.host_key, e.session_id
 FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done'
 WHERE `
 
-// selectNewEvents fills feat_new with the events of finished imports that have no features,
-// and returns how many there are.
+// selectNewEvents makes feat_new the events of finished imports that have no features, and
+// returns how many there are.
 // Usually those are exactly the events above the highest id with features, which DuckDB finds
-// from the id column's zone maps without reading the rest; the counts tell whether that is so,
-// and when it is not (imports finished out of order, features of removed events) every event
-// is checked.
+// from the id column's zone maps without reading the rest: feat_new is then a view, so that
+// each step reads only the columns it needs of them (copying all of them into a table cost
+// more than the steps' reads). The counts tell whether that is so, and when it is not (imports
+// finished out of order, features of removed events) every event is checked, and feat_new is a
+// table of them, made before the pass stores their features.
 func selectNewEvents(ctx context.Context, tx *sql.Tx) (int64, error) {
 	var maxID, featured, done, found int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(event_id), 0), count(*) FROM event_features`).Scan(&maxID, &featured); err != nil {
@@ -255,7 +260,10 @@ func selectNewEvents(ctx context.Context, tx *sql.Tx) (int64, error) {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM event_features x WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id)`); err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, newEvents+`NOT EXISTS (SELECT 1 FROM event_features x WHERE x.event_id = e.id)`); err != nil {
+	if _, err := tx.ExecContext(ctx, `DROP VIEW feat_new`); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, strings.Replace(newEvents, "VIEW", "TABLE", 1)+`NOT EXISTS (SELECT 1 FROM event_features x WHERE x.event_id = e.id)`); err != nil {
 		return 0, err
 	}
 	err = count() // before found is read: the order of a return's operands is unspecified
@@ -547,4 +555,15 @@ func decodeLeftovers(ctx context.Context, tx *sql.Tx) (int64, error) {
 		return 0, err
 	}
 	return int64(len(todo)), nil
+}
+
+// dropNewEvents drops feat_new, a view or a table (selectNewEvents).
+func dropNewEvents(ctx context.Context, tx *sql.Tx) error {
+	var kind string
+	err := tx.QueryRowContext(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM duckdb_views() WHERE temporary AND view_name = 'feat_new') THEN 'VIEW' ELSE 'TABLE' END`).Scan(&kind)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `DROP `+kind+` IF EXISTS feat_new`)
+	return err
 }
