@@ -15,10 +15,12 @@ package winjson
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -82,44 +84,157 @@ func (f Format) Read(ctx context.Context, in importers.Input, sink importers.Sin
 }
 
 // ParseLine implements importers.LineParser: lines are independent, so the store may parse a
-// file on several cores. Blank lines are skipped; only the sink's error is returned.
+// file on several cores. Blank lines are skipped; only the sink's error is returned. Each call
+// borrows a worker (scanner scratch and the event) from a pool.
 func (Format) ParseLine(l importers.Line, sink importers.Sink) error {
 	if l.Offset == 0 {
 		l.Text = bytes.TrimPrefix(l.Text, utf8BOM) // Windows tools often write one
 	}
-	text := bytes.TrimSpace(l.Text)
-	if len(text) == 0 {
+	if len(bytes.TrimSpace(l.Text)) == 0 {
 		return nil
 	}
-	ev, err := parse(l, text)
+	w := workers.Get().(*worker)
+	defer workers.Put(w)
+	ev, err := w.parse(l)
 	if err != nil {
 		return sink.Reject(importers.RejectOf(l, err))
 	}
 	return sink.Event(importers.Record{Line: l.Num, Offset: l.Offset}, ev)
 }
 
-func parse(l importers.Line, text []byte) (*event.Event, error) {
-	if !utf8.Valid(text) {
+// worker is the per-goroutine state of reading, reused for every line: the JSON scanner, the
+// event (the sink copies what it keeps) and the flat fields of the line.
+type worker struct {
+	scan importers.JSONScanner
+	ev   event.Event
+	flat flatFields
+	keys []flatKey // what each member of the line is to fromScan
+}
+
+var workers = sync.Pool{New: func() any { return new(worker) }}
+
+// errSlow says that the scanner path does not take a line: the map decoder reads it (or words
+// its reject), as every line was read before.
+var errSlow = errors.New("winjson: line needs the map decoder")
+
+// keepFields is what ev.Fields holds while windows.Normalize runs, so that it does not build a
+// map of the record for Fields: the event keeps its fields as FieldsJSON, the line's own text,
+// which is what the store keeps (it reads no Fields beside FieldsJSON).
+var keepFields = map[string]any{}
+
+// parse makes the event of one line. A flattened export (Mordor, NXLog, the generated logs) is
+// read from the members ScanObject lists, without decoding the line into a map; any other shape,
+// and the few flat lines the scanner path does not take (invalid JSON, an object where a
+// System field should be), go through the map decoder and toRecord, which give the same event.
+func (w *worker) parse(l importers.Line) (*event.Event, error) {
+	raw := string(l.Text)
+	text := strings.TrimSpace(raw)
+	if !utf8.ValidString(text) {
 		return nil, errors.New("line is not valid UTF-8")
 	}
-	obj, err := importers.DecodeObject(text)
+	var rec windows.Record
+	err := w.fromScan(text, &rec)
+	if err == errSlow {
+		obj, err := importers.DecodeObjectString(text)
+		if err != nil {
+			return nil, err
+		}
+		rec = windows.Record{}
+		if err := toRecord(obj, &rec); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	// The whole object is the line itself: FieldsJSON, without a Fields map.
+	w.ev = event.Event{SourceType: "winjson", Raw: raw, FieldsJSON: text, Fields: keepFields}
+	ev := &w.ev
+	err = windows.Normalize(&rec, ev)
+	ev.Fields = nil
 	if err != nil {
 		return nil, err
 	}
-	var rec windows.Record
-	if err := toRecord(obj, &rec); err != nil {
-		return nil, err
-	}
-	// Fields is the whole object, so its JSON text is the line itself.
-	ev := &event.Event{SourceType: "winjson", Raw: string(l.Text), Fields: obj}
-	ev.FieldsJSON = ev.Raw
-	if len(text) != len(l.Text) {
-		ev.FieldsJSON = string(text)
-	}
-	if err := windows.Normalize(&rec, ev); err != nil {
-		return nil, err
-	}
 	return ev, nil
+}
+
+// fromScan reads a flattened export's line from its top-level members, as toRecord reads its
+// decoded map (shapeOf, then fromFlat), or returns errSlow for a line of another shape or one
+// it does not take.
+func (w *worker) fromScan(text string, r *windows.Record) error {
+	members, err := w.scan.ScanObject(text, 0)
+	if err != nil {
+		return errSlow // the map decoder words the reject
+	}
+	f := &w.flat
+	f.reset()
+	keys := w.keys[:0]
+	for i := range members {
+		k, ok := flatKeys[members[i].Key]
+		if !ok {
+			k.slot = -1
+		}
+		if k.other {
+			return errSlow // System, Event, winlog, event_id, Payload: another shape, perhaps
+		}
+		if k.slot >= 0 {
+			f.member[k.slot] = int32(i) // the last of duplicate keys wins, as in the map
+		}
+		keys = append(keys, k)
+	}
+	w.keys = keys
+	if cap(w.keys) > 1<<14 {
+		w.keys = nil // one huge line must not pin its memory
+	}
+	if !f.isFlat() {
+		return errSlow // not a Windows event, or syslog event XML: the map path words it
+	}
+	for s, i := range f.member {
+		if i < 0 {
+			continue
+		}
+		m := &members[i]
+		if m.Kind == importers.JSONObject {
+			return errSlow // text() reads "#text" or "Value" in it: the map path does that
+		}
+		f.has[s] = true
+		f.text[s] = strings.TrimSpace(m.Text())
+	}
+	if err := f.record(r); err != nil {
+		return err
+	}
+	r.Data = make(map[string]any, len(members))
+	for i := range members {
+		m, k := &members[i], keys[i]
+		if k.slot >= 0 && f.member[k.slot] != int32(i) {
+			continue // an earlier duplicate of a System field
+		}
+		if k.envelope || f.nxlog && k.nxlog || k.slot == int8(fEventType) && f.nxlogType != "" && f.text[fEventType] == f.nxlogType {
+			continue // as excluded says
+		}
+		r.Data[m.Key] = jsonValue(m)
+	}
+	return nil
+}
+
+// jsonValue is a scanned member's value as importers.DecodeObject gives it.
+func jsonValue(m *importers.JSONMember) any {
+	switch m.Kind {
+	case importers.JSONString:
+		return m.Text()
+	case importers.JSONNumber:
+		return json.Number(m.Value)
+	case importers.JSONTrue:
+		return true
+	case importers.JSONFalse:
+		return false
+	case importers.JSONNull:
+		return nil
+	}
+	obj, err := importers.DecodeObjectString(`{"v":` + m.Value + `}`) // an array or object: rare
+	if err != nil {
+		return nil // cannot happen: ScanObject checked the value
+	}
+	return obj["v"]
 }
 
 type shape int
@@ -218,8 +333,10 @@ func attr(v any, name string) string {
 	return text(m[name])
 }
 
-func eventID(field string, v any) (int, error) {
-	s := text(v)
+func eventID(field string, v any) (int, error) { return eventIDText(field, text(v)) }
+
+// eventIDText is eventID of a value's text.
+func eventIDText(field, s string) (int, error) {
 	if s == "" {
 		return 0, fieldError(field, "empty event id")
 	}
@@ -230,8 +347,14 @@ func eventID(field string, v any) (int, error) {
 	return int(n), nil
 }
 
-func optInt(v any) int64 {
-	n, err := event.ParseInt(text(v))
+func optInt(v any) int64 { return optIntText(text(v)) }
+
+// optIntText is optInt of a value's text.
+func optIntText(s string) int64 {
+	if s == "" {
+		return 0 // absent: no error to make
+	}
+	n, err := event.ParseInt(s)
 	if err != nil {
 		return 0
 	}
@@ -503,64 +626,200 @@ var nxlogEventTypes = map[string]bool{"INFO": true, "WARNING": true, "ERROR": tr
 // nxlogLevels maps NXLog's SeverityValue (2 INFO .. 5 CRITICAL) to Windows levels.
 var nxlogLevels = map[int64]int{2: 4, 3: 3, 4: 2, 5: 1}
 
-func fromFlat(o map[string]any, r *windows.Record) error {
+// flatSlot is a field of a flattened export that describes the record and that fromFlat
+// reads.
+type flatSlot int8
+
+const (
+	fEventID flatSlot = iota
+	fChannel
+	fChannelLower // "channel"
+	fSourceName
+	fProviderName
+	fProviderGuid
+	fHostname
+	fComputer
+	fLevel
+	fKeywords
+	fEventType
+	fEventTypeOrignal
+	fTask
+	fOpcode
+	fVersion
+	fEventRecordID
+	fRecordNumber
+	fExecutionProcessID
+	fThreadID
+	fUserID
+	fMessage
+	fTimeCreated
+	fEventTime
+	fTimestamp
+	fEventReceivedTime
+	fSeverityValue
+	fSourceModuleType
+	nFlatSlots
+)
+
+// flatSlotNames are the JSON names of the slots.
+var flatSlotNames = [nFlatSlots]string{
+	fEventID: "EventID", fChannel: "Channel", fChannelLower: "channel", fSourceName: "SourceName",
+	fProviderName: "ProviderName", fProviderGuid: "ProviderGuid", fHostname: "Hostname", fComputer: "Computer",
+	fLevel: "Level", fKeywords: "Keywords", fEventType: "EventType", fEventTypeOrignal: "EventTypeOrignal",
+	fTask: "Task", fOpcode: "Opcode", fVersion: "Version", fEventRecordID: "EventRecordID",
+	fRecordNumber: "RecordNumber", fExecutionProcessID: "ExecutionProcessID", fThreadID: "ThreadID",
+	fUserID: "UserID", fMessage: "Message", fTimeCreated: "TimeCreated", fEventTime: "EventTime",
+	fTimestamp: "@timestamp", fEventReceivedTime: "EventReceivedTime", fSeverityValue: "SeverityValue",
+	fSourceModuleType: "SourceModuleType",
+}
+
+// flatKey is what a top-level key is to the scanner path: a slot (or -1), a key of another
+// shape (other: the line goes to the map path, whose shapeOf decides), a key of flatEnvelope
+// or of nxlogEnvelope.
+type flatKey struct {
+	slot            int8
+	other           bool
+	envelope, nxlog bool
+}
+
+// flatKeys are the top-level keys the scanner path looks for.
+var flatKeys = func() map[string]flatKey {
+	m := map[string]flatKey{}
+	key := func(name string) flatKey {
+		k, ok := m[name]
+		if !ok {
+			k.slot = -1
+		}
+		return k
+	}
+	for s, name := range flatSlotNames {
+		k := key(name)
+		k.slot = int8(s)
+		m[name] = k
+	}
+	for _, name := range []string{"System", "Event", "winlog", "event_id", "Payload"} {
+		k := key(name)
+		k.other = true
+		m[name] = k
+	}
+	for name := range flatEnvelope {
+		k := key(name)
+		k.envelope = true
+		m[name] = k
+	}
+	for name := range nxlogEnvelope {
+		k := key(name)
+		k.nxlog = true
+		m[name] = k
+	}
+	return m
+}()
+
+// flatFields are the slots of one flattened record: their text (as text() renders the value)
+// and whether the record has them (a null value counts).
+type flatFields struct {
+	text      [nFlatSlots]string
+	has       [nFlatSlots]bool
+	member    [nFlatSlots]int32 // the scanner path's member of each slot, -1 for none
+	nxlog     bool
+	nxlogType string
+}
+
+func (f *flatFields) reset() {
+	*f = flatFields{}
+	for i := range f.member {
+		f.member[i] = -1
+	}
+}
+
+// isFlat is shapeOf's test for shapeFlat, for a record without the keys of the shapes tested
+// before it (the scanner path sends those to the map path).
+func (f *flatFields) isFlat() bool {
+	m := &f.member
+	return m[fEventID] >= 0 && (m[fChannel] >= 0 || m[fChannelLower] >= 0 || m[fSourceName] >= 0 || m[fProviderName] >= 0)
+}
+
+// record fills r from the slots, all but Data.
+func (f *flatFields) record(r *windows.Record) error {
 	var err error
-	if r.EventID, err = eventID("EventID", o["EventID"]); err != nil {
+	t := &f.text
+	if r.EventID, err = eventIDText("EventID", t[fEventID]); err != nil {
 		return err
 	}
-	nxlog := has(o, "SourceModuleType") || has(o, "EventReceivedTime")
-	first := func(keys ...string) string {
-		for _, k := range keys {
-			if s := text(o[k]); s != "" {
-				return s
+	f.nxlog = f.has[fSourceModuleType] || f.has[fEventReceivedTime]
+	first := func(slots ...flatSlot) string {
+		for _, s := range slots {
+			if t[s] != "" {
+				return t[s]
 			}
 		}
 		return ""
 	}
-	r.Channel = first("Channel", "channel")
-	r.Provider = first("SourceName", "ProviderName")
-	r.ProviderGUID = text(o["ProviderGuid"])
-	r.Computer = first("Hostname", "Computer")
-	r.Level = int(optInt(o["Level"]))
-	r.Keywords = text(o["Keywords"])
-	nxlogType := ""
-	if nxlog {
-		for _, k := range []string{"EventType", "EventTypeOrignal"} {
-			if et := text(o[k]); nxlogEventTypes[et] {
-				nxlogType = et
+	r.Channel = first(fChannel, fChannelLower)
+	r.Provider = first(fSourceName, fProviderName)
+	r.ProviderGUID = t[fProviderGuid]
+	r.Computer = first(fHostname, fComputer)
+	r.Level = int(optIntText(t[fLevel]))
+	r.Keywords = t[fKeywords]
+	f.nxlogType = ""
+	if f.nxlog {
+		for _, s := range []flatSlot{fEventType, fEventTypeOrignal} {
+			if et := t[s]; nxlogEventTypes[et] {
+				f.nxlogType = et
 			}
 		}
 	}
-	if strings.HasPrefix(nxlogType, "AUDIT_") {
-		r.Keywords = nxlogType // the same audit result, spelled out
+	if strings.HasPrefix(f.nxlogType, "AUDIT_") {
+		r.Keywords = f.nxlogType // the same audit result, spelled out
 	}
-	r.Task = text(o["Task"])
-	r.Opcode = text(o["Opcode"])
-	r.Version = text(o["Version"])
-	r.EventRecordID = optInt(first("EventRecordID", "RecordNumber"))
-	r.ProcessID = optInt(o["ExecutionProcessID"])
-	r.ThreadID = optInt(o["ThreadID"])
-	r.UserID = text(o["UserID"])
-	r.Message = text(o["Message"])
+	r.Task = t[fTask]
+	r.Opcode = t[fOpcode]
+	r.Version = t[fVersion]
+	r.EventRecordID = optIntText(first(fEventRecordID, fRecordNumber))
+	r.ProcessID = optIntText(t[fExecutionProcessID])
+	r.ThreadID = optIntText(t[fThreadID])
+	r.UserID = t[fUserID]
+	r.Message = t[fMessage]
 	switch {
-	case text(o["TimeCreated"]) != "":
-		r.TimeCreated, err = parseTime("TimeCreated", text(o["TimeCreated"]))
-	case text(o["EventTime"]) != "":
-		r.TimeCreated, err = nxlogTime(o)
-	case text(o["@timestamp"]) != "":
-		r.TimeCreated, err = parseTime("@timestamp", text(o["@timestamp"]))
+	case t[fTimeCreated] != "":
+		r.TimeCreated, err = parseTime("TimeCreated", t[fTimeCreated])
+	case t[fEventTime] != "":
+		r.TimeCreated, err = nxlogTime(t[fEventTime], t[fEventReceivedTime], t[fTimestamp])
+	case t[fTimestamp] != "":
+		r.TimeCreated, err = parseTime("@timestamp", t[fTimestamp])
 	}
 	if err != nil {
 		return err
 	}
 	// NXLog's severity follows the Windows level, except for audit events, which it rates
 	// by their result (an audit failure is an ERROR): those rate nothing here.
-	if nxlog && r.Level == 0 && !strings.HasPrefix(nxlogType, "AUDIT_") {
-		r.Level = nxlogLevels[optInt(o["SeverityValue"])]
+	if f.nxlog && r.Level == 0 && !strings.HasPrefix(f.nxlogType, "AUDIT_") {
+		r.Level = nxlogLevels[optIntText(t[fSeverityValue])]
+	}
+	return nil
+}
+
+// excluded reports whether the top-level key k is no event data: a field of the envelope, or
+// NXLog's EventType (whose text eventType gives).
+func (f *flatFields) excluded(k string, eventType func() string) bool {
+	return flatEnvelope[k] || f.nxlog && nxlogEnvelope[k] || k == "EventType" && f.nxlogType != "" && eventType() == f.nxlogType
+}
+
+// fromFlat reads a decoded flattened record.
+func fromFlat(o map[string]any, r *windows.Record) error {
+	var f flatFields
+	f.reset()
+	for s, name := range flatSlotNames {
+		v, ok := o[name]
+		f.has[s] = ok
+		f.text[s] = text(v)
+	}
+	if err := f.record(r); err != nil {
+		return err
 	}
 	r.Data = make(map[string]any, len(o))
 	for k, v := range o {
-		if flatEnvelope[k] || nxlog && nxlogEnvelope[k] || k == "EventType" && nxlogType != "" && text(v) == nxlogType {
+		if f.excluded(k, func() string { return text(v) }) {
 			continue
 		}
 		r.Data[k] = v
@@ -572,15 +831,14 @@ func fromFlat(o map[string]any, r *windows.Record) error {
 // record also has the shipper's UTC @timestamp and NXLog's local EventReceivedTime, their
 // difference (rounded to 15 minutes) is the agent's UTC offset. Otherwise the time is taken as
 // UTC.
-func nxlogTime(o map[string]any) (time.Time, error) {
-	s := text(o["EventTime"])
+func nxlogTime(s, received, stampText string) (time.Time, error) {
 	t, err := parseTime("EventTime", s)
 	if err != nil || hasZone(s) {
 		return t, err
 	}
-	recv, err1 := event.ParseTime(text(o["EventReceivedTime"]))
-	stamp, err2 := event.ParseTime(text(o["@timestamp"]))
-	if err1 != nil || err2 != nil || hasZone(text(o["EventReceivedTime"])) || !hasZone(text(o["@timestamp"])) {
+	recv, err1 := event.ParseTime(received)
+	stamp, err2 := event.ParseTime(stampText)
+	if err1 != nil || err2 != nil || hasZone(received) || !hasZone(stampText) {
 		return t, nil
 	}
 	off := stamp.Sub(recv).Round(15 * time.Minute)

@@ -123,8 +123,8 @@ func TestSamples(t *testing.T) {
 				if ev.Raw != string(in[line-1]) {
 					t.Fatalf("event %d: Raw is not line %d", i, line)
 				}
-				if len(ev.Fields) == 0 || ev.EventCode == "" || ev.Dataset == "" || ev.SourceType != "winjson" {
-					t.Fatalf("event %d: missing fields, event code, dataset or source type: %+v", i, ev)
+				if ev.Fields != nil || ev.FieldsJSON != strings.TrimSpace(ev.Raw) || ev.EventCode == "" || ev.Dataset == "" || ev.SourceType != "winjson" {
+					t.Fatalf("event %d: Fields set, FieldsJSON not the line, or missing event code, dataset or source type: %+v", i, ev)
 				}
 				if ev.Time.IsZero() {
 					t.Errorf("event %d (line %d): no time", i, line)
@@ -158,8 +158,27 @@ func TestHandWritten(t *testing.T) {
 			if n := len(lines(t, path)); len(res.Events) != n || len(res.Rejects) != 0 {
 				t.Errorf("%d events and %d rejects (%v), want %d events", len(res.Events), len(res.Rejects), res.Rejects, n)
 			}
+			decodeFields(t, &res)
 			testutil.Golden(t, filepath.Join("testdata", "golden", name+".golden.jsonl"), importertest.JSONL(res))
 		})
+	}
+}
+
+// decodeFields checks that the events carry their fields as FieldsJSON, the line's object,
+// and no Fields map, and sets Fields to the decoded FieldsJSON, as the store keeps it, for the
+// golden files.
+func decodeFields(t *testing.T, res *importertest.Result) {
+	t.Helper()
+	for i := range res.Events {
+		ev := &res.Events[i]
+		if ev.Fields != nil || ev.FieldsJSON != strings.TrimSpace(ev.Raw) {
+			t.Fatalf("event %d: Fields %v, FieldsJSON %q; want no Fields and FieldsJSON = the line %q", i, ev.Fields, ev.FieldsJSON, ev.Raw)
+		}
+		fields, err := importers.DecodeObjectString(ev.FieldsJSON)
+		if err != nil {
+			t.Fatalf("event %d: FieldsJSON: %v", i, err)
+		}
+		ev.Fields = fields
 	}
 }
 
@@ -192,8 +211,8 @@ func TestParseLineMatchesRead(t *testing.T) {
 	}
 	for _, ev := range got.Events {
 		var obj map[string]any
-		if err := json.Unmarshal([]byte(ev.FieldsJSON), &obj); err != nil || len(obj) != len(ev.Fields) {
-			t.Errorf("FieldsJSON is not the object of Fields: %v", err)
+		if err := json.Unmarshal([]byte(ev.FieldsJSON), &obj); err != nil || ev.FieldsJSON != strings.TrimSpace(ev.Raw) {
+			t.Errorf("FieldsJSON is not the line's object: %v", err)
 		}
 	}
 }
