@@ -109,7 +109,8 @@ func (s *Store) ImportFiles(ctx context.Context, files []string, opt ImportOptio
 // committing connection's thread: with more threads DuckDB's idle workers spin on its task
 // queue's lock (pthread_mutex_lock and unlock were 17% of a perf profile of a 300k-line import,
 // 5% with one thread) on the cores the parse workers need. The pass after the import (features,
-// summary) runs with all threads again. The setting is the database's, so a query running
+// summary) runs with one thread on stores under 2M events (passThreads, engine/features.go),
+// else with all threads. The setting is the database's, so a query running
 // meanwhile on the same store gets one thread too.
 func (s *Store) loadThreads(ctx context.Context) (restore func()) {
 	var threads int64
