@@ -157,33 +157,52 @@ func (w *worker) parse(l importers.Line) (*event.Event, error) {
 	return ev, nil
 }
 
-// fromScan reads a flattened export's line from its top-level members, as toRecord reads its
-// decoded map (shapeOf, then fromFlat), or returns errSlow for a line of another shape or one
-// it does not take.
+// fromScan reads a line from the members ScanObject lists (the line's and those of its
+// objects), as toRecord reads its decoded map: a flattened export (shapeOf's shapeFlat, then
+// fromFlat) or python-evtx's System and EventData (shapePyEvtx, then fromSystem). It returns
+// errSlow for a line of another shape or one it does not take.
 func (w *worker) fromScan(text string, r *windows.Record) error {
-	members, err := w.scan.ScanObject(text, 0)
+	members, err := w.scan.ScanObject(text, 1)
 	if err != nil {
 		return errSlow // the map decoder words the reject
 	}
 	f := &w.flat
 	f.reset()
 	keys := w.keys[:0]
+	other := false
+	system, eventData, userData := int32(-1), int32(-1), int32(-1)
 	for i := range members {
-		k, ok := flatKeys[members[i].Key]
+		m := &members[i]
+		k, ok := flatKeys[m.Key]
 		if !ok {
 			k.slot = -1
 		}
-		if k.other {
-			return errSlow // System, Event, winlog, event_id, Payload: another shape, perhaps
+		keys = append(keys, k)
+		if m.Parent >= 0 {
+			continue // a member of a nested object
 		}
+		other = other || k.other
 		if k.slot >= 0 {
 			f.member[k.slot] = int32(i) // the last of duplicate keys wins, as in the map
 		}
-		keys = append(keys, k)
+		switch m.Key { // the last of duplicate keys wins
+		case "System":
+			system = int32(i)
+		case "EventData":
+			eventData = int32(i)
+		case "UserData":
+			userData = int32(i)
+		}
 	}
 	w.keys = keys
 	if cap(w.keys) > 1<<14 {
 		w.keys = nil // one huge line must not pin its memory
+	}
+	if system >= 0 {
+		return w.fromScanSystem(members, system, eventData, userData, r)
+	}
+	if other {
+		return errSlow // Event, winlog, event_id, Payload: another shape, perhaps
 	}
 	if !f.isFlat() {
 		return errSlow // not a Windows event, or syslog event XML: the map path words it
@@ -205,13 +224,143 @@ func (w *worker) fromScan(text string, r *windows.Record) error {
 	r.Data = make(map[string]any, len(members))
 	for i := range members {
 		m, k := &members[i], keys[i]
-		if k.slot >= 0 && f.member[k.slot] != int32(i) {
-			continue // an earlier duplicate of a System field
+		if m.Parent >= 0 || k.slot >= 0 && f.member[k.slot] != int32(i) {
+			continue // a nested member, or an earlier duplicate of a System field
 		}
 		if k.envelope || f.nxlog && k.nxlog || k.slot == int8(fEventType) && f.nxlogType != "" && f.text[fEventType] == f.nxlogType {
 			continue // as excluded says
 		}
 		r.Data[m.Key] = jsonValue(m)
+	}
+	return nil
+}
+
+// sysSlot is a System field fromSystem reads.
+type sysSlot int8
+
+const (
+	sEventID sysSlot = iota
+	sEventIDQualifiers
+	sProvider
+	sProviderGuid
+	sVersion
+	sLevel
+	sTask
+	sOpcode
+	sKeywords
+	sEventRecordID
+	sChannel
+	sComputer
+	sProcessID
+	sThreadID
+	sExecution
+	sUserID
+	sSecurity
+	sTimeCreated
+	nSysSlots
+)
+
+// sysSlots are the System fields by name.
+var sysSlots = map[string]sysSlot{
+	"EventID": sEventID, "EventIDQualifiers": sEventIDQualifiers, "Provider": sProvider, "ProviderGuid": sProviderGuid,
+	"Version": sVersion, "Level": sLevel, "Task": sTask, "Opcode": sOpcode, "Keywords": sKeywords,
+	"EventRecordID": sEventRecordID, "Channel": sChannel, "Computer": sComputer, "ProcessID": sProcessID,
+	"ThreadID": sThreadID, "Execution": sExecution, "UserID": sUserID, "Security": sSecurity, "TimeCreated": sTimeCreated,
+}
+
+// fromScanSystem reads python-evtx's shape, {"System": {...}, "EventData": {...}}, as toRecord
+// and fromSystem read it, from the members of the line (system, eventData and userData are the
+// members of those names, -1 for none). It takes the System fields as plain values; an object
+// in one of those fields (evtx_dump's {"#attributes": ...}, Velociraptor's {"Value": ...}), a
+// rendered Message that is an object, an unnamed EventData "Data" or any UserData object sends
+// the line to the map path.
+func (w *worker) fromScanSystem(members []importers.JSONMember, system, eventData, userData int32, r *windows.Record) error {
+	if members[system].Kind != importers.JSONObject {
+		return errSlow // not python-evtx's shape; shapeOf decides
+	}
+	var slot [nSysSlots]int32
+	for i := range slot {
+		slot[i] = -1
+	}
+	nData := 0
+	for i := system + 1; i < int32(len(members)); i++ {
+		m := &members[i]
+		switch m.Parent {
+		case system:
+			if s, ok := sysSlots[m.Key]; ok {
+				slot[s] = i // the last of duplicate keys wins
+			}
+		case eventData:
+			nData++
+		}
+	}
+	if slot[sEventID] < 0 {
+		return errSlow // shapeOf goes on to other shapes
+	}
+	if userData >= 0 && members[userData].Kind == importers.JSONObject {
+		return errSlow
+	}
+	var t [nSysSlots]string
+	for s, i := range slot {
+		if i < 0 {
+			continue
+		}
+		m := &members[i]
+		if m.Kind == importers.JSONObject {
+			return errSlow
+		}
+		t[s] = strings.TrimSpace(m.Text())
+	}
+	msg := w.flat.member[fMessage]
+	if msg >= 0 {
+		if members[msg].Kind == importers.JSONObject {
+			return errSlow
+		}
+		r.Message = strings.TrimSpace(members[msg].Text())
+	}
+
+	var err error
+	if r.EventID, err = eventIDText("System.EventID", t[sEventID]); err != nil {
+		return err
+	}
+	r.Qualifiers = t[sEventIDQualifiers] // a Qualifiers attribute needs an object
+	r.Provider = t[sProvider]
+	r.ProviderGUID = t[sProviderGuid]
+	r.Version = t[sVersion]
+	r.Level = int(optIntText(t[sLevel]))
+	r.Task = t[sTask]
+	r.Opcode = t[sOpcode]
+	r.Keywords = t[sKeywords]
+	r.EventRecordID = optIntText(t[sEventRecordID])
+	r.Channel = t[sChannel]
+	r.Computer = t[sComputer]
+	r.ProcessID = optIntText(t[sProcessID])
+	r.ThreadID = optIntText(t[sThreadID])
+	if i := slot[sExecution]; i >= 0 && members[i].Kind != importers.JSONNull {
+		r.ProcessID, r.ThreadID = 0, 0 // the attributes of a value that is no object
+	}
+	r.UserID = t[sUserID]
+	if tc := t[sTimeCreated]; tc != "" {
+		if r.TimeCreated, err = parseTime("System.TimeCreated", tc); err != nil {
+			return err
+		}
+	}
+	r.Data = make(map[string]any, nData)
+	if eventData < 0 || members[eventData].Kind != importers.JSONObject {
+		return nil
+	}
+	for i := eventData + 1; i < int32(len(members)); i++ {
+		m := &members[i]
+		if m.Parent != eventData {
+			continue
+		}
+		switch m.Key {
+		case "#attributes", "xmlns":
+			continue
+		case "Data":
+			return errSlow // unnamed values: eventDataOf numbers them
+		}
+		r.Data[m.Key] = jsonValue(m) // the last of duplicate keys wins
 	}
 	return nil
 }
