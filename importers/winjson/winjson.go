@@ -170,6 +170,7 @@ func (w *worker) fromScan(text string, r *windows.Record) error {
 	f.reset()
 	keys := w.keys[:0]
 	other := false
+	nData := 0 // at most this many top-level members are data
 	system, eventData, userData := int32(-1), int32(-1), int32(-1)
 	for i := range members {
 		m := &members[i]
@@ -182,6 +183,9 @@ func (w *worker) fromScan(text string, r *windows.Record) error {
 			continue // a member of a nested object
 		}
 		other = other || k.other
+		if !k.envelope {
+			nData++
+		}
 		if k.slot >= 0 {
 			f.member[k.slot] = int32(i) // the last of duplicate keys wins, as in the map
 		}
@@ -221,7 +225,7 @@ func (w *worker) fromScan(text string, r *windows.Record) error {
 	if err := f.record(r); err != nil {
 		return err
 	}
-	r.Data = make(map[string]any, len(members))
+	r.Data = make(map[string]any, nData)
 	for i := range members {
 		m, k := &members[i], keys[i]
 		if m.Parent >= 0 || k.slot >= 0 && f.member[k.slot] != int32(i) {
