@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -556,6 +557,9 @@ func compareLines(t testing.TB, name string, data []byte) int {
 	return n
 }
 
+// scanned counts the lines the scanner path took in compareLines, for the tests' logs.
+var scanned atomic.Int64
+
 // recordDiff compares the windows.Record the scanner path makes of a line it takes with the
 // old path's, Data included (the columns show only the data fields some mapping reads).
 func recordDiff(l importers.Line) string {
@@ -572,6 +576,7 @@ func recordDiff(l importers.Line) string {
 	if errNew == errSlow {
 		return ""
 	}
+	scanned.Add(1)
 	obj, err := importers.DecodeObject([]byte(text))
 	if err != nil {
 		return fmt.Sprintf("the scanner path took a line the decoder refuses: %v", err)
@@ -677,6 +682,34 @@ var diffCases = []string{
 	`{"System":{"EventID":4624,"Channel":"Security","Level":"4","Keywords":"0x8010000000000000","Computer":" H "},"EventData":{"Status":"0xc000006d","TargetUserName":"a","IpAddress":"999.1.1.1"}}`,
 	`{"System":{"EventID":4624,"Channel":"Security"},"EventData":{"a":{"b":{"c":{"d":1}}}},"winlog":{"event_id":1},"EventID":2,"Channel":"x"}`,
 	`{"Event":{"System":{"EventID":4624,"Channel":"Security"}},"System":{"EventID":1,"Channel":"System"}}`,
+	// winlogbeat's shape
+	`{"@timestamp":"2023-03-14T09:12:44.318Z","event":{"code":"4624","created":"2023-03-14T09:12:45.902Z","provider":"Microsoft-Windows-Security-Auditing"},"host":{"name":"dc01"},"log":{"level":"information"},"message":"An account was successfully logged on.","winlog":{"channel":"Security","computer_name":"DC01","event_data":{"IpAddress":"10.0.0.1","IpPort":"51234","LogonType":"3","TargetUserName":"alice","TargetDomainName":"CORP"},"event_id":"4624","keywords":["Audit Success"],"opcode":"Info","process":{"pid":688,"thread":{"id":2412}},"provider_guid":"{5484}","provider_name":"Microsoft-Windows-Security-Auditing","record_id":"1048576","task":"Logon","version":2,"user":{"identifier":"S-1-5-18"}}}`,
+	`{"winlog":{"channel":"Security","event_data":{"TargetUserName":"a"}},"event":{"code":"4625","provider":"P"},"host":{"hostname":"h2"},"log":{"level":"Warning"},"@timestamp":"2023-03-14T09:12:44Z"}`,
+	`{"winlog":{"event_id":null,"channel":"Security"},"event":{"code":4625}}`,
+	`{"winlog":{"event_id":null,"channel":"Security"}}`,
+	`{"winlog":{"event_id":{"#text":"4624"},"channel":{"Value":"Security"},"keywords":[{"#text":"Audit Failure"},"x"],"computer_name":"","process":{"pid":"1","thread":"7"}},"host":{"name":null,"hostname":"hh"}}`,
+	`{"winlog":{"event_id":4624,"process":{"pid":1,"thread":{"id":2}},"process":{"pid":3}},"host":"h","event":["x"],"log":{"level":null}}`,
+	`{"winlog":{"event_id":4624,"user":{"identifier":"S-1"},"user":"x"},"winlog":{"event_id":4625,"channel":"Security"}}`,
+	`{"winlog":{"event_id":4624,"channel":"Security"},"winlog":{"channel":"Security","process":{"pid":9}}}`,
+	`{"winlog":{"event_id":4624,"channel":"Security","time_created":"2023-03-14T09:12:44Z","event_data":{"xmlns":"x","#attributes":{"a":1},"Status":"0x0","Status":"0xc000006d","N":1,"B":true,"Z":null,"L":["a"],"O":{"b":{"c":1}}}},"@timestamp":"bad"}`,
+	`{"winlog":{"event_id":4624,"channel":"Security","time_created":""},"@timestamp":"","event":{"created":"2023-03-14T09:12:44Z"}}`,
+	`{"winlog":{"event_id":4624,"channel":"Security","time_created":"yesterday"}}`,
+	`{"winlog":{"event_id":"x","channel":"Security"}}`,
+	`{"winlog":{"event_id":4624,"channel":"Security","event_data":{"Data":["a","b"]}}}`,
+	`{"winlog":{"event_id":1102,"channel":"Security","user_data":{"LogFileCleared":{"SubjectUserName":"admin"}}}}`,
+	`{"winlog":{"event_id":1102,"channel":"Security","user_data":"text","event_data":{"user_data":"e"}}}`,
+	`{"winlog":{"event_id":1102,"channel":"Security","user_data":null}}`,
+	`{"winlog":{"event_id":4624,"channel":"Security","event_data":"text"}}`,
+	`{"winlog":{"event_id":4624,"channel":"Security","process.pid":5,"process":{"pid":6}}}`,
+	`{"winlog":{"event_id":4624,"channel":"Security"},"event.code":"1","host.name":"x"}`,
+	`{"winlog":{"event_id":4624,"channel":"Security"},"agent":{"a.b":1},"event":{"code":"1","a.b":2}}`,
+	`{"winlog":{"event_id":4624,"channel":"Security","process":{"thread":{"id.x":1,"id":3}}}}`,
+	`{"winlog":{"provider_name":"x"},"EventID":1,"Channel":"Security"}`,
+	`{"winlog":"text","EventID":1,"Channel":"Security"}`,
+	`{"winlog":{"event_id":4624},"Event":{"System":{"EventID":1}}}`,
+	`{"winlog":{"event_id":4624},"Event":"x"}`,
+	`{"winlog":{"event_id":4624,"channel":"Microsoft-Windows-Sysmon/Operational","event_data":{"Image":"C:\\a.exe","Hashes":"SHA256=AB"}},"event_id":1,"log_name":"x","Payload":"{}"}`,
+	`{"winlog":{"event_id":4624,"deep":{"a":{"b":{"c":{"d":1}}}},"process":{"thread":{"id":{"x":1}}}}}`,
 	// other shapes: the map path
 	`{"System":{"EventID":4624,"Channel":"Security"},"EventData":{"TargetUserName":"bob"},"EventID":1,"Channel":"x"}`,
 	`{"System":"text","EventID":4624,"Channel":"Security"}`,
@@ -725,6 +758,8 @@ func TestDiffCases(t *testing.T) {
 }
 
 func TestDiffTestdata(t *testing.T) {
+	scanned.Store(0)
+	defer func() { t.Logf("%d lines by the scanner path", scanned.Load()) }()
 	files, _ := filepath.Glob("testdata/*.jsonl")
 	if len(files) == 0 {
 		t.Fatal("no testdata")
@@ -740,6 +775,7 @@ func TestDiffTestdata(t *testing.T) {
 
 // TestDiffGenerated compares the paths over the Windows logs trawl generate writes (the demo's).
 func TestDiffGenerated(t *testing.T) {
+	scanned.Store(0)
 	var files = map[string]*bytes.Buffer{}
 	open := func(name string) (io.WriteCloser, error) {
 		b := &bytes.Buffer{}
@@ -757,7 +793,7 @@ func TestDiffGenerated(t *testing.T) {
 		}
 		n += compareLines(t, name, b.Bytes())
 	}
-	t.Logf("%d lines compared", n)
+	t.Logf("%d lines compared, %d of them by the scanner path", n, scanned.Load())
 }
 
 type nopCloser struct{ io.Writer }
@@ -769,6 +805,7 @@ func TestDiffSamples(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
 	}
+	scanned.Store(0)
 	dir := testutil.Samples(t)
 	files, lines := 0, 0
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -797,7 +834,7 @@ func TestDiffSamples(t *testing.T) {
 	if files == 0 {
 		t.Fatal("no Windows JSON sample found")
 	}
-	t.Logf("%d files, %d lines compared", files, lines)
+	t.Logf("%d files, %d lines compared, %d of them by the scanner path", files, lines, scanned.Load())
 }
 
 // FuzzParseLineDiff holds the scanner path to the map decoder path on any input.

@@ -105,10 +105,11 @@ func (Format) ParseLine(l importers.Line, sink importers.Sink) error {
 // worker is the per-goroutine state of reading, reused for every line: the JSON scanner, the
 // event (the sink copies what it keeps) and the flat fields of the line.
 type worker struct {
-	scan importers.JSONScanner
-	ev   event.Event
-	flat flatFields
-	keys []flatKey // what each member of the line is to fromScan
+	scan    importers.JSONScanner
+	ev      event.Event
+	flat    flatFields
+	keys    []flatKey // what each member of the line is to fromScan
+	fieldOf []int8    // the winlogbeat field of each member (fromScanWinlogbeat)
 }
 
 var workers = sync.Pool{New: func() any { return new(worker) }}
@@ -162,7 +163,7 @@ func (w *worker) parse(l importers.Line) (*event.Event, error) {
 // fromFlat) or python-evtx's System and EventData (shapePyEvtx, then fromSystem). It returns
 // errSlow for a line of another shape or one it does not take.
 func (w *worker) fromScan(text string, r *windows.Record) error {
-	members, err := w.scan.ScanObject(text, 1)
+	members, err := w.scan.ScanObject(text, 3) // winlog.process.thread.id is 3 deep
 	if err != nil {
 		return errSlow // the map decoder words the reject
 	}
@@ -171,7 +172,7 @@ func (w *worker) fromScan(text string, r *windows.Record) error {
 	keys := w.keys[:0]
 	other := false
 	nData := 0 // at most this many top-level members are data
-	system, eventData, userData := int32(-1), int32(-1), int32(-1)
+	system, eventData, userData, winlog := int32(-1), int32(-1), int32(-1), int32(-1)
 	for i := range members {
 		m := &members[i]
 		k, ok := flatKeys[m.Key]
@@ -196,6 +197,8 @@ func (w *worker) fromScan(text string, r *windows.Record) error {
 			eventData = int32(i)
 		case "UserData":
 			userData = int32(i)
+		case "winlog":
+			winlog = int32(i)
 		}
 	}
 	w.keys = keys
@@ -204,6 +207,9 @@ func (w *worker) fromScan(text string, r *windows.Record) error {
 	}
 	if system >= 0 {
 		return w.fromScanSystem(members, system, eventData, userData, r)
+	}
+	if winlog >= 0 {
+		return w.fromScanWinlogbeat(members, r)
 	}
 	if other {
 		return errSlow // Event, winlog, event_id, Payload: another shape, perhaps
@@ -235,6 +241,173 @@ func (w *worker) fromScan(text string, r *windows.Record) error {
 			continue // as excluded says
 		}
 		r.Data[m.Key] = jsonValue(m)
+	}
+	return nil
+}
+
+// Winlogbeat's fields as the scanner path finds them: wb* are the members the record has (of
+// each name, the last), -2 for none.
+const (
+	wbWinlog = iota // the record's
+	wbEvent
+	wbHost
+	wbLog
+	wbMessage
+	wbTimestamp
+	wbEventID // winlog's
+	wbChannel
+	wbProviderName
+	wbProviderGUID
+	wbComputerName
+	wbRecordID
+	wbProcess
+	wbUser
+	wbVersion
+	wbTask
+	wbOpcode
+	wbKeywords
+	wbEventData
+	wbUserData
+	wbTimeCreated
+	wbCode // event's
+	wbProvider
+	wbCreated
+	wbHostName // host's
+	wbHostHostname
+	wbLogLevel  // log's
+	wbPID       // winlog.process's
+	wbThread    //
+	wbThreadID  // winlog.process.thread's
+	wbUserIdent // winlog.user's
+	nWB
+)
+
+// wbNames are the names of the fields under each parent field (-1: the record).
+var wbNames = map[int]map[string]int{
+	-1:        {"winlog": wbWinlog, "event": wbEvent, "host": wbHost, "log": wbLog, "message": wbMessage, "@timestamp": wbTimestamp},
+	wbWinlog:  {"event_id": wbEventID, "channel": wbChannel, "provider_name": wbProviderName, "provider_guid": wbProviderGUID, "computer_name": wbComputerName, "record_id": wbRecordID, "process": wbProcess, "user": wbUser, "version": wbVersion, "task": wbTask, "opcode": wbOpcode, "keywords": wbKeywords, "event_data": wbEventData, "user_data": wbUserData, "time_created": wbTimeCreated},
+	wbEvent:   {"code": wbCode, "provider": wbProvider, "created": wbCreated},
+	wbHost:    {"name": wbHostName, "hostname": wbHostHostname},
+	wbLog:     {"level": wbLogLevel},
+	wbProcess: {"pid": wbPID, "thread": wbThread},
+	wbThread:  {"id": wbThreadID},
+	wbUser:    {"identifier": wbUserIdent},
+}
+
+// wbPaths are the dotted paths fromWinlogbeat looks up, under winlog (get) and under the
+// record (top).
+var (
+	wbWinlogPaths = map[string]int{"event_id": wbEventID, "channel": wbChannel, "provider_name": wbProviderName, "provider_guid": wbProviderGUID, "computer_name": wbComputerName, "record_id": wbRecordID, "process.pid": wbPID, "process.thread.id": wbThreadID, "user.identifier": wbUserIdent, "version": wbVersion, "task": wbTask, "opcode": wbOpcode, "keywords": wbKeywords}
+	wbTopPaths    = map[string]int{"event.code": wbCode, "event.provider": wbProvider, "host.name": wbHostName, "host.hostname": wbHostHostname, "log.level": wbLogLevel, "message": wbMessage, "winlog.time_created": wbTimeCreated, "@timestamp": wbTimestamp, "event.created": wbCreated}
+)
+
+// fromScanWinlogbeat reads winlogbeat's shape, {"winlog": {...}, "event": {...}, ...}, as
+// toRecord and fromWinlogbeat read it, from the members of the line. importers.Get's dotted
+// paths are plain paths through nested objects here: a key with a dot in an object the paths go
+// through (the record, winlog, event, host, log, winlog.process, winlog.process.thread,
+// winlog.user) sends the line to the map path, as does an unnamed event_data "Data", a
+// user_data, or a top-level Event (shapeOf's evtx_dump shape comes first).
+func (w *worker) fromScanWinlogbeat(members []importers.JSONMember, r *windows.Record) error {
+	var at [nWB]int32 // the member of each field, -2 for none
+	for i := range at {
+		at[i] = -2
+	}
+	// The members of each field's object: a later duplicate of a field forgets the members
+	// of the earlier one's object, which come before it.
+	var forget func(f int)
+	forget = func(f int) {
+		for _, g := range wbNames[f] {
+			at[g] = -2
+			forget(g)
+		}
+	}
+	// fieldOf is the field of each member, -2 for none; a member's parent precedes it.
+	fieldOf := w.fieldOf[:0]
+	defer func() {
+		if cap(fieldOf) <= 1<<14 {
+			w.fieldOf = fieldOf // one huge line must not pin its memory
+		}
+	}()
+	for i := range members {
+		m := &members[i]
+		fieldOf = append(fieldOf, -2)
+		pf := -1
+		if m.Parent >= 0 {
+			if pf = int(fieldOf[m.Parent]); pf < 0 || wbNames[pf] == nil {
+				continue // a member of an object the paths do not go through
+			}
+		}
+		if strings.IndexByte(m.Key, '.') >= 0 {
+			return errSlow // importers.Get would try it as a literal key
+		}
+		if pf == -1 && m.Key == "Event" {
+			return errSlow
+		}
+		if f, ok := wbNames[pf][m.Key]; ok {
+			at[f] = int32(i)
+			fieldOf[i] = int8(f)
+			forget(f)
+		}
+	}
+	wl := at[wbWinlog]
+	if members[wl].Kind != importers.JSONObject || at[wbEventID] < 0 && at[wbChannel] < 0 {
+		return errSlow // not winlogbeat's shape; shapeOf decides
+	}
+	if i := at[wbUserData]; i >= 0 && members[i].Kind != importers.JSONNull {
+		return errSlow
+	}
+	// A field has a member only when each field on its path is an object (only an object's
+	// members are listed).
+	value := func(f int) (any, bool) {
+		i := at[f]
+		if i < 0 {
+			return nil, false
+		}
+		return jsonValue(&members[i]), true
+	}
+	get := func(k string) any {
+		f, ok := wbWinlogPaths[k]
+		if !ok {
+			panic("winjson: no winlogbeat field " + k) // a path winlogbeatHeader reads is missing from the table
+		}
+		v, _ := value(f)
+		return v
+	}
+	top := func(k string) (any, bool) {
+		f, ok := wbTopPaths[k]
+		if !ok {
+			panic("winjson: no winlogbeat field " + k)
+		}
+		return value(f)
+	}
+	if err := winlogbeatHeader(get, top, r); err != nil {
+		return err
+	}
+	ed := at[wbEventData]
+	n := 0
+	if ed >= 0 && members[ed].Kind == importers.JSONObject {
+		for i := ed + 1; i < int32(len(members)); i++ {
+			if members[i].Parent == ed {
+				n++
+			}
+		}
+	}
+	r.Data = make(map[string]any, n)
+	if n == 0 {
+		return nil
+	}
+	for i := ed + 1; i < int32(len(members)); i++ {
+		m := &members[i]
+		if m.Parent != ed {
+			continue
+		}
+		switch m.Key {
+		case "#attributes", "xmlns":
+			continue
+		case "Data":
+			return errSlow // unnamed values: eventDataOf numbers them
+		}
+		r.Data[m.Key] = jsonValue(m) // the last of duplicate keys wins
 	}
 	return nil
 }
@@ -640,10 +813,30 @@ var levelNames = map[string]int{"critical": 1, "error": 2, "warning": 3, "inform
 func fromWinlogbeat(o map[string]any, r *windows.Record) error {
 	wl := o["winlog"].(map[string]any)
 	get := func(k string) any { v, _ := importers.Get(wl, k); return v }
+	top := func(k string) (any, bool) { return importers.Get(o, k) }
+	if err := winlogbeatHeader(get, top, r); err != nil {
+		return err
+	}
+	r.Data = eventDataOf(get("event_data"), map[string]any{"user_data": get("user_data")})
+	return nil
+}
+
+// getText is importers.GetText through a lookup.
+func getText(get func(string) (any, bool), key string) (string, bool) {
+	v, ok := get(key)
+	if !ok || v == nil {
+		return "", false
+	}
+	return importers.Text(v), true
+}
+
+// winlogbeatHeader reads a winlogbeat record's fields but its data: get(k) is importers.Get
+// of the winlog object (nil for none), top(k) importers.Get of the record.
+func winlogbeatHeader(get func(string) any, top func(string) (any, bool), r *windows.Record) error {
 	idv := get("event_id")
 	field := "winlog.event_id"
 	if idv == nil {
-		idv, _ = importers.Get(o, "event.code")
+		idv, _ = top("event.code")
 		field = "event.code"
 	}
 	var err error
@@ -653,15 +846,15 @@ func fromWinlogbeat(o map[string]any, r *windows.Record) error {
 	r.Channel = text(get("channel"))
 	r.Provider = text(get("provider_name"))
 	if r.Provider == "" {
-		r.Provider, _ = importers.GetText(o, "event.provider")
+		r.Provider, _ = getText(top, "event.provider")
 	}
 	r.ProviderGUID = text(get("provider_guid"))
 	r.Computer = text(get("computer_name"))
 	if r.Computer == "" {
-		if h, ok := importers.GetText(o, "host.name"); ok {
+		if h, ok := getText(top, "host.name"); ok {
 			r.Computer = h
 		} else {
-			r.Computer, _ = importers.GetText(o, "host.hostname")
+			r.Computer, _ = getText(top, "host.hostname")
 		}
 	}
 	r.EventRecordID = optInt(get("record_id"))
@@ -672,19 +865,18 @@ func fromWinlogbeat(o map[string]any, r *windows.Record) error {
 	r.Task = text(get("task"))
 	r.Opcode = text(get("opcode"))
 	r.Keywords = keywordsText(get("keywords"))
-	if lv, ok := importers.GetText(o, "log.level"); ok {
+	if lv, ok := getText(top, "log.level"); ok {
 		r.Level = levelNames[strings.ToLower(lv)]
 	}
-	r.Message, _ = importers.GetText(o, "message")
+	r.Message, _ = getText(top, "message")
 	for _, f := range []string{"winlog.time_created", "@timestamp", "event.created"} {
-		if s, ok := importers.GetText(o, f); ok && s != "" {
+		if s, ok := getText(top, f); ok && s != "" {
 			if r.TimeCreated, err = parseTime(f, s); err != nil {
 				return err
 			}
 			break
 		}
 	}
-	r.Data = eventDataOf(get("event_data"), map[string]any{"user_data": get("user_data")})
 	return nil
 }
 
