@@ -7,9 +7,16 @@
 //
 // Times are taken as the export gives them. Mordor's TimeCreated is known to be the lab's local
 // time (at times on a 12-hour clock) labelled UTC; it is kept, so that a file's Security and
-// Sysmon events stay on one clock, and Sysmon's true UtcTime remains in Fields. NXLog's
+// Sysmon events stay on one clock, and Sysmon's true UtcTime remains in the fields. NXLog's
 // EventTime has no zone: when the record also has the shipper's @timestamp and NXLog's
 // EventReceivedTime, their difference gives the agent's UTC offset.
+//
+// Every field is kept, as the line's own text in Event.FieldsJSON (the store's fields column),
+// not as a decoded Fields map. The common shapes (flattened, python-evtx, winlogbeat) are read
+// from the members importers.ScanObject lists, without decoding the line into maps; the rest,
+// and lines with something unusual where the shape's fields go, through importers.DecodeObject
+// and the map readers (toRecord), which give the same events. diff_test.go holds the two to
+// the map path as it was before the scanner.
 package winjson
 
 import (
@@ -922,7 +929,7 @@ func fromLegacyBeat(o map[string]any, r *windows.Record) error {
 
 // fromEvtxECmd reads Eric Zimmerman's EvtxECmd JSON: the System fields side by side, the
 // EventData (or UserData) as a JSON document in Payload. A Payload that does not parse leaves
-// the data empty; it is still in Fields.
+// the data empty; it is still in the fields.
 func fromEvtxECmd(o map[string]any, r *windows.Record) error {
 	var err error
 	if r.EventID, err = eventID("EventId", o["EventId"]); err != nil {
