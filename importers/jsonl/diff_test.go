@@ -226,6 +226,12 @@ var diffCases = func() []string {
 		// big
 		`{"message":"` + strings.Repeat("A", 1<<20) + `","src_ip":"10.0.0.1"}`,
 		"{" + wide(3000) + "}",
+		// more members than the plan cache holds paths (recordLarge): mapped leaves, nested
+		// objects, null, an explicit path to an object, and a path met twice
+		`{"@timestamp":"2024-01-02T03:04:05Z","message":"wide","source":{"ip":"10.0.0.9","port":443},"user":null,"x":{"y":[1,2]},` + wide(maxPaths+10) + `}`,
+		`{` + wide(maxPaths+10) + `,"source":{"ip":"10.0.0.9"},"source.ip":"10.0.0.8","a":{"b.c":1},"a.b":{"c":2}}`,
+		`{` + wide(maxPaths+10) + `,"k5":"again"}`,
+		`{"host":{"name":"h1"},"src_ip":"not an address",` + wide(maxPaths+1) + `}`,
 	}
 	// The same keys in other orders and places, so that the last record's shape is wrong.
 	cases = append(cases,

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -153,6 +154,9 @@ func (w *worker) record(raw string) (*event.Event, error) {
 	if err != nil {
 		return nil, errSlow // the map decoder words the reject as it always has
 	}
+	if len(members) > maxPaths {
+		return w.recordLarge(raw, members)
+	}
 	c := &w.plans
 	c.ready()
 	gen := c.nextGen()
@@ -219,6 +223,61 @@ func (w *worker) record(raw string) (*event.Event, error) {
 	})
 	if err := plan.Apply(ev, get); err != nil {
 		return nil, err // a *importers.FieldError naming the field
+	}
+	return ev, nil
+}
+
+// recordLarge is record for a record of more members than the plan cache holds paths: its
+// paths are made and sorted here, once, and never enter the cache (whose maps and nodes would
+// cost several times the record for a record met once), and its plan is built for it alone.
+// It gives what record gives: a path met twice goes to the map decoder, leaves are looked up
+// by path, and an explicit path that is not a leaf here is read from the decoded record.
+func (w *worker) recordLarge(raw string, members []importers.JSONMember) (*event.Event, error) {
+	paths := make([]string, len(members))
+	for i := range members {
+		m := &members[i]
+		paths[i] = m.Key
+		if m.Parent >= 0 && paths[m.Parent] != "" {
+			paths[i] = paths[m.Parent] + "." + m.Key
+		}
+	}
+	order := make([]int32, len(members))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(paths[a], paths[b]) })
+	var names []string
+	for i, id := range order {
+		if i > 0 && paths[id] == paths[order[i-1]] {
+			return nil, errSlow // a path met twice
+		}
+		if members[id].Kind != importers.JSONObject {
+			names = append(names, paths[id])
+		}
+	}
+	ev := w.newEvent(raw)
+	var (
+		obj     map[string]any
+		decoded bool
+	)
+	get := func(field string) (string, bool) {
+		if i, ok := slices.BinarySearchFunc(order, field, func(id int32, f string) int { return strings.Compare(paths[id], f) }); ok {
+			switch m := &members[order[i]]; m.Kind {
+			case importers.JSONObject: // not a leaf
+			case importers.JSONNull:
+				return "", false
+			default:
+				return m.Text(), true
+			}
+		}
+		if !decoded {
+			obj, _ = importers.DecodeObjectString(raw)
+			decoded = true
+		}
+		return importers.GetText(obj, field)
+	}
+	if err := guess.Build(names, w.plans.explicit).Apply(ev, get); err != nil {
+		return nil, err
 	}
 	return ev, nil
 }
