@@ -126,9 +126,16 @@ func (w *worker) parseLine(l importers.Line, sink importers.Sink) error {
 	if err == errSlow {
 		ev, err = w.recordSlow(raw)
 	}
-	// Keep only modest scratch space: one huge record must not pin its memory.
+	// Keep only modest scratch space: one huge record must not pin its memory. A full plan
+	// cache would start afresh at the next record anyway (ready).
 	if cap(w.ids) > 1<<14 {
 		w.ids, w.leafIDs, w.plans.prev = nil, nil, nil
+	}
+	if len(w.leaves) > maxPaths {
+		w.leaves = map[string]any{} // clear would keep its table
+	}
+	if w.plans.npaths >= maxPaths || len(w.plans.nodes) >= maxPaths {
+		w.plans = planCache{explicit: w.plans.explicit}
 	}
 	if err != nil {
 		return sink.Reject(importers.RejectOf(l, err))
