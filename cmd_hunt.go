@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -30,15 +29,10 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		if d, err := strconv.Atoi(n); err == nil && d >= 0 {
-			return now.Add(-time.Duration(d) * 24 * time.Hour), nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+	if d, err := event.ParseSpan(s); err == nil && d >= 0 {
 		return now.Add(-d), nil
 	}
-	t, err := event.ParseTime(s)
+	t, err := parseWhen(s) // a date alone too, as the message says
 	if err != nil {
 		return time.Time{}, fmt.Errorf("--since %q: want a time (2026-03-01T00:00:00Z, 2026-03-01) or a span before now (24h, 7d)", s)
 	}

@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"trawl/engine"
+	"trawl/event"
 	"trawl/render"
 )
 
@@ -54,11 +54,7 @@ func (f ExpiryFlags) expiry(now time.Time) (*time.Time, error) {
 // parseSpan reads a positive duration: Nd for days, or a Go duration (12h, 90m).
 func parseSpan(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		if d, err := strconv.Atoi(n); err == nil && d > 0 && d <= 36600 {
-			return time.Duration(d) * 24 * time.Hour, nil
-		}
-	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
+	if d, err := event.ParseSpan(s); err == nil && d > 0 && d <= 36600*24*time.Hour {
 		return d, nil
 	}
 	return 0, fmt.Errorf("--for %q: want a positive span such as 30d, 12h or 90m", s)

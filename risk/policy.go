@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"trawl/event"
 )
 
 // Action is what the triage policy does with an alert.
@@ -74,11 +76,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 }
 
 func parseDuration(s string) (time.Duration, error) {
-	var days int
-	if n, err := fmt.Sscanf(s, "%dd", &days); err == nil && n == 1 && fmt.Sprintf("%dd", days) == s {
-		return time.Duration(days) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
+	d, err := event.ParseSpan(s)
 	if err != nil {
 		return 0, fmt.Errorf("duration %q: want e.g. 90m, 24h or 7d", s)
 	}
