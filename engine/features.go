@@ -84,18 +84,13 @@ const passOneThreadBelow = 2_000_000
 // two threads, 1.37 and 1.45 s with one; on 200,000 JSON lines 0.84 and 0.80 s against 0.52 and
 // 0.54 s. A store of millions of events, whose history the passes read in full (users, sessions),
 // keeps all threads.
+// The setting and its restore (also after ctx is cancelled) are loadThreads'.
 func (s *Store) passThreads(ctx context.Context) (restore func()) {
-	var threads, events int64
-	if err := s.db.QueryRowContext(ctx, `SELECT current_setting('threads'), (SELECT count(*) FROM events)`).Scan(&threads, &events); err != nil ||
-		threads <= 1 || events >= passOneThreadBelow {
+	var events int64
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&events); err != nil || events >= passOneThreadBelow {
 		return func() {}
 	}
-	if _, err := s.db.ExecContext(ctx, `SET threads = 1`); err != nil {
-		return func() {}
-	}
-	return func() {
-		s.db.ExecContext(context.WithoutCancel(ctx), `SET threads = `+strconv.FormatInt(threads, 10))
-	}
+	return s.loadThreads(ctx)
 }
 
 func (s *Store) featurePass(ctx context.Context, all bool) (st FeatureStats, err error) {

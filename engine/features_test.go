@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -342,5 +343,27 @@ func TestFeaturesHostile(t *testing.T) {
 	}
 	if decoded != 0 || signed != 0 || classes != 0 {
 		t.Errorf("decoded %d, signed %d, address classes %d; want none", decoded, signed, classes)
+	}
+}
+
+// TestPassThreads: the passes after an import into a small store run with one DuckDB thread,
+// and the store gets its threads back, also when the import's context is cancelled during the
+// passes.
+func TestPassThreads(t *testing.T) {
+	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "t.duckdb"), Options{Threads: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	restore := st.passThreads(ctx)
+	during := count(t, st, `SELECT current_setting('threads')`)
+	cancel()
+	restore()
+	if during != 1 {
+		t.Errorf("threads during the passes = %d, want 1", during)
+	}
+	if n := count(t, st, `SELECT current_setting('threads')`); n != 3 {
+		t.Errorf("threads after the passes, their context cancelled = %d, want 3", n)
 	}
 }
