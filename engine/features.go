@@ -149,13 +149,13 @@ func (s *Store) featurePass(ctx context.Context, all bool) (st FeatureStats, err
 	if st.Sessions, err = buildSessions(ctx, tx, all); err != nil {
 		return st, fmt.Errorf("sessions: %w", err)
 	}
+	if _, err = tx.ExecContext(ctx, `DROP VIEW IF EXISTS feat_new`); err != nil {
+		return st, err
+	}
 	for _, t := range featureTemps {
 		if _, err = tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
 			return st, err
 		}
-	}
-	if err = dropNewEvents(ctx, tx); err != nil {
-		return st, err
 	}
 	st.Session = time.Since(start)
 	last = start
@@ -214,16 +214,15 @@ func refreshFeatureLists(ctx context.Context, tx *sql.Tx) error {
 }
 
 // featureTemps are the temporary tables of one pass, dropped at its end.
-var featureTemps = []string{"feat_fields", "feat_ip", "feat_cmd", "feat_proc", "feat_users", "feat_hours", "feat_fail", "feat_decoded"}
+var featureTemps = []string{"feat_gaps", "feat_fields", "feat_ip", "feat_cmd", "feat_proc", "feat_users", "feat_hours", "feat_fail", "feat_decoded"}
 
 // sqlText quotes one of trawl's own constants (a pattern) as an SQL string literal. Never
 // used for log content, which is always a bound parameter or a column.
 func sqlText(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// newEvents makes feat_new the events of finished imports that match cond: the columns the
-// features are made of, and those that say which sessions the events fall in.
-const newEvents = `CREATE OR REPLACE TEMP VIEW feat_new AS
-SELECT e.id, e.time, e.category, e.event_code, e.action, e.outcome, e.source_type, e.user_key, e.src_ip, e.dst_ip,
+// newEvents selects the events of finished imports that match cond: the columns the features
+// are made of, and those that say which sessions the events fall in.
+const newEvents = `SELECT e.id, e.time, e.category, e.event_code, e.action, e.outcome, e.source_type, e.user_key, e.src_ip, e.dst_ip,
        e.dst_port, lower(e.protocol) AS protocol, e.http_method, e.process_name, e.parent_name, e.command_line, e.host_key, e.session_id
 FROM events e JOIN files f ON f.id = e.file_id AND f.status = 'done'
 WHERE `
@@ -235,7 +234,7 @@ WHERE `
 // each step reads only the columns it needs of them (copying all of them into a table cost
 // more than the steps' reads). The counts tell whether that is so, and when it is not (imports
 // finished out of order, features of removed events) every event is checked, and feat_new is a
-// table of them, made before the pass stores their features.
+// view of the table feat_gaps of them, made before the pass stores their features.
 func selectNewEvents(ctx context.Context, tx *sql.Tx) (int64, error) {
 	var maxID, featured, done, found int64
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(event_id), 0), count(*) FROM event_features`).Scan(&maxID, &featured); err != nil {
@@ -246,7 +245,7 @@ func selectNewEvents(ctx context.Context, tx *sql.Tx) (int64, error) {
 		return 0, err
 	}
 	count := func() error { return tx.QueryRowContext(ctx, `SELECT count(*) FROM feat_new`).Scan(&found) }
-	if _, err := tx.ExecContext(ctx, newEvents+`e.id > `+strconv.FormatInt(maxID, 10)); err != nil {
+	if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP VIEW feat_new AS `+newEvents+`e.id > `+strconv.FormatInt(maxID, 10)); err != nil {
 		return 0, err
 	}
 	if err := count(); err != nil || featured+found == done {
@@ -256,11 +255,13 @@ func selectNewEvents(ctx context.Context, tx *sql.Tx) (int64, error) {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM event_features x WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = x.event_id)`); err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `DROP VIEW feat_new`); err != nil {
-		return 0, err
-	}
-	if _, err := tx.ExecContext(ctx, strings.Replace(newEvents, "VIEW", "TABLE", 1)+`NOT EXISTS (SELECT 1 FROM event_features x WHERE x.event_id = e.id)`); err != nil {
-		return 0, err
+	for _, q := range []string{
+		`CREATE OR REPLACE TEMP TABLE feat_gaps AS ` + newEvents + `NOT EXISTS (SELECT 1 FROM event_features x WHERE x.event_id = e.id)`,
+		`CREATE OR REPLACE TEMP VIEW feat_new AS SELECT * FROM feat_gaps`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return 0, err
+		}
 	}
 	err = count() // before found is read: the order of a return's operands is unspecified
 	return found, err
@@ -551,15 +552,4 @@ func decodeLeftovers(ctx context.Context, tx *sql.Tx) (int64, error) {
 		return 0, err
 	}
 	return int64(len(todo)), nil
-}
-
-// dropNewEvents drops feat_new, a view or a table (selectNewEvents).
-func dropNewEvents(ctx context.Context, tx *sql.Tx) error {
-	var kind string
-	err := tx.QueryRowContext(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM duckdb_views() WHERE temporary AND view_name = 'feat_new') THEN 'VIEW' ELSE 'TABLE' END`).Scan(&kind)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `DROP `+kind+` IF EXISTS feat_new`)
-	return err
 }
