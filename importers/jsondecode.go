@@ -294,44 +294,54 @@ func (d *objDecoder) str(i int) (string, int, error) {
 // unquote reads the string from start (just after its opening quote), unescaping it and
 // replacing invalid UTF-8 as encoding/json does.
 func (d *objDecoder) unquote(start int) (string, int, error) {
-	s := d.s
-	b := d.buf[:0]
-	defer func() { d.buf = b[:0] }()
-	j := start
+	b, j, err := appendUnquoted(d.buf[:0], d.s, start)
+	d.buf = b[:0]
+	if err != nil {
+		return "", j, err
+	}
+	return string(b), j, nil
+}
+
+// appendUnquoted appends the text of the JSON string in s from j (just after its opening
+// quote) to its closing quote to dst: escapes resolved, a lone surrogate escape and each byte
+// of invalid UTF-8 as U+FFFD, as encoding/json decodes strings. It returns dst and the index
+// after the closing quote, or the error at the first byte the grammar refuses (errJSONEOF when
+// s ends before the closing quote).
+func appendUnquoted(dst []byte, s string, j int) ([]byte, int, error) {
 	for j < len(s) {
 		c := s[j]
 		switch {
 		case c == '"':
-			return string(b), j + 1, nil
+			return dst, j + 1, nil
 		case c == '\\':
 			j++
 			if j >= len(s) {
-				return "", j, errJSONEOF
+				return dst, j, errJSONEOF
 			}
 			c = s[j]
 			j++
 			switch c {
 			case '"', '\\', '/':
-				b = append(b, c)
+				dst = append(dst, c)
 			case 'b':
-				b = append(b, '\b')
+				dst = append(dst, '\b')
 			case 'f':
-				b = append(b, '\f')
+				dst = append(dst, '\f')
 			case 'n':
-				b = append(b, '\n')
+				dst = append(dst, '\n')
 			case 'r':
-				b = append(b, '\r')
+				dst = append(dst, '\r')
 			case 't':
-				b = append(b, '\t')
+				dst = append(dst, '\t')
 			case 'u':
 				var rr rune
 				for k := 0; k < 4; k++ {
 					if j >= len(s) {
-						return "", j, errJSONEOF
+						return dst, j, errJSONEOF
 					}
 					h := unhex(s[j])
 					if h < 0 {
-						return "", j, jsonSyntaxError(s[j], `in \u hexadecimal character escape`)
+						return dst, j, jsonSyntaxError(s[j], `in \u hexadecimal character escape`)
 					}
 					rr = rr<<4 | h
 					j++
@@ -340,30 +350,30 @@ func (d *objDecoder) unquote(start int) (string, int, error) {
 					// A pair is two escapes; anything else is one U+FFFD, and the next
 					// escape is read on its own.
 					if dec := utf16.DecodeRune(rr, getu4(s[j:])); dec != unicode.ReplacementChar {
-						b = utf8.AppendRune(b, dec)
+						dst = utf8.AppendRune(dst, dec)
 						j += 6
 						continue
 					}
 					rr = unicode.ReplacementChar
 				}
-				b = utf8.AppendRune(b, rr)
+				dst = utf8.AppendRune(dst, rr)
 			default:
-				return "", j - 1, jsonSyntaxError(c, "in string escape code")
+				return dst, j - 1, jsonSyntaxError(c, "in string escape code")
 			}
 		case c < 0x20:
-			return "", j, jsonSyntaxError(c, "in string literal")
+			return dst, j, jsonSyntaxError(c, "in string literal")
 		case c < utf8.RuneSelf:
 			// copy the run of plain ASCII at once
 			k := plainASCIIRun(s, j+1)
-			b = append(b, s[j:k]...)
+			dst = append(dst, s[j:k]...)
 			j = k
 		default:
 			r, size := utf8.DecodeRuneInString(s[j:])
-			b = utf8.AppendRune(b, r) // an invalid byte gives U+FFFD
+			dst = utf8.AppendRune(dst, r) // an invalid byte gives U+FFFD
 			j += size
 		}
 	}
-	return "", j, errJSONEOF
+	return dst, j, errJSONEOF
 }
 
 // unhex is the value of the hexadecimal digit c, or -1.

@@ -2,8 +2,6 @@ package importers
 
 import (
 	"errors"
-	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -326,60 +324,6 @@ func scanString(s string, i int) (int, bool, error) {
 // string that ScanObject accepted, to dst: escapes resolved, a lone surrogate escape and each
 // byte of invalid UTF-8 as U+FFFD, as DecodeObject decodes strings.
 func AppendJSONUnquoted(dst []byte, raw string) []byte {
-	s := raw
-	j := 0
-	for j < len(s) {
-		c := s[j]
-		switch {
-		case c == '\\':
-			if j+1 >= len(s) {
-				return dst // not from ScanObject
-			}
-			c = s[j+1]
-			j += 2
-			switch c {
-			case 'b':
-				dst = append(dst, '\b')
-			case 'f':
-				dst = append(dst, '\f')
-			case 'n':
-				dst = append(dst, '\n')
-			case 'r':
-				dst = append(dst, '\r')
-			case 't':
-				dst = append(dst, '\t')
-			case 'u':
-				if j+4 > len(s) {
-					return dst // not from ScanObject
-				}
-				var rr rune
-				for _, h := range []byte(s[j : j+4]) {
-					rr = rr<<4 | unhex(h)
-				}
-				j += 4
-				if utf16.IsSurrogate(rr) {
-					// A pair is two escapes; anything else is one U+FFFD, and the next
-					// escape is read on its own.
-					if dec := utf16.DecodeRune(rr, getu4(s[j:])); dec != unicode.ReplacementChar {
-						dst = utf8.AppendRune(dst, dec)
-						j += 6
-						continue
-					}
-					rr = unicode.ReplacementChar
-				}
-				dst = utf8.AppendRune(dst, rr)
-			default: // '"', '\\', '/'
-				dst = append(dst, c)
-			}
-		case c < utf8.RuneSelf:
-			k := plainASCIIRun(s, j+1)
-			dst = append(dst, s[j:k]...)
-			j = k
-		default:
-			r, size := utf8.DecodeRuneInString(s[j:])
-			dst = utf8.AppendRune(dst, r) // an invalid byte gives U+FFFD
-			j += size
-		}
-	}
+	dst, _, _ = appendUnquoted(dst, raw, 0) // raw has no closing quote: it ends at errJSONEOF
 	return dst
 }
