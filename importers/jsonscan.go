@@ -1,6 +1,7 @@
 package importers
 
 import (
+	"encoding/json"
 	"errors"
 	"unicode/utf8"
 )
@@ -64,13 +65,32 @@ func (m *JSONMember) Text() string {
 	case JSONNull:
 		return ""
 	}
-	// A container: decode it as DecodeObject does and render it as Text does. Rare (a
-	// mapping that names an array), so the wrapping copy does not matter.
+	// A container: decode it as DecodeObject does and render it as Text does.
+	return Text(m.Decoded())
+}
+
+// Decoded is the value as DecodeObject gives it: a string decoded, a json.Number as written,
+// true or false, nil for null, an array or object as []any or map[string]any.
+func (m *JSONMember) Decoded() any {
+	switch m.Kind {
+	case JSONString:
+		return m.Text()
+	case JSONNumber:
+		return json.Number(m.Value)
+	case JSONTrue:
+		return true
+	case JSONFalse:
+		return false
+	case JSONNull:
+		return nil
+	}
+	// An array or object: rare (a mapping that names one), so the wrapping copy does not
+	// matter.
 	obj, err := DecodeObjectString(`{"v":` + m.Value + `}`)
 	if err != nil {
-		return m.Value // cannot happen: ScanObject checked the value
+		return nil // cannot happen: ScanObject checked the value
 	}
-	return Text(obj["v"])
+	return obj["v"]
 }
 
 // JSONScanner scans JSON objects; it keeps its scratch space from one object to the next, so

@@ -81,6 +81,13 @@ func rebuild(t testing.TB, in string, members []JSONMember, maxDepth int) map[st
 		if got, want := m.Text(), Text(v); got != want && maps[i] == nil {
 			t.Fatalf("input %q: member %q Text %q, want %q", in, m.Key, got, want)
 		}
+		want := m.Value
+		if m.Kind == JSONString {
+			want = `"` + m.Value + `"`
+		}
+		if got, want := m.Decoded(), decodeValue(t, want); !reflect.DeepEqual(got, want) {
+			t.Fatalf("input %q: member %q Decoded %#v, want %#v", in, m.Key, got, want)
+		}
 		parent[m.Key] = v // a repeated key: the last one wins, as in DecodeObject
 	}
 	// A listed object's text decodes to what its members made, and renders the same.

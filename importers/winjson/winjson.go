@@ -22,7 +22,6 @@ package winjson
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -247,7 +246,7 @@ func (w *worker) fromScan(text string, r *windows.Record) error {
 		if k.envelope || f.nxlog && k.nxlog || k.slot == int8(fEventType) && f.nxlogType != "" && f.text[fEventType] == f.nxlogType {
 			continue // as excluded says
 		}
-		r.Data[m.Key] = jsonValue(m)
+		r.Data[m.Key] = m.Decoded()
 	}
 	return nil
 }
@@ -370,7 +369,7 @@ func (w *worker) fromScanWinlogbeat(members []importers.JSONMember, r *windows.R
 		if i < 0 {
 			return nil, false
 		}
-		return jsonValue(&members[i]), true
+		return members[i].Decoded(), true
 	}
 	get := func(k string) any {
 		f, ok := wbWinlogPaths[k]
@@ -414,7 +413,7 @@ func (w *worker) fromScanWinlogbeat(members []importers.JSONMember, r *windows.R
 		case "Data":
 			return errSlow // unnamed values: eventDataOf numbers them
 		}
-		r.Data[m.Key] = jsonValue(m) // the last of duplicate keys wins
+		r.Data[m.Key] = m.Decoded() // the last of duplicate keys wins
 	}
 	return nil
 }
@@ -544,30 +543,9 @@ func (w *worker) fromScanSystem(members []importers.JSONMember, system, eventDat
 		case "Data":
 			return errSlow // unnamed values: eventDataOf numbers them
 		}
-		r.Data[m.Key] = jsonValue(m) // the last of duplicate keys wins
+		r.Data[m.Key] = m.Decoded() // the last of duplicate keys wins
 	}
 	return nil
-}
-
-// jsonValue is a scanned member's value as importers.DecodeObject gives it.
-func jsonValue(m *importers.JSONMember) any {
-	switch m.Kind {
-	case importers.JSONString:
-		return m.Text()
-	case importers.JSONNumber:
-		return json.Number(m.Value)
-	case importers.JSONTrue:
-		return true
-	case importers.JSONFalse:
-		return false
-	case importers.JSONNull:
-		return nil
-	}
-	obj, err := importers.DecodeObjectString(`{"v":` + m.Value + `}`) // an array or object: rare
-	if err != nil {
-		return nil // cannot happen: ScanObject checked the value
-	}
-	return obj["v"]
 }
 
 type shape int
