@@ -30,8 +30,9 @@ var derivedTables = []struct{ name, query string }{
 	{"entity_summary_state", `SELECT * FROM entity_summary_state ORDER BY ALL`},
 	{"feature_lists", `SELECT (SELECT count(*) FROM feature_lolbas), (SELECT count(*) FROM feature_parents), (SELECT count(*) FROM feature_ports),
 		(SELECT count(*) FROM feature_protocol_ports), (SELECT count(*) FROM feature_ip_ranges)`},
-	// The passes leave no temporary tables behind.
-	{"temp_tables", `SELECT table_name FROM duckdb_tables() WHERE temporary ORDER BY ALL`},
+	// The passes leave no temporary tables or views (feat_new) behind, on the connection the
+	// query gets (temporary objects are a connection's own).
+	{"temp_tables", `SELECT table_name FROM duckdb_tables() WHERE temporary UNION ALL SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal ORDER BY ALL`},
 }
 
 // derivedDigest is each derived table's row count and the SHA-256 of its rows as JSON, in the
