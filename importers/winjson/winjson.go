@@ -389,7 +389,16 @@ func (w *worker) fromScanWinlogbeat(members []importers.JSONMember, r *windows.R
 	if err := winlogbeatHeader(get, top, r); err != nil {
 		return err
 	}
-	ed := at[wbEventData]
+	var err error
+	r.Data, err = scanEventData(members, at[wbEventData])
+	return err
+}
+
+// scanEventData is eventDataOf of the member ed without UserData, from the members of the
+// line: the members of its object but #attributes and xmlns, the last of duplicate keys
+// winning. An unnamed "Data" (eventDataOf numbers its values) is errSlow; no member (ed < 0)
+// or one that is no object gives no data.
+func scanEventData(members []importers.JSONMember, ed int32) (map[string]any, error) {
 	n := 0
 	if ed >= 0 && members[ed].Kind == importers.JSONObject {
 		for i := ed + 1; i < int32(len(members)); i++ {
@@ -398,9 +407,9 @@ func (w *worker) fromScanWinlogbeat(members []importers.JSONMember, r *windows.R
 			}
 		}
 	}
-	r.Data = make(map[string]any, n)
+	data := make(map[string]any, n)
 	if n == 0 {
-		return nil
+		return data, nil
 	}
 	for i := ed + 1; i < int32(len(members)); i++ {
 		m := &members[i]
@@ -411,11 +420,11 @@ func (w *worker) fromScanWinlogbeat(members []importers.JSONMember, r *windows.R
 		case "#attributes", "xmlns":
 			continue
 		case "Data":
-			return errSlow // unnamed values: eventDataOf numbers them
+			return nil, errSlow // unnamed values: eventDataOf numbers them
 		}
-		r.Data[m.Key] = m.Decoded() // the last of duplicate keys wins
+		data[m.Key] = m.Decoded() // the last of duplicate keys wins
 	}
-	return nil
+	return data, nil
 }
 
 // sysSlot is a System field fromSystem reads.
@@ -465,16 +474,13 @@ func (w *worker) fromScanSystem(members []importers.JSONMember, system, eventDat
 	for i := range slot {
 		slot[i] = -1
 	}
-	nData := 0
 	for i := system + 1; i < int32(len(members)); i++ {
 		m := &members[i]
-		switch m.Parent {
-		case system:
-			if s, ok := sysSlots[m.Key]; ok {
-				slot[s] = i // the last of duplicate keys wins
-			}
-		case eventData:
-			nData++
+		if m.Parent != system {
+			continue
+		}
+		if s, ok := sysSlots[m.Key]; ok {
+			slot[s] = i // the last of duplicate keys wins
 		}
 	}
 	if slot[sEventID] < 0 {
@@ -528,24 +534,8 @@ func (w *worker) fromScanSystem(members []importers.JSONMember, system, eventDat
 			return err
 		}
 	}
-	r.Data = make(map[string]any, nData)
-	if eventData < 0 || members[eventData].Kind != importers.JSONObject {
-		return nil
-	}
-	for i := eventData + 1; i < int32(len(members)); i++ {
-		m := &members[i]
-		if m.Parent != eventData {
-			continue
-		}
-		switch m.Key {
-		case "#attributes", "xmlns":
-			continue
-		case "Data":
-			return errSlow // unnamed values: eventDataOf numbers them
-		}
-		r.Data[m.Key] = m.Decoded() // the last of duplicate keys wins
-	}
-	return nil
+	r.Data, err = scanEventData(members, eventData)
+	return err
 }
 
 type shape int
