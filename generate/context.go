@@ -41,12 +41,6 @@ func WriteContext(open Opener, sum *Summary) error {
 // it belongs to, so that an alert naming only the machine (a network log) finds its user.
 func (w *world) assetRows() [][]string {
 	rows := [][]string{{"name", "hostnames", "addresses", "owner", "criticality", "environment", "internet_facing", "description"}}
-	yesNo := func(b bool) string {
-		if b {
-			return "yes"
-		}
-		return "no"
-	}
 	owners := map[*host]string{}
 	for _, u := range w.users {
 		if u.WS != nil {
@@ -142,11 +136,7 @@ func (w *world) identityRows(leaving map[string]time.Time) [][]string {
 		if d, ok := leaving[u.Name]; ok {
 			status = "leaving on " + d.UTC().Format(time.DateOnly)
 		}
-		priv := "no"
-		if u.Admin {
-			priv = "yes"
-		}
-		rows = append(rows, []string{u.Name, u.Full, u.Name + "@" + emailDomain, aliases(u.Name, u.SID()), dept, role, priv, "no", "", status})
+		rows = append(rows, []string{u.Name, u.Full, u.Name + "@" + emailDomain, aliases(u.Name, u.SID()), dept, role, yesNo(u.Admin), "no", "", status})
 	}
 	rows = append(rows,
 		[]string{"Administrator", "Built-in domain Administrator", "", aliases("Administrator", domainSID+"-500"), "IT", "Built-in administrator account", "yes", "no", "", "active"},
@@ -155,6 +145,14 @@ func (w *world) identityRows(leaving map[string]time.Time) [][]string {
 		[]string{"ci-deploy", "CI pipeline role (build01)", "", "arn:aws:iam::" + awsAccount + ":role/ci-deploy", "Engineering", "AWS role of the CI pipeline", "no", "yes", "", "active"},
 	)
 	return rows
+}
+
+// yesNo is a context file's boolean.
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 func writeCSV(open Opener, name string, rows [][]string) error {
