@@ -107,15 +107,11 @@ func measure(ctx context.Context, opt ImportOptions, wl workload, path string, s
 	defer runtime.GOMAXPROCS(prev)
 	res := Result{Workload: wl.name, Cores: cores, Bytes: size}
 	db := filepath.Join(opt.Dir, "bench.duckdb")
-	fresh := func() {
-		os.Remove(db)
-		os.Remove(db + ".wal")
-	}
-	defer fresh()
+	defer removeStore(db)
 	for run := range opt.Runs {
 		// trawl's import into a fresh store file, first in each run so that its peak memory is
 		// its own and not what DuckDB's loads below left behind.
-		fresh()
+		removeStore(db)
 		ResetPeakRSS()
 		st, err := engine.Open(ctx, db, engine.Options{Threads: cores, MemoryMB: 384}) // as trawl import does
 		if err != nil {
@@ -182,10 +178,15 @@ func measure(ctx context.Context, opt ImportOptions, wl workload, path string, s
 	return res, nil
 }
 
-// rawLoad times engine.RawLoad of kind into a fresh store file db: wall and CPU seconds.
-func rawLoad(ctx context.Context, db, path, kind string, o engine.Options) (wall, cpu float64, err error) {
+// removeStore deletes the store file db and its write-ahead log, so the next open starts fresh.
+func removeStore(db string) {
 	os.Remove(db)
 	os.Remove(db + ".wal")
+}
+
+// rawLoad times engine.RawLoad of kind into a fresh store file db: wall and CPU seconds.
+func rawLoad(ctx context.Context, db, path, kind string, o engine.Options) (wall, cpu float64, err error) {
+	removeStore(db)
 	st, err := engine.Open(ctx, db, o)
 	if err != nil {
 		return 0, 0, err
