@@ -113,6 +113,10 @@ func newWorker(ex guess.Explicit) *worker {
 // (recordSlow) makes it, or words its reject.
 var errSlow = errors.New("jsonl: record needs the map decoder")
 
+// errSlowLarge is errSlow for a record of more members than the plan cache holds paths
+// (recordMapLarge).
+var errSlowLarge = errors.New("jsonl: large record needs the map decoder")
+
 // parseLine makes the event or the reject of one line; only the sink's error is returned. A
 // blank line is skipped. The line is scanned once, without building maps (record); the few
 // records the scanner leaves (invalid JSON, a path met twice) go through the map decoder
@@ -123,8 +127,8 @@ func (w *worker) parseLine(l importers.Line, sink importers.Sink) error {
 	}
 	raw := string(l.Text) // the event's Raw; the values read from it share its memory
 	ev, err := w.record(raw)
-	if err == errSlow {
-		ev, err = w.recordSlow(raw)
+	if err == errSlow || err == errSlowLarge {
+		ev, err = w.recordSlow(raw, err == errSlowLarge)
 	}
 	// Keep only modest scratch space: one huge record must not pin its memory. A full plan
 	// cache would start afresh at the next record anyway (ready).
@@ -256,7 +260,7 @@ func (w *worker) recordLarge(raw string, members []importers.JSONMember) (*event
 	var names []string
 	for i, id := range order {
 		if i > 0 && paths[id] == paths[order[i-1]] {
-			return nil, errSlow // a path met twice
+			return nil, errSlowLarge // a path met twice
 		}
 		if members[id].Kind != importers.JSONObject {
 			names = append(names, paths[id])
@@ -290,14 +294,20 @@ func (w *worker) recordLarge(raw string, members []importers.JSONMember) (*event
 }
 
 // recordSlow makes the event of one line through the map decoder: DecodeObjectString, then
-// recordMap. It is how every line was read before the scanner, and gives the same result.
-func (w *worker) recordSlow(raw string) (*event.Event, error) {
+// recordMap (recordMapLarge for a large record). It is how every line was read before the
+// scanner, and gives the same result.
+func (w *worker) recordSlow(raw string, large bool) (*event.Event, error) {
 	obj, err := importers.DecodeObjectString(raw)
 	if err != nil {
 		return nil, err
 	}
 	ev := w.newEvent(raw)
-	if err := w.recordMap(ev, raw, obj); err != nil {
+	if large {
+		err = w.recordMapLarge(ev, obj)
+	} else {
+		err = w.recordMap(ev, raw, obj)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return ev, nil
@@ -310,28 +320,49 @@ func (w *worker) recordMap(ev *event.Event, raw string, obj map[string]any) erro
 	w.plans.ready()
 	var shape shapeKey
 	w.plans.flattenMap(leaves, &shape, "", obj, 0)
-	get := func(field string) (string, bool) {
-		if v, ok := leaves[field]; ok {
-			if v == nil {
-				return "", false
-			}
-			return importers.Text(v), true
-		}
-		return importers.GetText(obj, field) // an explicit path to an object or array
-	}
 	plan := w.plans.get(shape, func(names []string) []string {
 		for k := range leaves {
 			names = append(names, k)
 		}
 		return names
 	})
-	return plan.Apply(ev, get) // a *importers.FieldError naming the field
+	return plan.Apply(ev, leafGet(leaves, obj)) // a *importers.FieldError naming the field
+}
+
+// recordMapLarge is recordMap for a record of more members than the plan cache holds paths
+// (one that recordLarge leaves): as recordLarge does, it makes its paths and plan for itself
+// and keeps them out of the cache and the worker, where they would cost several times the
+// record for a record met once.
+func (w *worker) recordMapLarge(ev *event.Event, obj map[string]any) error {
+	leaves := map[string]any{}
+	w.plans.flattenMap(leaves, nil, "", obj, 0)
+	names := make([]string, 0, len(leaves))
+	for k := range leaves {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return guess.Build(names, w.plans.explicit).Apply(ev, leafGet(leaves, obj))
+}
+
+// leafGet is the lookup of a decoded record: its leaves by path (null is no value), then any
+// other path (an explicit one to an object or array) in the record.
+func leafGet(leaves, obj map[string]any) func(string) (string, bool) {
+	return func(field string) (string, bool) {
+		if v, ok := leaves[field]; ok {
+			if v == nil {
+				return "", false
+			}
+			return importers.Text(v), true
+		}
+		return importers.GetText(obj, field)
+	}
 }
 
 // flattenMap records every scalar and array of obj under its dotted path, and adds each new
 // path to the record's shape. Objects nested deeper than maxDepth are left out (they stay in
 // the record's fields). The paths and their hashes come from the cache, so a record of a
-// shape seen before allocates none.
+// shape seen before allocates none. With a nil shape (a large record) the cache is neither
+// read nor filled.
 //
 // A path met twice (a key with a dot, "a.b", beside "a": {"b"}) keeps the value importers.Get
 // finds for it, whatever the map's order: an object's own leaves come before its nested
@@ -342,10 +373,12 @@ func (c *planCache) flattenMap(out map[string]any, shape *shapeKey, prefix strin
 	if depth > maxDepth {
 		return
 	}
-	under := c.paths[prefix]
-	if under == nil {
-		under = map[string]pathEntry{}
-		c.paths[prefix] = under
+	var under map[string]pathEntry
+	if shape != nil {
+		if under = c.paths[prefix]; under == nil {
+			under = map[string]pathEntry{}
+			c.paths[prefix] = under
+		}
 	}
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
@@ -358,6 +391,9 @@ func (c *planCache) flattenMap(out map[string]any, shape *shapeKey, prefix strin
 			pe.path = k
 			if prefix != "" {
 				pe.path = prefix + "." + k
+			}
+			if shape == nil {
+				return pe
 			}
 			pe.hash = maphash.String(c.seed, pe.path)
 			under[k] = pe
@@ -375,8 +411,10 @@ func (c *planCache) flattenMap(out map[string]any, shape *shapeKey, prefix strin
 			continue
 		}
 		out[pe.path] = v
-		shape.sum += pe.hash
-		shape.n++
+		if shape != nil {
+			shape.sum += pe.hash
+			shape.n++
+		}
 	}
 	for _, k := range keys {
 		if m, ok := obj[k].(map[string]any); ok {
