@@ -13,6 +13,7 @@ import (
 
 	"trawl/event"
 	"trawl/importers"
+	"trawl/importers/importertest"
 	"trawl/internal/testutil"
 )
 
@@ -325,13 +326,7 @@ func FuzzParseLineDiff(f *testing.F) {
 	}
 	files, _ := filepath.Glob("testdata/*.jsonl")
 	for _, p := range files {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, line := range bytes.Split(data, []byte("\n")) {
-			f.Add(line)
-		}
+		importertest.SeedLines(f, p)
 	}
 	for _, rel := range []string{
 		"evtx-jsonl/deepblue/mimikatz-privesc-hashdump.evtx.jsonl",

@@ -19,6 +19,7 @@ import (
 	"trawl/event"
 	"trawl/generate"
 	"trawl/importers"
+	"trawl/importers/importertest"
 	"trawl/importers/windows"
 	"trawl/internal/testutil"
 )
@@ -849,13 +850,7 @@ func FuzzParseLineDiff(f *testing.F) {
 	}
 	files, _ := filepath.Glob("testdata/*.jsonl")
 	for _, p := range files {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, line := range bytes.Split(data, []byte("\n")) {
-			f.Add(line)
-		}
+		importertest.SeedLines(f, p)
 	}
 	for _, rel := range []string{
 		"mordor/windows/credential_access/psh_lsass_memory_dump_comsvcs_2020-10-18T19500924.json",
