@@ -203,28 +203,13 @@ func (w *worker) record(raw string) (*event.Event, error) {
 	c.prev = append(c.prev[:0], ids...)
 
 	ev := w.newEvent(raw)
-	var (
-		obj     map[string]any // decoded only for an explicit path that is not a leaf here
-		decoded bool
-	)
+	rec := scanned{raw: raw}
 	get := func(field string) (string, bool) {
-		if id, ok := c.byPath[field]; ok {
-			if n := &c.nodes[id]; n.stamp == gen {
-				switch m := &members[n.member]; m.Kind {
-				case importers.JSONObject: // not a leaf
-				case importers.JSONNull:
-					return "", false
-				default:
-					return m.Text(), true
-				}
-			}
+		var m *importers.JSONMember
+		if id, ok := c.byPath[field]; ok && c.nodes[id].stamp == gen {
+			m = &members[c.nodes[id].member]
 		}
-		// An explicit path to an object, or deeper than maxDepth, or absent.
-		if !decoded {
-			obj, _ = importers.DecodeObjectString(raw)
-			decoded = true
-		}
-		return importers.GetText(obj, field)
+		return rec.get(m, field)
 	}
 	plan := c.get(shape, func(names []string) []string {
 		for _, id := range leaves {
@@ -267,30 +252,45 @@ func (w *worker) recordLarge(raw string, members []importers.JSONMember) (*event
 		}
 	}
 	ev := w.newEvent(raw)
-	var (
-		obj     map[string]any
-		decoded bool
-	)
+	rec := scanned{raw: raw}
 	get := func(field string) (string, bool) {
+		var m *importers.JSONMember
 		if i, ok := slices.BinarySearchFunc(order, field, func(id int32, f string) int { return strings.Compare(paths[id], f) }); ok {
-			switch m := &members[order[i]]; m.Kind {
-			case importers.JSONObject: // not a leaf
-			case importers.JSONNull:
-				return "", false
-			default:
-				return m.Text(), true
-			}
+			m = &members[order[i]]
 		}
-		if !decoded {
-			obj, _ = importers.DecodeObjectString(raw)
-			decoded = true
-		}
-		return importers.GetText(obj, field)
+		return rec.get(m, field)
 	}
 	if err := guess.Build(names, w.plans.explicit).Apply(ev, get); err != nil {
 		return nil, err
 	}
 	return ev, nil
+}
+
+// scanned is a record read by the scanner, as the lookups of record and recordLarge see it.
+type scanned struct {
+	raw     string
+	obj     map[string]any // decoded only for a path that is not a leaf here
+	decoded bool
+}
+
+// get is the value of field, whose member is m (nil for none): a leaf's text (null is no
+// value); any other path (to an object, deeper than maxDepth, or absent) is looked up in the
+// record, decoded the first time.
+func (r *scanned) get(m *importers.JSONMember, field string) (string, bool) {
+	if m != nil {
+		switch m.Kind {
+		case importers.JSONObject: // not a leaf
+		case importers.JSONNull:
+			return "", false
+		default:
+			return m.Text(), true
+		}
+	}
+	if !r.decoded {
+		r.obj, _ = importers.DecodeObjectString(r.raw)
+		r.decoded = true
+	}
+	return importers.GetText(r.obj, field)
 }
 
 // recordSlow makes the event of one line through the map decoder: DecodeObjectString, then
