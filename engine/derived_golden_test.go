@@ -158,17 +158,7 @@ func TestFeaturesFillGaps(t *testing.T) {
 		t.Fatalf("update: %+v, %v; want %d events", st, err, lost)
 	}
 	tables := func() string {
-		var b strings.Builder
-		for _, q := range []string{`SELECT * FROM event_features ORDER BY ALL`, `SELECT * FROM sessions ORDER BY ALL`, `SELECT * FROM session_events ORDER BY ALL`} {
-			tb, err := s.Query(t.Context(), q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, _ := json.Marshal(tb.Rows)
-			b.Write(out)
-			b.WriteByte('\n')
-		}
-		return b.String()
+		return rowsText(t, s, `SELECT * FROM event_features ORDER BY ALL`, `SELECT * FROM sessions ORDER BY ALL`, `SELECT * FROM session_events ORDER BY ALL`)
 	}
 	filled := tables()
 	if _, err := s.RebuildFeatures(t.Context()); err != nil {
@@ -219,17 +209,7 @@ func TestPassesEarlierEventsLater(t *testing.T) {
 		}
 	}
 	sessions := func() string {
-		var b strings.Builder
-		for _, q := range []string{`SELECT * FROM sessions ORDER BY ALL`, `SELECT * FROM session_events ORDER BY ALL`} {
-			tb, err := s.Query(t.Context(), q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, _ := json.Marshal(tb.Rows)
-			b.Write(out)
-			b.WriteByte('\n')
-		}
-		return b.String()
+		return rowsText(t, s, `SELECT * FROM sessions ORDER BY ALL`, `SELECT * FROM session_events ORDER BY ALL`)
 	}
 	kept, summary := sessions(), summaryContent(t, s)
 	if n := count(t, s, `SELECT count(DISTINCT kind) FROM sessions`); n != 2 {

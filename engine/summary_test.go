@@ -18,13 +18,18 @@ import (
 // row each), as text to compare.
 func summaryContent(t *testing.T, s *Store) string {
 	t.Helper()
-	var b strings.Builder
-	for _, q := range []string{
+	return rowsText(t, s,
 		`SELECT * EXCLUDE (events, first, last), sum(events), min(first), max(last) FROM entity_activity GROUP BY ALL ORDER BY ALL`,
 		`SELECT * EXCLUDE (events), sum(events) FROM entity_related GROUP BY ALL ORDER BY ALL`,
 		`SELECT * EXCLUDE (events, first, last), sum(events), min(first), max(last) FROM entity_user_pairs GROUP BY ALL ORDER BY ALL`,
-		`SELECT * FROM entity_summary_state`,
-	} {
+		`SELECT * FROM entity_summary_state`)
+}
+
+// rowsText is the rows of each query as a line of JSON, as text to compare.
+func rowsText(t *testing.T, s *Store, queries ...string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, q := range queries {
 		tb, err := s.Query(t.Context(), q)
 		if err != nil {
 			t.Fatal(err)
