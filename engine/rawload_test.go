@@ -32,24 +32,14 @@ func TestRawLoadECSFloor(t *testing.T) {
 	}
 	dump := func(table string) string {
 		// Every column but the ids of the row and of its file, and the byte offset.
-		rows, err := s.db.QueryContext(ctx, `SELECT * EXCLUDE (id, file_id, byte_offset) FROM `+table+` ORDER BY line`)
+		tb, err := s.Query(ctx, `SELECT * EXCLUDE (id, file_id, byte_offset) FROM `+table+` ORDER BY line`)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer rows.Close()
-		ct, _ := rows.ColumnTypes()
 		var b strings.Builder
-		for rows.Next() {
-			vals := make([]any, len(ct))
-			ptrs := make([]any, len(ct))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range vals {
-				fmt.Fprintf(&b, "%s=%v\n", ct[i].Name(), v)
+		for _, row := range tb.Rows {
+			for i, v := range row {
+				fmt.Fprintf(&b, "%s=%v\n", tb.Columns[i], v)
 			}
 		}
 		return b.String()
