@@ -117,12 +117,16 @@ func (s *Store) loadThreads(ctx context.Context) (restore func()) {
 	if err := s.db.QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&threads); err != nil || threads <= 1 {
 		return func() {}
 	}
-	if _, err := s.db.ExecContext(ctx, `SET threads = 1`); err != nil {
-		return func() {}
-	}
-	return func() {
+	restore = func() {
 		s.db.ExecContext(context.WithoutCancel(ctx), `SET threads = `+strconv.FormatInt(threads, 10))
 	}
+	// Not with ctx: a cancellation that comes as the statement runs could leave the setting
+	// at one thread while reporting an error, and nothing would restore it.
+	if _, err := s.db.ExecContext(context.WithoutCancel(ctx), `SET threads = 1`); err != nil {
+		restore() // whatever DuckDB did
+		return func() {}
+	}
+	return restore
 }
 
 // fingerprint identifies a file's content cheaply: its size and the SHA-256 of its first and
