@@ -140,6 +140,17 @@ func genericHostileInputs() []hostileInput {
 			b.WriteString("}\n")
 			return b.Bytes()
 		}},
+		// the same, with a key met twice: such a line leaves the scanner's path for the map
+		// decoder's, which must stay as bounded
+		{name: "json-1M-keys-dup", data: func() []byte {
+			var b bytes.Buffer
+			b.WriteString(`{"message":"many keys"`)
+			for i := 0; b.Len() < importers.MaxLine-64; i++ {
+				fmt.Fprintf(&b, `,"k%d":%d`, i, i)
+			}
+			b.WriteString(`,"message":"again"}` + "\n")
+			return b.Bytes()
+		}},
 		{name: "kv-1M-pairs", data: func() []byte {
 			var b bytes.Buffer
 			for _, prefix := range []string{"type=SYSCALL msg=audit(1700000000.000:1): ", "CEF:0|V|P|1|sig|name|5|", "Jan  2 03:04:05 host app[1]: "} {

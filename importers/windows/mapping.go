@@ -339,7 +339,8 @@ func defenderSpec(action, outcome string) spec {
 // Normalize maps a Windows record onto ev: the common System fields first (time, host,
 // channel, event id, level, message), then the channel and event id's table row, or the generic
 // mapping for events without one. It leaves ev.SourceType, ev.Raw and (when already set)
-// ev.Fields to the reader; an empty ev.Fields gets the record's fields. A data value that does
+// ev.Fields or ev.FieldsJSON to the reader; when neither is set, ev.Fields gets the record's
+// fields. A data value that does
 // not fit its column is an error naming the data field (a *importers.FieldError).
 func Normalize(r *Record, ev *event.Event) error {
 	ch := channelKey(r.Channel, r.Provider)
@@ -357,7 +358,7 @@ func Normalize(r *Record, ev *event.Event) error {
 		ev.Severity = event.IntOf(sev)
 	}
 	ev.Outcome = keywordOutcome(r.Keywords)
-	if ev.Fields == nil {
+	if ev.Fields == nil && ev.FieldsJSON == "" { // a reader keeping the record's own JSON text needs no map
 		ev.Fields = r.Map()
 	}
 

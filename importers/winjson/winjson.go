@@ -124,11 +124,6 @@ var workers = sync.Pool{New: func() any { return new(worker) }}
 // its reject), as every line was read before.
 var errSlow = errors.New("winjson: line needs the map decoder")
 
-// keepFields is what ev.Fields holds while windows.Normalize runs, so that it does not build a
-// map of the record for Fields: the event keeps its fields as FieldsJSON, the line's own text,
-// which is what the store keeps (it reads no Fields beside FieldsJSON).
-var keepFields = map[string]any{}
-
 // parse makes the event of one line. A flattened export (Mordor, NXLog, the generated logs) is
 // read from the members ScanObject lists, without decoding the line into a map; any other shape,
 // and the few flat lines the scanner path does not take (invalid JSON, an object where a
@@ -153,12 +148,11 @@ func (w *worker) parse(l importers.Line) (*event.Event, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	// The whole object is the line itself: FieldsJSON, without a Fields map.
-	w.ev = event.Event{SourceType: "winjson", Raw: raw, FieldsJSON: text, Fields: keepFields}
+	// The whole object is the line itself: FieldsJSON, without a Fields map (the store reads
+	// no Fields beside FieldsJSON, and Normalize builds none when FieldsJSON is set).
+	w.ev = event.Event{SourceType: "winjson", Raw: raw, FieldsJSON: text}
 	ev := &w.ev
-	err = windows.Normalize(&rec, ev)
-	ev.Fields = nil
-	if err != nil {
+	if err := windows.Normalize(&rec, ev); err != nil {
 		return nil, err
 	}
 	return ev, nil
