@@ -30,9 +30,8 @@ test: test-deps
 	$(GO) test -count=1 -timeout 9m ./...
 
 # The demo: import the bundled demo/ folder and the simulated company's assets and identities
-# into a fresh store, hunt it with the built-in rules
-# (which also scores the alerts into ranked incidents), then open the workbench on it. Only the
-# summaries are printed. Without a terminal (CI, scripts, a pipe) it stops after them and says
+# into a fresh store, hunt it with the built-in rules (which also scores the alerts into ranked
+# incidents), then open the workbench on it. Only the summaries are printed. Without a terminal (CI, scripts, a pipe) it stops after them and says
 # how to open the workbench; the store stays at $(DEMO_DB) for further commands (see README).
 demo: build
 	@rm -f $(DEMO_DB) $(DEMO_DB).wal
