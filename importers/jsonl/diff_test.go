@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -35,25 +34,6 @@ func oldParseLine(w *worker, l importers.Line, sink importers.Sink) error {
 		}
 		return importers.Emit(sink, l, ev)
 	})
-}
-
-// outcomeSink keeps copies of what one line gives.
-type outcomeSink struct {
-	events  []event.Event
-	records []importers.Record
-	rejects []importers.Reject
-}
-
-func (s *outcomeSink) Event(rec importers.Record, ev *event.Event) error {
-	s.events = append(s.events, *ev)
-	s.records = append(s.records, rec)
-	return nil
-}
-
-func (s *outcomeSink) Reject(r importers.Reject) error {
-	r.Raw = bytes.Clone(r.Raw)
-	s.rejects = append(s.rejects, r)
-	return nil
 }
 
 // diffConfigs are the mappings every input is read with: guessing only; explicit paths to
@@ -89,21 +69,21 @@ func compareLines(t testing.TB, name string, data []byte, news, olds []*worker) 
 	err := importers.ReadLines(context.Background(), bytes.NewReader(data), importers.Discard, func(l importers.Line) error {
 		n++
 		for i := range news {
-			var got, want outcomeSink
-			if err := news[i].parseLine(l, &got); err != nil {
+			var got, want importertest.Result
+			if err := news[i].parseLine(l, got.Sink()); err != nil {
 				t.Fatalf("%s line %d: new path returned %v", name, l.Num, err)
 			}
-			if err := oldParseLine(olds[i], l, &want); err != nil {
+			if err := oldParseLine(olds[i], l, want.Sink()); err != nil {
 				t.Fatalf("%s line %d: old path returned %v", name, l.Num, err)
 			}
-			diff := outcomeDiff(&got, &want)
+			diff := importertest.OutcomeDiff(&got, &want, rawLine)
 			// The old path picks at random between two leaves of one dotted path ("a.b"
 			// beside {"a":{"b":..}}: map order); the new path, which reads such lines with
 			// the old code, may pick the other. Either is right when the old path makes it.
 			for try := 0; diff != "" && try < 100; try++ {
-				want = outcomeSink{}
-				oldParseLine(newWorker(olds[i].plans.explicit), l, &want)
-				diff = outcomeDiff(&got, &want)
+				want = importertest.Result{}
+				oldParseLine(newWorker(olds[i].plans.explicit), l, want.Sink())
+				diff = importertest.OutcomeDiff(&got, &want, rawLine)
 			}
 			if diff != "" {
 				t.Fatalf("%s line %d, options %v: %s\nline: %q", name, l.Num, diffConfigs[i], diff, importers.Truncate(l.Text, 2000))
@@ -117,36 +97,8 @@ func compareLines(t testing.TB, name string, data []byte, news, olds []*worker) 
 	return n
 }
 
-// outcomeDiff says how the new path's outcome of a line differs from the old one's, or "".
-func outcomeDiff(got, want *outcomeSink) string {
-	if len(got.events) != len(want.events) || len(got.rejects) != len(want.rejects) {
-		return fmt.Sprintf("new: %d events %d rejects %v; old: %d events %d rejects %v",
-			len(got.events), len(got.rejects), got.rejects, len(want.events), len(want.rejects), want.rejects)
-	}
-	for i := range got.rejects {
-		if !reflect.DeepEqual(got.rejects[i], want.rejects[i]) {
-			return fmt.Sprintf("reject\nnew %+v\nold %+v", got.rejects[i], want.rejects[i])
-		}
-	}
-	if !reflect.DeepEqual(got.records, want.records) {
-		return fmt.Sprintf("records: new %v, old %v", got.records, want.records)
-	}
-	for i := range got.events {
-		g, w := got.events[i], want.events[i]
-		if g.Fields != nil || g.FieldsJSON != g.Raw {
-			return fmt.Sprintf("new event has Fields %v, FieldsJSON %q; want none and the line", g.Fields, g.FieldsJSON)
-		}
-		fields, err := importers.DecodeObjectString(g.FieldsJSON)
-		if err != nil || !reflect.DeepEqual(fields, w.Fields) {
-			return fmt.Sprintf("FieldsJSON decodes to %v (%v), old Fields %v", fields, err, w.Fields)
-		}
-		g.Fields = w.Fields
-		if !reflect.DeepEqual(g, w) {
-			return fmt.Sprintf("event\nnew %+v\nold %+v", g, w)
-		}
-	}
-	return ""
-}
+// rawLine is an event's FieldsJSON as jsonl keeps it: its Raw, the line as it is.
+func rawLine(raw string) string { return raw }
 
 // diffCases are lines that tell the paths apart if anything does.
 var diffCases = func() []string {
@@ -328,22 +280,12 @@ func FuzzParseLineDiff(f *testing.F) {
 	for _, p := range files {
 		importertest.SeedLines(f, p)
 	}
-	for _, rel := range []string{
+	importertest.SeedSampleLines(f, 3,
 		"evtx-jsonl/deepblue/mimikatz-privesc-hashdump.evtx.jsonl",
 		"suricata/wrccdc-2018/eve-alerts.jsonl",
 		"zeek/wrccdc2018/zeek-json/kerberos.json",
 		"mordor/windows/credential_access/psh_lsass_memory_dump_comsvcs_2020-10-18T19500924.json",
-	} {
-		data, err := os.ReadFile(filepath.Join(testutil.RepoRoot(f), "..", "shared", "samples", rel))
-		if err != nil {
-			continue // samples absent: the other seeds stay
-		}
-		for i, line := range bytes.SplitN(data, []byte("\n"), 4) {
-			if i < 3 {
-				f.Add(line)
-			}
-		}
-	}
+	)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		news, olds := diffWorkers(t)
 		compareLines(t, "fuzz", data, news, olds)

@@ -43,17 +43,7 @@ func TestGolden(t *testing.T) {
 			if res.Err != nil {
 				t.Fatal(res.Err)
 			}
-			for i := range res.Events {
-				ev := &res.Events[i]
-				if ev.Fields != nil || ev.FieldsJSON != ev.Raw {
-					t.Fatalf("event %d: Fields %v, FieldsJSON %q; want no Fields and FieldsJSON = Raw %q", i, ev.Fields, ev.FieldsJSON, ev.Raw)
-				}
-				fields, err := importers.DecodeObjectString(ev.FieldsJSON)
-				if err != nil {
-					t.Fatalf("event %d: FieldsJSON: %v", i, err)
-				}
-				ev.Fields = fields
-			}
+			importertest.DecodeFieldsJSON(t, &res, rawLine)
 			testutil.Golden(t, path+".golden.jsonl", importertest.JSONL(res))
 		})
 	}
@@ -288,12 +278,12 @@ func TestDottedPathTwiceIsDeterministic(t *testing.T) {
 		want := importers.Text(v)
 		f := format(t, map[string]string{"map.user": "a.b.c"}).(Format)
 		for i := range 40 {
-			var got outcomeSink
-			if err := f.ParseLine(importers.Line{Num: 1, Text: []byte(line)}, &got); err != nil {
+			var got importertest.Result
+			if err := f.ParseLine(importers.Line{Num: 1, Text: []byte(line)}, got.Sink()); err != nil {
 				t.Fatal(err)
 			}
-			if len(got.events) != 1 || got.events[0].User != want {
-				t.Fatalf("%s, try %d: %+v, want user %q", line, i, got.events, want)
+			if len(got.Events) != 1 || got.Events[0].User != want {
+				t.Fatalf("%s, try %d: %+v, want user %q", line, i, got.Events, want)
 			}
 		}
 	}

@@ -503,25 +503,6 @@ func oldNxlogTime(o map[string]any) (time.Time, error) {
 // hasZone reports whether a time text ends in a zone.
 func oldHasZone(s string) bool { return zoneSuffix.MatchString(strings.TrimSpace(s)) }
 
-// outcomeSink keeps copies of what one line gives.
-type outcomeSink struct {
-	events  []event.Event
-	records []importers.Record
-	rejects []importers.Reject
-}
-
-func (s *outcomeSink) Event(rec importers.Record, ev *event.Event) error {
-	s.events = append(s.events, *ev)
-	s.records = append(s.records, rec)
-	return nil
-}
-
-func (s *outcomeSink) Reject(r importers.Reject) error {
-	r.Raw = bytes.Clone(r.Raw)
-	s.rejects = append(s.rejects, r)
-	return nil
-}
-
 // compareLines reads every line of data with both paths and fails at the first line whose
 // outcome differs; it returns the number of lines compared.
 func compareLines(t testing.TB, name string, data []byte) int {
@@ -529,20 +510,20 @@ func compareLines(t testing.TB, name string, data []byte) int {
 	n := 0
 	err := importers.ReadLines(context.Background(), bytes.NewReader(data), importers.Discard, func(l importers.Line) error {
 		n++
-		var got, want outcomeSink
-		if err := (Format{}).ParseLine(l, &got); err != nil {
+		var got, want importertest.Result
+		if err := (Format{}).ParseLine(l, got.Sink()); err != nil {
 			t.Fatalf("%s line %d: new path returned %v", name, l.Num, err)
 		}
-		if err := oldParseLine(l, &want); err != nil {
+		if err := oldParseLine(l, want.Sink()); err != nil {
 			t.Fatalf("%s line %d: old path returned %v", name, l.Num, err)
 		}
-		diff := outcomeDiff(&got, &want)
+		diff := importertest.OutcomeDiff(&got, &want, strings.TrimSpace)
 		// Both paths pick at random where a record has two data names differing in case only
 		// (windows' case-blind lookup walks a map), so the old path is asked again.
 		for try := 0; diff != "" && try < 100; try++ {
-			want = outcomeSink{}
-			oldParseLine(l, &want)
-			diff = outcomeDiff(&got, &want)
+			want = importertest.Result{}
+			oldParseLine(l, want.Sink())
+			diff = importertest.OutcomeDiff(&got, &want, strings.TrimSpace)
 		}
 		if diff != "" {
 			t.Fatalf("%s line %d: %s\nline: %q", name, l.Num, diff, importers.Truncate(l.Text, 2000))
@@ -588,37 +569,6 @@ func recordDiff(l importers.Line) string {
 	}
 	if errNew == nil && !reflect.DeepEqual(got, want) {
 		return fmt.Sprintf("record\nnew %+v\nold %+v", got, want)
-	}
-	return ""
-}
-
-// outcomeDiff says how the new path's outcome of a line differs from the old one's, or "".
-func outcomeDiff(got, want *outcomeSink) string {
-	if len(got.events) != len(want.events) || len(got.rejects) != len(want.rejects) {
-		return fmt.Sprintf("new: %d events %d rejects %v; old: %d events %d rejects %v",
-			len(got.events), len(got.rejects), got.rejects, len(want.events), len(want.rejects), want.rejects)
-	}
-	for i := range got.rejects {
-		if !reflect.DeepEqual(got.rejects[i], want.rejects[i]) {
-			return fmt.Sprintf("reject\nnew %+v\nold %+v", got.rejects[i], want.rejects[i])
-		}
-	}
-	if !reflect.DeepEqual(got.records, want.records) {
-		return fmt.Sprintf("records: new %v, old %v", got.records, want.records)
-	}
-	for i := range got.events {
-		g, w := got.events[i], want.events[i]
-		if g.Fields != nil || g.FieldsJSON != strings.TrimSpace(g.Raw) {
-			return fmt.Sprintf("new event has Fields %v, FieldsJSON %q; want none and the line", g.Fields, g.FieldsJSON)
-		}
-		fields, err := importers.DecodeObjectString(g.FieldsJSON)
-		if err != nil || !reflect.DeepEqual(fields, w.Fields) {
-			return fmt.Sprintf("FieldsJSON decodes to %v (%v), old Fields %v", fields, err, w.Fields)
-		}
-		g.Fields = w.Fields
-		if !reflect.DeepEqual(g, w) {
-			return fmt.Sprintf("event\nnew %+v\nold %+v", g, w)
-		}
 	}
 	return ""
 }
@@ -852,21 +802,11 @@ func FuzzParseLineDiff(f *testing.F) {
 	for _, p := range files {
 		importertest.SeedLines(f, p)
 	}
-	for _, rel := range []string{
+	importertest.SeedSampleLines(f, 5,
 		"mordor/windows/credential_access/psh_lsass_memory_dump_comsvcs_2020-10-18T19500924.json",
 		"mordor/windows/lateral_movement/mimikatz_CVE-2020-1472_Unauthenticated_NetrServerAuthenticate2_2020-09-16233923.json",
 		"evtx-jsonl/deepblue/mimikatz-privesc-hashdump.evtx.jsonl",
-	} {
-		data, err := os.ReadFile(filepath.Join(testutil.RepoRoot(f), "..", "shared", "samples", rel))
-		if err != nil {
-			continue // samples absent: the other seeds stay
-		}
-		for i, line := range bytes.SplitN(data, []byte("\n"), 6) {
-			if i < 5 {
-				f.Add(line)
-			}
-		}
-	}
+	)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		compareLines(t, "fuzz", data)
 	})

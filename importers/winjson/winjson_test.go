@@ -158,27 +158,9 @@ func TestHandWritten(t *testing.T) {
 			if n := len(lines(t, path)); len(res.Events) != n || len(res.Rejects) != 0 {
 				t.Errorf("%d events and %d rejects (%v), want %d events", len(res.Events), len(res.Rejects), res.Rejects, n)
 			}
-			decodeFields(t, &res)
+			importertest.DecodeFieldsJSON(t, &res, strings.TrimSpace)
 			testutil.Golden(t, filepath.Join("testdata", "golden", name+".golden.jsonl"), importertest.JSONL(res))
 		})
-	}
-}
-
-// decodeFields checks that the events carry their fields as FieldsJSON, the line's object,
-// and no Fields map, and sets Fields to the decoded FieldsJSON, as the store keeps it, for the
-// golden files.
-func decodeFields(t *testing.T, res *importertest.Result) {
-	t.Helper()
-	for i := range res.Events {
-		ev := &res.Events[i]
-		if ev.Fields != nil || ev.FieldsJSON != strings.TrimSpace(ev.Raw) {
-			t.Fatalf("event %d: Fields %v, FieldsJSON %q; want no Fields and FieldsJSON = the line %q", i, ev.Fields, ev.FieldsJSON, ev.Raw)
-		}
-		fields, err := importers.DecodeObjectString(ev.FieldsJSON)
-		if err != nil {
-			t.Fatalf("event %d: FieldsJSON: %v", i, err)
-		}
-		ev.Fields = fields
 	}
 }
 
