@@ -255,23 +255,15 @@ func (s *Store) dropUnfinished(ctx context.Context) error {
 	// The working tables of Sigma's shared scans (engine/sharedscan.go) are dropped at the end
 	// of a hunt; a hunt that was killed leaves them. Only one process writes to a store, and
 	// this runs before this one hunts, so every such table here is left over.
-	rows, err := s.db.QueryContext(ctx, `SELECT table_name FROM duckdb_tables()
-		WHERE database_name = current_database() AND NOT temporary AND table_name LIKE 'trawl\_shared\_%' ESCAPE '\'`)
+	var left []string
+	err := s.QueryFunc(ctx, `SELECT table_name FROM duckdb_tables()
+		WHERE database_name = current_database() AND NOT temporary AND table_name LIKE 'trawl\_shared\_%' ESCAPE '\'`, nil,
+		func(_ []string, r []any) error {
+			left = append(left, text(r[0]))
+			return nil
+		})
 	if err != nil {
 		return fmt.Errorf("looking for left-over scan tables: %w", err)
-	}
-	var left []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return err
-		}
-		left = append(left, name)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	for _, name := range left {
 		if _, err := s.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+QuoteIdent(name)); err != nil {
