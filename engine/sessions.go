@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -129,13 +130,15 @@ func buildSessions(ctx context.Context, tx *sql.Tx, all bool) (int64, error) {
 		}
 		// Only the kinds the new events have partitions of are read again: the events of the
 		// others (the Windows logons on an import of auth.log) are not scanned.
+		// (One query for all kinds; the kinds are trawl's own words, without commas.)
+		var list string
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(string_agg(DISTINCT kind, ','), '') FROM sess_touched`).Scan(&list); err != nil {
+			return 0, err
+		}
+		touched := strings.Split(list, ",")
 		var kinds []sessionKind
 		for _, k := range sessionKinds {
-			var touched bool
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) > 0 FROM sess_touched WHERE kind = ?`, k.kind).Scan(&touched); err != nil {
-				return 0, err
-			}
-			if touched {
+			if slices.Contains(touched, k.kind) {
 				kinds = append(kinds, k)
 			}
 		}
