@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"trawl/bench"
@@ -214,13 +213,7 @@ func (c *BenchSigmaCmd) Run(g *Globals) error {
 
 // cpuMs is the processor time this process (all its threads, DuckDB's included) has used, in
 // ms: on a machine shared with other work, wall time alone overstates the cost.
-func cpuMs() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e6
-}
+func cpuMs() float64 { return bench.CPUSeconds() * 1000 }
 
 // slowest lists the slowest rules: on their own, or (with --no-solo) their share of the shared
 // scans; none when nothing was timed (--no-solo without --shared).

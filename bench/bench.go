@@ -117,9 +117,9 @@ func measure(ctx context.Context, opt ImportOptions, wl workload, path string, s
 		if err != nil {
 			return res, err
 		}
-		t0, c0 := time.Now(), cpuSeconds()
+		t0, c0 := time.Now(), CPUSeconds()
 		r := st.ImportFiles(ctx, []string{path}, engine.ImportOptions{Format: wl.format, ParseWorkers: cores})
-		d, c := time.Since(t0).Seconds(), cpuSeconds()-c0
+		d, c := time.Since(t0).Seconds(), CPUSeconds()-c0
 		st.Close()
 		res.PeakRSSMB = max(res.PeakRSSMB, PeakRSSMB())
 		if r[0].Err != nil {
@@ -192,9 +192,9 @@ func rawLoad(ctx context.Context, db, path, kind string, o engine.Options) (wall
 		return 0, 0, err
 	}
 	defer st.Close()
-	t0, c0 := time.Now(), cpuSeconds()
+	t0, c0 := time.Now(), CPUSeconds()
 	n, err := st.RawLoad(ctx, path, kind)
-	wall, cpu = time.Since(t0).Seconds(), cpuSeconds()-c0
+	wall, cpu = time.Since(t0).Seconds(), CPUSeconds()-c0
 	if err == nil && n == 0 {
 		err = fmt.Errorf("%s: no rows loaded", kind)
 	}
@@ -296,8 +296,8 @@ func writeSyslog(w io.Writer, n int, r *rand.Rand) error {
 	return nil
 }
 
-// cpuSeconds is the CPU time this process has used so far (user + system, all threads).
-func cpuSeconds() float64 {
+// CPUSeconds is the CPU time this process has used so far (user + system, all threads).
+func CPUSeconds() float64 {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
