@@ -192,27 +192,6 @@ func jsonRecord(l Line, sink Sink, fn func(l Line, obj map[string]any) error) er
 	if err == nil {
 		err = fn(l, obj)
 	}
-	return recordOutcome(l, sink, err)
-}
-
-// ParseJSONLineText is ParseJSONLine for a reader that keeps the line as a string (an event's
-// Raw): fn gets that text, and the strings of obj share its memory instead of a copy of their
-// own, so the line is copied once.
-func ParseJSONLineText(l Line, sink Sink, fn func(l Line, text string, obj map[string]any) error) error {
-	if len(bytes.TrimSpace(l.Text)) == 0 {
-		return nil
-	}
-	text := string(l.Text)
-	obj, err := DecodeObjectString(text)
-	if err == nil {
-		err = fn(l, text, obj)
-	}
-	return recordOutcome(l, sink, err)
-}
-
-// recordOutcome is what a record's decoding or fn error becomes: nil stays nil, a sink's error
-// is returned, anything else is the record's reject.
-func recordOutcome(l Line, sink Sink, err error) error {
 	if err != nil {
 		var se sinkError
 		if errors.As(err, &se) {

@@ -23,17 +23,22 @@ import (
 // only as FieldsJSON (the line), where the old ones also had the decoded map in Fields; the
 // map decoded from FieldsJSON must equal the old Fields.
 
-// oldParseLine is how jsonl read a line before the scanner, unchanged: the map decoder
-// (importers.ParseJSONLineText), then the leaf paths of the decoded map (recordMap), on an
-// event that keeps the map as Fields.
+// oldParseLine is how jsonl read a line before the scanner: the map decoder
+// (importers.DecodeObjectString of the line's text), then the leaf paths of the decoded map
+// (recordMap), on an event that keeps the map as Fields.
 func oldParseLine(w *worker, l importers.Line, sink importers.Sink) error {
-	return importers.ParseJSONLineText(l, sink, func(l importers.Line, text string, obj map[string]any) error {
+	if len(bytes.TrimSpace(l.Text)) == 0 {
+		return nil
+	}
+	text := string(l.Text)
+	obj, err := importers.DecodeObjectString(text)
+	if err == nil {
 		ev := &event.Event{SourceType: "jsonl", Raw: text, Fields: obj, FieldsJSON: text}
-		if err := w.recordMap(ev, text, obj); err != nil {
-			return err
+		if err = w.recordMap(ev, text, obj); err == nil {
+			return sink.Event(importers.Record{Line: l.Num, Offset: l.Offset}, ev)
 		}
-		return importers.Emit(sink, l, ev)
-	})
+	}
+	return sink.Reject(importers.RejectOf(l, err))
 }
 
 // diffConfigs are the mappings every input is read with: guessing only; explicit paths to
