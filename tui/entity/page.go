@@ -3,9 +3,6 @@ package entity
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"trawl/engine"
@@ -31,7 +28,7 @@ func (s *StoreSource) Events(ctx context.Context, req timeline.PageRequest) (tim
 	}
 	limit := max(req.Limit, 1)
 	for _, w := range pageWindows(hours, req.From.Time.UTC(), req.Backward, int64(limit+1)) {
-		p, full, err := s.windowPage(ctx, req, limit, w)
+		p, full, err := s.EventsWithin(ctx, req, w.bound)
 		if err != nil {
 			return timeline.Page{}, err
 		}
@@ -93,106 +90,6 @@ func pageWindows(hours []engine.EntityHour, at time.Time, backward bool, want in
 		}
 	}
 	return out
-}
-
-// windowPage reads the page of req within w as timeline.StoreSource.Events does (ids by a
-// narrow top-N on time and id, then the row columns of those ids); full says the window held
-// more than a page, so that the page is the same as without the window.
-func (s *StoreSource) windowPage(ctx context.Context, req timeline.PageRequest, limit int, w pageWindow) (timeline.Page, bool, error) {
-	sc := req.Scope
-	cond, args, err := engine.EntityCondition(sc.Kind, sc.Value)
-	if err != nil {
-		return timeline.Page{}, false, err
-	}
-	// An entity in either of two columns is the union of two one-column scans, the second
-	// leaving out the rows of the first (as the timeline reads it).
-	var a, b string
-	switch sc.Kind {
-	case event.EntityUser:
-		a, b = "user_key = ?", "target_user_key = ? AND (user_key IS NULL OR user_key <> ?)"
-		args = []any{args[0], args[0], args[0]}
-	case event.EntityIP:
-		a, b = "src_ip = ?", "dst_ip = ? AND (src_ip IS NULL OR src_ip <> ?)"
-		args = []any{args[0], args[0], args[0]}
-	}
-	t, id := req.From.Time.UTC(), req.From.ID
-	var keyset, order string
-	var kargs []any
-	switch {
-	case req.Backward:
-		order = "time DESC, id DESC"
-		keyset, kargs = "time IS NOT NULL AND time > ? AND time <= ? AND (time < ? OR id < ?)", []any{w.bound, t, t, id}
-	case req.Inclusive:
-		order = "time, id"
-		keyset, kargs = "time IS NOT NULL AND time < ? AND time >= ? AND (time > ? OR id >= ?)", []any{w.bound, t, t, id}
-	default:
-		order = "time, id"
-		keyset, kargs = "time IS NOT NULL AND time < ? AND time >= ? AND (time > ? OR id > ?)", []any{w.bound, t, t, id}
-	}
-	var q string
-	var qargs []any
-	if a != "" {
-		q = "SELECT id FROM (SELECT id, time FROM events WHERE " + a + " AND " + keyset + " UNION ALL SELECT id, time FROM events WHERE " + b + " AND " + keyset + ") AS events"
-		qargs = append(append(append(append(qargs, args[:1]...), kargs...), args[1:]...), kargs...)
-	} else {
-		q = "SELECT id FROM events WHERE " + cond + " AND " + keyset
-		qargs = append(append(qargs, args...), kargs...)
-	}
-	q += " ORDER BY " + order + " LIMIT " + strconv.Itoa(limit+1)
-	var ids []any
-	err = s.Store.QueryFunc(ctx, q, qargs, func(_ []string, row []any) error {
-		ids = append(ids, row[0])
-		return nil
-	})
-	if err != nil {
-		return timeline.Page{}, false, fmt.Errorf("reading the timeline: %w", err)
-	}
-	if len(ids) <= limit {
-		return timeline.Page{}, false, nil
-	}
-	q, qargs = rowsOfIDs(ids[:limit])
-	var p timeline.Page
-	err = s.Store.QueryFunc(ctx, q, qargs, func(_ []string, row []any) error {
-		p.Events = append(p.Events, timeline.RowOf(row))
-		return nil
-	})
-	if err != nil {
-		return timeline.Page{}, false, fmt.Errorf("reading the timeline: %w", err)
-	}
-	// More than a page was found, so there is more in the direction read.
-	return p, true, nil
-}
-
-// idGap is how far apart two event ids may be for their rows to be read in one id range.
-const idGap = 8192
-
-// rowsOfIDs is the query reading the row columns of events by id, in time order, with its
-// args. The ids of an entity's page are often far apart (events of several files, imported
-// side by side), and one id range around them all would make DuckDB read the wide columns of
-// every row group in between: the ids are read in ranges of near ones instead, one scan each,
-// so that the id column's zone maps skip everything else.
-func rowsOfIDs(ids []any) (string, []any) {
-	sorted := make([]int64, len(ids))
-	for i, id := range ids {
-		sorted[i] = id.(int64)
-	}
-	slices.Sort(sorted)
-	var parts []string
-	var args []any
-	for i := 0; i < len(sorted); {
-		j := i + 1
-		for j < len(sorted) && sorted[j]-sorted[j-1] <= idGap {
-			j++
-		}
-		parts = append(parts, `SELECT `+timeline.RowSelect()+`
-			FROM events WHERE id BETWEEN ? AND ? AND id IN (`+strings.TrimSuffix(strings.Repeat("?, ", j-i), ", ")+`)`)
-		args = append(args, sorted[i], sorted[j-1])
-		for _, id := range sorted[i:j] {
-			args = append(args, id)
-		}
-		i = j
-	}
-	return strings.Join(parts, " UNION ALL ") + " ORDER BY time, id", args
 }
 
 // Histogram implements timeline.Source for the entity view's activity strip: at a zoom of an

@@ -136,14 +136,6 @@ var listColumns = []string{"source_type", "category", "event_code", "action", "o
 // evidence, and listColumns.
 var rowSelect = "id, time, id IN (SELECT unnest(evidence) FROM alerts) AS evidence, " + quoted(listColumns)
 
-// RowSelect is the select list of a timeline row, for sources that find a page's ids another
-// way (the entity view) and read its rows themselves: RowOf reads a row of it, so their rows
-// are the timeline's.
-func RowSelect() string { return rowSelect }
-
-// RowOf reads a row selected by RowSelect.
-func RowOf(row []any) Event { return eventOf(row, listColumns) }
-
 var entityOf = func() map[string]event.Entity {
 	m := map[string]event.Entity{}
 	for _, c := range event.Columns {
@@ -222,68 +214,72 @@ func numberPlaceholders(cond string, first int) string {
 
 // Events implements Source with keyset paging on (time, id): DuckDB reads one page.
 func (s *StoreSource) Events(ctx context.Context, req PageRequest) (Page, error) {
+	p, _, err := s.EventsWithin(ctx, req, time.Time{})
+	return p, err
+}
+
+// EventsWithin is Events with the read bounded at bound (zero: unbounded): time < bound going
+// forward, time > bound going backward, so that DuckDB's zone maps on time skip the row groups
+// beyond it. full says more than a page lay within the bound: the page is then the one Events
+// returns. A bounded read that is not full returns no page (the caller tries a wider bound).
+func (s *StoreSource) EventsWithin(ctx context.Context, req PageRequest, bound time.Time) (p Page, full bool, err error) {
 	limit := max(req.Limit, 1)
+	bounded := !bound.IsZero()
 	var order string
 	rows, args, err := s.scopeRows(req.Scope, func(n int) string {
 		t, id := "$"+strconv.Itoa(n), "$"+strconv.Itoa(n+1)
+		within := ""
+		switch {
+		case bounded && req.Backward:
+			within = " AND time > $" + strconv.Itoa(n+2)
+		case bounded:
+			within = " AND time < $" + strconv.Itoa(n+2)
+		}
 		switch {
 		case req.Backward:
 			order = "time DESC, id DESC"
-			return "time IS NOT NULL AND time <= " + t + " AND (time < " + t + " OR id < " + id + ")"
+			return "time IS NOT NULL AND time <= " + t + " AND (time < " + t + " OR id < " + id + ")" + within
 		case req.Inclusive:
 			order = "time, id"
-			return "time IS NOT NULL AND time >= " + t + " AND (time > " + t + " OR id >= " + id + ")"
+			return "time IS NOT NULL AND time >= " + t + " AND (time > " + t + " OR id >= " + id + ")" + within
 		}
 		order = "time, id"
-		return "time IS NOT NULL AND time >= " + t + " AND (time > " + t + " OR id > " + id + ")"
+		return "time IS NOT NULL AND time >= " + t + " AND (time > " + t + " OR id > " + id + ")" + within
 	})
 	if err != nil {
-		return Page{}, err
+		return Page{}, false, err
 	}
 	args = append(args, req.From.Time.UTC(), req.From.ID)
+	if bounded {
+		args = append(args, bound)
+	}
 	// Two steps, as engine's entity timeline does: the page's ids by a narrow top-N over (time,
-	// id), then the wide columns of those rows only, found through their id range so DuckDB
-	// skips the row groups outside it. One wide top-N would read every column of every match.
+	// id), then the wide columns of those rows only (rowsOfIDs). One wide top-N would read every
+	// column of every match.
 	q := fmt.Sprintf(`SELECT id FROM %s ORDER BY %s LIMIT %d`, rows, order, limit+1)
-	var ids []any
-	var lo, hi int64
+	var ids []int64
 	err = s.Store.QueryFunc(ctx, q, args, func(_ []string, row []any) error {
-		id := row[0].(int64)
-		if len(ids) == 0 || id < lo {
-			lo = id
-		}
-		if len(ids) == 0 || id > hi {
-			hi = id
-		}
-		ids = append(ids, id)
+		ids = append(ids, row[0].(int64))
 		return nil
 	})
 	if err != nil {
-		return Page{}, fmt.Errorf("reading the timeline: %w", err)
+		return Page{}, false, fmt.Errorf("reading the timeline: %w", err)
 	}
 	more := len(ids) > limit
+	if bounded && !more {
+		return Page{}, false, nil
+	}
 	if more {
 		ids = ids[:limit]
-		lo, hi = ids[0].(int64), ids[0].(int64)
-		for _, id := range ids {
-			lo, hi = min(lo, id.(int64)), max(hi, id.(int64))
-		}
 	}
-	var p Page
 	if len(ids) > 0 {
-		marks := make([]string, len(ids))
-		for i := range ids {
-			marks[i] = "$" + strconv.Itoa(i+3)
-		}
-		q = fmt.Sprintf(`SELECT %s
-			FROM events WHERE id BETWEEN $1 AND $2 AND id IN (%s) ORDER BY time, id`,
-			rowSelect, strings.Join(marks, ", "))
-		err = s.Store.QueryFunc(ctx, q, append([]any{lo, hi}, ids...), func(_ []string, row []any) error {
-			p.Events = append(p.Events, RowOf(row))
+		q, args := rowsOfIDs(ids)
+		err = s.Store.QueryFunc(ctx, q, args, func(_ []string, row []any) error {
+			p.Events = append(p.Events, eventOf(row, listColumns))
 			return nil
 		})
 		if err != nil {
-			return Page{}, fmt.Errorf("reading the timeline: %w", err)
+			return Page{}, false, fmt.Errorf("reading the timeline: %w", err)
 		}
 	}
 	if req.Backward {
@@ -291,7 +287,35 @@ func (s *StoreSource) Events(ctx context.Context, req PageRequest) (Page, error)
 	} else {
 		p.AtEnd = !more
 	}
-	return p, nil
+	return p, more, nil
+}
+
+// idGap is how far apart two event ids may be for their rows to be read in one id range.
+const idGap = 8192
+
+// rowsOfIDs is the query reading the row columns (rowSelect) of events by id, in time order,
+// with its args. The ids of a page are often far apart (an entity's events in several files,
+// imported side by side), and one id range around them all would make DuckDB read the wide
+// columns of every row group in between: the ids are read in ranges of near ones instead, one
+// scan each, so that the id column's zone maps skip everything else.
+func rowsOfIDs(ids []int64) (string, []any) {
+	sorted := slices.Sorted(slices.Values(ids))
+	var parts []string
+	var args []any
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j]-sorted[j-1] <= idGap {
+			j++
+		}
+		parts = append(parts, `SELECT `+rowSelect+`
+			FROM events WHERE id BETWEEN ? AND ? AND id IN (`+strings.TrimSuffix(strings.Repeat("?, ", j-i), ", ")+`)`)
+		args = append(args, sorted[i], sorted[j-1])
+		for _, id := range sorted[i:j] {
+			args = append(args, id)
+		}
+		i = j
+	}
+	return strings.Join(parts, " UNION ALL ") + " ORDER BY time, id", args
 }
 
 // Histogram implements Source: counts per bucket of width in [from, to).
