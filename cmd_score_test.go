@@ -252,16 +252,23 @@ func TestScoreCLIErrors(t *testing.T) {
 	}
 }
 
+// kvFiles writes the kv-test log, its rules and its context files into dir, and names the
+// store there: what the incident tests below start from.
+func kvFiles(t *testing.T, dir string) (db, log, rules, assets, ids string) {
+	t.Helper()
+	return filepath.Join(dir, "t.duckdb"),
+		writeFile(t, filepath.Join(dir, "a.log"), kvLog),
+		writeFile(t, filepath.Join(dir, "kv.hunt"), kvRules),
+		writeFile(t, filepath.Join(dir, "assets.csv"), kvAssets),
+		writeFile(t, filepath.Join(dir, "ids.csv"), kvIdentities)
+}
+
 // TestIncidentsGolden scores the kv-test log of TestCLIHuntAndAlerts with a little context and
 // compares trawl incidents -f csv and trawl incident show with goldens under testdata/
 // (go test . -run TestIncidentsGolden -update rewrites them).
 func TestIncidentsGolden(t *testing.T) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "t.duckdb")
-	log := writeFile(t, filepath.Join(dir, "a.log"), kvLog)
-	rules := writeFile(t, filepath.Join(dir, "kv.hunt"), kvRules)
-	assets := writeFile(t, filepath.Join(dir, "assets.csv"), kvAssets)
-	ids := writeFile(t, filepath.Join(dir, "ids.csv"), kvIdentities)
+	db, log, rules, assets, ids := kvFiles(t, dir)
 	for _, args := range [][]string{
 		{"--db", db, "import", log},
 		{"--db", db, "context", "import", assets, ids},
@@ -289,11 +296,7 @@ func TestIncidentsGolden(t *testing.T) {
 // intel does too, with the policy of the latest run, and --no-rescore leaves the scores alone.
 func TestContextAndIntelRescore(t *testing.T) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "t.duckdb")
-	log := writeFile(t, filepath.Join(dir, "a.log"), kvLog)
-	rules := writeFile(t, filepath.Join(dir, "kv.hunt"), kvRules)
-	assets := writeFile(t, filepath.Join(dir, "assets.csv"), kvAssets)
-	ids := writeFile(t, filepath.Join(dir, "ids.csv"), kvIdentities)
+	db, log, rules, assets, ids := kvFiles(t, dir)
 	iocs := writeFile(t, filepath.Join(dir, "iocs.txt"), "10.0.0.9\n")
 	policy := writeFile(t, filepath.Join(dir, "policy.yaml"), string(risk.DefaultPolicyYAML()))
 	must := func(args ...string) (string, string) {
