@@ -84,7 +84,7 @@ func RejectOf(l Line, err error) Reject {
 func DecodeObject(b []byte) (map[string]any, error) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || b[0] != '{' {
-		return nil, errors.New("not a JSON object")
+		return nil, errNotObject
 	}
 	return DecodeObjectString(string(b)) // the result's strings share this one copy
 }
@@ -94,7 +94,7 @@ func DecodeObject(b []byte) (map[string]any, error) {
 func DecodeObjectString(s string) (map[string]any, error) {
 	s = strings.TrimSpace(s)
 	if len(s) == 0 || s[0] != '{' {
-		return nil, errors.New("not a JSON object")
+		return nil, errNotObject
 	}
 	m, err := decodeJSONObjectString(s)
 	if err != nil {
