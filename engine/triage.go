@@ -123,12 +123,7 @@ func (s *Store) TriageOf(ctx context.Context) (map[int64]Triage, error) {
 // old store opened read-only may lack the newer ones.
 func (s *Store) HasTable(ctx context.Context, name string) (bool, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'`, name).Scan(&n)
-	if err != nil {
-		return false, err
-	}
-	if n == 0 {
-		err = s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND schema_name = 'main'`, name).Scan(&n)
-	}
+	err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = $1 AND schema_name = 'main')
+		+ (SELECT count(*) FROM duckdb_views() WHERE view_name = $1 AND schema_name = 'main')`, name).Scan(&n)
 	return n > 0, err
 }

@@ -99,6 +99,9 @@ func TestTriageReadOnly(t *testing.T) {
 	if ok, err := ro.HasTable(t.Context(), "alert_triage"); !ok || err != nil {
 		t.Errorf("HasTable alert_triage: %v %v", ok, err)
 	}
+	if ok, err := ro.HasTable(t.Context(), "intel_matches"); !ok || err != nil {
+		t.Errorf("HasTable of the view intel_matches: %v %v", ok, err)
+	}
 	if ok, err := ro.HasTable(t.Context(), "no_such_table"); ok || err != nil {
 		t.Errorf("HasTable no_such_table: %v %v", ok, err)
 	}
