@@ -214,16 +214,16 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 	// entities of a user with aliases (whose events may name two of its keys, and would count
 	// twice; its counts take away entity_user_pairs). Each import's rows of an entity
 	// are together (zone maps skip the rest).
-	actRows, actArgs, actWeight := rows, args, ""
-	relRows, relArgs, relWeight := rows, args, ""
+	actRows, actArgs, actSummary := rows, args, false
+	relRows, relArgs, relSummary := rows, args, false
 	if p.From == nil && p.To == nil && kind != event.EntityFile && opt.Sections&(ProfileSummary|ProfileRelated) != 0 {
 		if covers, related := s.summaryState(ctx); covers {
 			cond, cargs, err := keyCondition(kind, value, p.Keys)
 			switch {
 			case err == nil:
-				actRows, actArgs, actWeight = "entity_activity AS events WHERE "+cond, cargs, "events"
+				actRows, actArgs, actSummary = "entity_activity AS events WHERE "+cond, cargs, true
 				if related {
-					relRows, relArgs, relWeight = "entity_related AS events WHERE "+cond, cargs, "events"
+					relRows, relArgs, relSummary = "entity_related AS events WHERE "+cond, cargs, true
 				}
 			case errors.Is(err, errMultiKey):
 				// An event naming two of the keys (acting and target) is in both keys' rows:
@@ -232,7 +232,7 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 				actRows = `(SELECT source, source_type, hour, events, first, last FROM entity_activity WHERE kind = 'user' AND key IN (` + marks + `)
 					UNION ALL SELECT source, source_type, hour, -events, NULL::TIMESTAMP, NULL::TIMESTAMP FROM entity_user_pairs
 					WHERE user_key IN (` + marks + `) AND target_user_key IN (` + marks + `)) AS events`
-				actArgs, actWeight = append(append(append([]any{}, k...), k...), k...), "events"
+				actArgs, actSummary = append(append(append([]any{}, k...), k...), k...), true
 			default:
 				return nil, err
 			}
@@ -245,7 +245,7 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 	if opt.Sections&ProfileSummary != 0 {
 		steps = append(steps,
 			func(ctx context.Context) error {
-				return s.profileSourcesActivity(ctx, p, actRows, actArgs, actWeight, opt.Days)
+				return s.profileSourcesActivity(ctx, p, actRows, actArgs, actSummary, opt.Days)
 			},
 			func(ctx context.Context) error {
 				ec, err := s.EntityContext(ctx, kind, value)
@@ -270,7 +270,7 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 	}
 	if opt.Sections&ProfileRelated != 0 {
 		steps = append(steps, func(ctx context.Context) error {
-			return s.profileRelated(ctx, p, kind, relRows, relArgs, relWeight, opt.Related)
+			return s.profileRelated(ctx, p, kind, relRows, relArgs, relSummary, opt.Related)
 		})
 	}
 	p.Timeline = []TimelineEvent{}
@@ -431,15 +431,15 @@ func runSections(ctx context.Context, steps []func(ctx context.Context) error) e
 }
 
 // profileSourcesActivity sets Sources, Events, First, Last, Activity and Sparkline from one scan
-// of the events (or of entity_activity, weight "events"): counts per source and UTC day,
+// of the events (or, with summary, of rows of entity_activity): counts per source and UTC day,
 // summed per source, and per day for the last days active days up to the last active one.
-func (s *Store) profileSourcesActivity(ctx context.Context, p *EntityProfile, rows string, args []any, weight string, days int) error {
+func (s *Store) profileSourcesActivity(ctx context.Context, p *EntityProfile, rows string, args []any, summary bool, days int) error {
 	type key struct{ source, sourceType string }
 	bySource := map[key]*EntitySource{}
 	var order []key
 	perDay := map[string]int64{}
 	q := `SELECT source, source_type, strftime(time, '%Y-%m-%d'), count(*), min(time), max(time) FROM ` + rows + ` GROUP BY ALL`
-	if weight != "" {
+	if summary {
 		q = `SELECT source, source_type, strftime(hour, '%Y-%m-%d'), sum(events)::BIGINT, min(first), max(last) FROM ` + rows + ` GROUP BY ALL`
 	}
 	err := s.QueryFunc(ctx, q, args, func(_ []string, r []any) error {
@@ -668,15 +668,11 @@ func (s *Store) profileAlerts(ctx context.Context, p *EntityProfile, kind event.
 }
 
 // profileRelated counts the entities seen in the entity's events, top n per kind, the entity
-// itself left out. With weight "events" the rows are the entity summary's, each counting for
-// its events.
-func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event.Entity, rows string, args []any, weight string, n int) error {
-	w := "1"
-	if weight != "" {
-		w = weight
-	}
+// itself left out. With summary the rows are the entity's rows of entity_related, each
+// counting for its events (relatedFromSummary).
+func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event.Entity, rows string, args []any, summary bool, n int) error {
 	p.Related = []RelatedEntity{}
-	if strings.HasPrefix(rows, "entity_related ") {
+	if summary {
 		return s.relatedFromSummary(ctx, p, kind, rows, args, n)
 	}
 	// One pass over the events, counted per column with grouping sets; each result row has
@@ -684,11 +680,10 @@ func (s *Store) profileRelated(ctx context.Context, p *EntityProfile, kind event
 	// the acting one, or a destination equal to the source, is not counted twice.
 	q := `WITH e AS (
 		SELECT user_key AS u, CASE WHEN target_user_key IS DISTINCT FROM user_key THEN target_user_key END AS tu, host_key AS h,
-			src_ip AS si, CASE WHEN dst_ip IS DISTINCT FROM src_ip THEN dst_ip END AS di, lower(process_name) AS pr, domain AS d, hash AS hs,
-			` + w + ` AS w
+			src_ip AS si, CASE WHEN dst_ip IS DISTINCT FROM src_ip THEN dst_ip END AS di, lower(process_name) AS pr, domain AS d, hash AS hs
 		FROM ` + rows + `
 	),
-	g AS (SELECT u, tu, h, si, di, pr, d, hs, sum(w) AS n FROM e GROUP BY GROUPING SETS ((u), (tu), (h), (si), (di), (pr), (d), (hs))),
+	g AS (SELECT u, tu, h, si, di, pr, d, hs, count(*) AS n FROM e GROUP BY GROUPING SETS ((u), (tu), (h), (si), (di), (pr), (d), (hs))),
 	r AS (
 		SELECT CASE WHEN u IS NOT NULL OR tu IS NOT NULL THEN 'user' WHEN h IS NOT NULL THEN 'host' WHEN si IS NOT NULL OR di IS NOT NULL THEN 'ip'
 			WHEN pr IS NOT NULL THEN 'process' WHEN d IS NOT NULL THEN 'domain' ELSE 'hash' END AS kind,

@@ -451,7 +451,7 @@ func checkSectionsAgree(t *testing.T, s *Store, p *EntityProfile, kind event.Ent
 	if err := s.refProfileActivity(t.Context(), want, where, args, opt.Days); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.profileRelated(t.Context(), want, kind, "events WHERE "+where, args, "", opt.Related); err != nil {
+	if err := s.profileRelated(t.Context(), want, kind, "events WHERE "+where, args, false, opt.Related); err != nil {
 		t.Fatal(err)
 	}
 	gotJSON := func(v any) string {
