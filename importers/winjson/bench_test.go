@@ -30,27 +30,20 @@ func benchLines(b *testing.B) [][]byte {
 }
 
 // BenchmarkParseLine measures ParseLine alone, one line after another, per line.
-func BenchmarkParseLine(b *testing.B) {
-	lines := benchLines(b)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		l := importers.Line{Text: lines[i%len(lines)], Num: int64(i + 1), Offset: int64(i + 1)}
-		if err := (Format{}).ParseLine(l, importers.Discard); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkParseLine(b *testing.B) { benchParse(b, Format{}.ParseLine) }
 
 // BenchmarkParseLineOld is BenchmarkParseLine for the map decoder path it replaced
 // (oldParseLine, diff_test.go), for a ratio in the same run.
-func BenchmarkParseLineOld(b *testing.B) {
+func BenchmarkParseLineOld(b *testing.B) { benchParse(b, oldParseLine) }
+
+// benchParse runs parse over the bench lines, one line after another, per line.
+func benchParse(b *testing.B, parse func(importers.Line, importers.Sink) error) {
 	lines := benchLines(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
 		l := importers.Line{Text: lines[i%len(lines)], Num: int64(i + 1), Offset: int64(i + 1)}
-		if err := oldParseLine(l, importers.Discard); err != nil {
+		if err := parse(l, importers.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}
