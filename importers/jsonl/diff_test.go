@@ -34,7 +34,7 @@ func oldParseLine(w *worker, l importers.Line, sink importers.Sink) error {
 	obj, err := importers.DecodeObjectString(text)
 	if err == nil {
 		ev := &event.Event{SourceType: "jsonl", Raw: text, Fields: obj, FieldsJSON: text}
-		if err = w.recordMap(ev, text, obj); err == nil {
+		if err = w.recordMap(ev, obj); err == nil {
 			return sink.Event(importers.Record{Line: l.Num, Offset: l.Offset}, ev)
 		}
 	}

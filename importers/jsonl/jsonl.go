@@ -305,7 +305,7 @@ func (w *worker) recordSlow(raw string, large bool) (*event.Event, error) {
 	if large {
 		err = w.recordMapLarge(ev, obj)
 	} else {
-		err = w.recordMap(ev, raw, obj)
+		err = w.recordMap(ev, obj)
 	}
 	if err != nil {
 		return nil, err
@@ -314,7 +314,7 @@ func (w *worker) recordSlow(raw string, large bool) (*event.Event, error) {
 }
 
 // recordMap fills ev from a decoded line; an error is the line's reject.
-func (w *worker) recordMap(ev *event.Event, raw string, obj map[string]any) error {
+func (w *worker) recordMap(ev *event.Event, obj map[string]any) error {
 	leaves := w.leaves
 	clear(leaves)
 	w.plans.ready()
