@@ -450,12 +450,10 @@ func (m *Model) View() string {
 	lines = append(lines, strings.Join(hdr, " "))
 
 	switch {
-	case m.err != nil && !m.loaded:
+	case m.err != nil && (!m.loaded || m.stale()):
 		lines = append(lines, th.Error.Render(text.Clip("error: "+m.err.Error(), m.w)))
 	case !m.loaded:
 		lines = append(lines, th.Muted.Render("loading…"))
-	case m.stale() && m.err != nil:
-		lines = append(lines, th.Error.Render(text.Clip("error: "+m.err.Error(), m.w)))
 	case m.stale():
 		// The rows on hand answer an older filter or sort: rather than show rows that may not
 		// match, say the new one is running (the status bar's spinner turns meanwhile).
