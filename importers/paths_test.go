@@ -8,8 +8,9 @@ import (
 )
 
 // TestExpandPaths: folders are walked without hidden entries, documentation, the generator's
-// ground truth and context tables (trawl-context-*), a file named on its own is taken, patterns are globbed, duplicates are dropped, a name holding [ that
-// exists is taken as it is, and a pattern matching nothing is an error.
+// ground truth and context tables (trawl-context-*), a file named on its own is taken,
+// patterns are globbed, duplicates are dropped, a name holding [ that exists is taken as it
+// is, and a pattern matching nothing is an error.
 func TestExpandPaths(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range []string{"a.log", "sub/b.json", "sub/.hidden.log", ".git/x", "README.md", "sub/LICENSE", "notes.md", "scenarios.json", "sub/c.evtx", "lit/x[1].log", "lit/x1.log",

@@ -340,8 +340,8 @@ func defenderSpec(action, outcome string) spec {
 // channel, event id, level, message), then the channel and event id's table row, or the generic
 // mapping for events without one. It leaves ev.SourceType, ev.Raw and (when already set)
 // ev.Fields or ev.FieldsJSON to the reader; when neither is set, ev.Fields gets the record's
-// fields. A data value that does
-// not fit its column is an error naming the data field (a *importers.FieldError).
+// fields. A data value that does not fit its column is an error naming the data field (a
+// *importers.FieldError).
 func Normalize(r *Record, ev *event.Event) error {
 	ch := channelKey(r.Channel, r.Provider)
 	ev.Time = r.TimeCreated.UTC()
