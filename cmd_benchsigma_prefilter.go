@@ -251,20 +251,3 @@ func prefilterSQL(names map[string][]string, first int) (string, []any) {
 	}
 	return "(" + strings.Join(terms, " OR ") + ")", args
 }
-
-// ruleImageNames is imageNames for a checked rule, its query checked again against cat (as
-// dsl.RuleFilter does) so that the condition is the one the scan runs.
-func ruleImageNames(cr *dsl.CheckedRule, cat dsl.Catalogue) (map[string][]string, bool) {
-	if cr == nil || cr.Rule == nil {
-		return nil, false
-	}
-	q, err := dsl.Parse(cr.QueryText)
-	if err != nil {
-		return nil, false
-	}
-	ch, err := dsl.Check(q, cat)
-	if err != nil {
-		return nil, false
-	}
-	return imageNames(ch.Query)
-}

@@ -51,8 +51,16 @@ func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules [
 	// channel first).
 	groups := map[engine.ScanScope][]int{}
 	var order []engine.ScanScope
+	// Each rule's query is parsed and checked against cat once (dsl.RuleFilter would do it at
+	// every call); its condition is written from that for its scope and again for its batch.
+	checked := make([]*dsl.Checked, len(rules))
 	for i, cr := range rules {
-		f, ok := dsl.RuleFilter(cr, cat, 1, fopt)
+		checked[i] = dsl.RecheckRule(cr, cat)
+		var f dsl.Filter
+		ok := false
+		if checked[i] != nil {
+			f, ok = dsl.FilterOf(checked[i], 1, fopt)
+		}
 		if !ok {
 			start := time.Now()
 			res, err := st.RunRule(ctx, run, alertRule(cr))
@@ -97,9 +105,9 @@ func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules [
 				// Renumber the rule's own parameters ($1..$n) after those of the batch so far.
 				var f dsl.Filter
 				if pc != nil {
-					f, _ = dsl.RuleFilterPaths(rules[m], cat, len(bt.args)+1, fopt, pc)
+					f, _ = dsl.FilterOfPaths(checked[m], len(bt.args)+1, fopt, pc)
 				} else {
-					f, _ = dsl.RuleFilter(rules[m], cat, len(bt.args)+1, fopt)
+					f, _ = dsl.FilterOf(checked[m], len(bt.args)+1, fopt)
 				}
 				if distinct && !columnsRead(f.Cond, read) {
 					distinct = false
@@ -107,7 +115,7 @@ func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules [
 				bt.args = append(bt.args, f.Args...)
 				cond := f.Cond
 				if pc != nil && prefilter {
-					if names, ok := ruleImageNames(rules[m], cat); ok {
+					if names, ok := imageNames(checked[m].Query); ok {
 						pre, more := prefilterSQL(names, len(bt.args)+1)
 						cond = "(" + pre + " AND " + cond + ")"
 						bt.args = append(bt.args, more...)

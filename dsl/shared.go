@@ -161,16 +161,27 @@ func RuleFilterPaths(cr *CheckedRule, cat Catalogue, first int, opt Options, pat
 }
 
 func ruleFilter(cr *CheckedRule, cat Catalogue, first int, opt Options, paths *PathColumns) (Filter, bool) {
-	if cr == nil || cr.Rule == nil {
-		return Filter{}, false
-	}
-	q, err := Parse(cr.QueryText)
-	if err != nil {
-		return Filter{}, false
-	}
-	ch, err := Check(q, cat)
-	if err != nil {
+	ch := RecheckRule(cr, cat)
+	if ch == nil {
 		return Filter{}, false
 	}
 	return filterOf(ch, first, opt, paths)
+}
+
+// RecheckRule is a rule's query parsed and checked again against cat, as RuleFilter checks it,
+// or nil when it does not parse or check: a caller writing one rule's filter several times
+// (FilterOf, FilterOfPaths, with other parameter numbers) checks it once.
+func RecheckRule(cr *CheckedRule, cat Catalogue) *Checked {
+	if cr == nil || cr.Rule == nil {
+		return nil
+	}
+	q, err := Parse(cr.QueryText)
+	if err != nil {
+		return nil
+	}
+	ch, err := Check(q, cat)
+	if err != nil {
+		return nil
+	}
+	return ch
 }
