@@ -51,8 +51,13 @@ type objDecoder struct {
 
 var objDecoders = sync.Pool{New: func() any { return new(objDecoder) }}
 
-// release returns the decoder to the pool after a decoding that ended with err.
-func (d *objDecoder) release(err error) {
+// decodeJSONObjectString decodes s, which starts with '{' and has no white space at either
+// end. It makes no copy of s: the strings of the result share its memory.
+func decodeJSONObjectString(s string) (map[string]any, error) {
+	d := objDecoders.Get().(*objDecoder)
+	d.s = s
+	m, err := d.run()
+	d.s = ""
 	if err != nil {
 		clear(d.keys[:cap(d.keys)])
 		clear(d.vals[:cap(d.vals)])
@@ -62,16 +67,6 @@ func (d *objDecoder) release(err error) {
 	if cap(d.vals) <= 1<<14 && cap(d.keys) <= 1<<14 && cap(d.frames) <= 1<<10 && cap(d.buf) <= 1<<16 {
 		objDecoders.Put(d)
 	}
-}
-
-// decodeJSONObjectString decodes s, which starts with '{' and has no white space at either
-// end. It makes no copy of s: the strings of the result share its memory.
-func decodeJSONObjectString(s string) (map[string]any, error) {
-	d := objDecoders.Get().(*objDecoder)
-	d.s = s
-	m, err := d.run()
-	d.s = ""
-	d.release(err)
 	return m, err
 }
 
