@@ -1,19 +1,17 @@
 package workbench
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
 
-	"trawl/engine"
 	"trawl/event"
 	"trawl/tui"
 	"trawl/tui/importer"
 	"trawl/tui/queue"
 	"trawl/tui/screentest"
+	"trawl/tui/tuitest"
 )
 
 // TestEntityTimelineKey: t on the entity view opens the timeline screen of that entity.
@@ -133,19 +131,7 @@ func TestReadOnlyBanner(t *testing.T) {
 // stored; elsewhere they say they need the queue.
 func TestPaletteTriage(t *testing.T) {
 	_, opt := engineOpts(t)
-	b, err := os.ReadFile(opt.Engine.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "w.duckdb")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	st, err := engine.Open(t.Context(), path, engine.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := tuitest.Writable(t, opt.Engine) // triage writes to the store
 	opt.Engine = st
 	store := tui.EngineStore{S: st, Who: "alice"}
 	c := newCtx(t, store, "dark")
