@@ -296,3 +296,19 @@ func FuzzParseLineDiff(f *testing.F) {
 		compareLines(t, "fuzz", data, news, olds)
 	})
 }
+
+// TestScannerTakesPlainLines: the diff tests cannot tell a scanner path that declines every
+// line (the map decoder would then make them all, the same), so lines without a path met twice
+// must not need the map decoder, at any width.
+func TestScannerTakesPlainLines(t *testing.T) {
+	for _, line := range []string{
+		`{"a":1}`,
+		`{"@timestamp":"2024-01-02T03:04:05Z","src_ip":"1.2.3.4","user":{"name":"bob"},"tags":["x",{"y":1}],"n":null}`,
+		"{" + wide(maxPaths+10) + "}",
+	} {
+		w := newWorker(nil)
+		if _, err := w.record(line); err != nil {
+			t.Errorf("record(%.60q): %v, want an event from the scanner path", line, err)
+		}
+	}
+}
