@@ -286,26 +286,16 @@ func (s *Store) EntityProfile(ctx context.Context, kind event.Entity, value stri
 // resolveEntity sets Key, Keys and Identity: a user through the identity aliases, a host
 // through the host names of its asset; other kinds are their normalized value.
 func (s *Store) resolveEntity(ctx context.Context, kind event.Entity, value string, p *EntityProfile) error {
+	var err error
+	if p.Key, err = entityKey(kind, strings.TrimSpace(value)); err != nil {
+		return err
+	}
 	var alias string
 	switch kind {
 	case event.EntityUser:
-		p.Key = event.UserKey(value)
 		alias = `SELECT identity, alias_key FROM identity_aliases WHERE identity = (SELECT identity FROM identity_aliases WHERE alias_key = ? ORDER BY identity LIMIT 1)`
 	case event.EntityHost:
-		p.Key = event.HostKey(value)
 		alias = `SELECT asset_key, value FROM asset_keys WHERE kind = 'host' AND asset_key = (SELECT asset_key FROM asset_keys WHERE kind = 'host' AND value = ? ORDER BY asset_key LIMIT 1)`
-	case event.EntityIP:
-		if p.Key = event.NormalizeIP(value); p.Key == "" {
-			return fmt.Errorf("%q is not an IP address", value)
-		}
-	case event.EntityProcess:
-		p.Key = strings.ToLower(event.BaseName(value))
-	case event.EntityDomain:
-		p.Key = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(value)), ".")
-	case event.EntityHash, event.EntityFile:
-		p.Key = strings.ToLower(strings.TrimSpace(value))
-	default:
-		return fmt.Errorf("unknown entity kind %v", kind)
 	}
 	if p.Key == "" {
 		return fmt.Errorf("%s=%q names no %s", kind, value, kind)

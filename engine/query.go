@@ -204,32 +204,55 @@ func (s *Store) Events(ctx context.Context, f EventFilter, fn func(cols []string
 }
 
 // EntityCondition is the SQL condition (with bound args) that selects events about an entity,
-// resolving the value the same way import did.
+// resolving the value the same way import did (entityKey).
 func EntityCondition(kind event.Entity, value string) (string, []any, error) {
+	k, err := entityKey(kind, value)
+	if err != nil {
+		return "", nil, err
+	}
 	switch kind {
 	case event.EntityUser:
-		k := event.UserKey(value)
 		return "(user_key = ? OR target_user_key = ?)", []any{k, k}, nil
 	case event.EntityHost:
-		return "host_key = ?", []any{event.HostKey(value)}, nil
+		return "host_key = ?", []any{k}, nil
 	case event.EntityIP:
-		ip := event.NormalizeIP(value)
-		if ip == "" {
-			return "", nil, fmt.Errorf("%q is not an IP address", value)
-		}
-		return "(src_ip = ? OR dst_ip = ?)", []any{ip, ip}, nil
+		return "(src_ip = ? OR dst_ip = ?)", []any{k, k}, nil
 	case event.EntityProcess:
-		v := strings.ToLower(event.BaseName(value))
-		return "(lower(process_name) = ? OR lower(parent_name) = ?)", []any{v, v}, nil
+		return "(lower(process_name) = ? OR lower(parent_name) = ?)", []any{k, k}, nil
 	case event.EntityDomain:
 		cond, args := domainCondition("domain", value)
 		return cond, args, nil
 	case event.EntityHash:
-		return "hash = ?", []any{strings.ToLower(value)}, nil
+		return "hash = ?", []any{k}, nil
 	case event.EntityFile:
-		return "lower(file_path) = ?", []any{strings.ToLower(value)}, nil
+		return "lower(file_path) = ?", []any{k}, nil
 	}
 	return "", nil, fmt.Errorf("unknown entity kind %v", kind)
+}
+
+// entityKey is an entity's value as the events' columns for its kind hold it: a user's or a
+// host's key, an address in its normal form, a process's base name and a domain (without its
+// final dot), hash or file path lower-cased.
+func entityKey(kind event.Entity, value string) (string, error) {
+	switch kind {
+	case event.EntityUser:
+		return event.UserKey(value), nil
+	case event.EntityHost:
+		return event.HostKey(value), nil
+	case event.EntityIP:
+		ip := event.NormalizeIP(value)
+		if ip == "" {
+			return "", fmt.Errorf("%q is not an IP address", value)
+		}
+		return ip, nil
+	case event.EntityProcess:
+		return strings.ToLower(event.BaseName(value)), nil
+	case event.EntityDomain:
+		return strings.TrimSuffix(strings.ToLower(value), "."), nil
+	case event.EntityHash, event.EntityFile:
+		return strings.ToLower(value), nil
+	}
+	return "", fmt.Errorf("unknown entity kind %v", kind)
 }
 
 // domainCondition selects a domain and its subdomains in column col.

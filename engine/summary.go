@@ -305,11 +305,11 @@ func keyCondition(kind event.Entity, value string, keys []string) (string, []any
 	switch kind {
 	case event.EntityUser, event.EntityHost:
 		if keys == nil {
-			_, args, err := EntityCondition(kind, value)
+			k, err := entityKey(kind, value)
 			if err != nil {
 				return "", nil, err
 			}
-			keys = []string{args[0].(string)}
+			keys = []string{k}
 		}
 		if kind == event.EntityUser && len(keys) != 1 {
 			return "", nil, errMultiKey
@@ -321,11 +321,11 @@ func keyCondition(kind event.Entity, value string, keys []string) (string, []any
 		cond, args := domainCondition("key", value)
 		return "kind = ? AND " + cond, append([]any{name}, args...), nil
 	case event.EntityIP, event.EntityProcess, event.EntityHash:
-		_, args, err := EntityCondition(kind, value)
+		k, err := entityKey(kind, value)
 		if err != nil {
 			return "", nil, err
 		}
-		return "kind = ? AND key = ?", []any{name, args[0]}, nil
+		return "kind = ? AND key = ?", []any{name, k}, nil
 	}
 	return "", nil, fmt.Errorf("no summary of %v", kind)
 }
