@@ -75,7 +75,7 @@ func rebuild(t testing.TB, in string, members []JSONMember, maxDepth int) map[st
 		}
 		if m.Kind != JSONString {
 			if want := decodeValue(t, m.Value); !reflect.DeepEqual(v, want) && maps[i] == nil {
-				t.Fatalf("input %q: member %q value %q decodes to %#v, want %#v", in, m.Key, m.Value, want, v)
+				t.Fatalf("input %q: member %q value %q decodes to %#v, the scan made %#v", in, m.Key, m.Value, want, v)
 			}
 		}
 		if got, want := m.Text(), Text(v); got != want && maps[i] == nil {
