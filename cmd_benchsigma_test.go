@@ -31,31 +31,6 @@ func TestBenchSigma(t *testing.T) {
 	}
 }
 
-// TestRequiredDataset checks which conditions require a dataset: only a test of it in the
-// top-level conjunction, never one under an OR or a NOT.
-func TestRequiredDataset(t *testing.T) {
-	args := []any{"Security", "4624", "System"}
-	for _, tc := range []struct{ cond, want string }{
-		{`(("dataset" = $1) AND (lower("event_code") = lower($2)))`, "Security"},
-		{`((("dataset" = $1) AND (lower("event_code") = lower($2))))`, "Security"},
-		{`((lower("event_code") = lower($2)) AND (("dataset" = $3) AND ("user" IS NULL)))`, "System"},
-		{`(("dataset" = $1) OR (lower("event_code") = lower($2)))`, ""},
-		{`((("dataset" = $1) AND ("user" IS NULL)) OR ("user" = $2))`, ""},
-		{`(NOT (("dataset" = $1) AND ("user" IS NULL)))`, ""},
-		{`(("dataset" = $4) AND ("user" IS NULL))`, ""},
-		{`("command_line" ILIKE $2 ESCAPE '\') AND ("dataset" = $1)`, "Security"},
-		{`("x" = ' AND ("dataset" = $1)')`, ""},
-	} {
-		if got := requiredDataset(tc.cond, args, 1); got != tc.want {
-			t.Errorf("%s: %q, want %q", tc.cond, got, tc.want)
-		}
-	}
-	// Parameters numbered from a later first.
-	if got := requiredDataset(`(("dataset" = $5) AND ("user" IS NULL))`, []any{"System"}, 5); got != "System" {
-		t.Errorf("first 5: %q", got)
-	}
-}
-
 // TestColumnsRead checks which conditions a distinct table can serve.
 func TestColumnsRead(t *testing.T) {
 	for _, tc := range []struct {

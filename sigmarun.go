@@ -7,9 +7,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -70,7 +68,7 @@ func runSigmaRulesWith(ctx context.Context, st *engine.Store, run int64, rules [
 			out.results[i], out.ms[i] = res, msSince(start)
 			continue
 		}
-		sc := engine.ScanScope{Category: f.Category, Dataset: requiredDataset(f.Cond, f.Args, 1), Since: opt.Since}
+		sc := engine.ScanScope{Category: f.Category, Dataset: f.Dataset, Since: opt.Since}
 		if _, seen := groups[sc]; !seen {
 			order = append(order, sc)
 		}
@@ -235,97 +233,6 @@ func columnsRead(cond string, read map[string]bool) bool {
 func isEventColumn(name string) bool {
 	_, ok := event.ColumnByName(name)
 	return ok
-}
-
-// datasetTest is a condition's test that the dataset is the value of its parameter.
-var datasetTest = regexp.MustCompile(`^\(?"dataset" = \$([0-9]+)\)?$`)
-
-// requiredDataset is the dataset a condition requires (a conjunct of it at the top level tests
-// dataset == value), or "" when it requires none. args are its parameters, numbered from
-// first. Every binary AND and OR the hunting language writes is in parentheses.
-func requiredDataset(cond string, args []any, first int) string {
-	for _, c := range conjuncts(cond) {
-		m := datasetTest.FindStringSubmatch(strings.TrimSpace(c))
-		if m == nil {
-			continue
-		}
-		n, err := strconv.Atoi(m[1])
-		if err != nil || n < first || n-first >= len(args) {
-			continue
-		}
-		if v, ok := args[n-first].(string); ok && v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// conjuncts splits a condition into the terms of its top-level conjunction, descending into
-// parenthesised conjunctions; a condition with a top-level OR is one term.
-func conjuncts(cond string) []string {
-	s := strings.TrimSpace(cond)
-	for len(s) > 1 && s[0] == '(' && closing(s, 0) == len(s)-1 {
-		s = strings.TrimSpace(s[1 : len(s)-1])
-	}
-	var parts []string
-	depth, last := 0, 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\'', '"':
-			j := strings.IndexByte(s[i+1:], s[i])
-			if j < 0 {
-				return []string{s}
-			}
-			i += j + 1
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case ' ':
-			if depth != 0 {
-				continue
-			}
-			if strings.HasPrefix(s[i:], " OR ") {
-				return []string{s}
-			}
-			if strings.HasPrefix(s[i:], " AND ") {
-				parts = append(parts, s[last:i])
-				last = i + len(" AND ")
-			}
-		}
-	}
-	if len(parts) == 0 {
-		return []string{s}
-	}
-	parts = append(parts, s[last:])
-	var out []string
-	for _, p := range parts {
-		out = append(out, conjuncts(p)...)
-	}
-	return out
-}
-
-// closing is the index of the parenthesis closing the one at open, or -1.
-func closing(s string, open int) int {
-	depth := 0
-	for i := open; i < len(s); i++ {
-		switch s[i] {
-		case '\'', '"':
-			j := strings.IndexByte(s[i+1:], s[i])
-			if j < 0 {
-				return -1
-			}
-			i += j + 1
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				return i
-			}
-		}
-	}
-	return -1
 }
 
 // lowerOnce are the event columns a shared scan lowers once per event for all its rules' tests

@@ -12,6 +12,10 @@ type Filter struct {
 	Category string // the stored category the source reads; "" for every event
 	Cond     string // the SQL condition: the where stages (and Options.Since); null counts as false
 	Args     []any  // its parameters, numbered from the first given to FilterOf
+	// Dataset is the dataset the where stages require (a test dataset == 'value' in their
+	// top-level conjunction, never under an OR or a NOT), or "": a shared scan can narrow its
+	// scope to it (Windows channel rules read every category but test the channel first).
+	Dataset string
 }
 
 // FilterOf writes a checked query as a Filter with its parameters numbered $first, $first+1,
@@ -141,10 +145,39 @@ func filterOf(ch *Checked, first int, opt Options, paths *PathColumns) (f Filter
 	}
 	f.Cond = "(" + strings.Join(conds, " AND ") + ")"
 	f.Args = c.args[first-1:]
+	for _, st := range q.Stages {
+		if f.Dataset = requiredDataset(st.(*Where).Cond); f.Dataset != "" {
+			break
+		}
+	}
 	if strings.Count(f.Cond, "$") < len(f.Args) {
 		return Filter{}, false // fewer placeholders than args: not a condition to trust
 	}
 	return f, true
+}
+
+// requiredDataset is the dataset e requires: the value of a test dataset == 'value' (not
+// empty) in its top-level conjunction, the first from the left, or "".
+func requiredDataset(e Expr) string {
+	b, ok := e.(*Binary)
+	if !ok {
+		return ""
+	}
+	switch b.Op {
+	case "and":
+		if d := requiredDataset(b.L); d != "" {
+			return d
+		}
+		return requiredDataset(b.R)
+	case "==":
+		f, isRef := b.L.(*FieldRef)
+		l, isLit := b.R.(*Literal)
+		if isRef && isLit && f.Name == "dataset" && len(f.Path) == 0 && l.Kind == LitString {
+			v, _ := value(l).(string)
+			return v
+		}
+	}
+	return ""
 }
 
 // RuleFilter is FilterOf for a checked rule: its query is checked again against cat.

@@ -120,3 +120,27 @@ func mustCheck(t *testing.T, query string) *Checked {
 	}
 	return ch
 }
+
+// TestFilterDataset checks which filters require a dataset: only a test of it in the top-level
+// conjunction of the where stages, never one under an OR or a NOT, nor text in a value.
+func TestFilterDataset(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ query, want string }{
+		{`events | where dataset == "Security" and event_code =~ "4624"`, "Security"},
+		{`events | where ((dataset == "Security" and event_code =~ "4624"))`, "Security"},
+		{`events | where event_code =~ "4624" and (dataset == "System" and user is null)`, "System"},
+		{`events | where dataset == "Security" or event_code =~ "4624"`, ""},
+		{`events | where (dataset == "Security" and user is null) or user == "x"`, ""},
+		{`events | where not (dataset == "Security" and user is null)`, ""},
+		{`events | where command_line like "*x*" and dataset == "Security"`, "Security"},
+		{`events | where command_line == ' AND ("dataset" = $1)'`, ""},
+		{`events | where user is null | where dataset == "System"`, "System"},
+		{`events | where dataset =~ "security"`, ""},
+		{`events | where dataset == ""`, ""},
+	} {
+		f, ok := FilterOf(mustCheck(t, tc.query), 5, Options{})
+		if !ok || f.Dataset != tc.want {
+			t.Errorf("%s: %q (%v), want %q", tc.query, f.Dataset, ok, tc.want)
+		}
+	}
+}
