@@ -238,7 +238,7 @@ func (w *worker) fromScan(text string, r *windows.Record) error {
 			continue // a nested member, or an earlier duplicate of a System field
 		}
 		if k.envelope || f.nxlog && k.nxlog || k.slot == int8(fEventType) && f.nxlogType != "" && f.text[fEventType] == f.nxlogType {
-			continue // as excluded says
+			continue // no event data, as fromFlat tells
 		}
 		r.Data[m.Key] = m.Decoded()
 	}
@@ -1113,12 +1113,6 @@ func (f *flatFields) record(r *windows.Record) error {
 	return nil
 }
 
-// excluded reports whether the top-level key k is no event data: a field of the envelope, or
-// NXLog's EventType (whose text eventType gives).
-func (f *flatFields) excluded(k string, eventType func() string) bool {
-	return flatEnvelope[k] || f.nxlog && nxlogEnvelope[k] || k == "EventType" && f.nxlogType != "" && eventType() == f.nxlogType
-}
-
 // fromFlat reads a decoded flattened record.
 func fromFlat(o map[string]any, r *windows.Record) error {
 	var f flatFields
@@ -1133,7 +1127,8 @@ func fromFlat(o map[string]any, r *windows.Record) error {
 	}
 	r.Data = make(map[string]any, len(o))
 	for k, v := range o {
-		if f.excluded(k, func() string { return text(v) }) {
+		// No event data: a field of the envelope, or NXLog's EventType.
+		if flatEnvelope[k] || f.nxlog && nxlogEnvelope[k] || k == "EventType" && f.nxlogType != "" && text(v) == f.nxlogType {
 			continue
 		}
 		r.Data[k] = v
