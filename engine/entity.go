@@ -798,16 +798,15 @@ func (s *Store) relatedFromSummary(ctx context.Context, p *EntityProfile, kind e
 		}
 		return strings.Compare(a.Value, b.Value)
 	})
+	// The first n of each kind.
+	taken := 0
 	for i, r := range all {
-		if i == 0 || r.Kind != all[i-1].Kind {
-			taken := 0
-			for _, x := range all[i:] {
-				if x.Kind != r.Kind || taken == n {
-					break
-				}
-				p.Related = append(p.Related, x)
-				taken++
-			}
+		if i > 0 && r.Kind != all[i-1].Kind {
+			taken = 0
+		}
+		if taken < n {
+			p.Related = append(p.Related, r)
+			taken++
 		}
 	}
 	return nil
