@@ -282,6 +282,10 @@ func selectList(cols []string) string {
 	return strings.Join(quoted, ", ")
 }
 
+// readLines reads the file of the first parameter as one text column, line, a row per line
+// (delimiter \x01, which text lines do not hold; no quotes or escapes).
+const readLines = `read_csv(?, columns = {'line': 'VARCHAR'}, header = false, delim = E'\x01', quote = '', escape = '', strict_mode = false)`
+
 // ecsEventsLoad is RawLoad's "ecs-events" query, for the import bench's ECS corpus: every
 // column it fills holds what trawl's jsonl import stores for those lines (TestRawLoadECSFloor
 // compares all columns but the ids and the byte offset).
@@ -298,7 +302,7 @@ FROM (SELECT line, ordinality AS n,
                  '$.source.ip', '$.source.port', '$.destination.ip', '$.destination.port', '$.event.code',
                  '$.event.action', '$.event.outcome', '$.process.executable', '$.process.pid',
                  '$.process.command_line', '$.message']) AS v
-      FROM read_csv(?, columns = {'line': 'VARCHAR'}, header = false, delim = E'\x01', quote = '', escape = '', strict_mode = false) WITH ORDINALITY)`
+      FROM ` + readLines + ` WITH ORDINALITY)`
 
 // RawLoad is the baseline import benchmarks measure trawl against: DuckDB loading path into a
 // new table of this store by itself, with read_json for JSON lines (kind "json") or read_csv as
@@ -311,7 +315,7 @@ func (s *Store) RawLoad(ctx context.Context, path, kind string) (int64, error) {
 	case "json":
 		q = `CREATE OR REPLACE TABLE raw_load AS SELECT * FROM read_json(?, format = 'newline_delimited')`
 	case "lines":
-		q = `CREATE OR REPLACE TABLE raw_load AS SELECT * FROM read_csv(?, columns = {'line': 'VARCHAR'}, header = false, delim = E'\x01', quote = '', escape = '', strict_mode = false)`
+		q = `CREATE OR REPLACE TABLE raw_load AS SELECT * FROM ` + readLines
 	case "ecs-events":
 		// Not a baseline but a floor: DuckDB by itself writing what trawl's store keeps of an
 		// ECS JSON line (the record text as raw and as fields, the mapped fields typed, entity
