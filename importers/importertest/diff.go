@@ -12,10 +12,6 @@ import (
 	"trawl/internal/testutil"
 )
 
-// Sink is a sink that collects what a reader emits into r, as ReadBytes does: copies of the
-// events and of the rejects' raw text.
-func (r *Result) Sink() importers.Sink { return sink{r} }
-
 // DecodeFieldsJSON checks that each event of res carries its fields only as FieldsJSON, equal
 // to line(ev.Raw) (the record's text as the reader keeps it), with no Fields map, and sets
 // Fields to the decoded FieldsJSON, as the store keeps it, for the golden files.

@@ -75,10 +75,10 @@ func compareLines(t testing.TB, name string, data []byte, news, olds []*worker) 
 		n++
 		for i := range news {
 			var got, want importertest.Result
-			if err := news[i].parseLine(l, got.Sink()); err != nil {
+			if err := news[i].parseLine(l, importertest.Collect(&got)); err != nil {
 				t.Fatalf("%s line %d: new path returned %v", name, l.Num, err)
 			}
-			if err := oldParseLine(olds[i], l, want.Sink()); err != nil {
+			if err := oldParseLine(olds[i], l, importertest.Collect(&want)); err != nil {
 				t.Fatalf("%s line %d: old path returned %v", name, l.Num, err)
 			}
 			diff := importertest.OutcomeDiff(&got, &want, rawLine)
@@ -87,7 +87,7 @@ func compareLines(t testing.TB, name string, data []byte, news, olds []*worker) 
 			// the old code, may pick the other. Either is right when the old path makes it.
 			for try := 0; diff != "" && try < 100; try++ {
 				want = importertest.Result{}
-				oldParseLine(newWorker(olds[i].plans.explicit), l, want.Sink())
+				oldParseLine(newWorker(olds[i].plans.explicit), l, importertest.Collect(&want))
 				diff = importertest.OutcomeDiff(&got, &want, rawLine)
 			}
 			if diff != "" {

@@ -279,7 +279,7 @@ func TestDottedPathTwiceIsDeterministic(t *testing.T) {
 		f := format(t, map[string]string{"map.user": "a.b.c"}).(Format)
 		for i := range 40 {
 			var got importertest.Result
-			if err := f.ParseLine(importers.Line{Num: 1, Text: []byte(line)}, got.Sink()); err != nil {
+			if err := f.ParseLine(importers.Line{Num: 1, Text: []byte(line)}, importertest.Collect(&got)); err != nil {
 				t.Fatal(err)
 			}
 			if len(got.Events) != 1 || got.Events[0].User != want {

@@ -511,10 +511,10 @@ func compareLines(t testing.TB, name string, data []byte) int {
 	err := importers.ReadLines(context.Background(), bytes.NewReader(data), importers.Discard, func(l importers.Line) error {
 		n++
 		var got, want importertest.Result
-		if err := (Format{}).ParseLine(l, got.Sink()); err != nil {
+		if err := (Format{}).ParseLine(l, importertest.Collect(&got)); err != nil {
 			t.Fatalf("%s line %d: new path returned %v", name, l.Num, err)
 		}
-		if err := oldParseLine(l, want.Sink()); err != nil {
+		if err := oldParseLine(l, importertest.Collect(&want)); err != nil {
 			t.Fatalf("%s line %d: old path returned %v", name, l.Num, err)
 		}
 		diff := importertest.OutcomeDiff(&got, &want, strings.TrimSpace)
@@ -522,7 +522,7 @@ func compareLines(t testing.TB, name string, data []byte) int {
 		// (windows' case-blind lookup walks a map), so the old path is asked again.
 		for try := 0; diff != "" && try < 100; try++ {
 			want = importertest.Result{}
-			oldParseLine(l, want.Sink())
+			oldParseLine(l, importertest.Collect(&want))
 			diff = importertest.OutcomeDiff(&got, &want, strings.TrimSpace)
 		}
 		if diff != "" {
