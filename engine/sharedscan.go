@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -250,21 +251,16 @@ func (s *Store) RunRulesScoped(ctx context.Context, run int64, scope ScanScope, 
 		return nil, fmt.Errorf("shared scan of %d rules (category %q): %w", len(rules), scope.Category, err)
 	}
 	defer s.db.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+table)
-	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT r FROM "+table+" ORDER BY r")
-	if err != nil {
-		return nil, err
-	}
 	var hit []int
-	for rows.Next() {
+	err := s.scanRows(ctx, "SELECT DISTINCT r FROM "+table+" ORDER BY r", nil, func(rows *sql.Rows) error {
 		var r int
 		if err := rows.Scan(&r); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		hit = append(hit, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	for _, i := range hit {
