@@ -132,9 +132,8 @@ var detailColumns = func() []string {
 var listColumns = []string{"source_type", "category", "event_code", "action", "outcome", "host", "user", "target_user",
 	"src_ip", "dst_ip", "dst_port", "process_name", "message"}
 
-// rowSelect is the select list of a page's rows: id, time, whether the event is alert
-// evidence, and listColumns.
-var rowSelect = "id, time, id IN (SELECT unnest(evidence) FROM alerts) AS evidence, " + quoted(listColumns)
+// rowColumns are the columns a page's rows read from events: id, time and listColumns.
+var rowColumns = "id, time, " + quoted(listColumns)
 
 var entityOf = func() map[string]event.Entity {
 	m := map[string]event.Entity{}
@@ -293,11 +292,12 @@ func (s *StoreSource) EventsWithin(ctx context.Context, req PageRequest, bound t
 // idGap is how far apart two event ids may be for their rows to be read in one id range.
 const idGap = 8192
 
-// rowsOfIDs is the query reading the row columns (rowSelect) of events by id, in time order,
-// with its args. The ids of a page are often far apart (an entity's events in several files,
-// imported side by side), and one id range around them all would make DuckDB read the wide
-// columns of every row group in between: the ids are read in ranges of near ones instead, one
-// scan each, so that the id column's zone maps skip everything else.
+// rowsOfIDs is the query reading the rows of events by id (id, time, whether the event is
+// alert evidence, and listColumns), in time order, with its args. The ids of a page are often
+// far apart (an entity's events in several files, imported side by side), and one id range
+// around them all would make DuckDB read the wide columns of every row group in between: the
+// ids are read in ranges of near ones instead, one scan each, so that the id column's zone maps
+// skip everything else. Whether a row is evidence is asked once, of the page's rows.
 func rowsOfIDs(ids []int64) (string, []any) {
 	sorted := slices.Sorted(slices.Values(ids))
 	var parts []string
@@ -307,7 +307,7 @@ func rowsOfIDs(ids []int64) (string, []any) {
 		for j < len(sorted) && sorted[j]-sorted[j-1] <= idGap {
 			j++
 		}
-		parts = append(parts, `SELECT `+rowSelect+`
+		parts = append(parts, `SELECT `+rowColumns+`
 			FROM events WHERE id BETWEEN ? AND ? AND id IN (`+strings.TrimSuffix(strings.Repeat("?, ", j-i), ", ")+`)`)
 		args = append(args, sorted[i], sorted[j-1])
 		for _, id := range sorted[i:j] {
@@ -315,7 +315,8 @@ func rowsOfIDs(ids []int64) (string, []any) {
 		}
 		i = j
 	}
-	return strings.Join(parts, " UNION ALL ") + " ORDER BY time, id", args
+	return `SELECT id, time, id IN (SELECT unnest(evidence) FROM alerts) AS evidence, ` + quoted(listColumns) +
+		` FROM (` + strings.Join(parts, " UNION ALL ") + `) AS page ORDER BY time, id`, args
 }
 
 // Histogram implements Source: counts per bucket of width in [from, to).
