@@ -231,9 +231,8 @@ func setSummaryState(ctx context.Context, tx *sql.Tx, events, maxID int64, relat
 }
 
 // summaryCovers says whether the entity summary covers every event in the store, so that a
-// profile may read entity_activity instead of the events. A store without the summary tables, or
-// with events the summary has not taken in yet (an import still running, a failed pass), reads
-// the events.
+// profile may read entity_activity instead of the events. A store with events the summary has
+// not taken in yet (an import still running, a failed pass) reads the events.
 func (s *Store) summaryCovers(ctx context.Context) bool {
 	covers, _ := s.summaryState(ctx)
 	return covers
@@ -244,10 +243,9 @@ func (s *Store) summaryCovers(ctx context.Context) bool {
 func (s *Store) summaryState(ctx context.Context) (covers, related bool) {
 	var maxID, events sql.NullInt64
 	var rel sql.NullBool
-	// The summary tables are named so that a store without one reads the events.
-	err := s.db.QueryRowContext(ctx, `SELECT (SELECT max(max_id) FROM entity_summary_state), (SELECT bool_and(related) FROM entity_summary_state), (SELECT max(id) FROM events)
-		WHERE (SELECT count(*) FROM (SELECT 1 FROM entity_activity LIMIT 1)) >= 0 AND (SELECT count(*) FROM (SELECT 1 FROM entity_related LIMIT 1)) >= 0
-		AND (SELECT count(*) FROM (SELECT 1 FROM entity_user_pairs LIMIT 1)) >= 0`).Scan(&maxID, &rel, &events)
+	// Every open store has the summary tables: Open applies migrations 012 and 014, and a
+	// read-only open of a store without them fails (ErrNeedsMigration).
+	err := s.db.QueryRowContext(ctx, `SELECT max(max_id), bool_and(related), (SELECT max(id) FROM events) FROM entity_summary_state`).Scan(&maxID, &rel, &events)
 	if err != nil || !maxID.Valid {
 		return false, false
 	}
