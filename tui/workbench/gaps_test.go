@@ -155,13 +155,14 @@ func TestPaletteTriage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status := map[int64]tui.QueueItem{}
+	// By label (I3, A12): an incident and an alert may have the same number.
+	status := map[string]tui.QueueItem{}
 	for _, it := range page.Items {
-		status[it.ID] = it
+		status[queue.Label(it)] = it
 	}
 	for _, it := range []tui.QueueItem{first, second} {
-		if status[it.ID].Status != queue.StatusClosed {
-			t.Errorf(":close: %s %d is %q", it.Kind, it.ID, status[it.ID].Status)
+		if got := status[queue.Label(it)]; got.Status != queue.StatusClosed {
+			t.Errorf(":close: %s %d is %q", it.Kind, it.ID, got.Status)
 		}
 	}
 	command("assign bob")
